@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+
+def portal(request):
+    """Header data: who is acting for which hospital, unread notifications. Lazy, so pages
+    that do not show the header pay nothing."""
+
+    def unread():
+        from .notifications.selectors import unread_count
+
+        return unread_count(user=request.user) if request.user.is_authenticated else 0
+
+    acting = getattr(request, "acting", None)
+    return {
+        "pso_name": settings.PSO_NAME,
+        "unread_notifications": SimpleLazyObject(unread),
+        "acting_membership": acting.membership if acting is not None else None,
+        "acting_memberships": acting.memberships if acting is not None else [],
+    }

@@ -1,0 +1,42 @@
+"""Every kind of notification the portal sends, in one table.
+
+`email_default` says whether a user who never changed their preferences gets an email as well as
+the in-app notice; `configurable` kinds can be switched on or off per user.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    email_default: bool = True
+    configurable: bool = True
+    # The email carries a secret (an invitation link): its body is wiped once it is sent.
+    secret: bool = False
+
+
+APPLICATION_RECEIVED = Kind("application_received", "A hospital applied to join the PSO")
+ACCOUNT_INVITATION = Kind(
+    "account_invitation", "Invitation to create an account", configurable=False, secret=True
+)
+CONTRACT_EXPIRING = Kind("contract_expiring", "A PSO contract is about to expire")
+CONTRACT_EXPIRED = Kind("contract_expired", "A PSO contract has expired or ended")
+HOSPITAL_ACTIVATED = Kind("hospital_activated", "A hospital's membership became active")
+
+ALL = {
+    kind.code: kind
+    for kind in (
+        APPLICATION_RECEIVED,
+        ACCOUNT_INVITATION,
+        CONTRACT_EXPIRING,
+        CONTRACT_EXPIRED,
+        HOSPITAL_ACTIVATED,
+    )
+}
+CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]
+
+
+def choices():
+    return [(kind.code, kind.label) for kind in ALL.values()]

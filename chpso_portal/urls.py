@@ -1,0 +1,15 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+# The admin signs in through allauth: its rate limits, email verification and MFA apply.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "PSO portal administration"
+admin.site.site_title = "PSO portal admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("notifications/", include("chpso_portal.notifications.urls")),
+    path("", include("members.urls")),
+]

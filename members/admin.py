@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import services
+from .models import Contract, ContractStatus, Hospital, Invitation, Membership, User
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = ["hospital", "signed_on", "effective_on", "expires_on", "signed_by_name",
+                  "signed_by_title", "document", "terminated_on", "termination_reason"]
+        widgets = {"document": forms.FileInput(attrs={"accept": "application/pdf"})}
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and hasattr(document, "content_type"):  # a new upload
+            if document.size > settings.CONTRACT_DOCUMENT_MAX_BYTES:
+                limit = settings.CONTRACT_DOCUMENT_MAX_BYTES // (1024 * 1024)
+                raise ValidationError(f"The signed contract must be a PDF of at most {limit} MB.")
+            head = document.read(5)
+            document.seek(0)
+            if head != b"%PDF-":
+                raise ValidationError("This file is not a PDF. Upload the signed contract as PDF.")
+        return document
+
+
+class ContractStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ContractStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ContractStatus.values:
+            return queryset.with_status(self.value(), timezone.localdate())
+        return queryset
+
+
+class ExpiresWithinFilter(admin.SimpleListFilter):
+    title = "expires within"
+    parameter_name = "expires_within"
+
+    def lookups(self, request, model_admin):
+        return [("30", "30 days"), ("60", "60 days"), ("90", "90 days")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("30", "60", "90"):
+            today = timezone.localdate()
+            return queryset.active_on(today).filter(
+                expires_on__lte=today + timedelta(days=int(self.value()))
+            )
+        return queryset
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    form = ContractForm
+    list_display = ["hospital", "status_label", "signed_on", "effective_on", "expires_on",
+                    "signed_by_name"]
+    list_filter = [ContractStatusFilter, ExpiresWithinFilter]
+    search_fields = ["hospital__name", "hospital__city", "hospital__ccn"]
+    list_select_related = ["hospital"]
+    autocomplete_fields = ["hospital"]
+    readonly_fields = ["status_label", "download", "created_by", "created_at", "updated_at"]
+    date_hierarchy = "effective_on"
+
+    @admin.display(description="status")
+    def status_label(self, obj):
+        return obj.get_status_display() if obj.pk else "-"
+
+    @admin.display(description="signed document")
+    def download(self, obj):
+        if not obj.pk or not obj.document:
+            return "-"
+        return format_html('<a href="{}">Download the signed PDF</a>',
+                           reverse("contract-document", args=[obj.public_id]))
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["hospital", "status_label"]}),
+            ("Dates", {"fields": ["signed_on", "effective_on", "expires_on"]}),
+            ("Signature", {"fields": ["signed_by_name", "signed_by_title", "document",
+                                      "download"]}),
+            ("Termination", {"fields": ["terminated_on", "termination_reason"],
+                             "description": "Fill in only to end the contract early."}),
+            ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        services.contract_save(contract=obj, actor=request.user, changed=form.changed_data)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    fields = ["effective_on", "expires_on", "terminated_on", "signed_by_name"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Hospital)
+class HospitalAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "state", "status", "ccn", "applied_at"]
+    list_filter = ["status", "state", "bed_size"]
+    search_fields = ["name", "city", "ccn", "contact_email"]
+    readonly_fields = ["status", "applied_at", "activated_at", "add_contract"]
+    inlines = [ContractInline]
+
+    @admin.display(description="contract")
+    def add_contract(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:members_contract_add") + f"?hospital={obj.pk}"
+        return format_html('<a href="{}">Record a signed PSO contract</a>', url)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "hospital", "role", "job_title", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__email", "user__full_name", "hospital__name"]
+    list_select_related = ["user", "hospital"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "hospital", "role", "created_at", "expires_at", "status_label"]
+    search_fields = ["email", "hospital__name"]
+    list_select_related = ["hospital"]
+    exclude = ["token_hash"]
+
+    @admin.display(description="status")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "pso_role", "is_active"]
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    form = UserForm
+    list_display = ["email", "full_name", "pso_role", "is_active", "last_login"]
+    list_filter = ["pso_role", "is_active"]
+    search_fields = ["email", "full_name"]
+
+    def save_model(self, request, obj, form, change):
+        role = obj.pso_role
+        if change:
+            obj.pso_role = User.objects.get(pk=obj.pk).pso_role
+        obj.save()
+        if role != obj.pso_role or not change:
+            try:
+                services.pso_role_set(user=obj, role=role, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))

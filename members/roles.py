@@ -1,0 +1,64 @@
+"""Roles are data: each role is a set of scopes, and code asks for a scope, never a role name.
+
+This module is the one table that says what every role may do.
+"""
+
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    # Hospital scopes, granted through a membership of an active hospital.
+    HOSPITAL_VIEW = "hospital.view", "See the hospital's home page"
+    MEMBERS_VIEW = "members.view", "See the hospital's members"
+    MEMBERS_MANAGE = "members.manage", "Invite, change and deactivate members"
+    # PSO scopes, granted through a PSO role.
+    PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
+    HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
+    CONTRACTS_MANAGE = "contracts.manage", "Record and download PSO contracts"
+    AUDIT_VIEW = "audit.view", "Browse the audit log"
+
+
+class HospitalRole(models.TextChoices):
+    STAFF = "staff", "Staff"
+    SAFETY_LEAD = "safety_lead", "Safety lead"
+
+
+class PsoRole(models.TextChoices):
+    COORDINATOR = "coordinator", "PSO coordinator"
+    FACILITATOR = "facilitator", "PSO facilitator"
+
+
+HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
+    HospitalRole.STAFF: frozenset({Scope.HOSPITAL_VIEW}),
+    HospitalRole.SAFETY_LEAD: frozenset(
+        {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE}
+    ),
+}
+
+PSO_ROLE_SCOPES: dict[str, frozenset[str]] = {
+    PsoRole.COORDINATOR: frozenset(
+        {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW}
+    ),
+    PsoRole.FACILITATOR: frozenset({Scope.PSO_DASHBOARD}),
+}
+
+# PSO roles that use the Django admin, and the model permissions their group carries there.
+ADMIN_GROUP_PERMISSIONS: dict[str, list[str]] = {
+    PsoRole.COORDINATOR: [
+        "members.view_hospital", "members.change_hospital",
+        "members.view_contract", "members.add_contract", "members.change_contract",
+        "members.view_membership", "members.view_invitation",
+        "audit.view_auditevent",
+    ],
+}
+
+# PSO roles that must have a second factor before they can work.
+MFA_REQUIRED_ROLES = frozenset({PsoRole.COORDINATOR, PsoRole.FACILITATOR})
+
+
+def hospital_scopes(role: str) -> frozenset[str]:
+    return HOSPITAL_ROLE_SCOPES.get(role, frozenset())
+
+
+def pso_scopes(role: str) -> frozenset[str]:
+    return PSO_ROLE_SCOPES.get(role, frozenset())

@@ -1,0 +1,80 @@
+"""Reads for hospitals, memberships and invitations. Each takes the viewer or its hospital."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from .models import Contract, ContractStatus, Hospital, HospitalStatus, Invitation, Membership
+from .roles import HospitalRole
+
+
+def memberships_for_user(*, user) -> list[Membership]:
+    """The user's active memberships, each hospital annotated with its contract state."""
+    today = timezone.localdate()
+    return list(
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("hospital")
+        .annotate(
+            _contract_active=Exists(
+                Contract.objects.active_on(today).filter(hospital=OuterRef("hospital_id"))
+            )
+        )
+        .order_by("hospital__name")
+    )
+
+
+def hospital_members(*, hospital):
+    return (
+        Membership.objects.filter(hospital=hospital)
+        .select_related("user")
+        .order_by("-is_active", "user__full_name", "user__email")
+    )
+
+
+def hospital_open_invitations(*, hospital):
+    return Invitation.objects.open().filter(hospital=hospital).select_related("invited_by")
+
+
+def safety_leads(*, hospital):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True,
+        memberships__hospital=hospital,
+        memberships__is_active=True,
+        memberships__role=HospitalRole.SAFETY_LEAD,
+    )
+
+
+def coordinators():
+    from django.contrib.auth import get_user_model
+
+    from .roles import PsoRole
+
+    return get_user_model().objects.filter(is_active=True, pso_role=PsoRole.COORDINATOR)
+
+
+def applications_waiting():
+    return Hospital.objects.filter(status=HospitalStatus.APPLICANT).order_by("applied_at")
+
+
+def contracts_expiring(*, within_days: int | None = None):
+    today = timezone.localdate()
+    within_days = within_days or settings.CONTRACT_EXPIRING_DAYS
+    return (
+        Contract.objects.active_on(today)
+        .filter(expires_on__lte=today + timedelta(days=within_days))
+        .select_related("hospital")
+        .order_by("expires_on")
+    )
+
+
+def contract_status_counts() -> dict[str, int]:
+    today = timezone.localdate()
+    return {
+        status: Contract.objects.with_status(status, today).count()
+        for status in ContractStatus.values
+    }

@@ -1,0 +1,247 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_ratelimit.core import is_ratelimited
+
+from chpso_portal import access
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+
+from . import selectors, services
+from .access import invitation_for_manager, membership_for_manager
+from .adapters import INVITATION_SESSION_KEY
+from .forms import HospitalApplicationForm, InvitationForm, MembershipForm
+from .middleware import ACTING_SESSION_KEY
+from .models import Contract, Invitation, InvitationStatus
+from .roles import Scope
+
+
+@access.public()
+def front(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "members/front.html")
+
+
+@access.account()
+def home(request):
+    user = request.user
+    if Scope.PSO_DASHBOARD in user.pso_scopes:
+        context = {"scopes": user.pso_scopes}
+        if Scope.HOSPITALS_MANAGE in user.pso_scopes:
+            context["applications"] = list(selectors.applications_waiting()[:20])
+            context["expiring"] = list(selectors.contracts_expiring()[:20])
+        return render(request, "members/home_pso.html", context)
+    membership = request.acting.membership
+    if membership is None:
+        return render(request, "members/home_guest.html")
+    hospital = membership.hospital
+    context = {
+        "membership": membership,
+        "hospital": hospital,
+        "contract": hospital.contract_on(),
+    }
+    if not hospital.has_active_contract:
+        return render(request, "members/contract_inactive.html", context)
+    if Scope.MEMBERS_MANAGE in membership.scopes:
+        context["invitations"] = list(
+            selectors.hospital_open_invitations(hospital=hospital).filter(
+                pk__in=Invitation.objects.pending().values("pk")
+            )[:20]
+        )
+        context["member_count"] = selectors.hospital_members(hospital=hospital).filter(
+            is_active=True
+        ).count()
+    return render(request, "members/home_hospital.html", context)
+
+
+@access.public(methods=("GET", "POST"))
+def hospital_register(request):
+    form = HospitalApplicationForm(request.POST or None)
+    if request.method == "POST":
+        if is_ratelimited(request, group="hospital-register", key="ip",
+                          rate=settings.REGISTRATION_RATE, method="POST", increment=True):
+            form.add_error(None, "Too many applications were sent from your network. "
+                                 "Please try again in an hour, or contact the PSO.")
+            return render(request, "members/register.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                hospital = services.hospital_apply(**form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                request.session["applied_hospital"] = hospital.name
+                return redirect("hospital-register-done")
+    return render(request, "members/register.html", {"form": form})
+
+
+@access.public()
+def hospital_register_done(request):
+    name = request.session.get("applied_hospital")
+    if not name:
+        return redirect("hospital-register")
+    return render(request, "members/register_done.html", {"hospital_name": name})
+
+
+@access.public(methods=("GET", "POST"))
+def invitation_accept(request, token):
+    invitation = Invitation.objects.by_token(token).select_related("hospital").first()
+    if invitation is None:
+        raise Http404
+    status = invitation.status
+    context = {"invitation": invitation, "status": status}
+    if status != InvitationStatus.PENDING:
+        return render(request, "members/invitation.html", context, status=410)
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            context["wrong_account"] = True
+            return render(request, "members/invitation.html", context, status=403)
+        if request.method == "POST":
+            services.invitation_accept(invitation=invitation, user=user)
+            request.session[ACTING_SESSION_KEY] = str(invitation.hospital.public_id)
+            messages.success(request, f"You are now a member of {invitation.hospital.name}.")
+            return redirect("home")
+        return render(request, "members/invitation.html", context)
+    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        # An existing account (a member of another hospital): sign in, then accept.
+        context["sign_in_url"] = reverse("account_login") + "?next=" + request.path
+        return render(request, "members/invitation.html", context)
+    request.session[INVITATION_SESSION_KEY] = token
+    from allauth.account.adapter import get_adapter
+
+    # The link came to this address, so the address counts as verified.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return redirect(reverse("account_signup") + "?email=" + invitation.email)
+
+
+@access.account(methods=("POST",))
+def switch_hospital(request):
+    wanted = request.POST.get("hospital", "")
+    for membership in request.acting.memberships:
+        if str(membership.hospital.public_id) == wanted:
+            request.session[ACTING_SESSION_KEY] = wanted
+            messages.info(request, f"You are now acting for {membership.hospital.name}.")
+            break
+    else:
+        messages.error(request, "You are not a member of that hospital.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("home")
+    return redirect(next_url)
+
+
+@access.hospital(Scope.MEMBERS_VIEW)
+def member_list(request):
+    hospital = request.hospital
+    page = Paginator(selectors.hospital_members(hospital=hospital), 50).get_page(
+        request.GET.get("page")
+    )
+    invitations = selectors.hospital_open_invitations(hospital=hospital)
+    return render(request, "members/member_list.html", {
+        "page": page,
+        "invitations": invitations,
+        "can_manage": Scope.MEMBERS_MANAGE in request.membership.scopes,
+    })
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("GET", "POST"))
+def member_invite(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                hospital=request.hospital, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}. "
+                                      f"It is valid for {settings.INVITATION_VALID_DAYS} days.")
+            return redirect("member-list")
+    return render(request, "members/member_invite.html", {"form": form})
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("GET", "POST"), object_scoped=True)
+def member_edit(request, public_id):
+    membership = membership_for_manager(request, public_id)
+    form = MembershipForm(
+        request.POST or None,
+        initial={"role": membership.role, "job_title": membership.job_title},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(membership=membership, actor=request.user,
+                                       **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the changes for {membership.user.display_name}.")
+            return redirect("member-list")
+    return render(request, "members/member_edit.html", {"form": form, "member": membership})
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("POST",), object_scoped=True)
+def member_deactivate(request, public_id):
+    membership = membership_for_manager(request, public_id)
+    try:
+        services.membership_deactivate(membership=membership, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{membership.user.display_name} was deactivated and "
+                                  "signed out everywhere.")
+    return redirect("member-list")
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("POST",), object_scoped=True)
+def invitation_resend(request, public_id):
+    invitation = invitation_for_manager(request, public_id)
+    try:
+        services.invitation_resend(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}.")
+    return redirect("member-list")
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("POST",), object_scoped=True)
+def invitation_revoke(request, public_id):
+    invitation = invitation_for_manager(request, public_id)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("member-list")
+
+
+@access.pso(Scope.CONTRACTS_MANAGE)
+def contract_document(request, public_id):
+    contract = get_object_or_404(Contract.objects.select_related("hospital"), public_id=public_id)
+    if not contract.document:
+        raise Http404
+    audit_record(actor=request.user, action=AuditAction.DOWNLOAD, obj=contract,
+                 hospital=contract.hospital, summary="Downloaded the signed contract")
+    response = FileResponse(
+        contract.document.open("rb"), as_attachment=True,
+        filename=f"pso-contract-{contract.public_id}.pdf", content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
