@@ -1,0 +1,79 @@
+"""Factories that keep related objects in one hospital."""
+
+from datetime import timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from members.models import Contract, Hospital, HospitalStatus, Invitation, Membership, User
+from members.roles import HospitalRole
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+PASSWORD = "a-long-test-password-2026"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@hospital.example")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        obj.save()
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class HospitalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hospital
+
+    name = factory.Sequence(lambda n: f"Test Hospital {n}")
+    city = "Sacramento"
+    state = "CA"
+    bed_size = "100-199"
+    contact_name = "Pat Contact"
+    contact_title = "Quality director"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@hospital.example")
+    status = HospitalStatus.ACTIVE
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    hospital = factory.SubFactory(HospitalFactory)
+    signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
+    effective_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=500))
+    signed_by_name = "Chief Executive"
+    signed_by_title = "CEO"
+    document = factory.LazyFunction(lambda: ContentFile(PDF, name="signed.pdf"))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    hospital = factory.SubFactory(HospitalFactory)
+    user = factory.SubFactory(UserFactory)
+    role = HospitalRole.STAFF
+    job_title = "nurse"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    hospital = factory.SubFactory(HospitalFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@hospital.example")
+    role = HospitalRole.STAFF
+    job_title = "pharmacist"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")

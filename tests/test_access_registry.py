@@ -1,0 +1,180 @@
+"""Every URL is declared in the access registry, and every declaration holds for every visitor.
+
+A URL with no rule fails the first test. The second test visits every declared URL of the
+portal as each kind of visitor and compares the answer with what the rule promises.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from chpso_portal import access
+from chpso_portal.audit.models import AuditEvent
+from members.models import Invitation
+from members.roles import HospitalRole, hospital_scopes, pso_scopes
+
+from .factories import InvitationFactory, MembershipFactory
+
+
+def walk(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern):
+            # An unnamed pattern inside a namespace (the admin has some) falls under it.
+            yield (f"{namespace}{entry.name}" if entry.name else namespace or None), entry
+
+
+def rule_for(name, pattern):
+    return getattr(pattern.callback, "access_rule", None) or (
+        access.library_rule(name) if name else None
+    )
+
+
+def test_every_url_is_declared():
+    undeclared = [
+        f"{name or '(unnamed)'} -> {pattern.pattern}"
+        for name, pattern in walk()
+        if rule_for(name, pattern) is None
+    ]
+    assert undeclared == []
+
+
+def own_views():
+    return sorted(
+        (name, pattern.callback.access_rule)
+        for name, pattern in walk()
+        if name and hasattr(pattern.callback, "access_rule")
+    )
+
+
+def url_kwargs(name, world):
+    """Arguments for URLs that name an object: always an object of `world.hospital`."""
+    if name in ("member-edit", "member-deactivate"):
+        staff = world.hospital.memberships.get(user=world.staff)
+        return {"public_id": staff.public_id}
+    if name in ("invitation-resend", "invitation-revoke"):
+        invitation = InvitationFactory(hospital=world.hospital)
+        return {"public_id": invitation.public_id}
+    if name == "contract-document":
+        return {"public_id": world.hospital.contracts.get().public_id}
+    if name == "notification-open":
+        from chpso_portal.notifications.models import Notification
+
+        n = Notification.objects.create(recipient=world.staff, kind="contract_expired",
+                                        event_key="x", title="t")
+        return {"public_id": n.public_id}
+    if name == "invitation-accept":
+        invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
+                                role=HospitalRole.STAFF, job_title="nurse")
+        token = invitation.new_token()
+        invitation.save()
+        return {"token": token}
+    return {}
+
+
+def expected_status(rule, who, world, name):
+    """What the rule promises to `who` (a key of World.people())."""
+    if rule.kind == access.PUBLIC:
+        return {200, 302, 410, 403} if name == "invitation-accept" else {200, 302}
+    if who == "anonymous":
+        return {302}
+    if rule.kind == access.ACCOUNT:
+        if name == "notification-open":
+            return {302} if who == "staff" else {404}
+        return {200, 302}
+    if rule.kind == access.PSO:
+        person = world.people()[who]
+        return {200} if rule.scope in pso_scopes(person.pso_role) else {403}
+    if rule.kind == access.HOSPITAL:
+        if who in ("facilitator", "coordinator", "outsider"):
+            return {403}
+        if who == "expired_hospital":
+            return {403}
+        if who == "other_hospital" and rule.object_scoped:
+            return {404}
+        role = HospitalRole.STAFF if who == "staff" else HospitalRole.SAFETY_LEAD
+        if rule.scope not in hospital_scopes(role):
+            return {403}
+        return {200, 302}
+    raise AssertionError(f"unknown rule kind {rule.kind}")
+
+
+VISITORS = ["anonymous", "staff", "lead", "other_hospital", "expired_hospital",
+            "facilitator", "coordinator", "outsider"]
+
+
+@pytest.mark.parametrize("who", VISITORS)
+def test_every_declared_rule_holds_for(who, world, client_for):
+    client = client_for(world.people()[who])
+    failures = []
+    for name, rule in own_views():
+        url = reverse(name, kwargs=url_kwargs(name, world))
+        method = "get" if "GET" in rule.methods else "post"
+        response = getattr(client, method)(url)
+        allowed = expected_status(rule, who, world, name)
+        if response.status_code not in allowed:
+            failures.append(f"{method.upper()} {name}: {response.status_code}, want {allowed}")
+    assert failures == []
+
+
+def test_wrong_method_answers_405(world, client_for):
+    client = client_for(world.lead)
+    failures = []
+    for name, rule in own_views():
+        url = reverse(name, kwargs=url_kwargs(name, world))
+        wrong = "put" if "PUT" not in rule.methods else "delete"
+        response = getattr(client, wrong)(url)
+        if response.status_code != 405:
+            failures.append(f"{wrong.upper()} {name}: {response.status_code}")
+        if "POST" not in rule.methods and client.post(url).status_code != 405:
+            failures.append(f"POST {name} should be refused")
+    assert failures == []
+
+
+def test_denials_are_audited(world, client_for):
+    before = AuditEvent.objects.filter(action="denied").count()
+    client_for(world.staff).get(reverse("member-invite"))  # wrong role
+    client_for(world.expired_lead).get(reverse("member-list"))  # contract expired
+    other = world.other_hospital.memberships.get(user=world.other_staff)
+    client_for(world.lead).get(reverse("member-edit", args=[other.public_id]))  # other hospital
+    client_for(world.facilitator).get(reverse("contract-document",
+                                              args=[world.hospital.contracts.get().public_id]))
+    assert AuditEvent.objects.filter(action="denied").count() == before + 4
+
+
+def test_object_of_another_hospital_is_404_for_its_lead(world, client_for):
+    other = world.other_hospital.memberships.get(user=world.other_staff)
+    client = client_for(world.lead)
+    assert client.get(reverse("member-edit", args=[other.public_id])).status_code == 404
+    assert client.post(reverse("member-deactivate", args=[other.public_id])).status_code == 404
+    other.refresh_from_db()
+    assert other.is_active
+
+
+def test_member_of_two_hospitals_acts_for_one_at_a_time(world, client_for):
+    MembershipFactory(hospital=world.other_hospital, user=world.lead, role=HospitalRole.STAFF)
+    client = client_for(world.lead)
+    page = client.get(reverse("member-list"))
+    assert page.status_code == 200 and world.hospital.name in page.content.decode()
+    client.post(reverse("switch-hospital"),
+                {"hospital": str(world.other_hospital.public_id), "next": "/home/"})
+    # Staff at the other hospital: the members page is not theirs to see there.
+    assert client.get(reverse("member-list")).status_code == 403
+    home = client.get(reverse("home")).content.decode()
+    assert world.other_hospital.name in home
+
+
+def test_contract_lapse_needs_no_click(world, client_for, time_machine):
+    client = client_for(world.lead)
+    assert client.get(reverse("member-list")).status_code == 200
+    contract = world.hospital.contracts.get()
+    time_machine.move_to(timezone.now() + timedelta(days=(contract.expires_on -
+                                                          timezone.localdate()).days + 1))
+    client.force_login(world.lead)  # the old session has long passed its idle timeout
+    response = client.get(reverse("member-list"))
+    assert response.status_code == 403
+    assert "paused" in response.content.decode()
