@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -139,10 +140,22 @@ def contract_document_path(instance, filename):
     return f"contracts/{uuid.uuid4().hex}.pdf"
 
 
-def private_storage():
-    from django.core.files.storage import storages
+class PrivateStorage(Storage):
+    """The "private" storage of settings.STORAGES, looked up again on every use.
 
-    return storages["private"]
+    A FileField calls its storage callable once, when the model class is built, and keeps the
+    result. Going through `storages` on each access keeps the field on whatever STORAGES says
+    now (the test suite points it at a temporary folder per test).
+    """
+
+    def __getattribute__(self, name):
+        from django.core.files.storage import storages
+
+        return getattr(storages["private"], name)
+
+
+def private_storage():
+    return PrivateStorage()
 
 
 class ContractStatus(models.TextChoices):
@@ -232,7 +245,7 @@ class Contract(models.Model):
             errors["effective_on"] = "A contract cannot take effect before it is signed."
         if self.expires_on and self.effective_on and self.expires_on < self.effective_on:
             errors["expires_on"] = "The expiry date must be on or after the effective date."
-        if self.terminated_on and self.effective_on and self.terminated_on < self.signed_on:
+        if self.terminated_on and self.signed_on and self.terminated_on < self.signed_on:
             errors["terminated_on"] = "A contract cannot end before it was signed."
         if self.terminated_on and not self.termination_reason:
             errors["termination_reason"] = "Say why the contract was terminated."
