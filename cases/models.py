@@ -1,1 +1,211 @@
-"""Models arrive with the features that need them."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from members.models import private_storage
+
+from .taxonomy import (
+    CONTRIBUTING_FACTORS,
+    EventCategory,
+    EventType,
+    HarmDuration,
+    HarmLevel,
+    LocationType,
+    MedicationErrorCategory,
+    Preventability,
+    SeipsGroup,
+)
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    SENT = "sent", "Sent to the PSO"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ContributingFactor(models.Model):
+    """A Common Formats contributing factor, grouped under a SEIPS component (seeded)."""
+
+    code = models.CharField(max_length=40, primary_key=True)
+    label = models.CharField(max_length=120)
+    seips_group = models.CharField(max_length=20, choices=SeipsGroup.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+
+class ReportSequence(models.Model):
+    """The last reference number used per hospital and year, e.g. MGH-2026-0042."""
+
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "year"], name="one_sequence_per_year")
+        ]
+
+
+class IncidentReport(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hospital = models.ForeignKey(
+        "members.Hospital", on_delete=models.PROTECT, related_name="reports"
+    )
+    reference = models.CharField(max_length=24, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    reporter_hidden = models.BooleanField(
+        "hide my name from reviewers", default=False,
+        help_text="Your name is kept only in the audit log and shown to no one in the portal.",
+    )
+    status = models.CharField(max_length=12, choices=ReportStatus.choices,
+                              default=ReportStatus.DRAFT)
+
+    # What the reporter says.
+    event_type = models.CharField("what are you reporting?", max_length=20,
+                                  choices=EventType.choices)
+    category = models.CharField("event category", max_length=20, choices=EventCategory.choices)
+    event_date = models.DateField("date it happened", null=True, blank=True,
+                                  help_text="Leave empty if unknown.")
+    event_time = models.TimeField("time", null=True, blank=True)
+    discovered_date = models.DateField("date it was discovered", null=True, blank=True)
+    location_type = models.CharField("where", max_length=20, choices=LocationType.choices)
+    location_detail = models.CharField("where, in your words", max_length=200, blank=True)
+    narrative = models.TextField("what happened")
+    harm_level = models.CharField("harm", max_length=10, choices=HarmLevel.choices, blank=True)
+    harm_duration = models.CharField("how long the harm lasts", max_length=10,
+                                     choices=HarmDuration.choices, blank=True)
+    medication_category = models.CharField("NCC MERP category", max_length=1,
+                                           choices=MedicationErrorCategory.choices, blank=True)
+    near_miss_recovery = models.TextField("what stopped it reaching the patient?", blank=True)
+
+    # What the safety lead adds in review.
+    contributing_factors = models.ManyToManyField(ContributingFactor, blank=True,
+                                                  related_name="reports")
+    systems_issue = models.BooleanField("systems issue", null=True, blank=True)
+    preventability = models.CharField(max_length=12, choices=Preventability.choices, blank=True)
+    handover_involved = models.BooleanField("handover involved", null=True, blank=True)
+    pso_summary = models.TextField("summary for the PSO", blank=True)
+    feedback = models.TextField("feedback to the reporter", blank=True)
+    committed_send_by = models.DateField("committed to send to the PSO by", null=True,
+                                         blank=True)
+
+    # Lifecycle.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+
+    # Imported reports keep the identifier of the system they came from.
+    source_system = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hospital", "reference"], condition=~Q(reference=""),
+                name="report_reference_unique_in_hospital",
+            ),
+            models.UniqueConstraint(
+                fields=["hospital", "source_system", "source_id"], condition=~Q(source_id=""),
+                name="report_source_unique_in_hospital",
+            ),
+        ]
+        indexes = [
+            # The review queue: one hospital, by status, newest first.
+            models.Index(fields=["hospital", "status", "-submitted_at", "-id"],
+                         name="report_queue_idx"),
+            models.Index(fields=["hospital", "-submitted_at", "-id"], name="report_hosp_sub_idx"),
+            # "My reports".
+            models.Index(fields=["reporter", "-created_at", "-id"], name="report_mine_idx"),
+            # The PSO's list: sent reports, newest first.
+            models.Index(fields=["status", "-sent_at", "-id"], name="report_pso_idx"),
+            models.Index(fields=["status", "committed_send_by"], name="report_commit_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Draft {self.public_id}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in (ReportStatus.SENT, ReportStatus.WITHDRAWN)
+
+
+class SentReport(models.Model):
+    """Exactly what was sent to the PSO, kept as it was. Later changes are addenda."""
+
+    report = models.OneToOneField(IncidentReport, on_delete=models.PROTECT,
+                                  related_name="sent_copy")
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("What was sent to the PSO cannot change; add an addendum.")
+        super().save(*args, **kwargs)
+
+
+class Addendum(models.Model):
+    report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT,
+                               related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Checking and importing"
+    FAILED = "failed", "Not imported: fix the errors"
+    DONE = "done", "Imported"
+
+
+class ReportImport(models.Model):
+    """One uploaded CSV file and the progress of its import."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    source_system = models.CharField(max_length=40)
+    file = models.FileField(storage=private_storage, upload_to="imports/")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+FACTOR_SEED = [
+    {"code": code, "label": label, "seips_group": group, "position": i}
+    for i, (code, label, group) in enumerate(CONTRIBUTING_FACTORS)
+]

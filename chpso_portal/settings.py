@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -90,6 +91,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (templates/cases/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data --------------------------------------------------------------------------------
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("chpso_portal.notifications.urls")),
+    path("", include("cases.urls")),
     path("", include("members.urls")),
 ]

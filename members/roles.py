@@ -11,11 +11,15 @@ class Scope(models.TextChoices):
     HOSPITAL_VIEW = "hospital.view", "See the hospital's home page"
     MEMBERS_VIEW = "members.view", "See the hospital's members"
     MEMBERS_MANAGE = "members.manage", "Invite, change and deactivate members"
+    REPORTS_CREATE = "reports.create", "File incident reports and read one's own"
+    REPORTS_REVIEW = "reports.review", "Review the hospital's reports and send them to the PSO"
+    REPORTS_TRANSFER = "reports.transfer", "Import and export the hospital's reports"
     # PSO scopes, granted through a PSO role.
     PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
     HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
     CONTRACTS_MANAGE = "contracts.manage", "Record and download PSO contracts"
     AUDIT_VIEW = "audit.view", "Browse the audit log"
+    PSO_REPORTS = "pso.reports", "Read and export reports sent to the PSO"
 
 
 class HospitalRole(models.TextChoices):
@@ -29,15 +33,17 @@ class PsoRole(models.TextChoices):
 
 
 HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
-    HospitalRole.STAFF: frozenset({Scope.HOSPITAL_VIEW}),
+    HospitalRole.STAFF: frozenset({Scope.HOSPITAL_VIEW, Scope.REPORTS_CREATE}),
     HospitalRole.SAFETY_LEAD: frozenset(
-        {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE}
+        {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE, Scope.REPORTS_CREATE,
+         Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER}
     ),
 }
 
 PSO_ROLE_SCOPES: dict[str, frozenset[str]] = {
     PsoRole.COORDINATOR: frozenset(
-        {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW}
+        {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW,
+         Scope.PSO_REPORTS}
     ),
     PsoRole.FACILITATOR: frozenset({Scope.PSO_DASHBOARD}),
 }

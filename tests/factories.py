@@ -77,3 +77,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     job_title = "pharmacist"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A submitted report filed by a member of the report's own hospital."""
+
+    class Meta:
+        model = "cases.IncidentReport"
+
+    hospital = factory.SubFactory(HospitalFactory)
+    reporter = factory.LazyAttribute(
+        lambda o: MembershipFactory(hospital=o.hospital).user
+    )
+    reference = factory.Sequence(lambda n: f"TST-2026-{n + 1:04d}")
+    status = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+    event_type = "incident"
+    category = "medication"
+    event_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
+    location_type = "med_surg"
+    narrative = "The night nurse gave a dose two hours late after the pump alarm was silenced."
+    harm_level = "mild"
+    harm_duration = "temporary"

@@ -15,7 +15,7 @@ from chpso_portal.audit.models import AuditEvent
 from members.models import Invitation
 from members.roles import HospitalRole, hospital_scopes, pso_scopes
 
-from .factories import InvitationFactory, MembershipFactory
+from .factories import InvitationFactory, MembershipFactory, ReportFactory
 
 
 def walk(patterns=None, namespace=""):
@@ -67,6 +67,22 @@ def url_kwargs(name, world):
         n = Notification.objects.create(recipient=world.staff, kind="contract_expired",
                                         event_key="x", title="t")
         return {"public_id": n.public_id}
+    if name.startswith("report-") and name not in ("report-new", "report-export") \
+            and not name.startswith("report-import"):
+        report = ReportFactory(hospital=world.hospital, reporter=world.staff)
+        return {"public_id": report.public_id}
+    if name == "report-import-status":
+        from cases.models import ReportImport
+
+        job = ReportImport.objects.create(hospital=world.hospital, uploaded_by=world.lead,
+                                          source_system="test", file="imports/x.csv")
+        return {"public_id": job.public_id}
+    if name == "pso-report-detail":
+        from cases.services import report_send
+
+        report = ReportFactory(hospital=world.hospital, reporter=world.staff,
+                               pso_summary="A late dose after a silenced pump alarm.")
+        return {"public_id": report_send(report=report, actor=world.lead).report.public_id}
     if name == "invitation-accept":
         invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
                                 role=HospitalRole.STAFF, job_title="nurse")

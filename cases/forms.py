@@ -1,0 +1,146 @@
+from django import forms
+
+from chpso_portal.forms import BootstrapMixin
+
+from .models import IncidentReport, ReportStatus
+from .taxonomy import (
+    EVENT_TYPE_HELP,
+    HARM_HELP,
+    EventCategory,
+    EventType,
+    HarmLevel,
+    LocationType,
+    Preventability,
+    factors_by_group,
+)
+
+
+class ChoiceWithHelpRadio(forms.RadioSelect):
+    """Radio buttons that show each choice's one-line explanation beside it."""
+
+    template_name = "cases/widgets/radio_with_help.html"
+
+    def __init__(self, *args, help_texts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_texts = help_texts or {}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["help_texts"] = {str(k): v for k, v in self.help_texts.items()}
+        return context
+
+
+class ReportForm(BootstrapMixin, forms.ModelForm):
+    confirm_screening = forms.BooleanField(
+        required=False,
+        label="I checked the highlighted words: none of them identifies a patient or a "
+              "colleague.",
+    )
+
+    class Meta:
+        model = IncidentReport
+        fields = ["event_type", "category", "event_date", "event_time", "discovered_date",
+                  "location_type", "location_detail", "narrative", "harm_level",
+                  "harm_duration", "medication_category", "near_miss_recovery",
+                  "reporter_hidden"]
+        widgets = {
+            "event_type": ChoiceWithHelpRadio(help_texts=EVENT_TYPE_HELP),
+            "harm_level": ChoiceWithHelpRadio(help_texts=HARM_HELP),
+            "event_date": forms.DateInput(attrs={"type": "date"}),
+            "discovered_date": forms.DateInput(attrs={"type": "date"}),
+            "event_time": forms.TimeInput(attrs={"type": "time"}),
+            "narrative": forms.Textarea(attrs={"rows": 5}),
+            "near_miss_recovery": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "narrative": "In your own words. Do not write patient names, record numbers or "
+                         "birth dates, or colleagues' names: describe roles instead "
+                         "(\"the night nurse\", \"the covering physician\").",
+            "event_date": "Leave empty if unknown.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = EventType.choices
+        self.fields["harm_level"].choices = HarmLevel.choices
+        self.fields["harm_level"].required = False
+        for name in ("category", "location_type", "harm_duration", "medication_category"):
+            field = self.fields[name]
+            field.choices = [("", "Choose...")] + [c for c in field.choices if c[0] != ""]
+
+
+class ReviewForm(BootstrapMixin, forms.Form):
+    factors = forms.MultipleChoiceField(
+        label="Contributing factors", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(group, choices) for group, choices in factors_by_group().items()],
+    )
+    systems_issue = forms.NullBooleanField(
+        label="Is this a systems issue?",
+        widget=forms.Select(choices=[("unknown", "Not decided"), ("true", "Yes"),
+                                     ("false", "No")]),
+    )
+    preventability = forms.ChoiceField(
+        required=False, choices=[("", "Not assessed")] + Preventability.choices
+    )
+    handover_involved = forms.NullBooleanField(
+        label="Was a handover involved?",
+        widget=forms.Select(choices=[("unknown", "Unknown"), ("true", "Yes"),
+                                     ("false", "No")]),
+    )
+    pso_summary = forms.CharField(
+        label="Summary for the PSO", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the PSO will read. Describe roles, not people.",
+    )
+    feedback = forms.CharField(
+        label="Feedback to the reporter", required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The reporter sees this on \"My reports\" and is notified.",
+    )
+
+
+class WithdrawForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                             label="Why is the report withdrawn from the patient safety "
+                                   "evaluation system?")
+
+
+class CommitForm(BootstrapMixin, forms.Form):
+    send_by = forms.DateField(label="Send to the PSO by",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AddendumForm(BootstrapMixin, forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum")
+
+
+class ReportFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(required=False, label="Search",
+                        widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status")] + [
+                                   c for c in ReportStatus.choices if c[0] != "draft"])
+    category = forms.ChoiceField(required=False,
+                                 choices=[("", "Any category")] + EventCategory.choices)
+    harm = forms.ChoiceField(required=False, choices=[("", "Any harm")] + HarmLevel.choices)
+    unit = forms.ChoiceField(required=False, label="Unit",
+                             choices=[("", "Any unit")] + LocationType.choices)
+    date_from = forms.DateField(required=False, label="From",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(required=False, choices=[
+        ("newest", "Newest first"), ("oldest", "Oldest first"), ("event", "Event date"),
+        ("reference", "Reference")])
+
+
+class PsoFilterForm(ReportFilterForm):
+    hospital = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any hospital",
+                                      to_field_name="public_id")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from members.models import Hospital
+
+        self.fields["hospital"].queryset = Hospital.objects.exclude(status="applicant")
+        del self.fields["status"]
+        self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]

@@ -1,0 +1,244 @@
+"""Every write on incident reports: keyword-only, takes the actor, audits, notifies after commit."""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.notifications import kinds
+from chpso_portal.notifications.services import notify
+
+from .models import (
+    Addendum,
+    ContributingFactor,
+    IncidentReport,
+    ReportSequence,
+    ReportStatus,
+    SentReport,
+)
+from .taxonomy import EventCategory, EventType
+
+REPORTER_FIELDS = [
+    "event_type", "category", "event_date", "event_time", "discovered_date", "location_type",
+    "location_detail", "narrative", "harm_level", "harm_duration", "medication_category",
+    "near_miss_recovery", "reporter_hidden",
+]
+REVIEW_FIELDS = ["systems_issue", "preventability", "handover_involved", "pso_summary",
+                 "feedback"]
+# What the PSO receives: the report and the review, never the reporter or the feedback to them.
+SENT_FIELDS = [f for f in REPORTER_FIELDS if f != "reporter_hidden"] + [
+    "systems_issue", "preventability", "handover_involved", "pso_summary",
+]
+_SMALL_WORDS = {"of", "the", "and", "at", "for", "de", "la"}
+
+
+def hospital_prefix(hospital) -> str:
+    """Initials of the hospital's name: Mercy General Hospital -> MGH."""
+    words = [w for w in re.split(r"[^A-Za-z]+", hospital.name) if w and w.lower() not in
+             _SMALL_WORDS]
+    return ("".join(w[0] for w in words)[:5] or "RPT").upper()
+
+
+def allocate_references(*, hospital, year: int, count: int = 1) -> list[str]:
+    """Reserve `count` consecutive reference numbers for one hospital and year."""
+    sequence, _ = ReportSequence.objects.get_or_create(hospital=hospital, year=year)
+    sequence = ReportSequence.objects.select_for_update().get(pk=sequence.pk)
+    first = sequence.last + 1
+    sequence.last += count
+    sequence.save(update_fields=["last"])
+    prefix = hospital_prefix(hospital)
+    return [f"{prefix}-{year}-{n:04d}" for n in range(first, first + count)]
+
+
+def validate_report(data: dict) -> None:
+    """The rules a filed report keeps, whoever fills it in (form, import)."""
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    event_date, discovered = data.get("event_date"), data.get("discovered_date")
+    if event_date and event_date > today:
+        errors["event_date"] = "The date it happened cannot be in the future."
+    if discovered and discovered > today:
+        errors["discovered_date"] = "The date it was discovered cannot be in the future."
+    if event_date and discovered and discovered < event_date:
+        errors["discovered_date"] = "It cannot have been discovered before it happened."
+    event_type = data.get("event_type")
+    if event_type == EventType.INCIDENT:
+        if not data.get("harm_level"):
+            errors["harm_level"] = "Say whether the patient was harmed (choose Unknown if unsure)."
+    else:
+        for field in ("harm_level", "harm_duration"):
+            if data.get(field):
+                errors[field] = "Harm is recorded only for incidents that reached the patient."
+    if data.get("harm_duration") and data.get("harm_level") in ("none", "death"):
+        errors["harm_duration"] = "Duration applies only to mild, moderate or severe harm."
+    if event_type == EventType.NEAR_MISS and not (data.get("near_miss_recovery") or "").strip():
+        errors["near_miss_recovery"] = "Say what stopped it from reaching the patient."
+    if data.get("medication_category") and data.get("category") != EventCategory.MEDICATION:
+        errors["medication_category"] = "The NCC MERP category is for medication events only."
+    if not (data.get("narrative") or "").strip():
+        errors["narrative"] = "Describe what happened."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _notify_reporter(report: IncidentReport, title: str) -> None:
+    if report.reporter_id is None:
+        return
+    notify(
+        kind=kinds.REPORT_UPDATE,
+        event_key=f"report:{report.pk}:{report.status}:{timezone.now().timestamp():.0f}",
+        recipients=[report.reporter],
+        title=title,
+        link=reverse("report-detail", args=[report.public_id]),
+    )
+
+
+@transaction.atomic
+def report_save_draft(*, hospital, reporter, data: dict,
+                      report: IncidentReport | None = None) -> IncidentReport:
+    if report is None:
+        report = IncidentReport(hospital=hospital, reporter=reporter)
+    elif report.status != ReportStatus.DRAFT:
+        raise ValidationError("Only a draft can be edited by its reporter.")
+    for field in REPORTER_FIELDS:
+        if field in data:
+            setattr(report, field, data[field])
+    adding = report._state.adding
+    report.save()
+    audit_record(actor=reporter, action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+                 obj=report, hospital=hospital, summary="Saved a draft report")
+    return report
+
+
+@transaction.atomic
+def report_submit(*, report: IncidentReport, actor) -> IncidentReport:
+    report = IncidentReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError("This report was already submitted.")
+    validate_report({f: getattr(report, f) for f in REPORTER_FIELDS})
+    report.reference = allocate_references(hospital=report.hospital,
+                                           year=timezone.localdate().year)[0]
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["reference", "status", "submitted_at", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
+                 summary=f"Submitted report {report.reference}",
+                 detail={"reporter_hidden": report.reporter_hidden})
+    _notify_reporter(report, f"Report {report.reference} received: thank you")
+    return report
+
+
+def _lock_for_review(report: IncidentReport) -> IncidentReport:
+    report = IncidentReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == ReportStatus.SENT:
+        raise ValidationError("This report was sent to the PSO and is frozen. Add an addendum "
+                              "instead.")
+    if report.status in (ReportStatus.DRAFT, ReportStatus.WITHDRAWN):
+        raise ValidationError(f"A {report.get_status_display().lower()} report cannot be "
+                              "reviewed.")
+    return report
+
+
+@transaction.atomic
+def report_review_save(*, report: IncidentReport, actor, factors: list[str],
+                       **fields) -> IncidentReport:
+    report = _lock_for_review(report)
+    old_feedback = report.feedback
+    unknown = set(fields) - set(REVIEW_FIELDS)
+    if unknown:
+        raise ValueError(f"Not review fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(report, name, value)
+    moved = report.status == ReportStatus.SUBMITTED
+    if moved:
+        report.status = ReportStatus.IN_REVIEW
+    report.save()
+    report.contributing_factors.set(ContributingFactor.objects.filter(code__in=factors))
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
+                 summary=f"Reviewed report {report.reference}",
+                 detail={"fields": sorted(fields), "factors": sorted(factors)})
+    if moved:
+        _notify_reporter(report, f"Report {report.reference} is being reviewed")
+    elif report.feedback and report.feedback != old_feedback:
+        _notify_reporter(report, f"New feedback on report {report.reference}")
+    return report
+
+
+def sent_data(report: IncidentReport) -> dict:
+    data = {}
+    for name in SENT_FIELDS:
+        value = getattr(report, name)
+        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    data["reference"] = report.reference
+    data["contributing_factors"] = sorted(
+        report.contributing_factors.values_list("code", flat=True)
+    )
+    return data
+
+
+@transaction.atomic
+def report_send(*, report: IncidentReport, actor) -> SentReport:
+    report = _lock_for_review(report)
+    if not report.pso_summary.strip():
+        raise ValidationError("Write the summary for the PSO before sending.")
+    report.status = ReportStatus.SENT
+    report.sent_at = timezone.now()
+    report.save(update_fields=["status", "sent_at", "updated_at"])
+    copy = SentReport.objects.create(report=report, hospital=report.hospital,
+                                     data=sent_data(report), sent_at=report.sent_at,
+                                     sent_by=actor)
+    audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
+                 summary=f"Sent report {report.reference} to the PSO")
+    _notify_reporter(report, f"Report {report.reference} was sent to the PSO")
+    return copy
+
+
+@transaction.atomic
+def report_withdraw(*, report: IncidentReport, actor, reason: str) -> IncidentReport:
+    report = _lock_for_review(report)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the report is withdrawn."})
+    report.status = ReportStatus.WITHDRAWN
+    report.withdrawn_at = timezone.now()
+    report.withdrawal_reason = reason.strip()
+    report.committed_send_by = None
+    report.save()
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
+                 summary=f"Withdrew report {report.reference} from the PSES",
+                 detail={"reason": report.withdrawal_reason})
+    _notify_reporter(report, f"Report {report.reference} was withdrawn")
+    return report
+
+
+@transaction.atomic
+def report_commit_to_send(*, report: IncidentReport, actor, send_by: date) -> IncidentReport:
+    report = _lock_for_review(report)
+    if send_by < timezone.localdate():
+        raise ValidationError({"send_by": "The date to send by cannot be in the past."})
+    report.committed_send_by = send_by
+    report.save(update_fields=["committed_send_by", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
+                 summary=f"Committed to send {report.reference} by {send_by.isoformat()}")
+    return report
+
+
+@transaction.atomic
+def report_add_addendum(*, report: IncidentReport, actor, text: str) -> Addendum:
+    if report.status != ReportStatus.SENT:
+        raise ValidationError("Addenda are for reports already sent; edit the review instead.")
+    if not text.strip():
+        raise ValidationError({"text": "Write the addendum."})
+    addendum = Addendum.objects.create(report=report, author=actor, text=text.strip())
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
+                 summary=f"Added an addendum to {report.reference}")
+    return addendum
+
+
+def report_record_view(*, report: IncidentReport, viewer) -> None:
+    audit_record(actor=viewer, action=AuditAction.VIEW, obj=report, hospital=report.hospital,
+                 summary=f"Read report {report.reference or 'draft'}")

@@ -1,0 +1,248 @@
+"""CSV import and export of incident reports, in the columns documented in IMPORT_COLUMNS.
+
+An import is all or nothing: every row is checked first, errors are listed by row and column,
+and nothing is saved unless every row is valid. Rows carry the source system's identifier, so
+uploading the same file again creates nothing new.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+
+from .models import ImportStatus, IncidentReport, ReportImport, ReportStatus
+from .services import allocate_references, validate_report
+from .taxonomy import (
+    EventCategory,
+    EventType,
+    HarmDuration,
+    HarmLevel,
+    LocationType,
+    MedicationErrorCategory,
+)
+
+PSWP_LABEL = "# Patient Safety Work Product: confidential and privileged (42 U.S.C. 299b-22)"
+
+# column -> (what it holds, choices or None, required)
+IMPORT_COLUMNS: dict[str, tuple[str, type | None, bool]] = {
+    "source_id": ("The report's identifier in your reporting system (unique).", None, True),
+    "event_type": ("incident, near_miss or unsafe_condition.", EventType, True),
+    "category": ("Common Formats category code, e.g. medication, fall.", EventCategory, True),
+    "event_date": ("YYYY-MM-DD, or empty if unknown.", None, False),
+    "event_time": ("HH:MM (24 h), or empty.", None, False),
+    "discovered_date": ("YYYY-MM-DD, or empty.", None, False),
+    "location_type": ("Unit type code, e.g. icu, med_surg, ed.", LocationType, True),
+    "location_detail": ("Where, in words (no names).", None, False),
+    "narrative": ("What happened.", None, True),
+    "harm_level": ("AHRQ harm scale for incidents: death, severe, moderate, mild, none, "
+                   "unknown.", HarmLevel, False),
+    "harm_duration": ("permanent, temporary or unknown.", HarmDuration, False),
+    "medication_category": ("NCC MERP A to I, medication events only.",
+                            MedicationErrorCategory, False),
+    "near_miss_recovery": ("For near misses: what stopped it reaching the patient.", None,
+                           False),
+}
+EXPORT_COLUMNS = ["reference", "status", "submitted_at", "sent_at", *IMPORT_COLUMNS,
+                  "systems_issue", "preventability", "handover_involved",
+                  "contributing_factors", "pso_summary"]
+MAX_ERRORS_KEPT = 200
+PROGRESS_EVERY = 500
+
+
+def _choice(value: str, choices) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    for code, label in choices.choices:
+        if value.lower() in (code.lower(), label.lower()):
+            return code
+    raise ValueError(f"'{value}' is not one of: {', '.join(choices.values)}")
+
+
+def _date(value: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _time(value: str) -> time | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a time in the form HH:MM") from None
+
+
+def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """One CSV row -> (report fields, [(column, message), ...])."""
+    data: dict = {}
+    errors: list[tuple[str, str]] = []
+    for column, (_, choices, required) in IMPORT_COLUMNS.items():
+        value = (raw.get(column) or "").strip()
+        if required and not value:
+            errors.append((column, "is required"))
+            continue
+        try:
+            if choices is not None:
+                data[column] = _choice(value, choices)
+            elif column in ("event_date", "discovered_date"):
+                data[column] = _date(value)
+            elif column == "event_time":
+                data[column] = _time(value)
+            else:
+                data[column] = value
+        except ValueError as exc:
+            errors.append((column, str(exc)))
+    if not errors:
+        try:
+            validate_report(data)
+        except ValidationError as exc:
+            errors.extend((field, " ".join(msgs)) for field, msgs in exc.message_dict.items())
+    if len(data.get("source_id", "")) > 80:
+        errors.append(("source_id", "is longer than 80 characters"))
+    return data, errors
+
+
+def read_rows(content: bytes) -> tuple[list[dict], list[dict]]:
+    """Decode and read the file; file-level problems come back as errors on row 0 or 1."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [{"row": 0, "column": "", "message": "The file is not UTF-8 text."}]
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    missing = [c for c, (_, _, required) in IMPORT_COLUMNS.items()
+               if required and c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [{"row": 1, "column": c, "message": "column missing from the header"}
+                    for c in missing]
+    return list(reader), []
+
+
+def run_import(*, report_import: ReportImport) -> ReportImport:
+    """Check every row, then create all reports in one transaction, or none."""
+    job = report_import
+    job.status = ImportStatus.RUNNING
+    job.save(update_fields=["status"])
+    with job.file.open("rb") as handle:
+        rows, errors = read_rows(handle.read())
+    job.total_rows = len(rows)
+    parsed: list[dict] = []
+    seen: set[str] = set()
+    error_count = len(errors)
+    for number, raw in enumerate(rows, start=2):  # row 1 is the header
+        data, row_errors = parse_row(raw)
+        source_id = data.get("source_id", "")
+        if source_id and source_id in seen:
+            row_errors.append(("source_id", f"'{source_id}' appears twice in the file"))
+        seen.add(source_id)
+        for column, message in row_errors:
+            error_count += 1
+            if len(errors) < MAX_ERRORS_KEPT:
+                errors.append({"row": number, "column": column, "message": message})
+        parsed.append(data)
+        if number % PROGRESS_EVERY == 0:
+            ReportImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
+    if error_count:
+        job.status = ImportStatus.FAILED
+        job.errors = errors
+        job.processed_rows = len(rows)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "errors", "processed_rows", "finished_at"])
+        audit_record(actor=job.uploaded_by, action=AuditAction.CREATE, obj=job,
+                     hospital=job.hospital, outcome="failure",
+                     summary=f"Report import refused: {error_count} error(s), nothing saved")
+        return job
+    with transaction.atomic():
+        existing = set(
+            IncidentReport.objects.filter(
+                hospital=job.hospital, source_system=job.source_system, source_id__in=seen
+            ).values_list("source_id", flat=True)
+        )
+        new = [data for data in parsed if data["source_id"] not in existing]
+        references = allocate_references(hospital=job.hospital, year=timezone.localdate().year,
+                                         count=len(new)) if new else []
+        now = timezone.now()
+        IncidentReport.objects.bulk_create(
+            [IncidentReport(hospital=job.hospital, source_system=job.source_system,
+                            reference=reference, status=ReportStatus.SUBMITTED,
+                            submitted_at=now, created_at=now, **data)
+             for reference, data in zip(references, new, strict=True)],
+            batch_size=1000,
+        )
+        job.status = ImportStatus.DONE
+        job.processed_rows = len(rows)
+        job.created_count = len(new)
+        job.skipped_count = len(parsed) - len(new)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "processed_rows", "created_count", "skipped_count",
+                                "finished_at"])
+        audit_record(actor=job.uploaded_by, action=AuditAction.CREATE, obj=job,
+                     hospital=job.hospital,
+                     summary=f"Imported {len(new)} report(s) from {job.source_system}; "
+                             f"{job.skipped_count} already there")
+    return job
+
+
+def template_rows() -> Iterator[list[str]]:
+    yield [PSWP_LABEL]
+    yield list(IMPORT_COLUMNS)
+    yield ["# " + text for text, _, _ in IMPORT_COLUMNS.values()]
+    yield ["EXAMPLE-1", "near_miss", "medication", "2026-03-01", "", "2026-03-01", "med_surg",
+           "medication room", "Two look-alike vials were stored side by side; the wrong one "
+           "was drawn up and caught at the bedside scan.", "", "", "B",
+           "Barcode scan at the bedside"]
+
+
+def _value(report: IncidentReport, column: str, factor_codes: dict[int, list[str]]) -> str:
+    if column == "contributing_factors":
+        return ";".join(factor_codes.get(report.pk, []))
+    value = getattr(report, column)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def export_rows(reports, *, with_hospital: bool = False) -> Iterable[list[str]]:
+    """Rows for a CSV export; reads the reports in chunks, never all at once."""
+    yield [PSWP_LABEL]
+    yield (["hospital"] if with_hospital else []) + EXPORT_COLUMNS
+    chunk: list[IncidentReport] = []
+    for report in reports.iterator(chunk_size=2000):
+        chunk.append(report)
+        if len(chunk) == 2000:
+            yield from _export_chunk(chunk, with_hospital)
+            chunk = []
+    if chunk:
+        yield from _export_chunk(chunk, with_hospital)
+
+
+def _export_chunk(chunk, with_hospital):
+    through = IncidentReport.contributing_factors.through
+    codes: dict[int, list[str]] = {}
+    for report_id, code in through.objects.filter(
+        incidentreport_id__in=[r.pk for r in chunk]
+    ).values_list("incidentreport_id", "contributingfactor_id"):
+        codes.setdefault(report_id, []).append(code)
+    for report in chunk:
+        row = [_value(report, column, codes) for column in EXPORT_COLUMNS]
+        yield ([report.hospital.name] if with_hospital else []) + row

@@ -1,0 +1,114 @@
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from chpso_portal import access
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.forms import BootstrapMixin
+from members.roles import Scope
+
+from . import selectors
+from .forms import PsoFilterForm, ReportFilterForm
+from .models import ReportImport
+from .services import hospital_prefix
+from .transfer import IMPORT_COLUMNS, export_rows, template_rows
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    source_system = forms.CharField(
+        max_length=40, label="Reporting system it comes from",
+        help_text="For example the name of your event reporting software. Together with each "
+                  "row's source_id it recognises rows already imported.",
+    )
+    file = forms.FileField(label="CSV file", widget=forms.FileInput(attrs={"accept": ".csv"}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB: split it.")
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("Upload a .csv file.")
+        return upload
+
+
+@access.hospital(Scope.REPORTS_TRANSFER, methods=("GET", "POST"))
+def report_import(request):
+    from .tasks import import_reports
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            job = ReportImport.objects.create(
+                hospital=request.hospital, uploaded_by=request.user,
+                source_system=form.cleaned_data["source_system"].strip(),
+                file=form.cleaned_data["file"],
+            )
+            transaction.on_commit(lambda: import_reports.delay(job.pk))
+        return redirect("report-import-status", public_id=job.public_id)
+    recent = ReportImport.objects.filter(hospital=request.hospital)[:5]
+    return render(request, "cases/import.html",
+                  {"form": form, "columns": IMPORT_COLUMNS, "recent": recent})
+
+
+@access.hospital(Scope.REPORTS_TRANSFER, object_scoped=True)
+def import_status(request, public_id):
+    job = ReportImport.objects.filter(hospital=request.hospital, public_id=public_id).first()
+    if job is None:
+        raise Http404
+    return render(request, "cases/import_status.html", {"job": job})
+
+
+@access.hospital(Scope.REPORTS_TRANSFER)
+def import_template(request):
+    return _csv_response(template_rows(), "incident-report-import-template.csv")
+
+
+@access.hospital(Scope.REPORTS_TRANSFER)
+def report_export(request):
+    form = ReportFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    reports = selectors.review_queue(hospital=request.hospital, filters=filters)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, hospital=request.hospital,
+                 object_type="cases.incidentreport",
+                 summary="Exported the hospital's reports as CSV",
+                 detail={"filters": {k: str(v) for k, v in filters.items() if v}})
+    stamp = timezone.localdate().isoformat()
+    return _csv_response(export_rows(reports),
+                         f"reports-{hospital_prefix(request.hospital)}-{stamp}.csv")
+
+
+@access.pso(Scope.PSO_REPORTS)
+def pso_report_export(request):
+    form = PsoFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    reports = selectors.pso_reports(filters=filters)
+    audit_record(actor=request.user, action=AuditAction.EXPORT,
+                 object_type="cases.incidentreport",
+                 summary="Exported reports sent to the PSO as CSV",
+                 detail={"filters": {k: str(v) for k, v in filters.items() if v}})
+    stamp = timezone.localdate().isoformat()
+    return _csv_response(export_rows(reports, with_hospital=True), f"pso-reports-{stamp}.csv")
+
+

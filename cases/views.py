@@ -1,0 +1,249 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from chpso_portal import access
+from members.roles import Scope
+
+from . import selectors, services
+from .access import report_for_member, report_for_reviewer, sent_report_for_pso
+from .forms import (
+    AddendumForm,
+    CommitForm,
+    PsoFilterForm,
+    ReportFilterForm,
+    ReportForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from .models import IncidentReport, ReportStatus
+from .screening import screen_fields
+from .taxonomy import FACTOR_LABELS, factors_by_group
+
+SCREENED_FIELDS = ["narrative", "location_detail", "near_miss_recovery"]
+
+
+def _form_errors_from(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _report_form_view(request, report=None):
+    form = ReportForm(request.POST or None, instance=report)
+    findings = {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        findings = screen_fields(data, SCREENED_FIELDS)
+        if findings and not data.get("confirm_screening"):
+            form.add_error(None, "Some words look like they could identify a person, a place "
+                                 "or a date. Change them, or tick the box below if they do "
+                                 "not identify anyone.")
+        else:
+            submit = "submit" in request.POST
+            try:
+                if submit:
+                    services.validate_report(data)
+                saved = services.report_save_draft(
+                    hospital=request.hospital, reporter=request.user, data=data, report=report
+                )
+                if submit:
+                    saved = services.report_submit(report=saved, actor=request.user)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                if submit:
+                    messages.success(request, f"Thank you. Your report {saved.reference} was "
+                                              "submitted. You will be told what happens next.")
+                else:
+                    messages.info(request, "Draft saved. Only you can see it.")
+                return redirect("report-detail", public_id=saved.public_id)
+    return render(request, "cases/report_form.html",
+                  {"form": form, "report": report, "findings": findings})
+
+
+@access.hospital(Scope.REPORTS_CREATE, methods=("GET", "POST"))
+def report_new(request):
+    return _report_form_view(request)
+
+
+@access.hospital(Scope.REPORTS_CREATE, methods=("GET", "POST"), object_scoped=True)
+def report_edit(request, public_id):
+    report = report_for_member(request, public_id)
+    if report.reporter_id != request.user.pk or report.status != ReportStatus.DRAFT:
+        messages.error(request, "Only your own drafts can be edited.")
+        return redirect("report-detail", public_id=report.public_id)
+    return _report_form_view(request, report)
+
+
+@access.hospital(Scope.REPORTS_CREATE)
+def my_reports(request):
+    page = selectors.paginate(selectors.my_reports(membership=request.membership),
+                              request.GET.get("page"))
+    return render(request, "cases/my_reports.html", {"page": page})
+
+
+@access.hospital(Scope.REPORTS_CREATE, object_scoped=True)
+def report_detail(request, public_id):
+    report = report_for_member(request, public_id)
+    services.report_record_view(report=report, viewer=request.user)
+    reviewer = Scope.REPORTS_REVIEW in request.membership.scopes and \
+        report.status != ReportStatus.DRAFT
+    return render(request, "cases/report_detail.html", {
+        "report": report,
+        "is_reporter": report.reporter_id == request.user.pk,
+        "reviewer": reviewer,
+        "factors": [FACTOR_LABELS[c] for c in
+                    report.contributing_factors.values_list("code", flat=True)],
+        "addenda": report.addenda.select_related("author") if reviewer else [],
+    })
+
+
+@access.hospital(Scope.REPORTS_REVIEW)
+def review_queue(request):
+    form = ReportFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = selectors.paginate(
+        selectors.review_queue(hospital=request.hospital, filters=filters),
+        request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/review_queue.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _review_context(report, **forms):
+    return {
+        "report": report,
+        "factor_groups": factors_by_group(),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
+        "commit_form": forms.get("commit_form") or CommitForm(
+            initial={"send_by": report.committed_send_by}),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "addenda": report.addenda.select_related("author"),
+        **{k: v for k, v in forms.items() if k == "form"},
+    }
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"), object_scoped=True)
+def report_review(request, public_id):
+    report = report_for_reviewer(request, public_id)
+    initial = {
+        "factors": list(report.contributing_factors.values_list("code", flat=True)),
+        "systems_issue": report.systems_issue, "preventability": report.preventability,
+        "handover_involved": report.handover_involved, "pso_summary": report.pso_summary,
+        "feedback": report.feedback,
+    }
+    form = ReviewForm(request.POST or None, initial=initial)
+    findings = {}
+    if request.method == "POST" and not report.is_frozen and form.is_valid():
+        data = dict(form.cleaned_data)
+        factors = data.pop("factors")
+        try:
+            services.report_review_save(report=report, actor=request.user, factors=factors,
+                                        **data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            findings = screen_fields(data, ["pso_summary"])
+            if findings:
+                messages.warning(request, "The summary for the PSO may contain identifiers; "
+                                          "the PSO does not need names of people.")
+            messages.success(request, "Review saved.")
+            return redirect("report-review", public_id=report.public_id)
+    if report.status != ReportStatus.DRAFT:
+        services.report_record_view(report=report, viewer=request.user)
+    return render(request, "cases/report_review.html",
+                  {**_review_context(report, form=form), "findings": findings})
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+def report_send(request, public_id):
+    report = report_for_reviewer(request, public_id)
+    try:
+        services.report_send(report=report, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Report {report.reference} was sent to the PSO. It is now "
+                                  "frozen: later changes are addenda.")
+    return redirect("report-review", public_id=report.public_id)
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+def report_withdraw(request, public_id):
+    report = report_for_reviewer(request, public_id)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_withdraw(report=report, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Report {report.reference} was withdrawn.")
+    else:
+        messages.error(request, "Say why the report is withdrawn.")
+    return redirect("report-review", public_id=report.public_id)
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+def report_commit(request, public_id):
+    report = report_for_reviewer(request, public_id)
+    form = CommitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_commit_to_send(report=report, actor=request.user,
+                                           **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Commitment recorded.")
+    else:
+        messages.error(request, "Give the date by which the report will be sent.")
+    return redirect("report-review", public_id=report.public_id)
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+def report_addendum(request, public_id):
+    report = report_for_reviewer(request, public_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_add_addendum(report=report, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Addendum added.")
+    else:
+        messages.error(request, "Write the addendum.")
+    return redirect("report-review", public_id=report.public_id)
+
+
+@access.pso(Scope.PSO_REPORTS)
+def pso_report_list(request):
+    form = PsoFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = selectors.paginate(selectors.pso_reports(filters=filters), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/pso_report_list.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+@access.pso(Scope.PSO_REPORTS)
+def pso_report_detail(request, public_id):
+    report = sent_report_for_pso(request, public_id)
+    services.report_record_view(report=report, viewer=request.user)
+    data = report.sent_copy.data
+    # An unsaved copy built from what was sent, so choices display with their labels.
+    sent = IncidentReport(**{name: data.get(name) for name in services.SENT_FIELDS})
+    return render(request, "cases/pso_report_detail.html", {
+        "report": report,
+        "sent": sent,
+        "sent_reference": data.get("reference"),
+        "factors": [FACTOR_LABELS.get(c, c) for c in data.get("contributing_factors", [])],
+        "addenda": report.addenda.all(),
+    })
