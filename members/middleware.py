@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 
 from .roles import MFA_REQUIRED_ROLES
 
@@ -64,7 +65,9 @@ class RequireMFAMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not _has_totp(user)
         ):
-            return redirect(reverse("mfa_activate_totp") + "?next=" + request.get_full_path())
+            return redirect(
+                reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
+            )
         return self.get_response(request)
 
 

@@ -74,7 +74,8 @@ def contract_save(*, contract: Contract, actor: User, changed: list[str] | None 
         action=AuditAction.CREATE if adding else AuditAction.UPDATE,
         obj=contract,
         hospital=contract.hospital,
-        summary=("Recorded" if adding else "Changed") + f" PSO contract for {contract.hospital.name}",
+        summary=("Recorded" if adding else "Changed")
+        + f" PSO contract for {contract.hospital.name}",
         detail={"changed": changed or [], "status": contract.status},
     )
     hospital_sync_contract(hospital=contract.hospital, actor=actor)
@@ -82,10 +83,11 @@ def contract_save(*, contract: Contract, actor: User, changed: list[str] | None 
 
 
 @transaction.atomic
-def hospital_sync_contract(*, hospital: Hospital, actor: User | None = None) -> Hospital:
+def hospital_sync_contract(*, hospital: Hospital, actor: User | None = None,
+                           today=None) -> Hospital:
     """Bring what is derived from a hospital's contracts up to date. Safe to run any time."""
     hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     active = hospital.contracts.active_on(today).exists()
     if active and hospital.status == HospitalStatus.APPLICANT:
         hospital.status = HospitalStatus.ACTIVE
@@ -163,7 +165,7 @@ def contracts_reconcile(*, today=None) -> dict[str, int]:
     for hospital in Hospital.objects.filter(status=HospitalStatus.APPLICANT).filter(
         pk__in=Contract.objects.active_on(today).values("hospital_id")
     ):
-        hospital_sync_contract(hospital=hospital)
+        hospital_sync_contract(hospital=hospital, today=today)
         activated += 1
     return {"activated": activated, "notified": contracts_send_reminders(today=today)}
 
@@ -247,6 +249,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise ValidationError(f"This invitation is {invitation.get_status_display().lower()}.")
     if invitation.email.lower() != user.email.lower():
         raise ValidationError("This invitation was sent to another email address.")
+    if user.pso_role:
+        raise ValidationError("PSO staff are not hospital members; this account cannot join "
+                              "a hospital.")
     membership, _ = Membership.objects.update_or_create(
         hospital=invitation.hospital, user=user,
         defaults={"role": invitation.role, "job_title": invitation.job_title,
@@ -337,7 +342,9 @@ def pso_role_set(*, user: User, role: str, actor: User | None) -> User:
     if role and role not in PsoRole.values:
         raise ValidationError("Unknown PSO role.")
     if role and user.memberships.filter(is_active=True).exists():
-        raise ValidationError("PSO staff are not hospital members; deactivate the membership first.")
+        raise ValidationError(
+            "PSO staff are not hospital members; deactivate the membership first."
+        )
     old = user.pso_role
     user.pso_role = role
     user.is_staff = role in ADMIN_GROUP_PERMISSIONS

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_ratelimit.core import is_ratelimited
 
 from chpso_portal import access
@@ -104,21 +104,25 @@ def invitation_accept(request, token):
             context["wrong_account"] = True
             return render(request, "members/invitation.html", context, status=403)
         if request.method == "POST":
-            services.invitation_accept(invitation=invitation, user=user)
+            try:
+                services.invitation_accept(invitation=invitation, user=user)
+            except ValidationError as exc:
+                context["error"] = " ".join(exc.messages)
+                return render(request, "members/invitation.html", context, status=409)
             request.session[ACTING_SESSION_KEY] = str(invitation.hospital.public_id)
             messages.success(request, f"You are now a member of {invitation.hospital.name}.")
             return redirect("home")
         return render(request, "members/invitation.html", context)
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
         # An existing account (a member of another hospital): sign in, then accept.
-        context["sign_in_url"] = reverse("account_login") + "?next=" + request.path
+        context["sign_in_url"] = reverse("account_login") + "?" + urlencode({"next": request.path})
         return render(request, "members/invitation.html", context)
     request.session[INVITATION_SESSION_KEY] = token
     from allauth.account.adapter import get_adapter
 
     # The link came to this address, so the address counts as verified.
     get_adapter(request).stash_verified_email(request, invitation.email)
-    return redirect(reverse("account_signup") + "?email=" + invitation.email)
+    return redirect(reverse("account_signup") + "?" + urlencode({"email": invitation.email}))
 
 
 @access.account(methods=("POST",))
