@@ -10,6 +10,7 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("PRIVATE_MEDIA_ROOT", "/tmp/chpso-test-private")
 
+from .env import env_bool  # noqa: E402
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402
 
@@ -21,7 +22,7 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
-# Tests run tasks in-process unless a test starts a real worker itself.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests run tasks in-process; a real worker started by a test turns this off (env).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 PSO_REQUIRE_MFA = True
 ACCOUNT_RATE_LIMITS = False

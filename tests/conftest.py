@@ -13,6 +13,16 @@ from members.roles import HospitalRole, PsoRole
 from .factories import ContractFactory, HospitalFactory, MembershipFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached lookups must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def give_totp(user):
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user

@@ -7,6 +7,15 @@ from django.utils import timezone
 from .models import AuditAction, AuditEvent
 from .services import audit_record
 
+# A cell that starts with one of these is run as a formula by spreadsheet programs; some of
+# the text comes from the public application form (hospital names), so it is neutralised.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
@@ -47,10 +56,12 @@ class AuditEventAdmin(admin.ModelAdmin):
         count = 0
         for event in queryset.select_related("hospital").iterator():
             count += 1
-            writer.writerow([event.at.isoformat(), event.actor_email,
-                             event.hospital.name if event.hospital else "", event.action,
-                             event.outcome, event.object_type, event.object_id, event.summary,
-                             event.ip or "", event.request_id])
+            writer.writerow([_cell(value) for value in (
+                event.at.isoformat(), event.actor_email,
+                event.hospital.name if event.hospital else "", event.action, event.outcome,
+                event.object_type, event.object_id, event.summary, event.ip or "",
+                event.request_id,
+            )])
         audit_record(actor=request.user, action=AuditAction.EXPORT,
                      summary=f"Exported {count} audit events", object_type="audit.auditevent")
         return response

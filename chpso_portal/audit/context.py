@@ -10,7 +10,10 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+# RequestContext is a frozen dataclass, so one shared default is safe.
+_current: ContextVar[RequestContext] = ContextVar(
+    "audit_request_context", default=RequestContext()  # noqa: B039
+)
 
 
 def current() -> RequestContext:

@@ -24,6 +24,12 @@ ACCOUNT_INVITATION = Kind(
 CONTRACT_EXPIRING = Kind("contract_expiring", "A PSO contract is about to expire")
 CONTRACT_EXPIRED = Kind("contract_expired", "A PSO contract has expired or ended")
 HOSPITAL_ACTIVATED = Kind("hospital_activated", "A hospital's membership became active")
+REPORT_UPDATE = Kind("report_update", "News about a report I filed")
+SESSION_INVITATION = Kind("session_invitation", "An invitation to a microcollaborative session")
+SESSION_ANSWERED = Kind("session_answered", "A hospital answered a session invitation")
+SESSION_CHANGED = Kind("session_changed", "A session was moved or cancelled")
+SESSION_REMINDER = Kind("session_reminder", "Session reminders (deadline, next day)")
+NOMINATION_UPDATE = Kind("nomination_update", "News about a case nominated for a session")
 
 ALL = {
     kind.code: kind
@@ -33,10 +39,17 @@ ALL = {
         CONTRACT_EXPIRING,
         CONTRACT_EXPIRED,
         HOSPITAL_ACTIVATED,
+        REPORT_UPDATE,
+        SESSION_INVITATION,
+        SESSION_ANSWERED,
+        SESSION_CHANGED,
+        SESSION_REMINDER,
+        NOMINATION_UPDATE,
     )
 }
 CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]
 
 
 def choices():
+    # Model fields take this function, not its result: a new kind needs no migration.
     return [(kind.code, kind.label) for kind in ALL.values()]

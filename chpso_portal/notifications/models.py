@@ -14,7 +14,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=40, choices=kinds.choices())
+    kind = models.CharField(max_length=40, choices=kinds.choices)
     event_key = models.CharField(max_length=200)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -55,7 +55,7 @@ class OutboxEmail(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
-    kind = models.CharField(max_length=40, choices=kinds.choices())
+    kind = models.CharField(max_length=40, choices=kinds.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     attachments = models.JSONField(default=list, blank=True)
@@ -71,7 +71,9 @@ class OutboxEmail(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["event_key", "to_address"], name="outbox_once_per_event")
+            models.UniqueConstraint(
+                fields=["event_key", "to_address"], name="outbox_once_per_event"
+            )
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
@@ -85,10 +87,13 @@ class EmailPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
     )
-    kind = models.CharField(max_length=40, choices=kinds.choices())
+    kind = models.CharField(max_length=40, choices=kinds.choices)
     email = models.BooleanField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="one_email_preference_per_kind")
         ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}: {'email' if self.email else 'no email'}"
