@@ -1,0 +1,776 @@
+"""Detectors for identifiers that have a recognisable shape.
+
+Each detector is a function from text to (kind, start, end) spans. They are deliberately
+independent and allowed to overlap; `screening` merges what they find. Patterns open with a
+character class or literal where they can (see `_lead`), use possessive or bounded repetition,
+and check cue words by looking back from a candidate, so that a huge or hostile text costs
+linear time and no catastrophic backtracking.
+
+The rules lean towards flagging: a reviewer can dismiss a false alarm in one click, while a
+missed identifier leaves the hospital. The exceptions are common clinical shorthand ("q6h",
+"BP 120/80", "pain 7/10", "Dr. on call"), which would otherwise bury real findings in noise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from .findings import FindingKind
+
+Span = tuple[FindingKind, int, int]
+Detector = Callable[[str], Iterator[Span]]
+
+# Upper- and lower-case letters, including the accented Latin-1 ones common in names.
+UC = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+LC = "a-z\u00df-\u00f6\u00f8-\u00ff"
+SP = r"[^\S\n]"  # a space that does not cross a line
+
+
+# --- check digits ---------------------------------------------------------------------
+
+
+def luhn_is_valid(digits: str) -> bool:
+    """Luhn (mod 10) check over a string of decimal digits."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def npi_is_valid(number: str) -> bool:
+    """An NPI is 10 digits starting 1 or 2 whose Luhn check includes the card prefix 80840."""
+    if len(number) != 10 or not number.isdecimal() or number[0] not in "12":
+        return False
+    return luhn_is_valid("80840" + number)
+
+
+def dea_is_valid(code: str) -> bool:
+    """DEA numbers: two letters, six digits and a check digit.
+
+    The check digit is the last digit of (d1 + d3 + d5) + 2 * (d2 + d4 + d6).
+    """
+    if len(code) != 9 or not code[0].isalpha() or not (code[1].isalpha() or code[1] == "9"):
+        return False
+    digits = code[2:]
+    if not digits.isdecimal():
+        return False
+    d = [int(char) for char in digits]
+    total = d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])
+    return total % 10 == d[6]
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _regex(
+    kind: FindingKind,
+    pattern: str,
+    *,
+    flags: int = 0,
+    group: int | str = 0,
+    accept: Callable[[re.Match[str], str], bool] | None = None,
+) -> Detector:
+    compiled = re.compile(pattern, flags)
+
+    def detect(text: str) -> Iterator[Span]:
+        for match in compiled.finditer(text):
+            if accept is not None and not accept(match, text):
+                continue
+            start, end = match.span(group)
+            if start < end:
+                yield kind, start, end
+
+    detect.__name__ = f"detect_{kind.value}"
+    return detect
+
+
+def _preceded_by(regex: re.Pattern[str], window: int) -> Callable[[re.Match[str], str], bool]:
+    def check(match: re.Match[str], text: str) -> bool:
+        start = match.start()
+        return regex.search(text, max(0, start - window), start) is not None
+
+    return check
+
+
+def _cue_before(cue: str, window: int) -> Callable[[re.Match[str], str], bool]:
+    """Accept a match only if `cue` ends right where the match starts.
+
+    Finding the number first and then looking back for its cue word is far cheaper than a
+    pattern that tries every cue word at every position of the text.
+    """
+    regex = re.compile("(?:" + cue + ")$")
+    return _preceded_by(regex, window)
+
+
+def _all(
+    *checks: Callable[[re.Match[str], str], bool],
+) -> Callable[[re.Match[str], str], bool]:
+    return lambda match, text: all(check(match, text) for check in checks)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _starts_word(match: re.Match[str], text: str) -> bool:
+    start = match.start()
+    return start == 0 or not text[start - 1].isalpha()
+
+
+def _lead(first: str, not_before: str) -> str:
+    """One character of class `first` that does not follow a character of `not_before`.
+
+    Equivalent to a look-behind followed by `first`, but a pattern that opens with a
+    character class lets the regex engine skip straight to candidate characters, where one
+    that opens with a look-behind is tried at every position.
+    """
+    return f"{first}(?<!{not_before}{first})"
+
+
+def _not_preceded_by(regex: re.Pattern[str], window: int) -> Callable[[re.Match[str], str], bool]:
+    found = _preceded_by(regex, window)
+    return lambda match, text: not found(match, text)
+
+
+# Words that are capitalized but are not names; used after titles and before credentials.
+NAME_STOPWORDS = frozenset(
+    """
+    a about after again all also am an and another any are as at aware back be been before
+    both but by call called calling came can charge checked could did do does done during each
+    either every for from gave given had has have he her here him his how i if in into is it
+    its just later made may me might must my no none nor not now of off on once only or other
+    our out over own per please present same she should so some still such than that the
+    their them then there these they this those to today tomorrow tonight too under until up
+    us via was we were what when where which while who whom why will with would yes yesterday
+    you your
+    monday tuesday wednesday thursday friday saturday sunday
+    accepted acknowledged administered advised agreed answered approved arrived asked assessed
+    assisted attempted came cancelled checked cleared completed confirmed consulted contacted
+    continued declined discontinued discussed documented entered escalated evaluated examined
+    explained found gave held informed initiated instructed intervened notified noted
+    observed ordered paged placed prescribed reassessed recommended refused reported
+    requested responded returned reviewed said saw signed started stated stopped told
+    transferred updated verified wanted wrote
+    aide anesthesia anesthesiologist anesthetist assistant attending attendings champion
+    clinician clinicians colleague colleagues consult consultant coordinator covering director
+    doctor doctors dr educator fellow fellows float hospitalist intensivist intern interns lead
+    leader manager md midwife navigator np nurse nurses nursing pa pharmacist pharmacists
+    pharmacy physician physicians practitioner practitioners provider providers resident
+    residents rn rns specialist staff student supervisor surgeon surgeons team tech
+    technician technologist therapist travel agency
+    administration admitting anesthesiology cardiology emergency ethics lab laboratory
+    management medicine neurology obstetrics oncology pathology pediatrics psychiatry quality
+    radiology registration risk safety security surgery transport urology
+    afternoon bed day evening floor morning night room shift station unit ward
+    assessment care chart family note notes office order orders patient patients plan pt
+    report record records
+    icu ed er or pacu nicu picu micu sicu ccu cvicu pcu ob gi ir ct mri ekg ecg iv
+    on-call unknown none n/a
+    """.split()
+)
+
+_TOKEN = rf"(?:[{UC}]['\u2019])?[{UC}][{LC}]+(?:[{UC}][{LC}]+)?(?:-[{UC}][{LC}]+)?(?![\w])"
+_INITIAL = rf"[{UC}]\."
+_NAME_RUN = rf"(?:{_INITIAL}{SP}*)?{_TOKEN}(?:{SP}+(?:{_INITIAL}{SP}*)?{_TOKEN}){{0,2}}"
+_TOKEN_RE = re.compile(_TOKEN)
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+def _month_alternatives() -> str:
+    # (head, tail): "Mar" with optional "ch" or ".", first letter capitalized, rest any case.
+    months = [
+        ("Jan", "uary"), ("Feb", "ruary"), ("Mar", "ch"), ("Apr", "il"), ("May", ""),
+        ("Jun", "e"), ("Jul", "y"), ("Aug", "ust"), ("Sep", "tember|t\\.?"), ("Oct", "ober"),
+        ("Nov", "ember"), ("Dec", "ember"),
+    ]  # fmt: skip
+    alternatives = []
+    for head, tail in months:
+        rest = f"(?:(?i:{tail})|\\.)?" if tail else ""
+        alternatives.append(f"{head[0]}(?i:{head[1:]}){rest}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+MONTH = _month_alternatives()
+_FULL_MONTHS = [
+    "January", "February", "March", "April", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+BARE_MONTH = "(?:" + "|".join(_FULL_MONTHS + [m.upper() for m in _FULL_MONTHS]) + ")"
+ORDINAL = r"(?:st|nd|rd|th)"
+YEAR4 = r"(?:1[89][0-9]{2}|2[01][0-9]{2})"
+WEEKDAY = (
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat"
+    r"|Sun)\.?"
+)
+# Capital letters that can open a month or weekday name: a cheap guard before the look-behind.
+_MONTH_OR_WEEKDAY_GUARD = "(?=[ADFJMNOSTW])"
+_NUMBER_BEFORE = r"[\w/.\-]"
+_NO_NUMBER_AFTER = r"(?![\w/\-]|\.[0-9])"
+
+
+def _plausible_day(value: str) -> bool:
+    return 1 <= int(value) <= 31
+
+
+def _month_day_plausible(first: str, second: str) -> bool:
+    a, b = int(first), int(second)
+    return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= a <= 31 and 1 <= b <= 12)
+
+
+def _plausible_year(value: str) -> bool:
+    return len(value) != 4 or 1800 <= int(value) <= 2199
+
+
+def _numeric_date_ok(match: re.Match[str], text: str) -> bool:
+    first, second, year = re.split(r"[/.\-]", match.group())
+    return _plausible_year(year) and _month_day_plausible(first, second)
+
+
+def _iso_date_ok(match: re.Match[str], text: str) -> bool:
+    year, month, day = re.split(r"[/.\-]", match.group())
+    return _plausible_year(year) and 1 <= int(month) <= 12 and _plausible_day(day)
+
+
+def _month_year_ok(match: re.Match[str], text: str) -> bool:
+    month, year = match.group().split("/")
+    return 1 <= int(month) <= 12 and _plausible_year(year)
+
+
+def _leading_day_ok(match: re.Match[str], text: str) -> bool:
+    return _plausible_day(re.match(r"[0-9]+", match.group()).group())
+
+
+_FRACTIONS = frozenset({"1/2", "1/3", "2/3", "1/4", "3/4"})
+
+
+def _short_date_ok(match: re.Match[str], text: str) -> bool:
+    value = match.group()
+    if value in _FRACTIONS:  # "on 1/2 NS" is half-normal saline, not January 2nd
+        return False
+    return _month_day_plausible(*value.split("/"))
+
+
+_HOLIDAYS = (
+    r"Christmas(?:\s+(?:Eve|Day))?|New\s+Year['\u2019]?s(?:\s+(?:Eve|Day))?|Thanksgiving"
+    r"(?:\s+Day)?|Independence\s+Day|Fourth\s+of\s+July|Labor\s+Day|Memorial\s+Day"
+    r"|Veterans['\u2019]?\s+Day|Easter(?:\s+Sunday)?|Halloween|Valentine['\u2019]?s\s+Day"
+)
+
+DATE_DETECTORS: list[Detector] = [
+    # 3/14/2026, 03-14-26
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE)
+        + r"[0-9]?([/\-])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})"
+        + _NO_NUMBER_AFTER,
+        accept=_numeric_date_ok,
+    ),
+    # 14.03.2026
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.[0-9]{4}(?![\w]|\.[0-9])",
+        accept=_numeric_date_ok,
+    ),
+    # 2026-03-14, also as the date part of 2026-03-14T02:00
+    _regex(
+        FindingKind.DATE,
+        _lead("[12]", _NUMBER_BEFORE) + r"[0-9]{3}([/.\-])[0-9]{1,2}\1[0-9]{1,2}"
+        r"(?:(?=T[0-9])|" + _NO_NUMBER_AFTER + ")",
+        accept=_iso_date_ok,
+    ),
+    # 03/2026
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?/[0-9]{4}" + _NO_NUMBER_AFTER,
+        accept=_month_year_ok,
+    ),
+    # "on 3/14": without a year a slash pair is usually a score or a ratio ("pain 7/10"), so
+    # only a preposition that introduces a date makes it one.
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?/[0-9]{1,2}" + _NO_NUMBER_AFTER,
+        accept=_all(
+            _short_date_ok,
+            _cue_before(r"(?i:\b(?:on|dated|since|until|till|thru|through)" + SP + "+)", 16),
+        ),
+    ),
+    # (Tuesday,) March 14(th)(, 2026)
+    _regex(
+        FindingKind.DATE,
+        _MONTH_OR_WEEKDAY_GUARD
+        + r"(?<![A-Za-z])"
+        + rf"(?:{WEEKDAY},?{SP}+)?{MONTH}{SP}+(?:0?[1-9]|[12][0-9]|3[01])(?:{ORDINAL})?"
+        rf"(?![0-9:]|[.,][0-9])(?![A-Za-z])(?:,?{SP}+{YEAR4}(?![0-9]))?",
+    ),
+    # march 14: in lower case only a full month name followed by a day is clearly a date.
+    _regex(
+        FindingKind.DATE,
+        r"(?:january|february|march|april|june|july|august|september|october|november"
+        rf"|december){SP}+(?:0?[1-9]|[12][0-9]|3[01])(?:{ORDINAL})?(?![0-9:]|[.,][0-9])"
+        rf"(?![A-Za-z])(?:,?{SP}+{YEAR4}(?![0-9]))?",
+        accept=_starts_word,
+    ),
+    # 14(th) (of) March (2026)
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", r"[\w.]") + rf"[0-9]?(?:{ORDINAL})?(?:{SP}+of)?{SP}+{MONTH}"
+        rf"(?![A-Za-z])(?:,?{SP}+{YEAR4}(?![0-9]))?",
+        accept=_leading_day_ok,
+    ),
+    # March 2026, Mar. 2026, March of 2026
+    _regex(
+        FindingKind.DATE,
+        _MONTH_OR_WEEKDAY_GUARD + rf"(?<![A-Za-z]){MONTH},?{SP}+(?:of{SP}+)?{YEAR4}(?![0-9])",
+    ),
+    # A month on its own still dates the event.
+    _regex(FindingKind.DATE, BARE_MONTH + r"(?![A-Za-z])", accept=_starts_word),
+    # "May" is too often the verb ("May repeat x1"), so it needs a word that introduces a time.
+    _regex(
+        FindingKind.DATE,
+        r"(?:May|MAY)(?![A-Za-z])",
+        accept=_all(
+            _starts_word,
+            _cue_before(
+                r"(?i:\b(?:in|during|since|until|till|through|by|of|early|mid|late|last|next"
+                r"|this|before|after)" + SP + r"+|\bmid-)",
+                16,
+            ),
+        ),
+    ),
+    _regex(FindingKind.DATE, r"(?:" + _HOLIDAYS + r")(?![\w])", accept=_starts_word),
+]
+
+
+# --- contact details --------------------------------------------------------------------
+
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|fax|call|called|calling|cell|pager|page|paged|mobile"
+    r"|contact|dial|dialed|line|number|hotline|voicemail)\b"
+)
+_EXTENSION = r"(?i:[ ]*,?[ ]*(?:ext\.?|extension|x)[ ]*[0-9]{1,6}(?![0-9]))"
+
+PHONE_DETECTORS: list[Detector] = [
+    # (916) 555-0142, 916.555.0142, +1 916-555-0142 ext. 42, 1-800-555-0100
+    _regex(
+        FindingKind.PHONE,
+        r"(?=[+(0-9])(?<![\w+])(?:\+?1[ .\-]?)?(?:\([0-9]{3}\)[ ]?|[0-9]{3}[ .\-])[0-9]{3}"
+        r"[ .\-][0-9]{4}(?![\w]|-[0-9])" + f"(?:{_EXTENSION})?",
+    ),
+    _regex(
+        FindingKind.PHONE,
+        r"\+1[0-9]{10}(?![0-9])",
+        accept=lambda match, text: match.start() == 0 or not _is_word_char(text[match.start() - 1]),
+    ),
+    # 555-0142 only near a word like "call" or "pager": alone it is as likely a dose range.
+    _regex(
+        FindingKind.PHONE,
+        _lead("[2-9]", r"[\w\-]") + r"[0-9]{2}-[0-9]{4}(?![\w\-]|\.[0-9])",
+        accept=_preceded_by(_PHONE_CUE, 40),
+    ),
+    _regex(
+        FindingKind.PHONE,
+        _lead("[Ee]", r"\w") + r"(?i:xt\.?|xtension)[ ]*#?[ ]*[0-9]{2,6}(?![\w])",
+    ),
+    _regex(
+        FindingKind.PHONE,
+        _lead("[0-9]", r"\w") + r"[0-9]{3,5}(?![\w]|[.\-/][0-9])",
+        accept=_cue_before(
+            r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax)[ ]*"
+            r"(?:\#|no\.?|number)?[ ]*:?[ ]*)",
+            30,
+        ),
+    ),
+]
+
+EMAIL_DETECTORS: list[Detector] = [
+    _regex(
+        FindingKind.EMAIL,
+        r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]++@(?:[A-Za-z0-9\-]++\.)+[A-Za-z]{2,}(?![\w\-])",
+    ),
+]
+
+_URL_WITH_SCHEME = re.compile(
+    _lead("[HhFfWw]", r"[\w@/]") + r"(?i:ttps?://|tp://|ww\.)[^\s<>\"'`{}|\\^]++"
+)
+_DOMAIN_ENDING = re.compile(
+    r"\.(?i:com|org|net|edu|gov|io|info|health)(?![\w\-])(?:/[^\s<>\"'`{}|\\^]*+)?"
+)
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+_MAX_DOMAIN = 253
+_URL_TRAILING = ".,;:!?'\""
+_OPENING = {")": "(", "]": "[", "}": "{"}
+
+
+def _trim_url(text: str, start: int, end: int) -> int:
+    """Drop sentence punctuation and an unbalanced closing bracket from the end."""
+    while end > start:
+        last = text[end - 1]
+        if last in _URL_TRAILING:
+            end -= 1
+        elif last in _OPENING and text.count(_OPENING[last], start, end) < text.count(
+            last, start, end
+        ):
+            end -= 1
+        else:
+            break
+    return end
+
+
+def _detect_urls(text: str) -> Iterator[Span]:
+    for match in _URL_WITH_SCHEME.finditer(text):
+        start = match.start()
+        end = _trim_url(text, start, match.end())
+        if end - start > 4:
+            yield FindingKind.URL, start, end
+    # Bare domains ("pumpvendor.com") are found from their ending and extended to the left.
+    for match in _DOMAIN_ENDING.finditer(text):
+        start = match.start()
+        floor = max(0, start - _MAX_DOMAIN)
+        while start > floor and text[start - 1] in _DOMAIN_CHARS:
+            start -= 1
+        while start < match.start() and text[start] in ".-":
+            start += 1
+        if start == match.start():
+            continue
+        if start > 0 and (text[start - 1] in "@/" or _is_word_char(text[start - 1])):
+            continue  # part of an email address, a longer URL or a word
+        yield FindingKind.URL, start, _trim_url(text, start, match.end())
+
+
+_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\bsection|\bsec|\u00a7|\bchapter)\.?\s*$")
+
+
+def _ipv4_ok(match: re.Match[str], text: str) -> bool:
+    if any(int(part) > 255 for part in match.group().split(".")):
+        return False
+    start = match.start()
+    return _VERSION_CUE.search(text, max(0, start - 12), start) is None
+
+
+def _ipv6_ok(match: re.Match[str], text: str) -> bool:
+    return any(char.isdigit() for char in match.group())
+
+
+_HEX = r"[0-9A-Fa-f]{1,4}"
+
+NETWORK_DETECTORS: list[Detector] = [
+    _regex(
+        FindingKind.IP_ADDRESS,
+        _lead("[0-9]", r"[\w.]") + r"[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![\w]|\.[0-9])",
+        accept=_ipv4_ok,
+    ),
+    _regex(
+        FindingKind.IP_ADDRESS,
+        rf"(?={_HEX}:)(?<![\w:])(?:(?:{_HEX}:){{7}}{_HEX}"
+        rf"|{_HEX}(?::{_HEX}){{0,6}}::{_HEX}(?::{_HEX}){{0,6}})(?![\w:])",
+        accept=_ipv6_ok,
+    ),
+]
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+# Codes for drugs, procedures and diagnoses are long numbers that identify nobody.
+_CODE_CUE = re.compile(r"(?i)\b(?:NDC|CPT|ICD(?:-?1[01])?|LOINC|HCPCS|SNOMED|RxNorm|UPC)\b\W*$")
+_NOT_A_CODE = _not_preceded_by(_CODE_CUE, 16)
+_NUMBER_END = r"(?![A-Za-z0-9]|[.,][0-9])"
+
+
+def _hyphenated_ok(match: re.Match[str], text: str) -> bool:
+    digits = sum(char.isdigit() for char in match.group())
+    return digits >= 7 and _NOT_A_CODE(match, text)
+
+
+_NUMBER_SUFFIX = r"(?:" + SP + r"*(?:number|no\.?|\#|:))"
+# Words that announce an identifier on their own, and everyday words that do so only with
+# "number", "no." or "#" ("account 2025" is a year, "account # 2025" is not).
+_ID_CUE = (
+    rf"(?i:\b(?:(?:MRN|MR{SP}*\#|MR{SP}*no\.?|medical{SP}+record|acct\.?|patient{SP}+id"
+    rf"|pt\.?{SP}*id|FIN|CSN|member{SP}+id|license|lic\.?|S/N){_NUMBER_SUFFIX}?"
+    rf"|(?:account|policy|encounter|serial|visit|claim){_NUMBER_SUFFIX})){SP}*[:\#]?{SP}*"
+)
+_SSN_CUE = (
+    rf"(?i:\b(?:SSN|SS\#|SS{SP}*no\.?|social{SP}+security(?:{SP}+(?:number|no\.?|\#))?"
+    rf"|tax{SP}*id|ITIN|TIN){SP}*[:\#]?{SP}*)"
+)
+
+_ID_CUE_RE = re.compile("(?:" + _ID_CUE + ")$")
+_ANNOUNCED_DIGITS = re.compile(_lead("[0-9]", "[0-9]") + r"(?:-?[0-9]){3,}(?![A-Za-z0-9])")
+
+
+def _detect_announced_codes(text: str) -> Iterator[Span]:
+    """After a word that announces an identifier, shorter codes count too ("MRN 48392").
+
+    The digits are found first; a short letter prefix ("A-48392") and then the cue word are
+    looked for behind them.
+    """
+    for match in _ANNOUNCED_DIGITS.finditer(text):
+        start = match.start()
+        if start > 0 and text[start - 1] == "-":
+            start -= 1
+        letters = 0
+        while start > 0 and letters < 3 and text[start - 1].isascii() and text[start - 1].isalpha():
+            start -= 1
+            letters += 1
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+            continue
+        if text[start] == "-":
+            start += 1
+        if _ID_CUE_RE.search(text, max(0, start - 40), start):
+            yield FindingKind.LONG_NUMBER, start, match.end()
+
+
+NUMBER_DETECTORS: list[Detector] = [
+    _regex(
+        FindingKind.SSN,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{2}-[0-9]{2}-[0-9]{4}(?![\w\-]|\.[0-9])",
+    ),
+    _regex(
+        FindingKind.SSN,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{4}(?![\w\-])",
+        accept=_cue_before(_SSN_CUE, 40),
+    ),
+    _regex(
+        FindingKind.NPI,
+        _lead("[12]", r"[A-Za-z0-9$\u20ac\u00a3]") + r"(?<![0-9][.,].)[0-9]{9}" + _NUMBER_END,
+        accept=lambda match, text: npi_is_valid(match.group()),
+    ),
+    _regex(
+        FindingKind.DEA,
+        r"(?<![A-Za-z0-9])[ABCDEFGHJKLMPRSTUXabcdefghjklmprstux][A-Za-z9][0-9]{7}"
+        r"(?![A-Za-z0-9])",
+        accept=lambda match, text: dea_is_valid(match.group()),
+    ),
+    # Any token holding a run of seven or more digits, with letters around it or not
+    # ("4839201", "MRN4839201", "A1234567").
+    _regex(
+        FindingKind.LONG_NUMBER,
+        _lead("[A-Za-z0-9]", r"[A-Za-z0-9$\u20ac\u00a3]") + r"(?<![0-9][.,].)"
+        r"(?:(?<=[0-9])(?=[0-9]{6})|(?=[A-Za-z0-9]*?[0-9]{7}))[A-Za-z0-9]*+(?![.,][0-9])",
+        accept=_NOT_A_CODE,
+    ),
+    # Digit groups joined by hyphens: "0012-3456-78", "483-920-1".
+    _regex(
+        FindingKind.LONG_NUMBER,
+        _lead("[0-9]", r"[A-Za-z0-9$\-]") + r"(?<![0-9][.,].)[0-9]*+(?:-[0-9]++){2,}"
+        r"(?![A-Za-z0-9]|-[0-9]|[.,][0-9])",
+        accept=_hyphenated_ok,
+    ),
+    # Card-style groups of four.
+    _regex(FindingKind.LONG_NUMBER, _lead("[0-9]", r"\w") + r"[0-9]{3}(?: [0-9]{4}){3}(?![\w])"),
+    _detect_announced_codes,
+]
+
+
+# --- ages -------------------------------------------------------------------------------
+
+_OVER_89 = r"(?:9[0-9]|1[01][0-9])(?![0-9])"
+_OVER_89_LEAD = _lead("[19]", r"[\w.]") + r"(?:(?<=9)[0-9]|(?<=1)[01][0-9])(?![0-9])"
+# "aged 90 or older" and "90+" are the aggregate that the rules ask for, not an identifier.
+_AGGREGATE = (
+    r"(?i:(?!" + SP + r"*\+|" + SP + r"+(?:and|or)" + SP + r"+(?:older|over|above|up|more)"
+    r"|" + SP + r"*(?:days?|d|weeks?|wks?|months?|mos?|hours?|hrs?)\b))"
+)
+
+AGE_DETECTORS: list[Detector] = [
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?|y){SP}*-?{SP}*(?i:old)(?![A-Za-z])",
+    ),
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + SP + r"*(?i:y/o|y\.o\.?|yo|yoa)(?![A-Za-z])",
+    ),
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + SP + r"+(?i:years?|yrs?)" + SP + r"+(?i:of)" + SP + r"+(?i:age)\b",
+    ),
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _lead("[Aa]", r"\w") + r"(?i:ged|ge)" + SP + r"*[:=]?" + SP + r"*" + _OVER_89 + _AGGREGATE,
+    ),
+    _regex(
+        FindingKind.AGE_OVER_89,
+        r"(?=[NnCcSs])\b(?i:(?:super)?(?:nonagenarian|centenarian)s?)\b",
+    ),
+]
+
+
+# --- people and places ------------------------------------------------------------------
+
+_TITLES_ANY_CASE = sorted(
+    [
+        "charge nurse", "nurse practitioner", "nurse manager", "nurse", "doctor",
+        "pharmacist", "pharmacy tech", "technician", "tech", "therapist", "resident",
+        "attending", "intern", "fellow", "surgeon", "anesthesiologist", "anesthetist",
+        "hospitalist", "intensivist", "physician", "provider", "midwife", "chaplain",
+        "paramedic", "supervisor", "manager", "clerk", "aide", "professor", "officer",
+        "interpreter", "transporter", "coordinator", "director", "educator",
+    ],
+    key=len,
+    reverse=True,
+)  # fmt: skip
+_TITLES_EXACT = ["RN", "LPN", "LVN", "NP", "PA", "CNA", "CRNA", "APRN", "EMT", "MD",
+                 "PharmD", "RPh", "Miss"]  # fmt: skip
+# Abbreviations that may be followed by a period; "MS" and "MR" are left out because they
+# are morphine sulfate and mitral regurgitation far more often than titles.
+_TITLE_ABBREVIATIONS = r"(?:Mrs|Mr|Ms|Mx|(?i:dr|prof))"
+_TITLE_INITIALS = sorted(
+    {t[0].lower() for t in _TITLES_ANY_CASE}
+    | {t[0].upper() for t in _TITLES_ANY_CASE}
+    | {t[0] for t in _TITLES_EXACT}
+    | set("MDdPp")
+)
+_TITLE_RE = re.compile(
+    "(?=[" + "".join(_TITLE_INITIALS) + "])"
+    r"(?<![\w.'\u2019])(?:"
+    + _TITLE_ABBREVIATIONS
+    + rf"(?:\.{SP}*|{SP}+)|(?:(?i:"
+    + "|".join(title.replace(" ", SP + "+") for title in _TITLES_ANY_CASE)
+    + ")|"
+    + "|".join(_TITLES_EXACT)
+    + rf"){SP}+)(?P<names>{_NAME_RUN})"
+)
+_CREDENTIALS = (
+    r"(?:MD|DO(?!" + SP + r"+(?i:not)\b)|RN|NP|PA-C|PharmD|RPh|PhD|LPN|LVN|CRNA|APRN|DNP"
+    r"|FNP(?:-BC)?|CNM|CNS|DPM|DDS|BSN|MSN)"
+)
+_POSTNOMINAL_RE = re.compile(
+    rf"(?=[{UC}])(?<![\w.'\u2019])"
+    rf"(?P<names>{_TOKEN}(?:{SP}+(?:{_INITIAL}{SP}*)?{_TOKEN}){{0,2}}),{SP}*{_CREDENTIALS}(?![\w])"
+)
+
+
+def _is_stopword(token: str) -> bool:
+    return token.lower().replace("\u2019", "'").removesuffix("'s") in NAME_STOPWORDS
+
+
+def _detect_titled_names(text: str) -> Iterator[Span]:
+    """A title or role followed by capitalized words, cut at the first word that is no name."""
+    position = 0
+    while True:
+        match = _TITLE_RE.search(text, position)
+        if match is None:
+            break
+        end = None
+        for token in _TOKEN_RE.finditer(text, match.start("names"), match.end("names")):
+            if _is_stopword(token.group()):
+                break
+            end = token.end()
+        if end is None:
+            # Resume after the title so a name inside the rejected words is still seen.
+            position = match.start("names")
+            continue
+        yield FindingKind.TITLE_NAME, match.start(), end
+        position = end
+
+
+def _detect_postnominal_names(text: str) -> Iterator[Span]:
+    """Capitalized words followed by a clinical credential ("Jane Doe, RN")."""
+    for match in _POSTNOMINAL_RE.finditer(text):
+        start = None
+        for token in _TOKEN_RE.finditer(text, match.start("names"), match.end("names")):
+            if _is_stopword(token.group()):
+                start = None
+            elif start is None:
+                start = token.start()
+        if start is not None:
+            yield FindingKind.TITLE_NAME, start, match.end()
+
+
+# Words that make "X Hospital" generic rather than a name ("the County Hospital").
+_GENERIC_HOSPITAL_WORDS = frozenset(
+    """
+    general community county regional memorial university medical children's childrens
+    women's womens veterans va state city district teaching rural critical access acute
+    psychiatric behavioral rehabilitation rehab specialty surgical private public local
+    outside receiving sending referring partner member nearby tertiary quaternary academic
+    major small large main new old same different affiliated sister home another other
+    hospital health care center centre system
+    """.split()
+)
+_HOSPITAL_WORD = rf"(?:[{UC}][{LC}]+(?:['\u2019]s)?|St\.?|Saint|[A-Z]{{2,5}})(?![\w])"
+_HOSPITAL_RE = re.compile(
+    rf"(?=[{UC}])"
+    r"(?<![\w.'\u2019])(?P<names>"
+    + _HOSPITAL_WORD
+    + rf"(?:{SP}+{_HOSPITAL_WORD}){{0,4}}){SP}+"
+    + rf"(?:Hospital|Medical{SP}+Cent(?:er|re)|Health(?:care)?{SP}+System|Health{SP}+Center"
+    + r"|Infirmary)(?![\w])"
+)
+_HOSPITAL_WORD_RE = re.compile(_HOSPITAL_WORD)
+
+
+def _detect_hospital_names(text: str) -> Iterator[Span]:
+    """Unregistered hospitals named in the text ("transferred to St. Mary's Hospital")."""
+    for match in _HOSPITAL_RE.finditer(text):
+        words = list(_HOSPITAL_WORD_RE.finditer(text, match.start("names"), match.end("names")))
+        keep = []
+        for word in words:
+            if _is_stopword(word.group()):
+                keep = []
+            else:
+                keep.append(word)
+        specific = [
+            word
+            for word in keep
+            if word.group().lower().replace("\u2019", "'") not in _GENERIC_HOSPITAL_WORDS
+        ]
+        if specific:
+            yield FindingKind.HOSPITAL, keep[0].start(), match.end()
+
+
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI"
+).split()
+# A full ZIP code is geography below the state; it is recognised by what precedes it.
+_ZIP_CUE = r"(?:\b(?:" + "|".join(_STATE_CODES) + rf")|(?i:\bzip(?:{SP}*code)?)){SP}*[,:]?{SP}*"
+_STREET_TYPES = (
+    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Way|Court|Ct|Parkway|Pkwy"
+    "|Highway|Hwy|Place|Pl|Circle|Terrace|Trail"
+)
+
+PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [
+    _detect_titled_names,
+    _detect_postnominal_names,
+    _detect_hospital_names,
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
+        accept=_cue_before(_ZIP_CUE, 16),
+    ),
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w.]")
+        + r"[0-9]{0,5}"
+        + SP
+        + r"+(?:[NSEW]\.?"
+        + SP
+        + rf"+)?(?:[{UC}][{LC}]+"
+        + SP
+        + r"+){1,3}(?:"
+        + _STREET_TYPES
+        + r")(?![\w])",
+    ),
+]
+
+
+DETECTORS: tuple[Detector, ...] = (
+    *DATE_DETECTORS,
+    *PHONE_DETECTORS,
+    *EMAIL_DETECTORS,
+    _detect_urls,
+    *NETWORK_DETECTORS,
+    *NUMBER_DETECTORS,
+    *AGE_DETECTORS,
+    *PEOPLE_AND_PLACE_DETECTORS,
+)

@@ -1,0 +1,87 @@
+"""Screen free text for identifiers before it leaves a hospital (DESIGN.md section 7).
+
+Screening only points; it never rewrites the text. A reviewer fixes or dismisses each finding,
+and automated rules miss names, so that human step stays mandatory. Results are deterministic
+for a given text and set of known identifiers, so a dismissal recorded against a finding can
+be matched to the same finding when the text is screened again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
+from .known import build_matcher
+from .patterns import DETECTORS, Span
+
+_NO_KNOWN = KnownIdentifiers()
+
+
+def _candidates(text: str, known: KnownIdentifiers) -> list[Span]:
+    spans: list[Span] = []
+    matcher = build_matcher(known) if known else None
+    if matcher is not None:
+        spans.extend(matcher.finditer(text))
+    for detect in DETECTORS:
+        spans.extend(detect(text))
+    return spans
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Collapse overlapping spans into one finding each.
+
+    The merged finding covers the union of the overlapping spans, so fixing it removes every
+    piece; its kind is that of the longest span, ties going to the more specific kind
+    (`findings.PRIORITY`). So "Dr. Maria Lopez", where Maria Lopez is a known person, is one
+    TITLE_NAME finding covering the title and the name, and its advice (keep the role, drop
+    the name) is the right fix.
+    """
+    merged: list[Span] = []
+    cluster_start = cluster_end = -1
+    best: Span | None = None
+    for span in sorted(spans, key=lambda s: (s[1], -s[2])):
+        kind, start, end = span
+        if best is not None and start < cluster_end:
+            cluster_end = max(cluster_end, end)
+            if (end - start, -RANK[kind]) > (best[2] - best[1], -RANK[best[0]]):
+                best = span
+            continue
+        if best is not None:
+            merged.append((best[0], cluster_start, cluster_end))
+        cluster_start, cluster_end, best = start, end, span
+    if best is not None:
+        merged.append((best[0], cluster_start, cluster_end))
+    return merged
+
+
+def screen(text: str, known: KnownIdentifiers = _NO_KNOWN) -> list[Finding]:
+    """Find what in `text` could identify a patient, provider, hospital or place.
+
+    Returns findings sorted by position, none overlapping. Non-text input is treated as
+    text (None as empty) so that screening a form field can never crash a save.
+    """
+    if text is None:
+        return []
+    if not isinstance(text, str):
+        text = str(text)
+    if not isinstance(known, KnownIdentifiers):
+        known = _NO_KNOWN
+    if not text:
+        return []
+    return [
+        Finding(
+            kind=FindingKind(kind),
+            start=start,
+            end=end,
+            text=text[start:end],
+            explanation=EXPLANATIONS[kind],
+        )
+        for kind, start, end in _merge(_candidates(text, known))
+    ]
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, int]:
+    """Counts by kind value, for badges such as "3 dates, 1 name" on a review page."""
+    counts = Counter(str(FindingKind(finding.kind).value) for finding in findings)
+    return {kind.value: counts[kind.value] for kind in FindingKind if counts[kind.value]}
