@@ -24,7 +24,7 @@ class HospitalApplicationForm(BootstrapMixin, forms.ModelForm):
                   "contact_name", "contact_title", "contact_email"]
         labels = {
             "name": "Hospital name",
-            "ccn": "CMS certification number (optional)",
+            "ccn": "CMS certification number",
             "contact_name": "Your name",
             "contact_title": "Your job title",
             "contact_email": "Your work email",
@@ -58,7 +58,8 @@ class HospitalApplicationForm(BootstrapMixin, forms.ModelForm):
                 "A hospital with this CMS certification number has already applied or is a "
                 "member. If this is your hospital, contact the PSO instead of applying again.",
             )
-        if name and state and Hospital.objects.filter(name__iexact=name.strip(), state=state).exists():
+        same_name = Hospital.objects.filter(name__iexact=(name or "").strip(), state=state)
+        if name and state and same_name.exists():
             self.add_error(
                 "name",
                 "A hospital with this name in this state has already applied or is a member. "
