@@ -69,6 +69,14 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
             field.choices = [("", "Choose...")] + [c for c in field.choices if c[0] != ""]
 
 
+class YesNoUnknownSelect(forms.NullBooleanSelect):
+    """A yes / no / not-known select that shows the saved answer (True, False or None)."""
+
+    def __init__(self, *args, unknown_label="Unknown", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = [("unknown", unknown_label), ("true", "Yes"), ("false", "No")]
+
+
 class ReviewForm(BootstrapMixin, forms.Form):
     factors = forms.MultipleChoiceField(
         label="Contributing factors", required=False, widget=forms.CheckboxSelectMultiple,
@@ -76,16 +84,14 @@ class ReviewForm(BootstrapMixin, forms.Form):
     )
     systems_issue = forms.NullBooleanField(
         label="Is this a systems issue?",
-        widget=forms.Select(choices=[("unknown", "Not decided"), ("true", "Yes"),
-                                     ("false", "No")]),
+        widget=YesNoUnknownSelect(unknown_label="Not decided"),
     )
     preventability = forms.ChoiceField(
         required=False, choices=[("", "Not assessed")] + Preventability.choices
     )
     handover_involved = forms.NullBooleanField(
         label="Was a handover involved?",
-        widget=forms.Select(choices=[("unknown", "Unknown"), ("true", "Yes"),
-                                     ("false", "No")]),
+        widget=YesNoUnknownSelect(),
     )
     pso_summary = forms.CharField(
         label="Summary for the PSO", required=False, widget=forms.Textarea(attrs={"rows": 4}),

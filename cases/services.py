@@ -1,5 +1,6 @@
 """Every write on incident reports: keyword-only, takes the actor, audits, notifies after commit."""
 
+import hashlib
 import re
 from datetime import date
 
@@ -86,12 +87,14 @@ def validate_report(data: dict) -> None:
         raise ValidationError(errors)
 
 
-def _notify_reporter(report: IncidentReport, title: str) -> None:
+def _notify_reporter(report: IncidentReport, title: str, event: str = "") -> None:
+    """Tell the reporter; one notice per report and event (a status reached, a new feedback)."""
     if report.reporter_id is None:
         return
+    event = event or f"status:{report.status}"
     notify(
         kind=kinds.REPORT_UPDATE,
-        event_key=f"report:{report.pk}:{report.status}:{timezone.now().timestamp():.0f}",
+        event_key=f"report:{report.public_id}:{event}",
         recipients=[report.reporter],
         title=title,
         link=reverse("report-detail", args=[report.public_id]),
@@ -164,8 +167,10 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
                  detail={"fields": sorted(fields), "factors": sorted(factors)})
     if moved:
         _notify_reporter(report, f"Report {report.reference} is being reviewed")
-    elif report.feedback and report.feedback != old_feedback:
-        _notify_reporter(report, f"New feedback on report {report.reference}")
+    if report.feedback and report.feedback != old_feedback:
+        digest = hashlib.sha256(report.feedback.encode()).hexdigest()[:16]
+        _notify_reporter(report, f"New feedback on report {report.reference}",
+                         event=f"feedback:{digest}")
     return report
 
 
@@ -229,6 +234,7 @@ def report_commit_to_send(*, report: IncidentReport, actor, send_by: date) -> In
 
 @transaction.atomic
 def report_add_addendum(*, report: IncidentReport, actor, text: str) -> Addendum:
+    report = IncidentReport.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.SENT:
         raise ValidationError("Addenda are for reports already sent; edit the review instead.")
     if not text.strip():

@@ -7,8 +7,9 @@ uploading the same file again creates nothing new.
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +19,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 
 from .models import ImportStatus, IncidentReport, ReportImport, ReportStatus
-from .services import allocate_references, validate_report
+from .services import SENT_FIELDS, allocate_references, validate_report
 from .taxonomy import (
     EventCategory,
     EventType,
@@ -27,6 +28,8 @@ from .taxonomy import (
     LocationType,
     MedicationErrorCategory,
 )
+
+logger = logging.getLogger(__name__)
 
 PSWP_LABEL = "# Patient Safety Work Product: confidential and privileged (42 U.S.C. 299b-22)"
 
@@ -116,34 +119,82 @@ def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     return data, errors
 
 
-def read_rows(content: bytes) -> tuple[list[dict], list[dict]]:
-    """Decode and read the file; file-level problems come back as errors on row 0 or 1."""
+def read_rows(content: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """Decode and read the file -> ([(line number, row), ...], file-level errors).
+
+    Rows are numbered by their line in the file as a spreadsheet shows it, so that an error
+    "row 7" points at line 7 even when the file starts with comment lines (the template does).
+    Lines starting with "#" between records are comments; a quoted value may span lines.
+    """
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [{"row": 0, "column": "", "message": "The file is not UTF-8 text."}]
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    missing = [c for c, (_, _, required) in IMPORT_COLUMNS.items()
-               if required and c not in (reader.fieldnames or [])]
-    if missing:
+    state = {"line": 0, "start": None}
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            state["line"] += 1
+            if state["start"] is None:
+                if line.startswith("#"):
+                    continue
+                state["start"] = state["line"]
+            yield line
+
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for values in csv.reader(lines()):
+            start, state["start"] = state["start"], None
+            if any(value.strip() for value in values):
+                records.append((start, values))
+    except csv.Error as exc:
+        return [], [{"row": state["start"] or state["line"], "column": "",
+                     "message": f"The file is not valid CSV: {exc}"}]
+    if not records:
         return [], [{"row": 1, "column": c, "message": "column missing from the header"}
+                    for c, (_, _, required) in IMPORT_COLUMNS.items() if required]
+    header_line, header = records[0]
+    header = [name.strip() for name in header]
+    missing = [c for c, (_, _, required) in IMPORT_COLUMNS.items()
+               if required and c not in header]
+    if missing:
+        return [], [{"row": header_line, "column": c, "message": "column missing from the header"}
                     for c in missing]
-    return list(reader), []
+    rows = [(number, dict(zip(header, values, strict=False))) for number, values in records[1:]]
+    return rows, []
 
 
 def run_import(*, report_import: ReportImport) -> ReportImport:
-    """Check every row, then create all reports in one transaction, or none."""
-    job = report_import
+    """Check every row, then create all reports in one transaction, or none.
+
+    An unexpected failure (say, the same file imported twice at the same moment) saves nothing
+    and marks the job failed, so its page stops waiting.
+    """
+    try:
+        return _run_import(report_import)
+    except Exception:
+        logger.exception("Report import %s stopped", report_import.pk)
+        ReportImport.objects.filter(pk=report_import.pk).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(),
+            errors=[{"row": 0, "column": "",
+                     "message": "The import stopped unexpectedly; nothing was saved. "
+                                "Upload the file again."}],
+        )
+        report_import.refresh_from_db()
+        return report_import
+
+
+def _run_import(job: ReportImport) -> ReportImport:
     job.status = ImportStatus.RUNNING
     job.save(update_fields=["status"])
     with job.file.open("rb") as handle:
         rows, errors = read_rows(handle.read())
     job.total_rows = len(rows)
+    job.save(update_fields=["total_rows"])
     parsed: list[dict] = []
     seen: set[str] = set()
     error_count = len(errors)
-    for number, raw in enumerate(rows, start=2):  # row 1 is the header
+    for index, (number, raw) in enumerate(rows, start=1):
         data, row_errors = parse_row(raw)
         source_id = data.get("source_id", "")
         if source_id and source_id in seen:
@@ -154,24 +205,27 @@ def run_import(*, report_import: ReportImport) -> ReportImport:
             if len(errors) < MAX_ERRORS_KEPT:
                 errors.append({"row": number, "column": column, "message": message})
         parsed.append(data)
-        if number % PROGRESS_EVERY == 0:
-            ReportImport.objects.filter(pk=job.pk).update(processed_rows=number - 1)
+        if index % PROGRESS_EVERY == 0:
+            ReportImport.objects.filter(pk=job.pk).update(processed_rows=index)
     if error_count:
         job.status = ImportStatus.FAILED
         job.errors = errors
         job.processed_rows = len(rows)
         job.finished_at = timezone.now()
-        job.save(update_fields=["status", "errors", "processed_rows", "finished_at"])
+        job.save(update_fields=["status", "errors", "processed_rows", "total_rows",
+                                "finished_at"])
         audit_record(actor=job.uploaded_by, action=AuditAction.CREATE, obj=job,
                      hospital=job.hospital, outcome="failure",
                      summary=f"Report import refused: {error_count} error(s), nothing saved")
         return job
     with transaction.atomic():
-        existing = set(
-            IncidentReport.objects.filter(
-                hospital=job.hospital, source_system=job.source_system, source_id__in=seen
-            ).values_list("source_id", flat=True)
-        )
+        existing: set[str] = set()
+        ids = sorted(seen)
+        for i in range(0, len(ids), 500):  # keeps each query under the database's limits
+            existing.update(IncidentReport.objects.filter(
+                hospital=job.hospital, source_system=job.source_system,
+                source_id__in=ids[i:i + 500],
+            ).values_list("source_id", flat=True))
         new = [data for data in parsed if data["source_id"] not in existing]
         references = allocate_references(hospital=job.hospital, year=timezone.localdate().year,
                                          count=len(new)) if new else []
@@ -214,7 +268,7 @@ def _value(report: IncidentReport, column: str, factor_codes: dict[int, list[str
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+        return value.astimezone(UTC).isoformat(timespec="seconds")
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, bool):
@@ -234,6 +288,32 @@ def export_rows(reports, *, with_hospital: bool = False) -> Iterable[list[str]]:
             chunk = []
     if chunk:
         yield from _export_chunk(chunk, with_hospital)
+
+
+PSO_EXPORT_COLUMNS = ["hospital", "reference", "sent_at", *SENT_FIELDS, "contributing_factors"]
+
+
+def _sent_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def pso_export_rows(reports) -> Iterable[list[str]]:
+    """Rows for the PSO's export, from the copies kept when each report was sent: exactly what
+    the hospital sent, never a later value, the reporter or the feedback to them."""
+    yield [PSWP_LABEL]
+    yield PSO_EXPORT_COLUMNS
+    for report in reports.select_related("hospital", "sent_copy").iterator(chunk_size=2000):
+        data = report.sent_copy.data
+        yield [report.hospital.name, _sent_value(data.get("reference")),
+               report.sent_copy.sent_at.astimezone(UTC).isoformat(timespec="seconds")] + [
+            _sent_value(data.get(name)) for name in [*SENT_FIELDS, "contributing_factors"]
+        ]
 
 
 def _export_chunk(chunk, with_hospital):

@@ -1,7 +1,6 @@
 import csv
 
 from django import forms
-from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from . import selectors
 from .forms import PsoFilterForm, ReportFilterForm
 from .models import ReportImport
 from .services import hospital_prefix
-from .transfer import IMPORT_COLUMNS, export_rows, template_rows
+from .transfer import IMPORT_COLUMNS, export_rows, pso_export_rows, template_rows
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -109,6 +108,6 @@ def pso_report_export(request):
                  summary="Exported reports sent to the PSO as CSV",
                  detail={"filters": {k: str(v) for k, v in filters.items() if v}})
     stamp = timezone.localdate().isoformat()
-    return _csv_response(export_rows(reports, with_hospital=True), f"pso-reports-{stamp}.csv")
+    return _csv_response(pso_export_rows(reports), f"pso-reports-{stamp}.csv")
 
 

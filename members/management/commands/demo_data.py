@@ -22,6 +22,13 @@ HOSPITALS = [
     ("sierra", "Sierra Community Hospital", "Auburn", "051302", "25-99", "open-ended"),
     ("coastal", "Coastal Medical Center", "Monterey", "050145", "200-299", "expired"),
 ]
+# Fictional people: realistic names, so the de-identification screening has names to find.
+PEOPLE = {
+    "mercy": ("Rosa Delgado", "Jamie Fischer"),
+    "valley": ("Tom Becker", "Kelly Nguyen"),
+    "sierra": ("Priya Raman", "Chris Morgan"),
+    "coastal": ("Luis Ortega", "Alex Rivera"),
+}
 APPLICANT = ("Redwood Valley Hospital", "Ukiah", "051310", "lt25")
 
 # A tiny but well-formed PDF standing in for a scanned signed contract.
@@ -82,8 +89,9 @@ class Command(BaseCommand):
             )
             if not hospital.contracts.exists():
                 self.contract(hospital, shape, today)
-            lead = self.user(f"lead@{short}.example", f"{city} Safety Lead")
-            nurse = self.user(f"nurse@{short}.example", f"{city} Staff Nurse")
+            lead_name, nurse_name = PEOPLE[short]
+            lead = self.user(f"lead@{short}.example", lead_name)
+            nurse = self.user(f"nurse@{short}.example", nurse_name)
             Membership.objects.get_or_create(
                 hospital=hospital, user=lead,
                 defaults={"role": HospitalRole.SAFETY_LEAD, "job_title": "quality"},
@@ -102,8 +110,11 @@ class Command(BaseCommand):
                       "contact_name": "Jordan Avery", "contact_title": "Director of Quality",
                       "contact_email": "quality@redwood.example"},
         )
-        self.user("expert@humanfactors.example", "Human Factors Expert")
+        self.user("expert@humanfactors.example", "Noor Haddad")
         accounts.append(("expert@humanfactors.example", "guest expert, no hospital"))
+        from cases.demo import load_demo_reports
+
+        load_demo_reports(stdout=self.stdout)
         return accounts
 
     def contract(self, hospital, shape, today):
