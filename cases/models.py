@@ -55,6 +55,9 @@ class ReportSequence(models.Model):
             models.UniqueConstraint(fields=["hospital", "year"], name="one_sequence_per_year")
         ]
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class IncidentReport(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -130,9 +133,17 @@ class IncidentReport(models.Model):
             # The review queue: one hospital, by status, newest first.
             models.Index(fields=["hospital", "status", "-submitted_at", "-id"],
                          name="report_queue_idx"),
-            models.Index(fields=["hospital", "-submitted_at", "-id"], name="report_hosp_sub_idx"),
-            # "My reports".
-            models.Index(fields=["reporter", "-created_at", "-id"], name="report_mine_idx"),
+            # The review queue without a status filter skips drafts: they are left out of the
+            # index, so a page reads its 25 rows however many drafts the hospital holds.
+            models.Index(fields=["hospital", "-submitted_at", "-id"], name="report_filed_idx",
+                         condition=~Q(status=ReportStatus.DRAFT)),
+            models.Index(fields=["hospital", "category", "-submitted_at", "-id"],
+                         name="report_filed_cat_idx", condition=~Q(status=ReportStatus.DRAFT)),
+            models.Index(fields=["hospital", "-event_date", "-id"], name="report_filed_event_idx",
+                         condition=~Q(status=ReportStatus.DRAFT)),
+            # "My reports": one reporter in the hospital they act for.
+            models.Index(fields=["reporter", "hospital", "-created_at", "-id"],
+                         name="report_mine_idx"),
             # The PSO's list: sent reports, newest first.
             models.Index(fields=["status", "-sent_at", "-id"], name="report_pso_idx"),
             models.Index(fields=["status", "committed_send_by"], name="report_commit_idx"),
@@ -146,6 +157,16 @@ class IncidentReport(models.Model):
         return self.status in (ReportStatus.SENT, ReportStatus.WITHDRAWN)
 
 
+class FrozenQuerySet(models.QuerySet):
+    """What was sent to the PSO is kept as it was: no bulk change, no deletion."""
+
+    def update(self, **kwargs):
+        raise ValueError("What was sent to the PSO cannot change; add an addendum.")
+
+    def delete(self):
+        raise ValueError("What was sent to the PSO cannot be deleted.")
+
+
 class SentReport(models.Model):
     """Exactly what was sent to the PSO, kept as it was. Later changes are addenda."""
 
@@ -157,13 +178,23 @@ class SentReport(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                 related_name="+")
 
+    objects = FrozenQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Sent copy of {self.data.get('reference', '')}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValueError("What was sent to the PSO cannot change; add an addendum.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise ValueError("What was sent to the PSO cannot be deleted.")
+
 
 class Addendum(models.Model):
+    """A later change to a report already sent: added, never edited or removed."""
+
     report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT,
                                related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -171,8 +202,21 @@ class Addendum(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = FrozenQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Addendum to {self.report_id} ({self.created_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("An addendum cannot be edited; add another one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("An addendum cannot be deleted.")
 
 
 class ImportStatus(models.TextChoices):
@@ -203,6 +247,9 @@ class ReportImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import from {self.source_system} ({self.get_status_display()})"
 
 
 FACTOR_SEED = [

@@ -161,7 +161,11 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
     if moved:
         report.status = ReportStatus.IN_REVIEW
     report.save()
-    report.contributing_factors.set(ContributingFactor.objects.filter(code__in=factors))
+    chosen = list(ContributingFactor.objects.filter(code__in=factors))
+    if len(chosen) != len(set(factors)):
+        unknown = sorted(set(factors) - {f.code for f in chosen})
+        raise ValidationError({"factors": f"Unknown contributing factor: {', '.join(unknown)}."})
+    report.contributing_factors.set(chosen)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
                  summary=f"Reviewed report {report.reference}",
                  detail={"fields": sorted(fields), "factors": sorted(factors)})

@@ -149,3 +149,12 @@ def library_rule(url_name: str) -> Rule | None:
         return LIBRARY_RULES[url_name]
     namespace = url_name.split(":", 1)[0] + ":" if ":" in url_name else None
     return LIBRARY_RULES.get(namespace) if namespace else None
+
+
+PARTICIPANT = "participant"  # signed in; the view's object helper decides, 404 for outsiders
+
+
+def participant(*, methods=("GET",)):
+    """A URL of one session: who may see it depends on the session (facilitator, invited
+    hospital's lead, named attendee, guest), so the object helper answers 404 to everyone else."""
+    return _declare(Rule(PARTICIPANT, methods=tuple(methods), object_scoped=True), _require_login)

@@ -213,6 +213,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.reconcile_contracts",
         "schedule": crontab(hour=9, minute=5),  # 01:05 in California
     },
+    "sessions-reminders": {
+        "task": "collaboratives.send_reminders",
+        "schedule": crontab(minute=15),  # hourly; each reminder has its own event key
+    },
+    "sessions-nightly": {
+        # After the contract pass: rule 4 withdrawals, then grants re-derived from the facts.
+        "task": "collaboratives.nightly",
+        "schedule": crontab(hour=9, minute=20),
+    },
 }
 OUTBOX_SWEEP_AFTER_SECONDS = 120
 OUTBOX_MAX_ATTEMPTS = 8

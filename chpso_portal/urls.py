@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("chpso_portal.notifications.urls")),
     path("", include("cases.urls")),
+    path("", include("collaboratives.urls")),
     path("", include("members.urls")),
 ]

@@ -14,12 +14,17 @@ class Scope(models.TextChoices):
     REPORTS_CREATE = "reports.create", "File incident reports and read one's own"
     REPORTS_REVIEW = "reports.review", "Review the hospital's reports and send them to the PSO"
     REPORTS_TRANSFER = "reports.transfer", "Import and export the hospital's reports"
+    SESSIONS_ATTEND = "sessions.attend", "See the sessions one is named to attend"
+    SESSIONS_PARTICIPATE = "sessions.participate", "Answer session invitations, name attendees, "\
+        "nominate cases"
     # PSO scopes, granted through a PSO role.
     PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
     HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
     CONTRACTS_MANAGE = "contracts.manage", "Record and download PSO contracts"
     AUDIT_VIEW = "audit.view", "Browse the audit log"
     PSO_REPORTS = "pso.reports", "Read and export reports sent to the PSO"
+    SESSIONS_FACILITATE = "sessions.facilitate", "Schedule and run microcollaborative sessions"
+    SESSIONS_ALL = "sessions.all", "See every session, not only one's own"
 
 
 class HospitalRole(models.TextChoices):
@@ -33,19 +38,22 @@ class PsoRole(models.TextChoices):
 
 
 HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
-    HospitalRole.STAFF: frozenset({Scope.HOSPITAL_VIEW, Scope.REPORTS_CREATE}),
+    HospitalRole.STAFF: frozenset(
+        {Scope.HOSPITAL_VIEW, Scope.REPORTS_CREATE, Scope.SESSIONS_ATTEND}
+    ),
     HospitalRole.SAFETY_LEAD: frozenset(
         {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE, Scope.REPORTS_CREATE,
-         Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER}
+         Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER, Scope.SESSIONS_ATTEND,
+         Scope.SESSIONS_PARTICIPATE}
     ),
 }
 
 PSO_ROLE_SCOPES: dict[str, frozenset[str]] = {
     PsoRole.COORDINATOR: frozenset(
         {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW,
-         Scope.PSO_REPORTS}
+         Scope.PSO_REPORTS, Scope.SESSIONS_FACILITATE, Scope.SESSIONS_ALL}
     ),
-    PsoRole.FACILITATOR: frozenset({Scope.PSO_DASHBOARD}),
+    PsoRole.FACILITATOR: frozenset({Scope.PSO_DASHBOARD, Scope.SESSIONS_FACILITATE}),
 }
 
 # PSO roles that use the Django admin, and the model permissions their group carries there.

@@ -79,7 +79,19 @@ def contract_save(*, contract: Contract, actor: User, changed: list[str] | None 
         detail={"changed": changed or [], "status": contract.status},
     )
     hospital_sync_contract(hospital=contract.hospital, actor=actor)
+    _resync_session_grants(hospital=contract.hospital)
     return contract
+
+
+def _resync_session_grants(*, user=None, hospital=None) -> None:
+    """Session access derives from memberships and contracts: bring it up to date now rather
+    than at the nightly reconcile (the live check already refuses in between)."""
+    from collaboratives import grants
+
+    if user is not None:
+        grants.sync_for_user(user)
+    if hospital is not None:
+        grants.sync_for_hospital(hospital)
 
 
 @transaction.atomic
@@ -327,6 +339,7 @@ def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
     ended = user_end_sessions(user=membership.user)
+    _resync_session_grants(user=membership.user)
     audit_record(actor=actor, action=AuditAction.DEACTIVATE, obj=membership,
                  hospital=membership.hospital,
                  summary=f"Deactivated {membership.user.email}; {ended} session(s) ended")

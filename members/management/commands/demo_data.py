@@ -115,6 +115,9 @@ class Command(BaseCommand):
         from cases.demo import load_demo_reports
 
         load_demo_reports(stdout=self.stdout)
+        from collaboratives.demo import load_demo_sessions
+
+        load_demo_sessions(stdout=self.stdout)
         return accounts
 
     def contract(self, hospital, shape, today):

@@ -1,0 +1,49 @@
+"""iCalendar (RFC 5545) files for sessions, written by hand: one VEVENT, no dependency."""
+
+from datetime import UTC
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    # Lines longer than 75 octets are folded with CRLF + space.
+    out, data = [], line.encode()
+    while len(data) > 75:
+        cut = 75
+        while (data[cut] & 0xC0) == 0x80:  # never split a UTF-8 character
+            cut -= 1
+        out.append(data[:cut].decode())
+        data = b" " + data[cut:]
+    out.append(data.decode())
+    return "\r\n".join(out)
+
+
+def session_ics(session) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    description = (f"{session.description}\n\nPatient Safety Work Product: confidential. "
+                   f"Details in the portal: {settings.SITE_URL}").strip()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//PSO portal//Microcollaboratives//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{session.public_id}@pso-portal",
+        f"DTSTAMP:{timezone.now().astimezone(UTC).strftime(fmt)}",
+        f"DTSTART:{session.starts_at.astimezone(UTC).strftime(fmt)}",
+        f"DTEND:{session.ends_at.astimezone(UTC).strftime(fmt)}",
+        f"SUMMARY:{_escape(session.title)}",
+        f"LOCATION:{_escape(session.location)}",
+        f"DESCRIPTION:{_escape(description)}",
+        "STATUS:" + ("CANCELLED" if session.status == "cancelled" else "CONFIRMED"),
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

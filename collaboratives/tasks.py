@@ -1,0 +1,22 @@
+"""Thin Celery tasks for sessions: nothing in, a service called, a count out."""
+
+from celery import shared_task
+
+from . import grants, services
+
+
+@shared_task(name="collaboratives.send_reminders")
+def send_reminders() -> int:
+    """Hourly: nomination deadline in two days, session in 24 hours (each sent once)."""
+    return services.sessions_send_reminders()
+
+
+@shared_task(name="collaboratives.nightly")
+def nightly() -> dict[str, int]:
+    """Nightly: rule 4 withdrawals, then materials grants re-derived from today's facts.
+
+    The sync is what turns an overnight contract expiry, a deactivated membership or an ended
+    guest access into a removed group membership.
+    """
+    withdrawn = services.nominations_enforce_commitments()
+    return {"withdrawn": withdrawn, "sessions_synced": grants.sync_all()}
