@@ -152,6 +152,28 @@ class IncidentReport(models.Model):
     def __str__(self):
         return self.reference or f"Draft {self.public_id}"
 
+    # Plain dictionary lookups: list pages show these for every row, and get_FOO_display()
+    # rebuilds its choices mapping on each call.
+    @property
+    def status_label(self) -> str:
+        return _LABELS["status"].get(self.status, "")
+
+    @property
+    def event_type_label(self) -> str:
+        return _LABELS["event_type"].get(self.event_type, "")
+
+    @property
+    def category_label(self) -> str:
+        return _LABELS["category"].get(self.category, "")
+
+    @property
+    def harm_label(self) -> str:
+        return _LABELS["harm_level"].get(self.harm_level, "")
+
+    @property
+    def location_label(self) -> str:
+        return _LABELS["location_type"].get(self.location_type, "")
+
     @property
     def is_frozen(self) -> bool:
         return self.status in (ReportStatus.SENT, ReportStatus.WITHDRAWN)
@@ -165,6 +187,15 @@ class FrozenQuerySet(models.QuerySet):
 
     def delete(self):
         raise ValueError("What was sent to the PSO cannot be deleted.")
+
+
+_LABELS = {
+    "status": dict(ReportStatus.choices),
+    "event_type": dict(EventType.choices),
+    "category": dict(EventCategory.choices),
+    "harm_level": dict(HarmLevel.choices),
+    "location_type": dict(LocationType.choices),
+}
 
 
 class SentReport(models.Model):

@@ -163,7 +163,7 @@ def session_invite_hospitals(*, session, hospitals, actor) -> list[SessionHospit
                     body=f"{session.date:%B %-d, %Y} at {session.start_time:%H:%M} "
                          f"({session.get_time_zone_display()}). Nominations close "
                          f"{session.nomination_deadline:%B %-d}.",
-                    link=_link(session))
+                    link=_link(session), attachments=_ics_attachment(session))
     if invited and session.status == SessionStatus.DRAFT:
         session.status = SessionStatus.INVITATIONS_SENT
         session.save(update_fields=["status"])

@@ -34,7 +34,7 @@ def wants_email(*, user_ids: Iterable[int], kind: kinds.Kind) -> set[int]:
 
 
 def notify(*, kind: kinds.Kind, event_key: str, recipients, title: str, body: str = "",
-           link: str = "") -> list[Notification]:
+           link: str = "", attachments: list | None = None) -> list[Notification]:
     """Tell each recipient in the portal and, if they chose so, by email. Idempotent per event."""
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not people:
@@ -53,7 +53,7 @@ def notify(*, kind: kinds.Kind, event_key: str, recipients, title: str, body: st
         if user.pk in email_ids:
             queue_email(
                 kind=kind, event_key=event_key, to_address=user.email, recipient=user,
-                subject=title,
+                subject=title, attachments=attachments,
                 body=render_to_string(
                     "notifications/email.txt",
                     {"title": title, "body": body, "link": link, "recipient": user,

@@ -131,6 +131,23 @@ def test_a_guest_invitation_email_carries_an_ics_file_in_utc(world,
     assert "BEGIN:VEVENT" in message.attachments[0][1]
 
 
+def test_the_invitation_email_to_a_hospital_lead_carries_the_ics_file(
+        world, django_capture_on_commit_callbacks):
+    session = make_session(world.facilitator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_invite_hospitals(session=session, hospitals=[world.hospital],
+                                          actor=world.facilitator)
+
+    email = OutboxEmail.objects.get(to_address=world.lead.email)
+    (attachment,) = email.attachments
+    assert attachment["content_type"] == "text/calendar"
+    assert "BEGIN:VEVENT" in attachment["content"]
+    assert str(session.public_id) in attachment["content"]
+    (message,) = [m for m in mail.outbox if m.to == [world.lead.email]]
+    assert message.attachments[0][0].endswith(".ics")
+
+
 def test_ics_lines_are_folded_and_escaped(world):
     session = make_session(world.facilitator, title="Medication safety; pumps, alarms " + "x" * 90,
                            location="Room 4, Building B")
