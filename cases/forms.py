@@ -1,4 +1,7 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from chpso_portal.forms import BootstrapMixin
 
@@ -119,34 +122,50 @@ class AddendumForm(BootstrapMixin, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum")
 
 
+class FastSelect(forms.Select):
+    """A select rendered in Python: list pages show filters with hundreds of options (every
+    member hospital), and the template renderer costs one template per option."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        current = "" if value is None else str(value)
+        attrs = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((str(v), mark_safe(" selected") if str(v) == current else "", label)
+             for v, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
 class ReportFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(required=False, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
-    status = forms.ChoiceField(required=False,
+    status = forms.ChoiceField(required=False, widget=FastSelect,
                                choices=[("", "Any status")] + [
                                    c for c in ReportStatus.choices if c[0] != "draft"])
-    category = forms.ChoiceField(required=False,
+    category = forms.ChoiceField(required=False, widget=FastSelect,
                                  choices=[("", "Any category")] + EventCategory.choices)
-    harm = forms.ChoiceField(required=False, choices=[("", "Any harm")] + HarmLevel.choices)
-    unit = forms.ChoiceField(required=False, label="Unit",
+    harm = forms.ChoiceField(required=False, widget=FastSelect, choices=[("", "Any harm")] + HarmLevel.choices)
+    unit = forms.ChoiceField(required=False, label="Unit", widget=FastSelect,
                              choices=[("", "Any unit")] + LocationType.choices)
     date_from = forms.DateField(required=False, label="From",
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.ChoiceField(required=False, choices=[
+    sort = forms.ChoiceField(required=False, widget=FastSelect, choices=[
         ("newest", "Newest first"), ("oldest", "Oldest first"), ("event", "Event date"),
         ("reference", "Reference")])
 
 
 class PsoFilterForm(ReportFilterForm):
     hospital = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any hospital",
-                                      to_field_name="public_id")
+                                      to_field_name="public_id", widget=FastSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from members.models import Hospital
 
-        self.fields["hospital"].queryset = Hospital.objects.exclude(status="applicant")
+        self.fields["hospital"].queryset = Hospital.objects.exclude(status="applicant").only(
+            "public_id", "name", "city", "state")
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]
