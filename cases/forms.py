@@ -157,15 +157,26 @@ class ReportFilterForm(BootstrapMixin, forms.Form):
         ("reference", "Reference")])
 
 
+def hospital_filter_choices():
+    """Member hospitals for the PSO's filter, cached briefly: the list changes rarely and the
+    PSO list is opened often."""
+    from django.core.cache import cache
+
+    from members.models import Hospital
+
+    def load():
+        return [(str(public_id), f"{name} ({city}, {state})") for public_id, name, city, state in
+                Hospital.objects.exclude(status="applicant").order_by("name")
+                .values_list("public_id", "name", "city", "state")]
+
+    return cache.get_or_set("cases:pso-filter-hospitals", load, 300)
+
+
 class PsoFilterForm(ReportFilterForm):
-    hospital = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any hospital",
-                                      to_field_name="public_id", widget=FastSelect)
+    hospital = forms.ChoiceField(required=False, widget=FastSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from members.models import Hospital
-
-        self.fields["hospital"].queryset = Hospital.objects.exclude(status="applicant").only(
-            "public_id", "name", "city", "state")
+        self.fields["hospital"].choices = [("", "Any hospital")] + hospital_filter_choices()
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]

@@ -89,7 +89,7 @@ def review_queue(*, hospital, filters: dict):
 def pso_reports(*, filters: dict):
     reports = IncidentReport.objects.filter(status=ReportStatus.SENT).select_related("hospital")
     if hospital := filters.get("hospital"):
-        reports = reports.filter(hospital=hospital)
+        reports = reports.filter(hospital__public_id=hospital)
     filters = {k: v for k, v in filters.items() if k != "status"}
     reports = _apply_filters(reports, filters)
     sort = {"newest": ("-sent_at", "-id"), "oldest": ("sent_at", "id")}.get(
