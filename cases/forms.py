@@ -145,7 +145,8 @@ class ReportFilterForm(BootstrapMixin, forms.Form):
                                    c for c in ReportStatus.choices if c[0] != "draft"])
     category = forms.ChoiceField(required=False, widget=FastSelect,
                                  choices=[("", "Any category")] + EventCategory.choices)
-    harm = forms.ChoiceField(required=False, widget=FastSelect, choices=[("", "Any harm")] + HarmLevel.choices)
+    harm = forms.ChoiceField(required=False, widget=FastSelect,
+                             choices=[("", "Any harm")] + HarmLevel.choices)
     unit = forms.ChoiceField(required=False, label="Unit", widget=FastSelect,
                              choices=[("", "Any unit")] + LocationType.choices)
     date_from = forms.DateField(required=False, label="From",
