@@ -1,6 +1,6 @@
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from chpso_portal.forms import BootstrapMixin
@@ -129,12 +129,12 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         current = "" if value is None else str(value)
         attrs = self.build_attrs(self.attrs, attrs)
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((str(v), mark_safe(" selected") if str(v) == current else "", label)
-             for v, label in self.choices),
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>'
+            f"{escape(str(label))}</option>"
+            for v, label in self.choices
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
 
 
 class ReportFilterForm(BootstrapMixin, forms.Form):

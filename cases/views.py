@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from chpso_portal import access
+from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
 from . import selectors, services
@@ -22,13 +23,6 @@ from .taxonomy import FACTOR_LABELS, factors_by_group
 
 SCREENED_FIELDS = ["narrative", "location_detail", "near_miss_recovery"]
 
-
-def _form_errors_from(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _report_form_view(request, report=None):
@@ -52,7 +46,7 @@ def _report_form_view(request, report=None):
                 if submit:
                     saved = services.report_submit(report=saved, actor=request.user)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             else:
                 if submit:
                     messages.success(request, f"Thank you. Your report {saved.reference} was "
@@ -146,7 +140,7 @@ def report_review(request, public_id):
             services.report_review_save(report=report, actor=request.user, factors=factors,
                                         **data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             findings = screen_fields(data, ["pso_summary"])
             if findings:

@@ -303,6 +303,13 @@ def session_advance(*, session, actor) -> CollaborativeSession:
         raise ValidationError("This session cannot move further.")
     if nxt == SessionStatus.HELD and accepted_hospital_count(session) < 2:
         raise ValidationError("A session needs at least two hospitals that accepted.")
+    if nxt == SessionStatus.HELD:
+        without_case = session.hospitals.filter(status=ParticipationStatus.ACCEPTED).exclude(
+            nominations__status=NominationStatus.ACCEPTED).count()
+        if without_case:
+            raise ValidationError(f"{without_case} participating hospital(s) have no accepted "
+                                  "case yet: each hospital presents one to three (ground rule "
+                                  "2). Accept a case, or record that the hospital declined.")
     session.status = nxt
     session.save(update_fields=["status"])
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=session,

@@ -21,6 +21,7 @@ from cases.taxonomy import FACTOR_LABELS, EventCategory
 from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_denied, audit_record
+from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
 from . import services
@@ -63,13 +64,6 @@ ADVANCE_LABELS = {
 }
 CATEGORY_LABELS = dict(EventCategory.choices)
 
-
-def _form_errors_from(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _message_errors(request, exc: ValidationError):
@@ -181,7 +175,7 @@ def session_create(request):
         try:
             session = services.session_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Session scheduled as a draft. Invite hospitals next.")
             return _detail(session)
@@ -196,7 +190,7 @@ def session_edit(request, public_id):
         try:
             services.session_update(session=session, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Session saved.")
             return _detail(session)
@@ -212,7 +206,7 @@ def session_invite_hospitals(request, public_id):
             invited = services.session_invite_hospitals(
                 session=session, hospitals=form.cleaned_data["hospitals"], actor=request.user)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invited {len(invited)} hospital(s); their safety leads "
                                       "are told.")
@@ -230,7 +224,7 @@ def session_invite_guest(request, public_id):
             guest = services.session_invite_guest(session=session, actor=request.user,
                                                   **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invited {guest.user.email}. Their access covers this "
                                       f"session only and ends on "
@@ -253,7 +247,7 @@ def session_add_facilitator(request, public_id):
             services.session_add_facilitator(session=session, user=form.cleaned_data["user"],
                                              actor=request.user)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['user'].display_name} now "
                                       "co-facilitates this session.")
@@ -311,7 +305,7 @@ def session_answer(request, public_id):
                                     actor=request.user,
                                     attendees=form.cleaned_data["attendees"] if accept else ())
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Thank you: your hospital takes part." if accept
                              else "The invitation is declined.")
@@ -331,7 +325,7 @@ def session_attendees(request, public_id):
                                            memberships=form.cleaned_data["attendees"],
                                            actor=request.user)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Attendees saved.")
             return _detail(session)
@@ -356,7 +350,7 @@ def session_nominate(request, public_id):
                                        summary=data["summary"], actor=request.user,
                                        dismissed_findings=dismissed)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Case nominated. The facilitator will accept it or come "
                                       "back to you with a comment.")
@@ -403,7 +397,7 @@ def session_attest(request, public_id):
         try:
             services.attestation_accept(session=session, user=request.user)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Thank you. You can now open the case materials.")
             return redirect("session-materials", public_id=session.public_id)
@@ -485,7 +479,7 @@ def session_notes(request, public_id):
                               systems_factors=data["systems_factors"],
                               nomination=data["nomination"], dismissed_findings=dismissed)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Notes saved.")
             return redirect("session-notes", public_id=session.public_id)

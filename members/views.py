@@ -12,6 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
+from chpso_portal.forms import add_service_errors
 
 from . import selectors, services
 from .access import invitation_for_manager, membership_for_manager
@@ -164,7 +165,7 @@ def member_invite(request):
                 hospital=request.hospital, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}. "
                                       f"It is valid for {settings.INVITATION_VALID_DAYS} days.")
@@ -184,7 +185,7 @@ def member_edit(request, public_id):
             services.membership_update(membership=membership, actor=request.user,
                                        **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Saved the changes for {membership.user.display_name}.")
             return redirect("member-list")
@@ -243,9 +244,3 @@ def contract_document(request, public_id):
     return response
 
 
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

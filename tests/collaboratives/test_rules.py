@@ -374,16 +374,22 @@ def test_a_commitment_moved_past_the_session_leaves_the_session(world, session, 
     assert "after the session" in nomination.withdrawn_reason
 
 
+def accepted_case(row, hospital, lead, facilitator, **report_options):
+    nomination = nominate(row, systems_report(hospital, lead, **report_options), lead)
+    return services.nomination_decide(nomination=nomination, accept=True, actor=facilitator)
+
+
 def test_cases_of_a_session_already_held_stay_on_record(world, session, mercy, valley):
-    report = systems_report(world.hospital, world.lead, commit_by=today() + timedelta(days=2))
-    nomination = nominate(mercy, report, world.lead)
+    nomination = accepted_case(mercy, world.hospital, world.lead, world.facilitator,
+                               commit_by=today() + timedelta(days=2))
+    accepted_case(valley, world.other_hospital, world.other_lead, world.facilitator)
     services.session_advance(session=session, actor=world.facilitator)
     services.session_advance(session=session, actor=world.facilitator)
 
     assert services.nominations_enforce_commitments(today=today() + timedelta(days=30)) == 0
 
     nomination.refresh_from_db()
-    assert nomination.status == NominationStatus.SUBMITTED
+    assert nomination.status == NominationStatus.ACCEPTED
 
 
 # --- Rules 5 and 8: no providers, no hospital in the summary --------------------------------
@@ -511,8 +517,22 @@ def test_a_session_with_one_accepted_hospital_cannot_be_held(world, session, mer
     assert session.status == SessionStatus.NOMINATIONS_CLOSED
 
 
+def test_a_hospital_without_an_accepted_case_keeps_the_session_from_being_held(
+        world, session, mercy, valley):
+    accepted_case(mercy, world.hospital, world.lead, world.facilitator)
+    services.session_advance(session=session, actor=world.facilitator)
+
+    refused(lambda: services.session_advance(session=session, actor=world.facilitator),
+            "no accepted case", "ground rule 2")
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.NOMINATIONS_CLOSED
+
+
 def test_a_session_with_two_accepted_hospitals_is_held_then_closed(world, session, mercy,
                                                                     valley):
+    accepted_case(mercy, world.hospital, world.lead, world.facilitator)
+    accepted_case(valley, world.other_hospital, world.other_lead, world.facilitator)
     for _ in range(3):
         services.session_advance(session=session, actor=world.facilitator)
 

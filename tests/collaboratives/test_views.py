@@ -362,18 +362,23 @@ def test_facilitator_schedules_invites_and_advances(world, client_for):
     assert "Not confirmed yet" in detail
 
     # Only one hospital accepted: the session cannot be held.
-    invite_and_accept(session, world, world.other_hospital, world.other_lead)
+    other = invite_and_accept(session, world, world.other_hospital, world.other_lead)
+    nominate(session, other, lead=world.other_lead, reporter=world.other_staff)
+    mercy = session.hospitals.get(hospital=world.hospital)
+    services.session_answer(session_hospital=mercy, accept=True, actor=world.lead)
+    services.session_answer(session_hospital=mercy, accept=False, actor=world.lead)
     client.post(url("session-advance", session))
     session.refresh_from_db()
     assert session.status == SessionStatus.NOMINATIONS_CLOSED
     response = client.post(url("session-advance", session), follow=True)
     assert "at least two hospitals" in response.content.decode()
-    services.session_answer(session_hospital=session.hospitals.get(hospital=world.hospital),
-                            accept=True, actor=world.lead)
+    services.session_answer(session_hospital=mercy, accept=True, actor=world.lead)
     assert "Confirmed" in client.get(url("session-detail", session)).content.decode()
-    client.post(url("session-advance", session))
+    # Each participating hospital presents a case (ground rule 2).
+    response = client.post(url("session-advance", session), follow=True)
+    assert "no accepted case" in response.content.decode()
     session.refresh_from_db()
-    assert session.status == SessionStatus.HELD
+    assert session.status == SessionStatus.NOMINATIONS_CLOSED
 
 
 def test_edit_co_facilitator_guest_and_cancel(world, client_for):
