@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_ratelimit.core import is_ratelimited
 
@@ -38,6 +39,14 @@ def home(request):
         if Scope.HOSPITALS_MANAGE in user.pso_scopes:
             context["applications"] = list(selectors.applications_waiting()[:20])
             context["expiring"] = list(selectors.contracts_expiring()[:20])
+        if Scope.SESSIONS_FACILITATE in user.pso_scopes:
+            from collaboratives.models import CollaborativeSession, SessionStatus
+
+            context["sessions"] = list(
+                CollaborativeSession.objects.filter(facilitators=user,
+                                                    date__gte=timezone.localdate())
+                .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")[:5]
+            )
         return render(request, "members/home_pso.html", context)
     membership = request.acting.membership
     if membership is None:

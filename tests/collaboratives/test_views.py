@@ -566,3 +566,14 @@ def test_session_list_and_detail_queries_do_not_grow(world, client_for,
         lead.get(reverse("session-list"))
     with django_assert_max_num_queries(30):
         lead.get(url("session-detail", session))
+
+
+def test_facilitator_home_lists_their_upcoming_sessions_only(world, client_for):
+    session, _ = session_world(world)
+    colleague = make_pso(PsoRole.FACILITATOR, "other-facilitator@pso.test")
+
+    mine = client_for(world.facilitator).get(reverse("home")).content.decode()
+    theirs = client_for(colleague).get(reverse("home")).content.decode()
+
+    assert session.title in mine and url("session-detail", session) in mine
+    assert session.title not in theirs and "None scheduled." in theirs
