@@ -174,10 +174,20 @@ def hospital_filter_choices():
 
 
 class PsoFilterForm(ReportFilterForm):
-    hospital = forms.ChoiceField(required=False, widget=FastSelect)
+    # A plain field with the options on the widget: a ChoiceField would copy and normalise the
+    # list of every member hospital on each request.
+    hospital = forms.CharField(required=False, widget=FastSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hospital"].choices = [("", "Any hospital")] + hospital_filter_choices()
+        hospitals = hospital_filter_choices()
+        self._hospital_ids = {value for value, _ in hospitals}
+        self.fields["hospital"].widget.choices = [("", "Any hospital")] + hospitals
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]
+
+    def clean_hospital(self):
+        value = self.cleaned_data["hospital"]
+        if value and value not in self._hospital_ids:
+            raise forms.ValidationError("Choose a member hospital.")
+        return value
