@@ -192,8 +192,10 @@ def session_answer(*, session_hospital: SessionHospital, accept: bool, actor,
                               actor=actor)
     else:
         session_hospital.attendees.all().delete()
-        session_hospital.nominations.exclude(status=NominationStatus.WITHDRAWN).update(
-            status=NominationStatus.WITHDRAWN, withdrawn_reason="The hospital declined.")
+        for nomination in session_hospital.nominations.exclude(
+                status=NominationStatus.WITHDRAWN):
+            nomination_withdraw(nomination=nomination, reason="The hospital declined.",
+                                actor=actor)
         grants.sync_session(session)
     audit_record(actor=actor, action=AuditAction.ACCEPT if accept else AuditAction.UPDATE,
                  obj=session, hospital=session_hospital.hospital,
@@ -516,14 +518,23 @@ def nominations_enforce_commitments(*, today=None) -> int:
             nomination_withdraw(nomination=nomination,
                                 reason=f"Withdrawn automatically: {problem} (ground rule 4).")
             session = nomination.session
+            rule = ("Ground rule 4 allows only cases whose report is sent to the PSO, or "
+                    "committed to be sent before the session.")
+            # The hospital's leads learn which of their reports it was; the facilitators'
+            # notice names no report, since a reference carries the hospital's initials
+            # (ground rule 9).
             _notify(kind=kinds.NOMINATION_UPDATE,
                     event_key=f"nomination:{nomination.pk}:commitment-missed",
-                    recipients=_leads(nomination.session_hospital.hospital)
-                    + list(session.facilitators.all()),
+                    recipients=_leads(nomination.session_hospital.hospital),
                     title=f"A case was withdrawn from {session.title}: {problem}",
-                    body=f"Report {nomination.report.reference}: {problem}. Ground rule 4 "
-                         "allows only cases whose report is sent to the PSO, or committed to "
-                         "be sent before the session.",
+                    body=f"Report {nomination.report.reference}: {problem}. {rule}",
+                    link=_link(session))
+            _notify(kind=kinds.NOMINATION_UPDATE,
+                    event_key=f"nomination:{nomination.pk}:commitment-missed:pso",
+                    recipients=session.facilitators.all(),
+                    title=f"A case was withdrawn from {session.title}",
+                    body=f"{nomination.label}: its report was not sent to the PSO as "
+                         f"committed. {rule}",
                     link=_link(session))
             withdrawn += 1
     return withdrawn

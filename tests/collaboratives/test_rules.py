@@ -321,9 +321,15 @@ def test_a_report_that_missed_its_commitment_is_withdrawn_and_people_are_told(wo
     assert kept.status == NominationStatus.ACCEPTED
     assert kept.case_number == 1
     told = set(Notification.objects.filter(
-        event_key=f"nomination:{late.pk}:commitment-missed").values_list("recipient__email",
-                                                                          flat=True))
+        event_key__startswith=f"nomination:{late.pk}:commitment-missed").values_list(
+            "recipient__email", flat=True))
     assert told == {world.lead.email, world.facilitator.email}
+    # The facilitators' notice never names the report: its reference carries the hospital's
+    # initials (ground rule 9).
+    to_facilitator = Notification.objects.get(recipient=world.facilitator,
+                                              event_key__contains="commitment-missed")
+    assert committed.reference not in to_facilitator.title + to_facilitator.body
+    assert world.hospital.name not in to_facilitator.title + to_facilitator.body
     assert not Notification.objects.filter(event_key__startswith=f"nomination:{kept.pk}:commit")
 
 
@@ -336,7 +342,7 @@ def test_enforcing_commitments_twice_withdraws_and_tells_once(world, session, me
     assert services.nominations_enforce_commitments(today=later) == 0
 
     assert Notification.objects.filter(
-        event_key=f"nomination:{nomination.pk}:commitment-missed").count() == 2
+        event_key__startswith=f"nomination:{nomination.pk}:commitment-missed").count() == 2
 
 
 def test_a_report_sent_on_time_keeps_its_place(world, session, mercy):
