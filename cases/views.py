@@ -154,66 +154,68 @@ def report_review(request, public_id):
                   {**_review_context(report, form=form), "findings": findings})
 
 
-@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
-def report_send(request, public_id):
+def _review_action(request, public_id, action, *, form_class=None, invalid="", success):
+    """Run one lifecycle step posted from the review page and report back as a message.
+
+    `action(report, **fields)` calls the service; `success` is a message or a function of the
+    report. Refusals come back from the service as ValidationErrors, shown as they are.
+    """
     report = report_for_reviewer(request, public_id)
+    fields = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+            return redirect("report-review", public_id=report.public_id)
+        fields = form.cleaned_data
     try:
-        services.report_send(report=report, actor=request.user)
+        action(report, **fields)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Report {report.reference} was sent to the PSO. It is now "
-                                  "frozen: later changes are addenda.")
+        messages.success(request, success(report) if callable(success) else success)
     return redirect("report-review", public_id=report.public_id)
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+def report_send(request, public_id):
+    return _review_action(
+        request, public_id,
+        lambda report: services.report_send(report=report, actor=request.user),
+        success=lambda report: f"Report {report.reference} was sent to the PSO. It is now "
+                               "frozen: later changes are addenda.",
+    )
 
 
 @access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
 def report_withdraw(request, public_id):
-    report = report_for_reviewer(request, public_id)
-    form = WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_withdraw(report=report, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Report {report.reference} was withdrawn.")
-    else:
-        messages.error(request, "Say why the report is withdrawn.")
-    return redirect("report-review", public_id=report.public_id)
+    return _review_action(
+        request, public_id,
+        lambda report, **f: services.report_withdraw(report=report, actor=request.user, **f),
+        form_class=WithdrawForm, invalid="Say why the report is withdrawn.",
+        success=lambda report: f"Report {report.reference} was withdrawn.",
+    )
 
 
 @access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
 def report_commit(request, public_id):
-    report = report_for_reviewer(request, public_id)
-    form = CommitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_commit_to_send(report=report, actor=request.user,
-                                           **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Commitment recorded.")
-    else:
-        messages.error(request, "Give the date by which the report will be sent.")
-    return redirect("report-review", public_id=report.public_id)
+    return _review_action(
+        request, public_id,
+        lambda report, **f: services.report_commit_to_send(report=report, actor=request.user,
+                                                           **f),
+        form_class=CommitForm, invalid="Give the date by which the report will be sent.",
+        success="Commitment recorded.",
+    )
 
 
 @access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
 def report_addendum(request, public_id):
-    report = report_for_reviewer(request, public_id)
-    form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_add_addendum(report=report, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Addendum added.")
-    else:
-        messages.error(request, "Write the addendum.")
-    return redirect("report-review", public_id=report.public_id)
+    return _review_action(
+        request, public_id,
+        lambda report, **f: services.report_add_addendum(report=report, actor=request.user,
+                                                         **f),
+        form_class=AddendumForm, invalid="Write the addendum.", success="Addendum added.",
+    )
 
 
 @access.pso(Scope.PSO_REPORTS)
