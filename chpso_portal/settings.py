@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.nightly",
         "schedule": crontab(hour=9, minute=20),
     },
+    "lessons-digest": {
+        # Monday morning in California; the week is fixed by the calendar, so a late or
+        # repeated run sends the same digest once.
+        "task": "collaboratives.lesson_digest",
+        "schedule": crontab(day_of_week=1, hour=15, minute=0),
+    },
 }
 OUTBOX_SWEEP_AFTER_SECONDS = 120
 OUTBOX_MAX_ATTEMPTS = 8

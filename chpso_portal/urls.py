@@ -13,5 +13,6 @@ urlpatterns = [
     path("notifications/", include("chpso_portal.notifications.urls")),
     path("", include("cases.urls")),
     path("", include("collaboratives.urls")),
+    path("", include("collaboratives.lessons.urls")),
     path("", include("members.urls")),
 ]

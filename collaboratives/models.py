@@ -277,3 +277,214 @@ class SessionUserObjectPermission(UserObjectPermissionBase):
 
 class SessionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(CollaborativeSession, on_delete=models.CASCADE)
+
+
+# --- Shared lessons ----------------------------------------------------------------------
+#
+# A lesson is what the PSO shares with every member hospital. Where it came from lives in its own
+# table (LessonOrigin), which member-facing code never reads: a page, export, feed or email built
+# from Lesson and its children cannot show the origin, because the origin is not there.
+
+
+class LessonStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    RETURNED = "returned", "Returned to the author"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class HarmBand(models.TextChoices):
+    """Coarse on purpose: an exact harm level on a rare event can point to the case."""
+
+    NO_HARM = "no_harm", "No harm (including near misses)"
+    MILD_MODERATE = "mild_moderate", "Mild or moderate harm"
+    SEVERE_DEATH = "severe_death", "Severe harm or death"
+    VARIED = "varied", "Varied across the cases"
+
+
+class ActionStrength(models.TextChoices):
+    """The action hierarchy (VA / RCA-squared), strongest first."""
+
+    STRONGER = "stronger", "Stronger"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    WEAKER = "weaker", "Weaker"
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=LessonStatus.PUBLISHED)
+
+
+class Lesson(models.Model):
+    """A de-identified lesson: what happened, why (systems), what helped, what to do."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    what_happened = models.TextField("what happened (generalised)")
+    systems_issues = models.TextField("the systems issues")
+    contributing_factors = models.ManyToManyField("cases.ContributingFactor",
+                                                  related_name="lessons")
+    what_helped = models.TextField("what helped", blank=True)
+    harm_band = models.CharField(max_length=20, choices=HarmBand.choices)
+    status = models.CharField(max_length=12, choices=LessonStatus.choices,
+                              default=LessonStatus.DRAFT)
+    dismissed_findings = models.JSONField(
+        default=list, blank=True,
+        help_text="De-identification findings dismissed by the author: kind, text, reason, "
+                  "who, when.",
+    )
+    # Lower-cased title and texts, rebuilt on every save by the service: what the search reads.
+    search_text = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            # The two-person rule, in the database too: nobody publishes their own lesson.
+            models.CheckConstraint(
+                condition=Q(published_by__isnull=True) | ~Q(published_by=models.F("created_by")),
+                name="lesson_published_by_another_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False,
+                                                     published_by__isnull=False),
+                name="lesson_published_has_publisher",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="lesson_library"),
+            models.Index(fields=["created_by", "status"], name="lesson_author"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (LessonStatus.DRAFT, LessonStatus.RETURNED)
+
+
+class LessonCategory(models.Model):
+    """A Common Formats event category a lesson is about (a row each, so filters use an index)."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "category"], name="lesson_category_once")
+        ]
+        indexes = [models.Index(fields=["category", "lesson"], name="lesson_category_filter")]
+
+    def __str__(self):
+        return self.category
+
+
+class RecommendedAction(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="actions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+    strength = models.CharField(max_length=12, choices=ActionStrength.choices)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["strength", "lesson"], name="lesson_action_strength")]
+
+    def __str__(self):
+        return f"{self.get_strength_display()}: {self.text[:40]}"
+
+
+class LessonOrigin(models.Model):
+    """Where a lesson came from, for the PSO's own records. Shown to PSO staff only."""
+
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="origin")
+    session = models.ForeignKey(CollaborativeSession, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    sent_report = models.ForeignKey("cases.SentReport", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    hospital = models.ForeignKey("members.Hospital", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False) | Q(sent_report__isnull=False),
+                name="lesson_origin_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Origin of lesson {self.lesson_id}"
+
+
+class ReviewDecision(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned with comments"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class LessonReview(models.Model):
+    """The lesson's history between author and reviewer: who did what, and why."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="reviews")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+")
+    decision = models.CharField(max_length=12, choices=ReviewDecision.choices)
+    comments = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} ({self.lesson_id})"
+
+
+class LessonAdoption(models.Model):
+    """A hospital says it is acting on a lesson. Others see only a coarse count of hospitals."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="adoptions")
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT,
+                                 related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "hospital"], name="adopt_lesson_once")
+        ]
+        indexes = [models.Index(fields=["hospital", "lesson"], name="lesson_adoption_hospital")]
+
+    def __str__(self):
+        return f"Hospital {self.hospital_id} acting on lesson {self.lesson_id}"
+
+
+class LessonComment(models.Model):
+    """A member's private comment to the PSO about a lesson."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="member_comments")
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Comment on lesson {self.lesson_id}"

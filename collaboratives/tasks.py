@@ -20,3 +20,11 @@ def nightly() -> dict[str, int]:
     """
     withdrawn = services.nominations_enforce_commitments()
     return {"withdrawn": withdrawn, "sessions_synced": grants.sync_all()}
+
+
+@shared_task(name="collaboratives.lesson_digest")
+def lesson_digest() -> int:
+    """Weekly: last week's newly published lessons to members who asked for the digest."""
+    from .lessons.digest import lessons_send_digest
+
+    return lessons_send_digest()

@@ -17,6 +17,7 @@ class Scope(models.TextChoices):
     SESSIONS_ATTEND = "sessions.attend", "See the sessions one is named to attend"
     SESSIONS_PARTICIPATE = "sessions.participate", "Answer session invitations, name attendees, "\
         "nominate cases"
+    LESSONS_READ = "lessons.read", "Read the PSO's published lessons, mark them, comment on them"
     # PSO scopes, granted through a PSO role.
     PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
     HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
@@ -25,6 +26,8 @@ class Scope(models.TextChoices):
     PSO_REPORTS = "pso.reports", "Read and export reports sent to the PSO"
     SESSIONS_FACILITATE = "sessions.facilitate", "Schedule and run microcollaborative sessions"
     SESSIONS_ALL = "sessions.all", "See every session, not only one's own"
+    LESSONS_DRAFT = "lessons.draft", "Draft lessons from sessions and sent reports"
+    LESSONS_REVIEW = "lessons.review", "Review, publish and withdraw other people's lessons"
 
 
 class HospitalRole(models.TextChoices):
@@ -39,21 +42,24 @@ class PsoRole(models.TextChoices):
 
 HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
     HospitalRole.STAFF: frozenset(
-        {Scope.HOSPITAL_VIEW, Scope.REPORTS_CREATE, Scope.SESSIONS_ATTEND}
+        {Scope.HOSPITAL_VIEW, Scope.REPORTS_CREATE, Scope.SESSIONS_ATTEND, Scope.LESSONS_READ}
     ),
     HospitalRole.SAFETY_LEAD: frozenset(
         {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE, Scope.REPORTS_CREATE,
          Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER, Scope.SESSIONS_ATTEND,
-         Scope.SESSIONS_PARTICIPATE}
+         Scope.SESSIONS_PARTICIPATE, Scope.LESSONS_READ}
     ),
 }
 
 PSO_ROLE_SCOPES: dict[str, frozenset[str]] = {
     PsoRole.COORDINATOR: frozenset(
         {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW,
-         Scope.PSO_REPORTS, Scope.SESSIONS_FACILITATE, Scope.SESSIONS_ALL}
+         Scope.PSO_REPORTS, Scope.SESSIONS_FACILITATE, Scope.SESSIONS_ALL, Scope.LESSONS_DRAFT,
+         Scope.LESSONS_REVIEW}
     ),
-    PsoRole.FACILITATOR: frozenset({Scope.PSO_DASHBOARD, Scope.SESSIONS_FACILITATE}),
+    PsoRole.FACILITATOR: frozenset(
+        {Scope.PSO_DASHBOARD, Scope.SESSIONS_FACILITATE, Scope.LESSONS_DRAFT}
+    ),
 }
 
 # PSO roles that use the Django admin, and the model permissions their group carries there.

@@ -19,6 +19,9 @@ class AuditAction(models.TextChoices):
     ACTIVATE = "activate", "Activated"
     REVOKE = "revoke", "Revoked"
     ACCEPT = "accept", "Accepted"
+    PUBLISH = "publish", "Published"
+    RETURN = "return", "Returned"
+    WITHDRAW = "withdraw", "Withdrew"
 
 
 class AuditOutcome(models.TextChoices):

@@ -30,6 +30,11 @@ SESSION_ANSWERED = Kind("session_answered", "A hospital answered a session invit
 SESSION_CHANGED = Kind("session_changed", "A session was moved or cancelled")
 SESSION_REMINDER = Kind("session_reminder", "Session reminders (deadline, next day)")
 NOMINATION_UPDATE = Kind("nomination_update", "News about a case nominated for a session")
+LESSON_REVIEW = Kind("lesson_review", "A lesson waiting for review, returned or published")
+LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a lesson")
+# Opt-in: nobody gets the weekly digest until they ask for it.
+LESSON_DIGEST = Kind("lesson_digest", "Weekly digest of newly published lessons",
+                     email_default=False)
 
 ALL = {
     kind.code: kind
@@ -45,6 +50,9 @@ ALL = {
         SESSION_CHANGED,
         SESSION_REMINDER,
         NOMINATION_UPDATE,
+        LESSON_REVIEW,
+        LESSON_COMMENT,
+        LESSON_DIGEST,
     )
 }
 CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]

@@ -1,0 +1,105 @@
+"""Every read of lessons. Member-facing reads never touch LessonOrigin (ground rule 9)."""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, ExtractYear
+
+from members.roles import Scope
+
+from ..models import (
+    Lesson,
+    LessonAdoption,
+    LessonCategory,
+    LessonStatus,
+    RecommendedAction,
+)
+
+# Fewer hospitals than this acting on a lesson are shown only as "fewer than 3".
+ACTING_THRESHOLD = 3
+MAX_SEARCH_WORDS = 8
+
+# What a member page may read of a lesson; everything else stays in the database.
+MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", "what_helped",
+                 "harm_band", "status", "published_at")
+
+
+def acting_label(count: int) -> str:
+    if count < ACTING_THRESHOLD:
+        return f"fewer than {ACTING_THRESHOLD} hospitals"
+    return f"{count} hospitals"
+
+
+def _acting_count():
+    return Coalesce(Subquery(
+        LessonAdoption.objects.filter(lesson_id=OuterRef("pk")).order_by()
+        .values("lesson_id").annotate(n=Count("hospital_id")).values("n")[:1],
+        output_field=IntegerField()), Value(0))
+
+
+def _member_lessons(*, hospital):
+    return (
+        Lesson.objects.published().only(*MEMBER_FIELDS)
+        .annotate(acting_hospitals=_acting_count(),
+                  acting_here=Exists(LessonAdoption.objects.filter(
+                      lesson_id=OuterRef("pk"), hospital_id=hospital.pk)))
+        .prefetch_related(
+            Prefetch("categories", queryset=LessonCategory.objects.only(
+                "id", "lesson_id", "category").order_by("category")),
+            Prefetch("actions", queryset=RecommendedAction.objects.only(
+                "id", "lesson_id", "position", "text", "strength")),
+            "contributing_factors",
+        )
+    )
+
+
+def search_words(query: str) -> list[str]:
+    return [word for word in (query or "").lower().split() if word][:MAX_SEARCH_WORDS]
+
+
+def library(*, hospital, filters: dict):
+    """Published lessons for a member of `hospital`, newest first, filtered and searched."""
+    lessons = _member_lessons(hospital=hospital)
+    for word in search_words(filters.get("q", "")):
+        lessons = lessons.filter(search_text__contains=word)
+    if category := filters.get("category"):
+        lessons = lessons.filter(Exists(LessonCategory.objects.filter(
+            lesson_id=OuterRef("pk"), category=category)))
+    if factor := filters.get("factor"):
+        lessons = lessons.filter(Exists(Lesson.contributing_factors.through.objects.filter(
+            lesson_id=OuterRef("pk"), contributingfactor_id=factor)))
+    if strength := filters.get("strength"):
+        lessons = lessons.filter(Exists(RecommendedAction.objects.filter(
+            lesson_id=OuterRef("pk"), strength=strength)))
+    if year := filters.get("year"):
+        lessons = lessons.filter(published_at__year=year)
+    return lessons.order_by("-published_at", "-id")
+
+
+def published_years() -> list[int]:
+    years = (Lesson.objects.published().annotate(year=ExtractYear("published_at"))
+             .order_by("-year").values_list("year", flat=True).distinct())
+    return list(years)
+
+
+def lesson_for_member(*, hospital, public_id):
+    return _member_lessons(hospital=hospital).filter(public_id=public_id).first()
+
+
+# --- PSO side ----------------------------------------------------------------------------
+
+
+def lessons_for_pso(*, user, status: str = ""):
+    """Lessons a PSO user works on: reviewers see every lesson, authors their own."""
+    lessons = Lesson.objects.select_related("created_by", "published_by")
+    if Scope.LESSONS_REVIEW not in user.pso_scopes:
+        lessons = lessons.filter(created_by=user)
+    if status in LessonStatus.values:
+        lessons = lessons.filter(status=status)
+    return lessons.annotate(acting_hospitals=_acting_count()).order_by(
+        "-updated_at", "-id")
+
+
+def waiting_for_review(*, user):
+    if Scope.LESSONS_REVIEW not in user.pso_scopes:
+        return Lesson.objects.none()
+    return (Lesson.objects.filter(status=LessonStatus.IN_REVIEW)
+            .filter(~Q(created_by=user)).order_by("submitted_at"))

@@ -1,0 +1,309 @@
+"""Lessons: the library members read, and the PSO's drafting and two-person review.
+
+Member pages are built only from what `selectors` gives them, which never includes where a
+lesson came from. The PSO's pages show the origin in one labelled box, to PSO staff only.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from cases.models import IncidentReport, ReportStatus
+from cases.selectors import paginate
+from cases.taxonomy import FACTOR_LABELS, EventCategory
+from chpso_portal import access
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.forms import add_service_errors
+from members.roles import Scope
+
+from ..models import ActionStrength, LessonStatus
+from . import selectors, services
+from .access import lesson_for_author, lesson_for_member, lesson_for_pso
+from .forms import (
+    STRENGTH_HELP,
+    LessonCommentForm,
+    LessonForm,
+    LibraryFilterForm,
+    OriginForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from .screening import finding_rows, lesson_texts, texts_of, unresolved_findings
+
+CATEGORY_LABELS = dict(EventCategory.choices)
+STRENGTH_ORDER = list(ActionStrength.values)
+
+
+def present(lesson):
+    """Labels for a lesson's page or list row, read from what was prefetched."""
+    lesson.category_labels = [CATEGORY_LABELS.get(c.category, c.category)
+                              for c in lesson.categories.all()]
+    lesson.factor_labels = [FACTOR_LABELS.get(f.pk, f.label)
+                            for f in lesson.contributing_factors.all()]
+    strengths = {action.strength for action in lesson.actions.all()}
+    lesson.strengths = [ActionStrength(s) for s in STRENGTH_ORDER if s in strengths]
+    if hasattr(lesson, "acting_hospitals"):
+        lesson.acting_text = selectors.acting_label(lesson.acting_hospitals)
+    return lesson
+
+
+# --- Members -----------------------------------------------------------------------------
+
+
+@access.hospital(Scope.LESSONS_READ)
+def lesson_library(request):
+    form = LibraryFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    page = paginate(selectors.library(hospital=request.hospital, filters=filters),
+                    request.GET.get("page"))
+    for lesson in page:
+        present(lesson)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "collaboratives/lessons/library.html", {
+        "form": form, "page": page, "query": query.urlencode(), "filtered": bool(filters),
+        "years": selectors.published_years(),
+    })
+
+
+def _member_page(request, lesson, comment_form=None, status=200):
+    present(lesson)
+    return render(request, "collaboratives/lessons/lesson.html", {
+        "lesson": lesson, "comment_form": comment_form or LessonCommentForm(),
+        "strength_help": STRENGTH_HELP,
+        "my_comments": lesson.member_comments.filter(
+            hospital=request.hospital, author=request.user).only("text", "created_at")[:20],
+    }, status=status)
+
+
+@access.hospital(Scope.LESSONS_READ)
+def lesson_detail(request, public_id):
+    lesson = lesson_for_member(request, public_id)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=lesson,
+                 hospital=request.hospital, summary="Read a lesson")
+    return _member_page(request, lesson)
+
+
+@access.hospital(Scope.LESSONS_READ, methods=("POST",))
+def lesson_acting(request, public_id):
+    lesson = lesson_for_member(request, public_id)
+    acting = request.POST.get("acting") == "yes"
+    try:
+        services.lesson_set_acting(lesson=lesson, membership=request.membership, acting=acting)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Marked: your hospital is acting on this lesson." if acting
+                         else "Your hospital is no longer marked as acting on this lesson.")
+    return redirect("lesson-detail", public_id=lesson.public_id)
+
+
+@access.hospital(Scope.LESSONS_READ, methods=("POST",))
+def lesson_comment(request, public_id):
+    lesson = lesson_for_member(request, public_id)
+    form = LessonCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lesson_comment(lesson=lesson, membership=request.membership,
+                                    text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Thank you: your comment went to the PSO.")
+            return redirect("lesson-detail", public_id=lesson.public_id)
+    return _member_page(request, lesson, comment_form=form, status=400)
+
+
+# --- PSO: drafting -----------------------------------------------------------------------
+
+
+@access.pso(Scope.LESSONS_DRAFT)
+def lesson_pso_list(request):
+    status = request.GET.get("status", "")
+    page = paginate(selectors.lessons_for_pso(user=request.user, status=status),
+                    request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "collaboratives/lessons/pso_list.html", {
+        "page": page, "query": query.urlencode(), "status": status,
+        "statuses": LessonStatus.choices,
+        "waiting": list(selectors.waiting_for_review(user=request.user)
+                        .select_related("created_by")[:20]),
+    })
+
+
+def _action_rows(lesson=None) -> int:
+    """Rows for recommended actions: five, or the lesson's actions and two empty ones."""
+    existing = lesson.actions.count() if lesson is not None else 0
+    return max(5, existing + 2)
+
+
+def _lesson_form_page(request, *, form, findings, lesson=None, origin_form=None):
+    return render(request, "collaboratives/lessons/form.html", {
+        "form": form, "origin_form": origin_form, "findings": findings, "lesson": lesson,
+        "strength_help": STRENGTH_HELP,
+    })
+
+
+def _origin_initial(request) -> dict:
+    initial = {}
+    if session := request.GET.get("session"):
+        initial["session"] = session
+    if report := request.GET.get("report"):
+        found = IncidentReport.objects.filter(public_id=report, status=ReportStatus.SENT).only(
+            "reference").first() if _is_uuid(report) else None
+        if found is not None:
+            initial["report_reference"] = found.reference
+    return initial
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@access.pso(Scope.LESSONS_DRAFT, methods=("GET", "POST"))
+def lesson_create(request):
+    rows = _action_rows()
+    form = LessonForm(request.POST or None, action_rows=rows)
+    origin_form = OriginForm(request.POST or None, user=request.user,
+                             initial=_origin_initial(request))
+    findings = []
+    if request.method == "POST" and form.is_valid() and origin_form.is_valid():
+        content = form.content()
+        findings, dismissed = finding_rows(lesson_texts(**content), posted=request.POST)
+        try:
+            lesson = services.lesson_create(
+                actor=request.user, session=origin_form.cleaned_data["session"],
+                sent_report=origin_form.cleaned_data["report_reference"],
+                dismissed_findings=dismissed, **content)
+        except ValidationError as exc:
+            add_service_errors(origin_form if _names_origin(exc) else form, exc)
+        else:
+            messages.success(request, _saved_message(lesson))
+            return redirect("lesson-pso-detail", public_id=lesson.public_id)
+    return _lesson_form_page(request, form=form, findings=findings, origin_form=origin_form)
+
+
+def _names_origin(exc: ValidationError) -> bool:
+    return hasattr(exc, "error_dict") and bool({"session", "report"} & set(exc.error_dict))
+
+
+def _saved_message(lesson) -> str:
+    if unresolved_findings(lesson):
+        return ("Draft saved. Some words may still identify someone: fix or dismiss each "
+                "finding before you submit it for review.")
+    return "Draft saved. Submit it for review when it is ready."
+
+
+@access.pso(Scope.LESSONS_DRAFT, methods=("GET", "POST"))
+def lesson_edit(request, public_id):
+    lesson = lesson_for_author(request, public_id)
+    if not lesson.is_editable:
+        messages.info(request, "Only a draft or a returned lesson can be changed.")
+        return redirect("lesson-pso-detail", public_id=lesson.public_id)
+    rows = _action_rows(lesson)
+    if request.method == "POST":
+        form = LessonForm(request.POST, action_rows=rows)
+        findings = []
+        if form.is_valid():
+            content = form.content()
+            findings, dismissed = finding_rows(lesson_texts(**content), posted=request.POST)
+            try:
+                services.lesson_update(lesson=lesson, actor=request.user,
+                                       dismissed_findings=dismissed, **content)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _saved_message(lesson))
+                return redirect("lesson-pso-detail", public_id=lesson.public_id)
+    else:
+        form = LessonForm(initial=LessonForm.initial_for(lesson), action_rows=rows)
+        findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings)
+    return _lesson_form_page(request, form=form, findings=findings, lesson=lesson)
+
+
+@access.pso(Scope.LESSONS_DRAFT, methods=("POST",))
+def lesson_submit(request, public_id):
+    lesson = lesson_for_author(request, public_id)
+    try:
+        services.lesson_submit(lesson=lesson, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Submitted. Another coordinator will review it.")
+    return redirect("lesson-pso-detail", public_id=lesson.public_id)
+
+
+@access.pso(Scope.LESSONS_DRAFT)
+def lesson_pso_detail(request, public_id):
+    lesson = lesson_for_pso(request, public_id)
+    lesson = present(selectors.lessons_for_pso(user=request.user).prefetch_related(
+        "categories", "actions", "contributing_factors").get(pk=lesson.pk))
+    origin = getattr(lesson, "origin", None)
+    findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings)
+    unresolved = {(row["kind"], row["text"]) for row in findings if not row["reason"]}
+    may_review = (Scope.LESSONS_REVIEW in request.user.pso_scopes
+                  and lesson.created_by_id != request.user.pk
+                  and lesson.status == LessonStatus.IN_REVIEW)
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=lesson,
+                 summary="Opened a lesson (PSO)")
+    return render(request, "collaboratives/lessons/pso_detail.html", {
+        "lesson": lesson, "origin": origin, "findings": findings,
+        "unresolved_count": len(unresolved), "strength_help": STRENGTH_HELP,
+        "is_author": lesson.created_by_id == request.user.pk,
+        "may_review": may_review,
+        "may_withdraw": (Scope.LESSONS_REVIEW in request.user.pso_scopes
+                         and lesson.status == LessonStatus.PUBLISHED),
+        "review_form": ReviewForm(), "withdraw_form": WithdrawForm(),
+        "reviews": lesson.reviews.select_related("actor"),
+        "member_comments": (lesson.member_comments.select_related("hospital", "author")
+                            if Scope.LESSONS_REVIEW in request.user.pso_scopes else []),
+    })
+
+
+# --- PSO: the second person --------------------------------------------------------------
+
+
+@access.pso(Scope.LESSONS_REVIEW, methods=("POST",))
+def lesson_review(request, public_id):
+    lesson = lesson_for_pso(request, public_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to publish the lesson or to return it.")
+        return redirect("lesson-pso-detail", public_id=lesson.public_id)
+    decision, comments = form.cleaned_data["decision"], form.cleaned_data["comments"]
+    try:
+        if decision == "publish":
+            services.lesson_publish(lesson=lesson, actor=request.user, comments=comments)
+        else:
+            services.lesson_return(lesson=lesson, actor=request.user, comments=comments)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Published: every member hospital can read it now."
+                         if decision == "publish" else "Returned to the author.")
+    return redirect("lesson-pso-detail", public_id=lesson.public_id)
+
+
+@access.pso(Scope.LESSONS_REVIEW, methods=("POST",))
+def lesson_withdraw(request, public_id):
+    lesson = lesson_for_pso(request, public_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the lesson is withdrawn.")
+        return redirect("lesson-pso-detail", public_id=lesson.public_id)
+    try:
+        services.lesson_withdraw(lesson=lesson, actor=request.user,
+                                 reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Withdrawn: members no longer see this lesson.")
+    return redirect("lesson-pso-detail", public_id=lesson.public_id)
