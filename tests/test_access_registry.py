@@ -93,6 +93,21 @@ def url_kwargs(name, world):
 
         _, nomination = session_world(world)
         return {"public_id": nomination.public_id}
+    if name in ("lesson-edit", "lesson-submit"):
+        from .collaboratives import session_world
+        from .collaboratives.lessons import draft_lesson
+
+        session, _ = session_world(world)
+        lesson = draft_lesson(world, author=world.facilitator, session=session)
+        return {"public_id": lesson.public_id}
+    if name.startswith("lesson-") and name not in ("lesson-library", "lesson-pso-list",
+                                                   "lesson-create"):
+        from .collaboratives import session_world
+        from .collaboratives.lessons import published_lesson
+
+        session, _ = session_world(world)
+        lesson = published_lesson(world, author=world.facilitator, session=session)
+        return {"public_id": lesson.public_id}
     if name == "invitation-accept":
         invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
                                 role=HospitalRole.STAFF, job_title="nurse")
@@ -118,6 +133,8 @@ def expected_status(rule, who, world, name):
             return {403}
         if name == "session-notes" and who == "coordinator":
             return {403}  # sees every session, but notes are for attested facilitators
+        if name in ("lesson-edit", "lesson-submit") and who != "facilitator":
+            return {404}  # only the author edits or submits a draft
         # A form posted empty is refused with a message on the page it came from.
         return {200} if "GET" in rule.methods else {302}
     if rule.kind == access.PARTICIPANT:

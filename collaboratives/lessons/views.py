@@ -69,14 +69,14 @@ def lesson_library(request):
     })
 
 
-def _member_page(request, lesson, comment_form=None, status=200):
+def _member_page(request, lesson, comment_form=None):
     present(lesson)
     return render(request, "collaboratives/lessons/lesson.html", {
         "lesson": lesson, "comment_form": comment_form or LessonCommentForm(),
         "strength_help": STRENGTH_HELP,
         "my_comments": lesson.member_comments.filter(
             hospital=request.hospital, author=request.user).only("text", "created_at")[:20],
-    }, status=status)
+    })
 
 
 @access.hospital(Scope.LESSONS_READ)
@@ -114,7 +114,7 @@ def lesson_comment(request, public_id):
         else:
             messages.success(request, "Thank you: your comment went to the PSO.")
             return redirect("lesson-detail", public_id=lesson.public_id)
-    return _member_page(request, lesson, comment_form=form, status=400)
+    return _member_page(request, lesson, comment_form=form)
 
 
 # --- PSO: drafting -----------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Lessons for tests, built through the services so each step obeys the rules."""
+
+from collaboratives.lessons import services
+
+from . import eligible_report
+
+CONTENT = {
+    "title": "Paused infusions lost at shift change",
+    "what_happened": "At a shift change the receiving nurse was not told that an infusion had "
+                     "been paused; the next dose was two hours late.",
+    "systems_issues": "The handover tool had no line for paused or held infusions, and the "
+                      "pump's silenced alarm gave no sign at the bedside.",
+    "what_helped": "A pharmacist's review of the pump log found the gap the same day.",
+    "harm_band": "mild_moderate",
+    "categories": ["medication"],
+    "factors": ["handover", "health_it"],
+    "actions": [("Add paused and held infusions to the structured handover tool.",
+                 "intermediate"),
+                ("Configure pumps so a paused infusion shows a persistent banner.",
+                 "stronger")],
+}
+
+
+def origin_report(world, hospital=None, lead=None, reporter=None):
+    """A report of `world.hospital` (by default) sent to the PSO: a lesson's origin."""
+    report = eligible_report(hospital=hospital or world.hospital, lead=lead or world.lead,
+                             reporter=reporter or world.staff)
+    return report.sent_copy
+
+
+def draft_lesson(world, *, author=None, sent_report=None, session=None,
+                 dismissed_findings=None, **overrides):
+    """A draft by `author` (the coordinator by default: it may draft from any sent report)."""
+    author = author or world.coordinator
+    if sent_report is None and session is None:
+        sent_report = origin_report(world)
+    return services.lesson_create(actor=author, session=session, sent_report=sent_report,
+                                  dismissed_findings=dismissed_findings,
+                                  **{**CONTENT, **overrides})
+
+
+def published_lesson(world, *, author=None, publisher=None, **kwargs):
+    """Drafted by `author`, submitted, and published by `publisher` (another person)."""
+    author = author or world.coordinator
+    lesson = draft_lesson(world, author=author, **kwargs)
+    services.lesson_submit(lesson=lesson, actor=author)
+    publisher = publisher or _second_coordinator(world, besides=author)
+    return services.lesson_publish(lesson=lesson, actor=publisher)
+
+
+def _second_coordinator(world, *, besides):
+    if besides.pk != world.coordinator.pk:
+        return world.coordinator
+    from ..conftest import make_pso
+
+    from django.contrib.auth import get_user_model
+
+    existing = get_user_model().objects.filter(email="second.coordinator@pso.test").first()
+    return existing or make_pso("coordinator", "second.coordinator@pso.test")
