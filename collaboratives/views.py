@@ -48,6 +48,7 @@ from .forms import (
     NoteForm,
     SessionForm,
 )
+from .lessons.forms import HELD_OR_LATER as LESSON_SOURCE_STATUSES
 from .models import (
     Attestation,
     NominationStatus,
@@ -130,6 +131,7 @@ def session_detail(request, public_id):
     session, role = session_for_viewer(request, public_id)
     context = {
         "session": session,
+        "lesson_statuses": LESSON_SOURCE_STATUSES,
         "role": role,
         "focus": _focus(session),
         "accepted_count": services.accepted_hospital_count(session),

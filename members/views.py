@@ -47,6 +47,15 @@ def home(request):
                                                     date__gte=timezone.localdate())
                 .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")[:5]
             )
+        if Scope.LESSONS_DRAFT in user.pso_scopes:
+            from collaboratives.lessons import selectors as lesson_selectors
+            from collaboratives.models import Lesson, LessonStatus
+
+            context["lessons_waiting"] = list(
+                lesson_selectors.waiting_for_review(user=user)[:10])
+            context["lesson_drafts"] = list(
+                Lesson.objects.filter(created_by=user, status__in=[
+                    LessonStatus.DRAFT, LessonStatus.RETURNED]).order_by("-updated_at")[:10])
         return render(request, "members/home_pso.html", context)
     membership = request.acting.membership
     if membership is None:
@@ -68,6 +77,12 @@ def home(request):
         context["member_count"] = selectors.hospital_members(hospital=hospital).filter(
             is_active=True
         ).count()
+    if Scope.LESSONS_READ in membership.scopes:
+        from collaboratives.models import Lesson
+
+        context["latest_lessons"] = list(
+            Lesson.objects.published().only("public_id", "title", "published_at")
+            .order_by("-published_at", "-id")[:3])
     return render(request, "members/home_hospital.html", context)
 
 

@@ -739,10 +739,23 @@ _STREET_TYPES = (
     "|Highway|Hwy|Place|Pl|Circle|Terrace|Trail"
 )
 
+# Counties, parishes and boroughs are geography below the state: "Placer County", "County of
+# Marin". A leading article or generic word ("the County Hospital", "A rural county") is not one.
+_NOT_A_PLACE_NAME = (
+    r"(?!(?:The|A|An|This|That|Our|Their|Its|Each|Every|Any|One|Another|Same|Neighboring"
+    r"|Neighbouring|Rural|Urban|Local|Home|Large|Small)(?![\w]))"
+)
+_COUNTY = (
+    rf"(?<![\w]){_NOT_A_PLACE_NAME}[{UC}][{LC}]+(?:{SP}+[{UC}][{LC}]+){{0,2}}{SP}+"
+    rf"(?:County|Parish|Borough)(?![\w])"
+    rf"|(?<![\w])(?:County|Parish){SP}+of{SP}+[{UC}][{LC}]+(?:{SP}+[{UC}][{LC}]+){{0,2}}"
+)
+
 PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [
     _detect_titled_names,
     _detect_postnominal_names,
     _detect_hospital_names,
+    _regex(FindingKind.PLACE, _COUNTY),
     _regex(
         FindingKind.PLACE,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",

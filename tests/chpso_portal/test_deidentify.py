@@ -156,6 +156,11 @@ CORPUS = [
         [(K.PLACE, "Sacramento"), (K.PLACE, "95814")],
     ),
     ("Her zip code: 95630-1234 was on the form.", None, [(K.PLACE, "95630-1234")]),
+    ("She was flown in from Placer County overnight.", None, [(K.PLACE, "Placer County")]),
+    ("Two hospitals in San Luis Obispo County took part.", None,
+     [(K.PLACE, "San Luis Obispo County")]),
+    ("A clinic in the County of Marin referred her.", None, [(K.PLACE, "County of Marin")]),
+    ("Transferred from Orleans Parish by ambulance.", None, [(K.PLACE, "Orleans Parish")]),
     # several at once
     (
         "Dr. Patel called 916-555-0142 on 3/14/26 about MRN 4839201.",
@@ -232,6 +237,9 @@ CORPUS = [
     ("Temp 98.6 F, SpO2 92% on 2L; she is 100% independent.", None, []),
     ("Follow up with Dr. in 2 weeks; ages 90-95 grouped.", None, []),
     ("The pump ran in OR 12 for 45 minutes.", None, []),
+    ("The County Hospital and a rural county clinic were involved.", None, []),
+    ("A County health officer reviewed the policy.", None, []),
+    ("Each County has its own transfer agreements.", None, []),
 ]
 
 SENTENCE_IDS = [f"{index:03d}" for index in range(len(CORPUS))]

@@ -51,9 +51,9 @@ def published_lesson(world, *, author=None, publisher=None, **kwargs):
 def _second_coordinator(world, *, besides):
     if besides.pk != world.coordinator.pk:
         return world.coordinator
-    from ..conftest import make_pso
-
     from django.contrib.auth import get_user_model
+
+    from ..conftest import make_pso
 
     existing = get_user_model().objects.filter(email="second.coordinator@pso.test").first()
     return existing or make_pso("coordinator", "second.coordinator@pso.test")
