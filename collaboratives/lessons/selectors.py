@@ -1,11 +1,13 @@
 """Every read of lessons. Member-facing reads never touch LessonOrigin (ground rule 9)."""
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
 from members.roles import Scope
 
 from ..models import (
+    ActionStrength,
     Lesson,
     LessonAdoption,
     LessonCategory,
@@ -16,6 +18,8 @@ from ..models import (
 # Fewer hospitals than this acting on a lesson are shown only as "fewer than 3".
 ACTING_THRESHOLD = 3
 MAX_SEARCH_WORDS = 8
+YEARS_CACHE_KEY = "lessons:published-years:v1"
+YEARS_CACHE_SECONDS = 3600
 
 # What a member page may read of a lesson; everything else stays in the database.
 MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", "what_helped",
@@ -35,19 +39,26 @@ def _acting_count():
         output_field=IntegerField()), Value(0))
 
 
-def _member_lessons(*, hospital):
-    return (
-        Lesson.objects.published().only(*MEMBER_FIELDS)
-        .annotate(acting_hospitals=_acting_count(),
-                  acting_here=Exists(LessonAdoption.objects.filter(
-                      lesson_id=OuterRef("pk"), hospital_id=hospital.pk)))
-        .prefetch_related(
-            Prefetch("categories", queryset=LessonCategory.objects.only(
-                "id", "lesson_id", "category").order_by("category")),
-            Prefetch("actions", queryset=RecommendedAction.objects.only(
-                "id", "lesson_id", "position", "text", "strength")),
-            "contributing_factors",
-        )
+def _member_lessons(*, hospital, detail: bool):
+    lessons = Lesson.objects.published().only(*MEMBER_FIELDS).annotate(
+        acting_hospitals=_acting_count(),
+        acting_here=Exists(LessonAdoption.objects.filter(
+            lesson_id=OuterRef("pk"), hospital_id=hospital.pk)))
+    categories = Prefetch("categories", queryset=LessonCategory.objects.only(
+        "id", "lesson_id", "category").order_by("category"))
+    if not detail:
+        # A list row shows which strengths its actions have: three EXISTS in the same query
+        # instead of fetching every action.
+        return lessons.annotate(**{
+            f"has_{strength}": Exists(RecommendedAction.objects.filter(
+                lesson_id=OuterRef("pk"), strength=strength))
+            for strength in ActionStrength.values
+        }).prefetch_related(categories)
+    return lessons.prefetch_related(
+        categories,
+        Prefetch("actions", queryset=RecommendedAction.objects.only(
+            "id", "lesson_id", "position", "text", "strength")),
+        "contributing_factors",
     )
 
 
@@ -57,7 +68,7 @@ def search_words(query: str) -> list[str]:
 
 def library(*, hospital, filters: dict):
     """Published lessons for a member of `hospital`, newest first, filtered and searched."""
-    lessons = _member_lessons(hospital=hospital)
+    lessons = _member_lessons(hospital=hospital, detail=False)
     for word in search_words(filters.get("q", "")):
         lessons = lessons.filter(search_text__contains=word)
     if category := filters.get("category"):
@@ -75,13 +86,22 @@ def library(*, hospital, filters: dict):
 
 
 def published_years() -> list[int]:
-    years = (Lesson.objects.published().annotate(year=ExtractYear("published_at"))
-             .order_by("-year").values_list("year", flat=True).distinct())
-    return list(years)
+    """Years with published lessons, newest first, for the year filter (cached)."""
+    years = cache.get(YEARS_CACHE_KEY)
+    if years is None:
+        years = list(Lesson.objects.published().annotate(year=ExtractYear("published_at"))
+                     .order_by("-year").values_list("year", flat=True).distinct())
+        cache.set(YEARS_CACHE_KEY, years, YEARS_CACHE_SECONDS)
+    return years
+
+
+def forget_published_years() -> None:
+    """Called when a lesson is published or withdrawn."""
+    cache.delete(YEARS_CACHE_KEY)
 
 
 def lesson_for_member(*, hospital, public_id):
-    return _member_lessons(hospital=hospital).filter(public_id=public_id).first()
+    return _member_lessons(hospital=hospital, detail=True).filter(public_id=public_id).first()
 
 
 # --- PSO side ----------------------------------------------------------------------------

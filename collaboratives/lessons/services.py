@@ -33,6 +33,7 @@ from ..models import (
     ReviewDecision,
 )
 from .screening import unresolved_findings
+from .selectors import forget_published_years
 
 MAX_ACTIONS = 10
 COMMENT_MAX_LENGTH = 2000
@@ -256,6 +257,7 @@ def lesson_publish(*, lesson: Lesson, actor, comments: str = "") -> Lesson:
         raise ValidationError("Another coordinator must publish this lesson.") from exc
     LessonReview.objects.create(lesson=lesson, actor=actor, decision=ReviewDecision.PUBLISHED,
                                 comments=(comments or "").strip())
+    forget_published_years()  # harmless if the transaction rolls back
     audit_record(actor=actor, action=AuditAction.PUBLISH, obj=lesson,
                  summary="Published a lesson to member hospitals",
                  detail={"author": lesson.created_by_id})
@@ -299,6 +301,7 @@ def lesson_withdraw(*, lesson: Lesson, actor, reason: str) -> Lesson:
     lesson.save(update_fields=["status", "withdrawn_at"])
     LessonReview.objects.create(lesson=lesson, actor=actor, decision=ReviewDecision.WITHDRAWN,
                                 comments=reason)
+    forget_published_years()  # harmless if the transaction rolls back
     audit_record(actor=actor, action=AuditAction.WITHDRAW, obj=lesson,
                  summary="Withdrew a published lesson", detail={"reason": reason})
     return lesson

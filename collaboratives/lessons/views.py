@@ -37,13 +37,16 @@ CATEGORY_LABELS = dict(EventCategory.choices)
 STRENGTH_ORDER = list(ActionStrength.values)
 
 
-def present(lesson):
-    """Labels for a lesson's page or list row, read from what was prefetched."""
+def present(lesson, *, detail: bool = True):
+    """Labels for a lesson's page (detail) or list row, read from what was fetched."""
     lesson.category_labels = [CATEGORY_LABELS.get(c.category, c.category)
                               for c in lesson.categories.all()]
-    lesson.factor_labels = [FACTOR_LABELS.get(f.pk, f.label)
-                            for f in lesson.contributing_factors.all()]
-    strengths = {action.strength for action in lesson.actions.all()}
+    if detail:
+        lesson.factor_labels = [FACTOR_LABELS.get(f.pk, f.label)
+                                for f in lesson.contributing_factors.all()]
+        strengths = {action.strength for action in lesson.actions.all()}
+    else:  # a library row: the selector annotated has_<strength>
+        strengths = {s for s in STRENGTH_ORDER if getattr(lesson, f"has_{s}", False)}
     lesson.strengths = [ActionStrength(s) for s in STRENGTH_ORDER if s in strengths]
     if hasattr(lesson, "acting_hospitals"):
         lesson.acting_text = selectors.acting_label(lesson.acting_hospitals)
@@ -60,7 +63,7 @@ def lesson_library(request):
     page = paginate(selectors.library(hospital=request.hospital, filters=filters),
                     request.GET.get("page"))
     for lesson in page:
-        present(lesson)
+        present(lesson, detail=False)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "collaboratives/lessons/library.html", {
