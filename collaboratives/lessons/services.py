@@ -114,7 +114,7 @@ def _stamp(dismissed: list[dict] | None, actor) -> list[dict]:
     now = timezone.now().isoformat()
     return [{"kind": d["kind"], "text": d["text"], "reason": d["reason"][:300],
              "by": actor.email, "at": d.get("at") or now}
-            for d in dismissed or () if d.get("reason", "").strip()]
+            for d in dismissed or () if (d.get("reason") or "").strip()]
 
 
 def _check_origin(*, actor, session, sent_report) -> None:
@@ -342,6 +342,7 @@ def lesson_comment(*, lesson: Lesson, membership, text: str) -> LessonComment:
     if len(text) > COMMENT_MAX_LENGTH:
         raise ValidationError({"text": f"Keep the comment under {COMMENT_MAX_LENGTH} "
                                        "characters."})
+    lesson = _lock(lesson)  # the status in the database, not the caller's copy
     _check_published(lesson)
     comment = LessonComment.objects.create(lesson=lesson, hospital=membership.hospital,
                                            author=membership.user, text=text)

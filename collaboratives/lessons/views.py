@@ -78,7 +78,8 @@ def _member_page(request, lesson, comment_form=None):
         "lesson": lesson, "comment_form": comment_form or LessonCommentForm(),
         "strength_help": STRENGTH_HELP,
         "my_comments": lesson.member_comments.filter(
-            hospital=request.hospital, author=request.user).only("text", "created_at")[:20],
+            hospital=request.hospital, author=request.user).only(
+            "lesson_id", "text", "created_at")[:20],
     })
 
 
@@ -144,6 +145,13 @@ def _action_rows(lesson=None) -> int:
     return max(5, existing + 2)
 
 
+def _content_texts(content: dict) -> list[tuple[str, str]]:
+    """The texts of a lesson form's content, as screening reads them."""
+    return lesson_texts(title=content["title"], what_happened=content["what_happened"],
+                        systems_issues=content["systems_issues"],
+                        what_helped=content["what_helped"], actions=content["actions"])
+
+
 def _lesson_form_page(request, *, form, findings, lesson=None, origin_form=None):
     return render(request, "collaboratives/lessons/form.html", {
         "form": form, "origin_form": origin_form, "findings": findings, "lesson": lesson,
@@ -180,7 +188,7 @@ def lesson_create(request):
     findings = []
     if request.method == "POST" and form.is_valid() and origin_form.is_valid():
         content = form.content()
-        findings, dismissed = finding_rows(lesson_texts(**content), posted=request.POST)
+        findings, dismissed = finding_rows(_content_texts(content), posted=request.POST)
         try:
             lesson = services.lesson_create(
                 actor=request.user, session=origin_form.cleaned_data["session"],
@@ -217,10 +225,10 @@ def lesson_edit(request, public_id):
         findings = []
         if form.is_valid():
             content = form.content()
-            findings, dismissed = finding_rows(lesson_texts(**content), posted=request.POST)
+            findings, dismissed = finding_rows(_content_texts(content), posted=request.POST)
             try:
-                services.lesson_update(lesson=lesson, actor=request.user,
-                                       dismissed_findings=dismissed, **content)
+                lesson = services.lesson_update(lesson=lesson, actor=request.user,
+                                                dismissed_findings=dismissed, **content)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

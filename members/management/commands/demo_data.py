@@ -118,6 +118,9 @@ class Command(BaseCommand):
         from collaboratives.demo import load_demo_sessions
 
         load_demo_sessions(stdout=self.stdout)
+        from collaboratives.lessons.demo import load_demo_lessons
+
+        load_demo_lessons(stdout=self.stdout)
         return accounts
 
     def contract(self, hospital, shape, today):
