@@ -1,14 +1,15 @@
 """Forms for lessons. They check shapes; the services enforce the rules."""
 
-from django import forms
-from django.db.models import Q
+import uuid
 
-from cases.models import IncidentReport, ReportStatus
+from django import forms
+
 from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
 
 from ..models import ActionStrength, CollaborativeSession, HarmBand, SessionStatus
+from . import selectors
 from .services import COMMENT_MAX_LENGTH, MAX_ACTIONS, REASON_MAX_LENGTH
 
 STRENGTH_HELP = {
@@ -104,6 +105,7 @@ class OriginForm(BootstrapMixin, forms.Form):
     """Where a new lesson comes from: one of the author's sessions, or a report sent to the PSO."""
 
     session = forms.ChoiceField(label="From a session", required=False)
+    report = forms.CharField(required=False, widget=forms.HiddenInput)
     report_reference = forms.CharField(
         label="or from a report sent to the PSO", required=False, max_length=24,
         help_text="Its reference number, for example MGH-2026-0042.")
@@ -126,15 +128,19 @@ class OriginForm(BootstrapMixin, forms.Form):
         reference = (self.cleaned_data.get("report_reference") or "").strip().upper()
         if not reference:
             return None
-        reports = list(IncidentReport.objects.filter(
-            Q(reference=reference), status=ReportStatus.SENT).select_related(
-                "sent_copy", "hospital")[:2])
-        if not reports:
-            raise forms.ValidationError("No report sent to the PSO has this reference.")
-        if len(reports) > 1:
-            raise forms.ValidationError("More than one sent report has this reference; start "
-                                        "the lesson from the report's page instead.")
-        return reports[0].sent_copy
+        reports = selectors.reports_to_draft_from(user=self.user).select_related("sent_copy")
+        chosen = self.data.get("report") or ""
+        if chosen and is_uuid(chosen):  # opened from the report's own page
+            reports = reports.filter(public_id=chosen)
+        found = list(reports.filter(reference=reference)[:2])
+        # The same message whether the report does not exist or is not the user's to use.
+        if not found:
+            raise forms.ValidationError("None of the reports you can draft from has this "
+                                        "reference.")
+        if len(found) > 1:
+            raise forms.ValidationError("More than one sent report has this reference; open "
+                                        "the report and draft the lesson from its page.")
+        return found[0].sent_copy
 
     def clean(self):
         data = super().clean()
@@ -143,6 +149,14 @@ class OriginForm(BootstrapMixin, forms.Form):
             raise forms.ValidationError("Choose the session or give the report's reference "
                                         "the lesson comes from.")
         return data
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 class ReviewForm(BootstrapMixin, forms.Form):
@@ -176,6 +190,7 @@ class LibraryFilterForm(forms.Form):
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
 
     def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        return {key: value for key, value in self.cleaned_data.items() if value}
+        """The filters that were understood. One that was not is left out (the page names it),
+        and the others still apply: cleaned_data holds only the fields that were valid."""
+        self.is_valid()
+        return {key: value for key, value in getattr(self, "cleaned_data", {}).items() if value}

@@ -123,3 +123,18 @@ def waiting_for_review(*, user):
         return Lesson.objects.none()
     return (Lesson.objects.filter(status=LessonStatus.IN_REVIEW)
             .filter(~Q(created_by=user)).order_by("submitted_at"))
+
+
+def reports_to_draft_from(*, user):
+    """Sent reports `user` may draft a lesson from: every one with the reports scope, otherwise
+    those accepted as cases in the sessions the user facilitates."""
+    from cases.models import IncidentReport, ReportStatus
+
+    from ..models import NominationStatus
+
+    reports = IncidentReport.objects.filter(status=ReportStatus.SENT)
+    if Scope.PSO_REPORTS in user.pso_scopes:
+        return reports
+    return reports.filter(pk__in=IncidentReport.objects.filter(
+        nominations__status=NominationStatus.ACCEPTED,
+        nominations__session__facilitators=user).values("pk"))

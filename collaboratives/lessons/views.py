@@ -4,13 +4,10 @@ Member pages are built only from what `selectors` gives them, which never includ
 lesson came from. The PSO's pages show the origin in one labelled box, to PSO staff only.
 """
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from cases.models import IncidentReport, ReportStatus
 from cases.selectors import paginate
 from cases.taxonomy import FACTOR_LABELS, EventCategory
 from chpso_portal import access
@@ -30,6 +27,7 @@ from .forms import (
     OriginForm,
     ReviewForm,
     WithdrawForm,
+    is_uuid,
 )
 from .screening import finding_rows, lesson_texts, texts_of, unresolved_findings
 
@@ -160,23 +158,17 @@ def _lesson_form_page(request, *, form, findings, lesson=None, origin_form=None)
 
 
 def _origin_initial(request) -> dict:
+    """The origin when the draft is started from a session's or a report's page."""
     initial = {}
     if session := request.GET.get("session"):
         initial["session"] = session
-    if report := request.GET.get("report"):
-        found = IncidentReport.objects.filter(public_id=report, status=ReportStatus.SENT).only(
-            "reference").first() if _is_uuid(report) else None
+    if (report := request.GET.get("report")) and is_uuid(report):
+        found = selectors.reports_to_draft_from(user=request.user).filter(
+            public_id=report).only("public_id", "reference").first()
         if found is not None:
+            initial["report"] = str(found.public_id)
             initial["report_reference"] = found.reference
     return initial
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @access.pso(Scope.LESSONS_DRAFT, methods=("GET", "POST"))
@@ -195,7 +187,13 @@ def lesson_create(request):
                 sent_report=origin_form.cleaned_data["report_reference"],
                 dismissed_findings=dismissed, **content)
         except ValidationError as exc:
-            add_service_errors(origin_form if _names_origin(exc) else form, exc)
+            if _names_origin(exc):
+                # The service names the report; the form's visible field is its reference.
+                exc = ValidationError({"report_reference" if key == "report" else key: errors
+                                       for key, errors in exc.error_dict.items()})
+                add_service_errors(origin_form, exc)
+            else:
+                add_service_errors(form, exc)
         else:
             messages.success(request, _saved_message(lesson))
             return redirect("lesson-pso-detail", public_id=lesson.public_id)
