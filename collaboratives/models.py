@@ -311,6 +311,11 @@ class ActionStrength(models.TextChoices):
     WEAKER = "weaker", "Weaker"
 
 
+# A session can be the origin of a lesson once its cases are settled.
+LESSON_SOURCE_STATUSES = (SessionStatus.NOMINATIONS_CLOSED, SessionStatus.HELD,
+                          SessionStatus.CLOSED)
+
+
 class LessonQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=LessonStatus.PUBLISHED)
@@ -336,6 +341,8 @@ class Lesson(models.Model):
     )
     # Lower-cased title and texts, rebuilt on every save by the service: what the search reads.
     search_text = models.TextField(editable=False, default="")
+    # Goes up with every edit; a review names the revision the reviewer read.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -467,7 +474,6 @@ class LessonAdoption(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lesson", "hospital"], name="adopt_lesson_once")
         ]
-        indexes = [models.Index(fields=["hospital", "lesson"], name="lesson_adoption_hospital")]
 
     def __str__(self):
         return f"Hospital {self.hospital_id} acting on lesson {self.lesson_id}"

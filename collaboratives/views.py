@@ -48,8 +48,8 @@ from .forms import (
     NoteForm,
     SessionForm,
 )
-from .lessons.forms import HELD_OR_LATER as LESSON_SOURCE_STATUSES
 from .models import (
+    LESSON_SOURCE_STATUSES,
     Attestation,
     NominationStatus,
     ParticipationStatus,

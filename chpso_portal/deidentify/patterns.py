@@ -739,16 +739,23 @@ _STREET_TYPES = (
     "|Highway|Hwy|Place|Pl|Circle|Terrace|Trail"
 )
 
-# Counties, parishes and boroughs are geography below the state: "Placer County", "County of
-# Marin". A leading article or generic word ("the County Hospital", "A rural county") is not one.
-_NOT_A_PLACE_NAME = (
-    r"(?!(?:The|A|An|This|That|Our|Their|Its|Each|Every|Any|One|Another|Same|Neighboring"
-    r"|Neighbouring|Rural|Urban|Local|Home|Large|Small)(?![\w]))"
+# Counties, parishes and boroughs are geography below the state: "Placer County", "Prince
+# George's County", "County of Marin", "Borough of Brooklyn". The name is one to three
+# capitalised words; articles, prepositions and generic words are never part of it, so "In
+# Orange County" finds "Orange County" and "the County Hospital" or "Each County" find nothing.
+_PLACE_STOP = (
+    "The|A|An|This|That|These|Our|Their|Its|Each|Every|Any|One|Another|Same|Both|All|Some|Many"
+    "|Most|No|Neighboring|Neighbouring|Rural|Urban|Local|Home|Large|Small|In|From|To|At|Of|For"
+    "|And|Or|By|With|On|Via|Near|Into|Across|Within|Outside|Sent|Transferred|Moved"
 )
+_PLACE_WORD = (
+    rf"(?!(?:{_PLACE_STOP})(?![\w'\u2019]))"
+    rf"(?:St\.|[{UC}][{LC}]*(?:[{UC}][{LC}]+)?(?:['\u2019]s)?)"
+)
+_PLACE_NAME = rf"{_PLACE_WORD}(?:{SP}+{_PLACE_WORD}){{0,2}}"
 _COUNTY = (
-    rf"(?<![\w]){_NOT_A_PLACE_NAME}[{UC}][{LC}]+(?:{SP}+[{UC}][{LC}]+){{0,2}}{SP}+"
-    rf"(?:County|Parish|Borough)(?![\w])"
-    rf"|(?<![\w])(?:County|Parish){SP}+of{SP}+[{UC}][{LC}]+(?:{SP}+[{UC}][{LC}]+){{0,2}}"
+    rf"(?<![\w.'\u2019]){_PLACE_NAME}{SP}+(?:County|Parish|Borough)(?![\w])"
+    rf"|(?<![\w])(?:County|Parish|Borough){SP}+of{SP}+{_PLACE_NAME}(?![\w])"
 )
 
 PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [

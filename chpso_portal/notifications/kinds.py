@@ -31,6 +31,7 @@ SESSION_CHANGED = Kind("session_changed", "A session was moved or cancelled")
 SESSION_REMINDER = Kind("session_reminder", "Session reminders (deadline, next day)")
 NOMINATION_UPDATE = Kind("nomination_update", "News about a case nominated for a session")
 LESSON_REVIEW = Kind("lesson_review", "A lesson waiting for review, returned or published")
+LESSON_WITHDRAWN = Kind("lesson_withdrawn", "A lesson my hospital acts on was withdrawn")
 LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a lesson")
 # Opt-in: nobody gets the weekly digest until they ask for it.
 LESSON_DIGEST = Kind("lesson_digest", "Weekly digest of newly published lessons",
@@ -51,6 +52,7 @@ ALL = {
         SESSION_REMINDER,
         NOMINATION_UPDATE,
         LESSON_REVIEW,
+        LESSON_WITHDRAWN,
         LESSON_COMMENT,
         LESSON_DIGEST,
     )

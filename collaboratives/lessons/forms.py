@@ -8,7 +8,12 @@ from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
 
-from ..models import ActionStrength, CollaborativeSession, HarmBand, SessionStatus
+from ..models import (
+    LESSON_SOURCE_STATUSES,
+    ActionStrength,
+    CollaborativeSession,
+    HarmBand,
+)
 from . import selectors
 from .services import COMMENT_MAX_LENGTH, MAX_ACTIONS, REASON_MAX_LENGTH
 
@@ -22,7 +27,6 @@ STRENGTH_HELP = {
     ActionStrength.WEAKER: "Double checks, warnings, a new procedure, memo or policy, training "
                            "alone.",
 }
-HELD_OR_LATER = [SessionStatus.NOMINATIONS_CLOSED, SessionStatus.HELD, SessionStatus.CLOSED]
 
 
 class LessonForm(BootstrapMixin, forms.Form):
@@ -113,7 +117,7 @@ class OriginForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        sessions = CollaborativeSession.objects.filter(status__in=HELD_OR_LATER)
+        sessions = CollaborativeSession.objects.filter(status__in=LESSON_SOURCE_STATUSES)
         if Scope.SESSIONS_ALL not in user.pso_scopes:
             sessions = sessions.filter(facilitators=user)
         self.sessions = {str(s.public_id): s for s in sessions.order_by("-date")[:200]}
@@ -160,15 +164,20 @@ def is_uuid(value: str) -> bool:
 
 
 class ReviewForm(BootstrapMixin, forms.Form):
-    decision = forms.ChoiceField(choices=[("publish", "Publish to member hospitals"),
+    decision = forms.ChoiceField(label="Decision",
+                                 choices=[("publish", "Publish to member hospitals"),
                                           ("return", "Return to the author with comments")],
                                  widget=forms.RadioSelect)
-    comments = forms.CharField(required=False, max_length=2000,
+    comments = forms.CharField(label="Comments", required=False, max_length=2000,
                                widget=forms.Textarea(attrs={"rows": 3}))
+    # The revision the reviewer read: a lesson edited since then is not published unread.
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput,
+                                  error_messages={"required": "Open the lesson again and "
+                                                              "review what it says now."})
 
 
 class WithdrawForm(BootstrapMixin, forms.Form):
-    reason = forms.CharField(max_length=REASON_MAX_LENGTH,
+    reason = forms.CharField(label="Reason", max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Kept in the audit log; members are not told why.")
 

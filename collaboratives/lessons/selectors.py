@@ -27,9 +27,17 @@ MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", 
 
 
 def acting_label(count: int) -> str:
+    """How many hospitals act on a lesson, as members see it: below the threshold only
+    "fewer than 3", so a small number never points to a hospital."""
     if count < ACTING_THRESHOLD:
-        return f"fewer than {ACTING_THRESHOLD} hospitals"
-    return f"{count} hospitals"
+        return f"fewer than {ACTING_THRESHOLD}"
+    return str(count)
+
+
+def others_acting(lesson) -> int:
+    """Hospitals acting on `lesson` besides the viewer's: the viewer's own mark never moves the
+    figure they see, so marking and unmarking cannot reveal the count below the threshold."""
+    return lesson.acting_hospitals - (1 if lesson.acting_here else 0)
 
 
 def _acting_count():

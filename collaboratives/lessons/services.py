@@ -5,21 +5,24 @@ written once, at creation, into LessonOrigin; nothing here ever copies it into a
 a notification or an audit summary that members could see.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import SentReport
+from cases.models import ContributingFactor, SentReport
 from cases.taxonomy import EventCategory
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
 from members import selectors as member_selectors
-from members.roles import Scope
+from members.models import Membership
+from members.roles import HospitalRole, Scope
 
 from ..models import (
+    LESSON_SOURCE_STATUSES,
     ActionStrength,
     HarmBand,
     Lesson,
@@ -36,6 +39,7 @@ from .screening import unresolved_findings
 from .selectors import forget_published_years
 
 MAX_ACTIONS = 10
+TITLE_MAX_LENGTH = 200
 COMMENT_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 500
 TEXT_FIELDS = ("title", "what_happened", "systems_issues", "what_helped")
@@ -68,6 +72,8 @@ def _clean_content(*, title, what_happened, systems_issues, what_helped, harm_ba
     what_helped = (what_helped or "").strip()
     if not title:
         errors["title"] = "Give the lesson a title."
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = f"Keep the title under {TITLE_MAX_LENGTH} characters."
     if not what_happened:
         errors["what_happened"] = "Say what happened, in general terms."
     if not systems_issues:
@@ -77,6 +83,9 @@ def _clean_content(*, title, what_happened, systems_issues, what_helped, harm_ba
     categories = sorted({code for code in categories or () if code})
     if any(code not in CATEGORY_CODES for code in categories):
         errors["categories"] = "Choose event categories from the list."
+    factors = sorted({code for code in factors or () if code})
+    if factors and ContributingFactor.objects.filter(pk__in=factors).count() != len(factors):
+        errors["factors"] = "Choose contributing factors from the list."
     cleaned_actions = []
     for text, strength in actions or ():
         text = (text or "").strip()
@@ -91,7 +100,7 @@ def _clean_content(*, title, what_happened, systems_issues, what_helped, harm_ba
         raise ValidationError(errors)
     return {"title": title, "what_happened": what_happened, "systems_issues": systems_issues,
             "what_helped": what_helped, "harm_band": harm_band, "categories": categories,
-            "factors": list(factors or ()), "actions": cleaned_actions}
+            "factors": factors, "actions": cleaned_actions}
 
 
 def _search_text(content: dict) -> str:
@@ -110,16 +119,28 @@ def _write_children(lesson: Lesson, content: dict) -> None:
          for position, (text, strength) in enumerate(content["actions"])])
 
 
-def _stamp(dismissed: list[dict] | None, actor) -> list[dict]:
+def _stamp(dismissed: list[dict] | None, actor, saved: list[dict] = ()) -> list[dict]:
+    """Dismissals with who and when; one kept unchanged keeps its first author and time."""
     now = timezone.now().isoformat()
-    return [{"kind": d["kind"], "text": d["text"], "reason": d["reason"][:300],
-             "by": actor.email, "at": d.get("at") or now}
-            for d in dismissed or () if (d.get("reason") or "").strip()]
+    before = {(d.get("kind"), d.get("text"), d.get("reason")): d for d in saved}
+    stamped = []
+    for d in dismissed or ():
+        reason = (d.get("reason") or "").strip()[:300]
+        if not reason:
+            continue
+        earlier = before.get((d["kind"], d["text"], reason))
+        stamped.append({"kind": d["kind"], "text": d["text"], "reason": reason,
+                        "by": earlier["by"] if earlier else actor.email,
+                        "at": earlier["at"] if earlier else now})
+    return stamped
 
 
 def _check_origin(*, actor, session, sent_report) -> None:
     if session is None and sent_report is None:
         raise ValidationError("Draft a lesson from a session or from a report sent to the PSO.")
+    if session is not None and session.status not in LESSON_SOURCE_STATUSES:
+        raise ValidationError({"session": "A lesson comes from a session once its nominations "
+                                          "are closed."})
     if session is not None:
         may = (Scope.SESSIONS_ALL in actor.pso_scopes
                or session.facilitators.filter(pk=actor.pk).exists())
@@ -178,7 +199,10 @@ def lesson_update(*, lesson: Lesson, actor, dismissed_findings: list[dict] | Non
     for name in (*TEXT_FIELDS, "harm_band"):
         setattr(lesson, name, content[name])
     lesson.search_text = _search_text(content)
-    lesson.dismissed_findings = _stamp(dismissed_findings, actor)
+    if dismissed_findings is not None:  # None keeps the dismissals as they are
+        lesson.dismissed_findings = _stamp(dismissed_findings, actor,
+                                           saved=lesson.dismissed_findings)
+    lesson.revision += 1
     lesson.updated_at = timezone.now()
     lesson.save()
     _write_children(lesson, content)
@@ -231,7 +255,7 @@ def lesson_submit(*, lesson: Lesson, actor) -> Lesson:
 # --- The two-person review ---------------------------------------------------------------
 
 
-def _check_reviewer(lesson: Lesson, actor) -> None:
+def _check_reviewer(lesson: Lesson, actor, revision: int | None) -> None:
     if Scope.LESSONS_REVIEW not in actor.pso_scopes:
         raise PermissionDenied("Only a PSO coordinator reviews lessons.")
     if lesson.created_by_id == actor.pk:
@@ -239,12 +263,17 @@ def _check_reviewer(lesson: Lesson, actor) -> None:
                               "(two-person rule).")
     if lesson.status != LessonStatus.IN_REVIEW:
         raise ValidationError("This lesson is not waiting for review.")
+    if revision is not None and revision != lesson.revision:
+        raise ValidationError("The lesson changed since you opened it: read it again before "
+                              "you decide.")
 
 
 @transaction.atomic
-def lesson_publish(*, lesson: Lesson, actor, comments: str = "") -> Lesson:
+def lesson_publish(*, lesson: Lesson, actor, comments: str = "",
+                   revision: int | None = None) -> Lesson:
+    """Publish what the reviewer read: `revision`, when given, must still be the lesson's."""
     lesson = _lock(lesson)
-    _check_reviewer(lesson, actor)
+    _check_reviewer(lesson, actor, revision)
     # Screened again: names the portal learned since the author's check count too.
     _refuse_unresolved(lesson)
     lesson.status = LessonStatus.PUBLISHED
@@ -257,7 +286,8 @@ def lesson_publish(*, lesson: Lesson, actor, comments: str = "") -> Lesson:
         raise ValidationError("Another coordinator must publish this lesson.") from exc
     LessonReview.objects.create(lesson=lesson, actor=actor, decision=ReviewDecision.PUBLISHED,
                                 comments=(comments or "").strip())
-    forget_published_years()  # harmless if the transaction rolls back
+    forget_published_years()
+    transaction.on_commit(forget_published_years)  # and after, against a concurrent refill
     audit_record(actor=actor, action=AuditAction.PUBLISH, obj=lesson,
                  summary="Published a lesson to member hospitals",
                  detail={"author": lesson.created_by_id})
@@ -268,12 +298,13 @@ def lesson_publish(*, lesson: Lesson, actor, comments: str = "") -> Lesson:
 
 
 @transaction.atomic
-def lesson_return(*, lesson: Lesson, actor, comments: str) -> Lesson:
+def lesson_return(*, lesson: Lesson, actor, comments: str,
+                  revision: int | None = None) -> Lesson:
     comments = (comments or "").strip()
     if not comments:
         raise ValidationError({"comments": "Say what the author should change."})
     lesson = _lock(lesson)
-    _check_reviewer(lesson, actor)
+    _check_reviewer(lesson, actor, revision)
     lesson.status = LessonStatus.RETURNED
     lesson.save(update_fields=["status"])
     review = LessonReview.objects.create(lesson=lesson, actor=actor,
@@ -301,9 +332,19 @@ def lesson_withdraw(*, lesson: Lesson, actor, reason: str) -> Lesson:
     lesson.save(update_fields=["status", "withdrawn_at"])
     LessonReview.objects.create(lesson=lesson, actor=actor, decision=ReviewDecision.WITHDRAWN,
                                 comments=reason)
-    forget_published_years()  # harmless if the transaction rolls back
+    forget_published_years()
+    transaction.on_commit(forget_published_years)  # and after, against a concurrent refill
     audit_record(actor=actor, action=AuditAction.WITHDRAW, obj=lesson,
                  summary="Withdrew a published lesson", detail={"reason": reason})
+    # Hospitals that said they act on it hear that it is gone (not why: that stays with the PSO).
+    leads = Membership.objects.active().filter(
+        role=HospitalRole.SAFETY_LEAD,
+        hospital_id__in=LessonAdoption.objects.filter(lesson=lesson).values("hospital_id"))
+    notify(kind=kinds.LESSON_WITHDRAWN, event_key=f"lesson:{lesson.pk}:withdrawn",
+           recipients=get_user_model().objects.filter(pk__in=leads.values("user_id")),
+           title=f"Lesson withdrawn: {_short(lesson.title)}",
+           body="The PSO withdrew this lesson, which your hospital marked as acting on. "
+                "If you changed practice because of it, your PSO coordinator can tell you more.")
     return lesson
 
 

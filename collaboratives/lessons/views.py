@@ -4,6 +4,8 @@ Member pages are built only from what `selectors` gives them, which never includ
 lesson came from. The PSO's pages show the origin in one labelled box, to PSO staff only.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -29,7 +31,15 @@ from .forms import (
     WithdrawForm,
     is_uuid,
 )
-from .screening import finding_rows, lesson_texts, texts_of, unresolved_findings
+from .screening import (
+    finding_rows,
+    lesson_origin_identifiers,
+    lesson_texts,
+    origin_identifiers,
+    texts_of,
+    unresolved_findings,
+)
+from .services import MAX_ACTIONS
 
 CATEGORY_LABELS = dict(EventCategory.choices)
 STRENGTH_ORDER = list(ActionStrength.values)
@@ -46,8 +56,8 @@ def present(lesson, *, detail: bool = True):
     else:  # a library row: the selector annotated has_<strength>
         strengths = {s for s in STRENGTH_ORDER if getattr(lesson, f"has_{s}", False)}
     lesson.strengths = [ActionStrength(s) for s in STRENGTH_ORDER if s in strengths]
-    if hasattr(lesson, "acting_hospitals"):
-        lesson.acting_text = selectors.acting_label(lesson.acting_hospitals)
+    if hasattr(lesson, "acting_here"):  # a member's view
+        lesson.acting_text = selectors.acting_label(selectors.others_acting(lesson))
     return lesson
 
 
@@ -92,7 +102,11 @@ def lesson_detail(request, public_id):
 @access.hospital(Scope.LESSONS_READ, methods=("POST",))
 def lesson_acting(request, public_id):
     lesson = lesson_for_member(request, public_id)
-    acting = request.POST.get("acting") == "yes"
+    answer = request.POST.get("acting")
+    if answer not in ("yes", "no"):
+        messages.error(request, "Choose whether your hospital is acting on this lesson.")
+        return redirect("lesson-detail", public_id=lesson.public_id)
+    acting = answer == "yes"
     try:
         services.lesson_set_acting(lesson=lesson, membership=request.membership, acting=acting)
     except ValidationError as exc:
@@ -137,10 +151,25 @@ def lesson_pso_list(request):
     })
 
 
-def _action_rows(lesson=None) -> int:
-    """Rows for recommended actions: five, or the lesson's actions and two empty ones."""
+ACTION_FIELD = re.compile(r"^action_(\d{1,2})_(?:text|strength)$")
+
+
+def _action_rows(request, lesson=None) -> int:
+    """Rows for recommended actions: five, or the lesson's actions and two empty ones, and on
+    a POST as many as the page that was posted had (another tab may have changed the lesson)."""
     existing = lesson.actions.count() if lesson is not None else 0
-    return max(5, existing + 2)
+    posted = [int(m.group(1)) for key in request.POST if (m := ACTION_FIELD.match(key))]
+    return min(max(5, existing + 2, *posted), MAX_ACTIONS)
+
+
+def _posted_texts(form) -> list[tuple[str, str]]:
+    """The texts as posted, for showing findings again on a form that did not validate."""
+    data = form.data
+    actions = [(data.get(f"action_{n}_text", ""), "") for n in range(1, form.action_rows + 1)]
+    return lesson_texts(title=data.get("title", ""), what_happened=data.get("what_happened", ""),
+                        systems_issues=data.get("systems_issues", ""),
+                        what_helped=data.get("what_helped", ""),
+                        actions=[(text.strip(), "") for text, _ in actions if text.strip()])
 
 
 def _content_texts(content: dict) -> list[tuple[str, str]]:
@@ -173,14 +202,16 @@ def _origin_initial(request) -> dict:
 
 @access.pso(Scope.LESSONS_DRAFT, methods=("GET", "POST"))
 def lesson_create(request):
-    rows = _action_rows()
-    form = LessonForm(request.POST or None, action_rows=rows)
+    form = LessonForm(request.POST or None, action_rows=_action_rows(request))
     origin_form = OriginForm(request.POST or None, user=request.user,
                              initial=_origin_initial(request))
     findings = []
     if request.method == "POST" and form.is_valid() and origin_form.is_valid():
         content = form.content()
-        findings, dismissed = finding_rows(_content_texts(content), posted=request.POST)
+        origin = origin_identifiers(session=origin_form.cleaned_data["session"],
+                                    sent_report=origin_form.cleaned_data["report_reference"])
+        findings, dismissed = finding_rows(_content_texts(content), posted=request.POST,
+                                           extra=origin)
         try:
             lesson = services.lesson_create(
                 actor=request.user, session=origin_form.cleaned_data["session"],
@@ -217,13 +248,18 @@ def lesson_edit(request, public_id):
     if not lesson.is_editable:
         messages.info(request, "Only a draft or a returned lesson can be changed.")
         return redirect("lesson-pso-detail", public_id=lesson.public_id)
-    rows = _action_rows(lesson)
+    rows = _action_rows(request, lesson)
+    origin = lesson_origin_identifiers(lesson)
     if request.method == "POST":
         form = LessonForm(request.POST, action_rows=rows)
-        findings = []
-        if form.is_valid():
+        if not form.is_valid():
+            # Shown again with the saved reasons, so nothing the author dismissed is lost.
+            findings, _ = finding_rows(_posted_texts(form), posted=request.POST,
+                                       saved=lesson.dismissed_findings, extra=origin)
+        else:
             content = form.content()
-            findings, dismissed = finding_rows(_content_texts(content), posted=request.POST)
+            findings, dismissed = finding_rows(_content_texts(content), posted=request.POST,
+                                               saved=lesson.dismissed_findings, extra=origin)
             try:
                 lesson = services.lesson_update(lesson=lesson, actor=request.user,
                                                 dismissed_findings=dismissed, **content)
@@ -234,7 +270,8 @@ def lesson_edit(request, public_id):
                 return redirect("lesson-pso-detail", public_id=lesson.public_id)
     else:
         form = LessonForm(initial=LessonForm.initial_for(lesson), action_rows=rows)
-        findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings)
+        findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
+                                   extra=origin)
     return _lesson_form_page(request, form=form, findings=findings, lesson=lesson)
 
 
@@ -253,10 +290,14 @@ def lesson_submit(request, public_id):
 @access.pso(Scope.LESSONS_DRAFT)
 def lesson_pso_detail(request, public_id):
     lesson = lesson_for_pso(request, public_id)
-    lesson = present(selectors.lessons_for_pso(user=request.user).prefetch_related(
-        "categories", "actions", "contributing_factors").get(pk=lesson.pk))
+    lesson = present(
+        selectors.lessons_for_pso(user=request.user)
+        .select_related("origin__session", "origin__sent_report__report",
+                        "origin__sent_report__hospital", "origin__hospital")
+        .prefetch_related("categories", "actions", "contributing_factors").get(pk=lesson.pk))
     origin = getattr(lesson, "origin", None)
-    findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings)
+    findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
+                               extra=lesson_origin_identifiers(lesson))
     unresolved = {(row["kind"], row["text"]) for row in findings if not row["reason"]}
     may_review = (Scope.LESSONS_REVIEW in request.user.pso_scopes
                   and lesson.created_by_id != request.user.pk
@@ -270,7 +311,8 @@ def lesson_pso_detail(request, public_id):
         "may_review": may_review,
         "may_withdraw": (Scope.LESSONS_REVIEW in request.user.pso_scopes
                          and lesson.status == LessonStatus.PUBLISHED),
-        "review_form": ReviewForm(), "withdraw_form": WithdrawForm(),
+        "review_form": ReviewForm(initial={"revision": lesson.revision}),
+        "withdraw_form": WithdrawForm(),
         "reviews": lesson.reviews.select_related("actor"),
         "member_comments": (lesson.member_comments.select_related("hospital", "author")
                             if Scope.LESSONS_REVIEW in request.user.pso_scopes else []),
@@ -280,19 +322,26 @@ def lesson_pso_detail(request, public_id):
 # --- PSO: the second person --------------------------------------------------------------
 
 
+def _form_errors(form) -> str:
+    """A posted form's errors as one message, each with its field's label."""
+    return " ".join(f"{form.fields[name].label}: {' '.join(errors)}"
+                    if name in form.fields else " ".join(errors)
+                    for name, errors in form.errors.items())
+
+
 @access.pso(Scope.LESSONS_REVIEW, methods=("POST",))
 def lesson_review(request, public_id):
     lesson = lesson_for_pso(request, public_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose to publish the lesson or to return it.")
+        messages.error(request, _form_errors(form))
         return redirect("lesson-pso-detail", public_id=lesson.public_id)
-    decision, comments = form.cleaned_data["decision"], form.cleaned_data["comments"]
+    data = form.cleaned_data
+    decision = data["decision"]
+    decide = services.lesson_publish if decision == "publish" else services.lesson_return
     try:
-        if decision == "publish":
-            services.lesson_publish(lesson=lesson, actor=request.user, comments=comments)
-        else:
-            services.lesson_return(lesson=lesson, actor=request.user, comments=comments)
+        decide(lesson=lesson, actor=request.user, comments=data["comments"],
+               revision=data["revision"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -306,7 +355,7 @@ def lesson_withdraw(request, public_id):
     lesson = lesson_for_pso(request, public_id)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the lesson is withdrawn.")
+        messages.error(request, _form_errors(form))
         return redirect("lesson-pso-detail", public_id=lesson.public_id)
     try:
         services.lesson_withdraw(lesson=lesson, actor=request.user,

@@ -175,8 +175,8 @@ def test_a_lesson_goes_from_a_case_to_a_hospital_acting_on_it(new_page, cast):
     member.get_by_role("button", name="We are acting on this").click()
     member.wait_for_url(re.compile(LESSON_PATH))
     expect(alert(member, "Marked: your hospital is acting on this lesson.")).to_be_visible()
-    expect(member.locator("[data-testid=acting-count]")).to_contain_text(
-        "fewer than 3 hospitals")
+    expect(member.locator("[data-testid=acting-count]")).to_have_text(
+        "Other hospitals acting on this lesson: fewer than 3")
     expect(member.get_by_text("Your hospital is acting on this.")).to_be_visible()
     body = member.locator("body")
     expect(body).not_to_contain_text(ORIGIN)

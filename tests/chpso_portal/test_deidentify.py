@@ -161,6 +161,14 @@ CORPUS = [
      [(K.PLACE, "San Luis Obispo County")]),
     ("A clinic in the County of Marin referred her.", None, [(K.PLACE, "County of Marin")]),
     ("Transferred from Orleans Parish by ambulance.", None, [(K.PLACE, "Orleans Parish")]),
+    ("A clinic in Prince George's County called.", None,
+     [(K.PLACE, "Prince George's County")]),
+    ("She lives in St. Mary's County.", None, [(K.PLACE, "St. Mary's County")]),
+    ("Paramedics from DeKalb County and McLean County helped.", None,
+     [(K.PLACE, "DeKalb County"), (K.PLACE, "McLean County")]),
+    ("He came from the Borough of Brooklyn.", None, [(K.PLACE, "Borough of Brooklyn")]),
+    ("In Orange County the policy differs.", None, [(K.PLACE, "Orange County")]),
+    ("Transferred from Rural Placer County overnight.", None, [(K.PLACE, "Placer County")]),
     # several at once
     (
         "Dr. Patel called 916-555-0142 on 3/14/26 about MRN 4839201.",
@@ -240,6 +248,8 @@ CORPUS = [
     ("The County Hospital and a rural county clinic were involved.", None, []),
     ("A County health officer reviewed the policy.", None, []),
     ("Each County has its own transfer agreements.", None, []),
+    ("Reports were Sent To County officials.", None, []),
+    ("Both County and state rules applied.", None, []),
 ]
 
 SENTENCE_IDS = [f"{index:03d}" for index in range(len(CORPUS))]

@@ -28,12 +28,27 @@ def origin_report(world, hospital=None, lead=None, reporter=None):
     return report.sent_copy
 
 
+def close_nominations(session):
+    """Lessons come from sessions whose cases are settled: close nominations if still open."""
+    from collaboratives import services as session_services
+    from collaboratives.models import SessionStatus
+
+    session.refresh_from_db()
+    if session.status == SessionStatus.INVITATIONS_SENT:
+        session_services.session_advance(session=session,
+                                         actor=session.facilitators.order_by("pk").first())
+        session.refresh_from_db()
+    return session
+
+
 def draft_lesson(world, *, author=None, sent_report=None, session=None,
                  dismissed_findings=None, **overrides):
     """A draft by `author` (the coordinator by default: it may draft from any sent report)."""
     author = author or world.coordinator
     if sent_report is None and session is None:
         sent_report = origin_report(world)
+    if session is not None:
+        close_nominations(session)
     return services.lesson_create(actor=author, session=session, sent_report=sent_report,
                                   dismissed_findings=dismissed_findings,
                                   **{**CONTENT, **overrides})

@@ -512,8 +512,12 @@ def test_finding_rows_list_each_finding_once_with_its_reason(db):
     assert dismissed == [{"kind": "date", "text": "March 3, 2026", "reason": "Saved reason."}]
 
     # A form that clears the reason wins over the saved one.
-    rows, dismissed = finding_rows(texts, posted={}, saved=saved)
+    rows, dismissed = finding_rows(texts, posted={f"dismiss-{date_key}": ""}, saved=saved)
     assert dismissed == []
+
+    # A form without the field (shown again after an error, say) keeps the saved reason.
+    rows, dismissed = finding_rows(texts, posted={}, saved=saved)
+    assert dismissed == [{"kind": "date", "text": "March 3, 2026", "reason": "Saved reason."}]
 
 
 def test_a_name_the_portal_learns_after_submission_is_caught_at_publish(world):
@@ -799,11 +803,11 @@ def test_marking_is_per_hospital_idempotent_and_audited(world):
 
 
 @pytest.mark.parametrize("count, label", [
-    (0, "fewer than 3 hospitals"),
-    (1, "fewer than 3 hospitals"),
-    (2, "fewer than 3 hospitals"),
-    (3, "3 hospitals"),
-    (4, "4 hospitals"),
+    (0, "fewer than 3"),
+    (1, "fewer than 3"),
+    (2, "fewer than 3"),
+    (3, "3"),
+    (4, "4"),
 ])
 def test_the_acting_label_hides_small_counts(count, label):
     assert selectors.acting_label(count) == label
@@ -831,13 +835,16 @@ def test_the_library_counts_hospitals_not_people(world):
     services.lesson_set_acting(lesson=lesson, membership=membership(world.lead), acting=True)
     services.lesson_set_acting(lesson=lesson, membership=membership(world.staff), acting=True)
     assert row(world.other_hospital).acting_hospitals == 2
-    assert selectors.acting_label(row(world.other_hospital).acting_hospitals) == \
-        "fewer than 3 hospitals"
+    assert selectors.acting_label(row(world.other_hospital).acting_hospitals) == "fewer than 3"
 
     _, sierra_lead = third_hospital()
     services.lesson_set_acting(lesson=lesson, membership=membership(sierra_lead), acting=True)
     assert row(world.hospital).acting_hospitals == 3
-    assert selectors.acting_label(row(world.hospital).acting_hospitals) == "3 hospitals"
+    assert selectors.acting_label(row(world.hospital).acting_hospitals) == "3"
+    # What a member sees leaves out their own hospital: Mercy sees the two others.
+    assert selectors.others_acting(row(world.hospital)) == 2
+    assert selectors.others_acting(row(third_hospital_row := row(world.other_hospital))) == 2
+    assert third_hospital_row.acting_here is True
     detail = selectors.lesson_for_member(hospital=world.hospital, public_id=lesson.public_id)
     assert detail.acting_hospitals == 3
     (pso_row,) = selectors.lessons_for_pso(user=world.coordinator)

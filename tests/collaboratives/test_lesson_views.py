@@ -291,28 +291,28 @@ def test_acting_count_is_coarse_and_never_names_the_hospitals(world, client_for)
                     "Cedarbrook Acting Hospital"]
 
     assert acting_text(reader.get(detail)) == (
-        "Hospitals acting on this lesson: fewer than 3 hospitals")
+        "Other hospitals acting on this lesson: fewer than 3")
     response = first.post(acting, {"acting": "yes"})
     assert response.status_code == 302 and response.url == detail
     page = first.get(detail)
     assert "Your hospital is acting on this." in page.content.decode()
-    assert "fewer than 3 hospitals" in acting_text(page)
+    assert "fewer than 3" in acting_text(page)
     # A second member of the same hospital: still one hospital.
     second.post(acting, {"acting": "yes"})
     assert LessonAdoption.objects.filter(lesson=lesson).count() == 1
     assert "Your hospital is acting on this." in second.get(detail).content.decode()
 
     client_for(birch).post(acting, {"acting": "yes"})
-    assert "fewer than 3 hospitals" in acting_text(reader.get(detail))
+    assert "fewer than 3" in acting_text(reader.get(detail))
     client_for(cedar).post(acting, {"acting": "yes"})
     page = reader.get(detail)
-    assert acting_text(page) == "Hospitals acting on this lesson: 3 hospitals"
+    assert acting_text(page) == "Other hospitals acting on this lesson: 3"
     html = page.content.decode()
     assert "Your hospital is acting on this." not in html
     for name in acting_names:
         assert name not in html
     library = reader.get(url("lesson-library")).content.decode()
-    assert "Acting on it: 3 hospitals" in library
+    assert "Other hospitals acting on it: 3" in library
     for name in acting_names:
         assert name not in library
     # The marking hospital sees its own mark, but still not who else is acting.
@@ -324,7 +324,35 @@ def test_acting_count_is_coarse_and_never_names_the_hospitals(world, client_for)
     assert "no longer marked as acting" in response.content.decode()
     assert not LessonAdoption.objects.filter(lesson=lesson, hospital=world.hospital).exists()
     assert "Your hospital is acting on this." not in first.get(detail).content.decode()
-    assert "fewer than 3 hospitals" in acting_text(reader.get(detail))
+    assert "fewer than 3" in acting_text(reader.get(detail))
+
+
+def test_a_hospitals_own_mark_never_moves_what_it_sees(world, client_for):
+    """Two other hospitals act on the lesson. If a member's own mark counted, marking would
+    turn "fewer than 3" into "3" and tell them exactly how many others act on it."""
+    lesson = published_lesson(world)
+    detail, acting = url("lesson-detail", lesson), url("lesson-acting", lesson)
+    for name in ("Birchwood Acting Hospital", "Cedarbrook Acting Hospital"):
+        client_for(hospital_with_member(name)).post(acting, {"acting": "yes"})
+    member = client_for(world.other_staff)
+    before = acting_text(member.get(detail))
+    member.post(acting, {"acting": "yes"})
+    after = acting_text(member.get(detail))
+    assert before == after == "Other hospitals acting on this lesson: fewer than 3"
+    library = member.get(url("lesson-library")).content.decode()
+    assert "Other hospitals acting on it: fewer than 3" in library
+
+
+def test_anything_but_yes_or_no_changes_no_mark(world, client_for):
+    lesson = published_lesson(world)
+    member = client_for(world.other_staff)
+    member.post(url("lesson-acting", lesson), {"acting": "yes"})
+    for bad in ({"acting": "garbage"}, {}):
+        response = member.post(url("lesson-acting", lesson), bad, follow=True)
+        assert "Choose whether your hospital is acting on this lesson." in \
+            response.content.decode()
+        assert LessonAdoption.objects.filter(lesson=lesson,
+                                             hospital=world.other_hospital).exists()
 
 
 # --- Private comments to the PSO -------------------------------------------------------------
@@ -518,8 +546,8 @@ def test_facilitator_drafts_from_a_session_and_dismisses_a_finding(world, client
     assert lesson.status == LessonStatus.IN_REVIEW
     assert client_for(world.other_staff).get(url("lesson-detail", lesson)).status_code == 404
 
-    response = client_for(world.coordinator).post(url("lesson-review", lesson),
-                                                  {"decision": "publish"})
+    response = client_for(world.coordinator).post(
+        url("lesson-review", lesson), {"decision": "publish", "revision": lesson.revision})
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert (lesson.status, lesson.published_by) == (LessonStatus.PUBLISHED, world.coordinator)
@@ -578,7 +606,8 @@ def test_two_person_review_and_withdrawal_through_the_views(world, client_for):
     page = author.get(url("lesson-pso-detail", lesson)).content.decode()
     assert url("lesson-review", lesson) not in page
     assert "Waiting for another coordinator" in page
-    response = author.post(url("lesson-review", lesson), {"decision": "publish"}, follow=True)
+    response = author.post(url("lesson-review", lesson),
+                           {"decision": "publish", "revision": lesson.revision}, follow=True)
     assert "another coordinator must review it" in response.content.decode()
     lesson.refresh_from_db()
     assert (lesson.status, lesson.published_by) == (LessonStatus.IN_REVIEW, None)
@@ -589,10 +618,13 @@ def test_two_person_review_and_withdrawal_through_the_views(world, client_for):
     assert "Waiting for your review" in waiting and lesson.title in waiting
     page = second.get(url("lesson-pso-detail", lesson)).content.decode()
     assert f'action="{url("lesson-review", lesson)}"' in page
-    response = second.post(url("lesson-review", lesson), {"decision": "bogus"}, follow=True)
-    assert "Choose to publish the lesson or to return it." in response.content.decode()
+    assert f'name="revision" value="{lesson.revision}"' in page
     response = second.post(url("lesson-review", lesson),
-                           {"decision": "publish", "comments": "General enough."}, follow=True)
+                           {"decision": "bogus", "revision": lesson.revision}, follow=True)
+    assert "Decision: Select a valid choice." in response.content.decode()
+    response = second.post(url("lesson-review", lesson),
+                           {"decision": "publish", "comments": "General enough.",
+                            "revision": lesson.revision}, follow=True)
     assert "Published: every member hospital can read it now." in response.content.decode()
     lesson.refresh_from_db()
     assert (lesson.status, lesson.published_by) == (LessonStatus.PUBLISHED, reviewer)
@@ -602,7 +634,7 @@ def test_two_person_review_and_withdrawal_through_the_views(world, client_for):
     # Withdrawal needs a reason.
     for reason in ("", "   "):
         response = second.post(url("lesson-withdraw", lesson), {"reason": reason}, follow=True)
-        assert "Say why the lesson is withdrawn." in response.content.decode()
+        assert "Reason: This field is required." in response.content.decode()
         lesson.refresh_from_db()
         assert lesson.status == LessonStatus.PUBLISHED
     response = second.post(url("lesson-withdraw", lesson),
@@ -622,12 +654,14 @@ def test_two_person_review_and_withdrawal_through_the_views(world, client_for):
 def test_a_returned_lesson_goes_back_to_its_author(world, client_for):
     lesson = lesson_in(world, "in_review")
     second = client_for(second_coordinator())
-    response = second.post(url("lesson-review", lesson), {"decision": "return"}, follow=True)
+    response = second.post(url("lesson-review", lesson),
+                           {"decision": "return", "revision": lesson.revision}, follow=True)
     assert "Say what the author should change." in response.content.decode()
     lesson.refresh_from_db()
     assert lesson.status == LessonStatus.IN_REVIEW
     second.post(url("lesson-review", lesson),
-                {"decision": "return", "comments": "Drop the two hours."})
+                {"decision": "return", "comments": "Drop the two hours.",
+                 "revision": lesson.revision})
     lesson.refresh_from_db()
     assert lesson.status == LessonStatus.RETURNED
     author = client_for(world.coordinator)
@@ -772,7 +806,8 @@ def test_lesson_page_makes_a_fixed_number_of_queries(world, client_for,
     plain_count, _ = queries_for(client, url("lesson-detail", plain))
     rich_count, response = queries_for(client, url("lesson-detail", rich))
     assert "Second thought." in response.content.decode()
-    assert "3 hospitals" in acting_text(response)
+    # Three hospitals act on it, the viewer's among them: the viewer sees the other two.
+    assert acting_text(response).endswith(": fewer than 3")
     assert rich_count == plain_count
     with django_assert_max_num_queries(BUDGET):
         client.get(url("lesson-detail", rich))
