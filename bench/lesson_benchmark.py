@@ -22,14 +22,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchmark as base  # noqa: E402 (the report benchmark's database and Django set-up)
 
-WORDS = ("handover infusion pump alarm label barcode scanner fall bed exit sensor insulin "
-         "heparin transfusion specimen wristband sepsis escalation rapid response checklist "
-         "pharmacy verification night staffing discharge reconciliation pressure injury "
-         "restraint delirium transport imaging contrast anticoagulant opioid sedation").split()
+# Each lesson is about two or three topics and otherwise written in common words, so a topic
+# search matches a few percent of the library, as in real text; "nurse" is in most lessons.
+TOPICS = ("handover infusion pump alarm label barcode scanner fall bed exit sensor insulin "
+          "heparin transfusion specimen wristband sepsis escalation rapid response checklist "
+          "pharmacy verification night staffing discharge reconciliation pressure injury "
+          "restraint delirium transport imaging contrast anticoagulant opioid sedation").split()
+COMMON = ("the a of to and in was for on with at by after before during when patient nurse "
+          "team unit order dose staff shift time room care plan record system process "
+          "policy review change check found not had were been could should would next "
+          "first second new same other each every two three hours minutes day").split()
+
+
+def _text(rng, topics, words):
+    chosen = rng.choices(COMMON, k=words)
+    for topic in topics:
+        chosen[rng.randrange(words)] = topic
+    return " ".join(chosen) + "."
 PAGES = [
     ("bare page (50 hospitals)", base.BARE_PATH),
     ("library", "/lessons/"),
     ("library, search 'infusion pump'", "/lessons/?q=infusion+pump"),
+    ("library, search 'nurse' (common)", "/lessons/?q=nurse"),
     ("library, category=fall", "/lessons/?category=fall"),
     ("library, factor=handover", "/lessons/?factor=handover"),
     ("library, strength=stronger", "/lessons/?strength=stronger"),
@@ -85,28 +99,35 @@ def seed_lessons(count: int, rng: random.Random) -> float:
     for offset in range(existing, count, batch):
         size = min(batch, count - offset)
         lessons = []
+        children = []
         for _ in range(size):
-            title = " ".join(rng.sample(WORDS, 4)).capitalize()
-            texts = [" ".join(rng.choices(WORDS, k=60)) + "." for _ in range(3)]
+            topics = rng.sample(TOPICS, rng.randint(2, 3))
+            title = " ".join([*topics, *rng.sample(COMMON, 2)]).capitalize()
+            texts = [_text(rng, topics, 60) for _ in range(3)]
+            codes = rng.sample(categories, rng.randint(1, 2))
+            strengths = [rng.choice(ActionStrength.values) for _ in range(2)]
+            children.append((codes, strengths, topics))
             lessons.append(Lesson(
+                category_codes=codes,
+                action_strengths=[s for s in ActionStrength.values if s in strengths],
                 title=title, what_happened=texts[0], systems_issues=texts[1],
                 what_helped=texts[2], harm_band=rng.choice(HarmBand.values),
                 status=LessonStatus.PUBLISHED, created_by=author, published_by=publisher,
                 published_at=now - timedelta(days=rng.randint(0, 5 * 365),
                                              minutes=rng.randint(0, 1440)),
                 search_text="\n".join([title, *texts]).lower()))
-        Lesson.objects.bulk_create(lessons)
-        created = list(Lesson.objects.order_by("-id")[:size])
+        created = Lesson.objects.bulk_create(lessons)  # PostgreSQL returns the new ids
         LessonCategory.objects.bulk_create(
-            [LessonCategory(lesson=lesson, category=code) for lesson in created
-             for code in rng.sample(categories, rng.randint(1, 2))])
+            [LessonCategory(lesson=lesson, category=code)
+             for lesson, (codes, _, _) in zip(created, children, strict=True) for code in codes])
         through.objects.bulk_create(
             [through(lesson_id=lesson.pk, contributingfactor_id=code) for lesson in created
              for code in rng.sample(factors, rng.randint(1, 3))])
         RecommendedAction.objects.bulk_create(
-            [RecommendedAction(lesson=lesson, position=n, strength=rng.choice(
-                ActionStrength.values), text=" ".join(rng.choices(WORDS, k=15)))
-             for lesson in created for n in range(2)])
+            [RecommendedAction(lesson=lesson, position=n, strength=strength,
+                               text=_text(rng, topics[:1], 15))
+             for lesson, (_, strengths, topics) in zip(created, children, strict=True)
+             for n, strength in enumerate(strengths)])
         LessonAdoption.objects.bulk_create(
             [LessonAdoption(lesson=lesson, hospital_id=hospital, marked_by=author)
              for lesson in created for hospital in rng.sample(hospitals, rng.randint(0, 6))])

@@ -341,6 +341,11 @@ class Lesson(models.Model):
     )
     # Lower-cased title and texts, rebuilt on every save by the service: what the search reads.
     search_text = models.TextField(editable=False, default="")
+    # Copies of the child rows for display, written with them by the service, so a library row
+    # needs no further query. Filters read the indexed child tables (LessonCategory,
+    # RecommendedAction), never these.
+    category_codes = models.JSONField(default=list, editable=False)
+    action_strengths = models.JSONField(default=list, editable=False)
     # Goes up with every edit; a review names the revision the reviewer read.
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce, ExtractYear
 from members.roles import Scope
 
 from ..models import (
-    ActionStrength,
     Lesson,
     LessonAdoption,
     LessonCategory,
@@ -23,7 +22,7 @@ YEARS_CACHE_SECONDS = 3600
 
 # What a member page may read of a lesson; everything else stays in the database.
 MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", "what_helped",
-                 "harm_band", "status", "published_at")
+                 "harm_band", "status", "published_at", "category_codes", "action_strengths")
 
 
 def acting_label(count: int) -> str:
@@ -47,23 +46,23 @@ def _acting_count():
         output_field=IntegerField()), Value(0))
 
 
+def _marked_by(hospital):
+    """1 when `hospital` marked the lesson, else 0: a correlated subquery that reads one row
+    of the (lesson, hospital) unique index per lesson shown. (An EXISTS in the select list is
+    turned by PostgreSQL into a hash of every mark the hospital ever made.)"""
+    return Coalesce(Subquery(
+        LessonAdoption.objects.filter(lesson_id=OuterRef("pk"), hospital_id=hospital.pk)
+        .annotate(one=Value(1)).values("one")[:1], output_field=IntegerField()), Value(0))
+
+
 def _member_lessons(*, hospital, detail: bool):
+    """Published lessons with what a member may see: a row's categories and action strengths
+    come from the lesson's own display copies, so a library page is one query."""
     lessons = Lesson.objects.published().only(*MEMBER_FIELDS).annotate(
-        acting_hospitals=_acting_count(),
-        acting_here=Exists(LessonAdoption.objects.filter(
-            lesson_id=OuterRef("pk"), hospital_id=hospital.pk)))
-    categories = Prefetch("categories", queryset=LessonCategory.objects.only(
-        "id", "lesson_id", "category").order_by("category"))
+        acting_hospitals=_acting_count(), acting_here=_marked_by(hospital))
     if not detail:
-        # A list row shows which strengths its actions have: three EXISTS in the same query
-        # instead of fetching every action.
-        return lessons.annotate(**{
-            f"has_{strength}": Exists(RecommendedAction.objects.filter(
-                lesson_id=OuterRef("pk"), strength=strength))
-            for strength in ActionStrength.values
-        }).prefetch_related(categories)
+        return lessons
     return lessons.prefetch_related(
-        categories,
         Prefetch("actions", queryset=RecommendedAction.objects.only(
             "id", "lesson_id", "position", "text", "strength")),
         "contributing_factors",

@@ -103,6 +103,13 @@ def _clean_content(*, title, what_happened, systems_issues, what_helped, harm_ba
             "factors": factors, "actions": cleaned_actions}
 
 
+def _display_copies(content: dict) -> dict:
+    """What a library row shows of the child rows: categories and the actions' strengths."""
+    present = {strength for _, strength in content["actions"]}
+    return {"category_codes": list(content["categories"]),
+            "action_strengths": [s for s in ActionStrength.values if s in present]}
+
+
 def _search_text(content: dict) -> str:
     parts = [content[name] for name in TEXT_FIELDS] + [text for text, _ in content["actions"]]
     return "\n".join(parts).lower()
@@ -169,7 +176,7 @@ def lesson_create(*, actor, session=None, sent_report: SentReport | None = None,
     _check_origin(actor=actor, session=session, sent_report=sent_report)
     content = _clean_content(**content)
     lesson = Lesson.objects.create(
-        created_by=actor, search_text=_search_text(content),
+        created_by=actor, search_text=_search_text(content), **_display_copies(content),
         dismissed_findings=_stamp(dismissed_findings, actor),
         **{name: content[name] for name in (*TEXT_FIELDS, "harm_band")},
     )
@@ -199,6 +206,8 @@ def lesson_update(*, lesson: Lesson, actor, dismissed_findings: list[dict] | Non
     for name in (*TEXT_FIELDS, "harm_band"):
         setattr(lesson, name, content[name])
     lesson.search_text = _search_text(content)
+    for name, value in _display_copies(content).items():
+        setattr(lesson, name, value)
     if dismissed_findings is not None:  # None keeps the dismissals as they are
         lesson.dismissed_findings = _stamp(dismissed_findings, actor,
                                            saved=lesson.dismissed_findings)

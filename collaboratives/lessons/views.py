@@ -42,20 +42,16 @@ from .screening import (
 from .services import MAX_ACTIONS
 
 CATEGORY_LABELS = dict(EventCategory.choices)
-STRENGTH_ORDER = list(ActionStrength.values)
 
 
 def present(lesson, *, detail: bool = True):
-    """Labels for a lesson's page (detail) or list row, read from what was fetched."""
-    lesson.category_labels = [CATEGORY_LABELS.get(c.category, c.category)
-                              for c in lesson.categories.all()]
+    """Labels for a lesson's page (detail) or list row."""
+    lesson.category_labels = [CATEGORY_LABELS.get(code, code) for code in lesson.category_codes]
+    lesson.strengths = [ActionStrength(s) for s in lesson.action_strengths
+                        if s in ActionStrength.values]
     if detail:
         lesson.factor_labels = [FACTOR_LABELS.get(f.pk, f.label)
                                 for f in lesson.contributing_factors.all()]
-        strengths = {action.strength for action in lesson.actions.all()}
-    else:  # a library row: the selector annotated has_<strength>
-        strengths = {s for s in STRENGTH_ORDER if getattr(lesson, f"has_{s}", False)}
-    lesson.strengths = [ActionStrength(s) for s in STRENGTH_ORDER if s in strengths]
     if hasattr(lesson, "acting_here"):  # a member's view
         lesson.acting_text = selectors.acting_label(selectors.others_acting(lesson))
     return lesson
@@ -294,7 +290,7 @@ def lesson_pso_detail(request, public_id):
         selectors.lessons_for_pso(user=request.user)
         .select_related("origin__session", "origin__sent_report__report",
                         "origin__sent_report__hospital", "origin__hospital")
-        .prefetch_related("categories", "actions", "contributing_factors").get(pk=lesson.pk))
+        .prefetch_related("actions", "contributing_factors").get(pk=lesson.pk))
     origin = getattr(lesson, "origin", None)
     findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
                                extra=lesson_origin_identifiers(lesson))

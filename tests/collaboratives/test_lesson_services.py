@@ -829,8 +829,8 @@ def test_the_library_counts_hospitals_not_people(world):
     services.lesson_set_acting(lesson=lesson, membership=membership(world.other_staff),
                                acting=True)
     assert row(world.hospital).acting_hospitals == 1
-    assert row(world.hospital).acting_here is False
-    assert row(world.other_hospital).acting_here is True
+    assert row(world.hospital).acting_here == 0
+    assert row(world.other_hospital).acting_here == 1
 
     services.lesson_set_acting(lesson=lesson, membership=membership(world.lead), acting=True)
     services.lesson_set_acting(lesson=lesson, membership=membership(world.staff), acting=True)
@@ -844,7 +844,7 @@ def test_the_library_counts_hospitals_not_people(world):
     # What a member sees leaves out their own hospital: Mercy sees the two others.
     assert selectors.others_acting(row(world.hospital)) == 2
     assert selectors.others_acting(row(third_hospital_row := row(world.other_hospital))) == 2
-    assert third_hospital_row.acting_here is True
+    assert third_hospital_row.acting_here == 1
     detail = selectors.lesson_for_member(hospital=world.hospital, public_id=lesson.public_id)
     assert detail.acting_hospitals == 3
     (pso_row,) = selectors.lessons_for_pso(user=world.coordinator)
@@ -1012,3 +1012,19 @@ def test_waiting_for_review_leaves_out_the_reviewers_own_lessons(world):
     assert list(selectors.waiting_for_review(user=world.coordinator)) == [theirs]
     assert set(selectors.waiting_for_review(user=reviewer(world))) == {own, theirs}
     assert list(selectors.waiting_for_review(user=world.facilitator)) == []
+
+
+def test_display_copies_follow_the_child_rows(world):
+    lesson = draft_lesson(world, categories=["fall", "device"],
+                          actions=[("Lower the beds.", "weaker"),
+                                   ("Alarm at the desk.", "stronger"),
+                                   ("A second alarm tone.", "weaker")])
+    assert lesson.category_codes == sorted(c.category for c in lesson.categories.all())
+    assert lesson.action_strengths == ["stronger", "weaker"]  # strongest first, once each
+    lesson = services.lesson_update(lesson=lesson, actor=world.coordinator,
+                                    **{**CONTENT, "categories": ["medication"],
+                                       "actions": [("Barcode scanning.", "intermediate")]})
+    lesson.refresh_from_db()
+    assert (lesson.category_codes, lesson.action_strengths) == (["medication"],
+                                                                 ["intermediate"])
+    assert [a.strength for a in lesson.actions.all()] == ["intermediate"]
