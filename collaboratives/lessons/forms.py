@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 
+from cases.forms import FastSelect
 from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
@@ -189,14 +190,27 @@ class LessonCommentForm(BootstrapMixin, forms.Form):
 
 
 class LibraryFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    category = forms.ChoiceField(required=False, choices=[("", "Any category"),
-                                                          *EventCategory.choices])
-    factor = forms.ChoiceField(required=False, choices=[("", "Any contributing factor"),
-                                                        *FACTOR_LABELS.items()])
-    strength = forms.ChoiceField(required=False, choices=[("", "Any action strength"),
-                                                          *ActionStrength.choices])
-    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    """Search and filters of the library. The selects are rendered in Python (FastSelect), as
+    on the report lists: one template per option would cost more than the page's query."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={
+                            "type": "search", "class": "form-control",
+                            "placeholder": "Words in the title or text"}))
+    category = forms.ChoiceField(required=False, label="Category", widget=FastSelect(
+        attrs={"class": "form-select"}), choices=[("", "Any category"), *EventCategory.choices])
+    factor = forms.ChoiceField(required=False, label="Contributing factor", widget=FastSelect(
+        attrs={"class": "form-select"}), choices=[("", "Any contributing factor"),
+                                                  *FACTOR_LABELS.items()])
+    strength = forms.ChoiceField(required=False, label="Action strength", widget=FastSelect(
+        attrs={"class": "form-select"}), choices=[("", "Any action strength"),
+                                                  *ActionStrength.choices])
+    year = forms.TypedChoiceField(required=False, label="Year", coerce=int, empty_value=None,
+                                  widget=FastSelect(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "Any"), *((year, year) for year in years)]
 
     def filters(self) -> dict:
         """The filters that were understood. One that was not is left out (the page names it),

@@ -47,6 +47,7 @@ CATEGORY_LABELS = dict(EventCategory.choices)
 def present(lesson, *, detail: bool = True):
     """Labels for a lesson's page (detail) or list row."""
     lesson.category_labels = [CATEGORY_LABELS.get(code, code) for code in lesson.category_codes]
+    lesson.category_text = ", ".join(lesson.category_labels)
     lesson.strengths = [ActionStrength(s) for s in lesson.action_strengths
                         if s in ActionStrength.values]
     if detail:
@@ -62,7 +63,7 @@ def present(lesson, *, detail: bool = True):
 
 @access.hospital(Scope.LESSONS_READ)
 def lesson_library(request):
-    form = LibraryFilterForm(request.GET or None)
+    form = LibraryFilterForm(request.GET or None, years=selectors.published_years())
     filters = form.filters() if request.GET else {}
     page = paginate(selectors.library(hospital=request.hospital, filters=filters),
                     request.GET.get("page"))
@@ -72,7 +73,6 @@ def lesson_library(request):
     query.pop("page", None)
     return render(request, "collaboratives/lessons/library.html", {
         "form": form, "page": page, "query": query.urlencode(), "filtered": bool(filters),
-        "years": selectors.published_years(),
     })
 
 
