@@ -4,6 +4,7 @@ from collaboratives.lessons import services
 
 from . import eligible_report
 
+SECOND_COORDINATOR_EMAIL = "second.coordinator@pso.test"
 CONTENT = {
     "title": "Paused infusions lost at shift change",
     "what_happened": "At a shift change the receiving nurse was not told that an infusion had "
@@ -63,12 +64,15 @@ def published_lesson(world, *, author=None, publisher=None, **kwargs):
     return services.lesson_publish(lesson=lesson, actor=publisher)
 
 
-def _second_coordinator(world, *, besides):
-    if besides.pk != world.coordinator.pk:
-        return world.coordinator
+def second_coordinator():
+    """A coordinator besides `world.coordinator`: the second person of the two-person rule."""
     from django.contrib.auth import get_user_model
 
     from ..conftest import make_pso
 
-    existing = get_user_model().objects.filter(email="second.coordinator@pso.test").first()
-    return existing or make_pso("coordinator", "second.coordinator@pso.test")
+    existing = get_user_model().objects.filter(email=SECOND_COORDINATOR_EMAIL).first()
+    return existing or make_pso("coordinator", SECOND_COORDINATOR_EMAIL)
+
+
+def _second_coordinator(world, *, besides):
+    return world.coordinator if besides.pk != world.coordinator.pk else second_coordinator()

@@ -19,14 +19,13 @@ from collaboratives.models import Lesson, LessonStatus, SessionStatus
 from tests.conftest import make_pso
 
 from . import make_session, session_world
-from .lessons import CONTENT, draft_lesson, origin_report, published_lesson
-
-
-def second_coordinator():
-    from django.contrib.auth import get_user_model
-
-    existing = get_user_model().objects.filter(email="second.coordinator@pso.test").first()
-    return existing or make_pso("coordinator", "second.coordinator@pso.test")
+from .lessons import (
+    CONTENT,
+    draft_lesson,
+    origin_report,
+    published_lesson,
+    second_coordinator,
+)
 
 
 def in_review(world, **overrides):

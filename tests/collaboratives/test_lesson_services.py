@@ -26,17 +26,20 @@ from tests.conftest import make_pso
 from tests.factories import ContractFactory, MembershipFactory, UserFactory
 
 from . import make_session, session_world
-from .lessons import CONTENT, draft_lesson, origin_report, published_lesson
+from .lessons import (
+    CONTENT,
+    draft_lesson,
+    origin_report,
+    published_lesson,
+    second_coordinator,
+)
 
 LESSON_KINDS = (kinds.LESSON_REVIEW.code, kinds.LESSON_COMMENT.code, kinds.LESSON_DIGEST.code)
 
 
 def reviewer(world):
     """A second coordinator, so that one drafts and the other reviews."""
-    from django.contrib.auth import get_user_model
-
-    existing = get_user_model().objects.filter(email="second.coordinator@pso.test").first()
-    return existing or make_pso(PsoRole.COORDINATOR, "second.coordinator@pso.test")
+    return second_coordinator()
 
 
 def membership(user):

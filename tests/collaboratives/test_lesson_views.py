@@ -8,7 +8,6 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,13 +19,18 @@ from collaboratives import services as session_services
 from collaboratives.lessons import selectors, services
 from collaboratives.lessons.screening import finding_key
 from collaboratives.models import Lesson, LessonAdoption, LessonComment, LessonStatus
-from members.roles import HospitalRole, PsoRole
+from members.roles import HospitalRole
 
 from ..cases.test_query_budgets import BUDGET  # the report lists' budget
-from ..conftest import make_pso
 from ..factories import ContractFactory, MembershipFactory
 from . import invite_and_accept, make_session, nominate
-from .lessons import CONTENT, draft_lesson, origin_report, published_lesson
+from .lessons import (
+    CONTENT,
+    draft_lesson,
+    origin_report,
+    published_lesson,
+    second_coordinator,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +39,10 @@ SESSION_TITLE = "Larkspur Bay handover circle"
 COORDINATOR_NAME = "Corliss Brannagh"
 FACILITATOR_NAME = "Wendeline Osgood"
 PUBLISHER_NAME = "Ysolde Marchetti"
-SECOND_COORDINATOR_EMAIL = "second.coordinator@pso.test"
 
 
 def url(name, lesson=None):
     return reverse(name, args=[lesson.public_id]) if lesson is not None else reverse(name)
-
-
-def second_coordinator():
-    existing = get_user_model().objects.filter(email=SECOND_COORDINATOR_EMAIL).first()
-    return existing or make_pso(PsoRole.COORDINATOR, SECOND_COORDINATOR_EMAIL)
 
 
 def named(user, full_name):
