@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from cases.models import ContributingFactor, SentReport
-from members import selectors as member_selectors
 from members.models import Membership, User
-from members.roles import HospitalRole, Scope
+from members.roles import HospitalRole
 
 from .. import demo as session_demo
 from ..models import (
@@ -273,10 +272,9 @@ def _case_report(source_id: str) -> SentReport | None:
 
 def _publisher(author) -> User | None:
     """A coordinator who may review, other than the author; the demo coordinator first."""
-    reviewers = [user for user in member_selectors.coordinators().exclude(pk=author.pk)
-                 .order_by("email") if Scope.LESSONS_REVIEW in user.pso_scopes]
-    preferred = [user for user in reviewers if user.email == PUBLISHER]
-    return (preferred or reviewers or [None])[0]
+    candidates = sorted(services.reviewers(besides=author),
+                        key=lambda user: (user.email != PUBLISHER, user.email))
+    return candidates[0] if candidates else None
 
 
 def _lead(short: str) -> Membership | None:

@@ -54,7 +54,7 @@ def _short(title: str) -> str:
     return title if len(title) <= 150 else title[:149] + "\u2026"
 
 
-def _reviewers(*, besides):
+def reviewers(*, besides):
     """Coordinators who may review: everyone holding lessons.review except the author."""
     return [user for user in member_selectors.coordinators().exclude(pk=besides.pk)
             if Scope.LESSONS_REVIEW in user.pso_scopes]
@@ -254,7 +254,7 @@ def lesson_submit(*, lesson: Lesson, actor) -> Lesson:
                  summary="Submitted a lesson for review")
     notify(kind=kinds.LESSON_REVIEW,
            event_key=f"lesson:{lesson.pk}:submitted:{lesson.submitted_at:%Y%m%d%H%M%S%f}",
-           recipients=_reviewers(besides=actor),
+           recipients=reviewers(besides=actor),
            title=f"Lesson waiting for review: {_short(lesson.title)}",
            body="A second person reviews every lesson before members see it.",
            link=_pso_link(lesson))
