@@ -8,7 +8,6 @@ authors their own.
 from django.http import Http404
 
 from chpso_portal.audit.services import audit_denied
-from members.roles import Scope
 
 from ..models import Lesson
 from . import selectors
@@ -28,10 +27,16 @@ def lesson_for_member(request, public_id) -> Lesson:
     return lesson
 
 
-def lesson_for_pso(request, public_id) -> Lesson:
-    lessons = Lesson.objects.select_related("created_by", "published_by")
-    if Scope.LESSONS_REVIEW not in request.user.pso_scopes:
-        lessons = lessons.filter(created_by=request.user)
+def lesson_for_pso(request, public_id, *, detail: bool = False) -> Lesson:
+    """`detail` also fetches what the PSO's lesson page shows: the origin, the actions and
+    factors, and how many hospitals act on it, in the same queries."""
+    if detail:
+        lessons = (selectors.lessons_for_pso(user=request.user)
+                   .select_related("origin__session", "origin__sent_report__report",
+                                   "origin__sent_report__hospital", "origin__hospital")
+                   .prefetch_related("actions", "contributing_factors"))
+    else:
+        lessons = selectors.visible_to_pso(user=request.user)
     lesson = lessons.filter(public_id=public_id).first()
     if lesson is None:
         _deny(request, public_id)

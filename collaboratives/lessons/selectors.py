@@ -114,11 +114,17 @@ def lesson_for_member(*, hospital, public_id):
 # --- PSO side ----------------------------------------------------------------------------
 
 
-def lessons_for_pso(*, user, status: str = ""):
+def visible_to_pso(*, user):
     """Lessons a PSO user works on: reviewers see every lesson, authors their own."""
     lessons = Lesson.objects.select_related("created_by", "published_by")
     if Scope.LESSONS_REVIEW not in user.pso_scopes:
         lessons = lessons.filter(created_by=user)
+    return lessons
+
+
+def lessons_for_pso(*, user, status: str = ""):
+    """The PSO's list: what `user` works on, with how many hospitals act on each."""
+    lessons = visible_to_pso(user=user)
     if status in LessonStatus.values:
         lessons = lessons.filter(status=status)
     return lessons.annotate(acting_hospitals=_acting_count()).order_by(

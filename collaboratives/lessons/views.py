@@ -304,12 +304,7 @@ def lesson_submit(request, public_id):
 
 @access.pso(Scope.LESSONS_DRAFT)
 def lesson_pso_detail(request, public_id):
-    lesson = lesson_for_pso(request, public_id)
-    lesson = present(
-        selectors.lessons_for_pso(user=request.user)
-        .select_related("origin__session", "origin__sent_report__report",
-                        "origin__sent_report__hospital", "origin__hospital")
-        .prefetch_related("actions", "contributing_factors").get(pk=lesson.pk))
+    lesson = present(lesson_for_pso(request, public_id, detail=True))
     origin = getattr(lesson, "origin", None)
     findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
                                extra=lesson_origin_identifiers(lesson))
