@@ -499,3 +499,25 @@ class LessonComment(models.Model):
 
     def __str__(self):
         return f"Comment on lesson {self.lesson_id}"
+
+
+# --- Learning collaboratives ----------------------------------------------------------------
+#
+# Defined in the subpackages that read like the product; imported here so that they belong to
+# this app (one migrations folder) and `collaboratives.models` names every model.
+from .discussion.models import Post, Subscription, Thread  # noqa: E402,F401
+from .measures.models import Measure, MeasureValue, MonthlyReport, ReportReminder  # noqa: E402,F401
+from .office.models import Announcement, Resource  # noqa: E402,F401
+from .pdsa.models import CoachingNote, FacultyComment, PdsaCycle  # noqa: E402,F401
+from .programmes.models import (  # noqa: E402,F401
+    Attendance,
+    CalendarEvent,
+    ChangeIdea,
+    CharterVersion,
+    LearningCollaborative,
+    SkillsAssessment,
+    SpreadRecord,
+    Team,
+    TeamMember,
+    TeamPeerCode,
+)

@@ -1,0 +1,1 @@
+"""A learning collaborative's members' discussion area: threads, posts, subscriptions."""

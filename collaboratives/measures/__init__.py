@@ -1,0 +1,1 @@
+"""A learning collaborative's measures and each team's monthly reports and values."""

@@ -1,0 +1,1 @@
+"""A learning collaborative's virtual office: resources and announcements."""

@@ -1,0 +1,1 @@
+"""Each team's PDSA log, faculty comments, private coaching notes and spread."""

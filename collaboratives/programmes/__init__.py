@@ -1,0 +1,1 @@
+"""Learning collaboratives: charter, faculty, timeline, enrolled teams and their members."""

@@ -1,0 +1,30 @@
+"""Reads about learning collaboratives that several screens share.
+
+`teams_named` is the one place that decides whether teams see each other's hospital names; every
+page, notification, post and comparison asks it (or `team_label`, built on it).
+"""
+
+from .models import LearningCollaborative, Team, TeamPeerCode
+
+
+def teams_named(collaborative: LearningCollaborative) -> bool:
+    """Whether the charter names teams to each other. Blinded unless the charter says so."""
+    return bool(collaborative.teams_named)
+
+
+def team_label(team: Team, *, collaborative: LearningCollaborative, viewer_team_id=None,
+               faculty: bool = False) -> str:
+    """How `team` is named to a viewer: its hospital where names are shown (or to faculty, or to
+    the team itself), otherwise its peer code. Expects `hospital` and `peer_code` fetched with
+    the team (select_related) so that a list costs no extra query."""
+    if faculty or team.pk == viewer_team_id or teams_named(collaborative):
+        return team.hospital.name
+    return peer_code_label(team)
+
+
+def peer_code_label(team: Team) -> str:
+    try:
+        code = team.peer_code.code
+    except TeamPeerCode.DoesNotExist:
+        code = "(no code yet)"
+    return f"Team {code}"

@@ -1,0 +1,60 @@
+"""Learning collaboratives for tests: a charter with three measures and enrolled teams."""
+
+from datetime import date
+
+from django.utils import timezone
+
+from collaboratives.measures.models import Direction, Measure, MeasureKind, MeasureType
+from collaboratives.programmes import services as programme_services
+from collaboratives.programmes.models import (
+    ChangeIdea,
+    CollaborativeStatus,
+    LearningCollaborative,
+    Team,
+    TeamMember,
+    TeamRole,
+    TeamStatus,
+)
+
+
+def make_collaborative(world, *, teams_named=False, name="Reducing falls with injury"):
+    collaborative = LearningCollaborative.objects.create(
+        name=name, topic="Falls", aim_statement="Halve falls with injury by the end of 2027.",
+        teams_named=teams_named, status=CollaborativeStatus.RUNNING,
+        starts_on=date(2026, 1, 1), ends_on=date(2027, 6, 30), created_by=world.coordinator,
+    )
+    collaborative.faculty.add(world.facilitator)
+    ChangeIdea.objects.create(collaborative=collaborative, position=1,
+                              title="Hourly rounding", source="AHRQ Fall Prevention Toolkit")
+    Measure.objects.create(
+        collaborative=collaborative, position=1, name="Falls with injury per 1,000 patient days",
+        short_name="falls_injury", type=MeasureType.OUTCOME, kind=MeasureKind.RATE,
+        numerator_definition="Falls with injury", denominator_definition="Patient days",
+        rate_multiplier=1000, direction=Direction.DOWN)
+    Measure.objects.create(
+        collaborative=collaborative, position=2, name="At-risk patients with a completed bundle",
+        short_name="bundle", type=MeasureType.PROCESS, kind=MeasureKind.PROPORTION,
+        numerator_definition="Bundle complete", denominator_definition="At-risk patients",
+        direction=Direction.UP)
+    Measure.objects.create(
+        collaborative=collaborative, position=3, name="Restraint use per 1,000 patient days",
+        short_name="restraints", type=MeasureType.BALANCING, kind=MeasureKind.COUNT,
+        numerator_definition="Restraint episodes", direction=Direction.DOWN)
+    return collaborative
+
+
+def enrol(collaborative, hospital, lead, *, members=(), actor=None):
+    """An enrolled team of `hospital` with `lead` as sponsor and team lead, plus `members`
+    (user, role) pairs from the same hospital."""
+    team = Team.objects.create(
+        collaborative=collaborative, hospital=hospital, status=TeamStatus.ENROLLED,
+        sponsor=lead, team_lead=lead, enrolled_at=timezone.now(), created_by=actor or lead)
+    programme_services.assign_peer_code(team)
+    TeamMember.objects.create(team=team, user=lead, role=TeamRole.TEAM_LEAD, added_by=lead,
+                              membership=lead.memberships.get(hospital=hospital))
+    for user, role in members:
+        TeamMember.objects.create(
+            team=team, user=user, role=role, added_by=lead,
+            membership=(None if role == TeamRole.PATIENT_PARTNER
+                        else user.memberships.get(hospital=hospital)))
+    return team
