@@ -110,8 +110,10 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down means an empty cache, not a 500 (chpso_portal/cache.py).
+            "BACKEND": "chpso_portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -208,7 +210,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "outbox-sweep": {
+        "task": "notifications.sweep_outbox",
+        "schedule": float(env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 60)),
+    },
     "contracts-reconcile": {
         "task": "members.reconcile_contracts",
         "schedule": crontab(hour=9, minute=5),  # 01:05 in California
@@ -229,7 +234,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week=1, hour=15, minute=0),
     },
 }
-OUTBOX_SWEEP_AFTER_SECONDS = 120
+# A pending email not picked up this long after it was written is queued again by the sweeper;
+# a failed send waits OUTBOX_RETRY_BASE_SECONDS, then twice as long each time (6 h at most).
+OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", 120)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_MAX_ATTEMPTS = 8
 
 # --- Email -------------------------------------------------------------------------------

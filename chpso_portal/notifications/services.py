@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -92,7 +93,18 @@ def enqueue_delivery(email_id: int) -> bool:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 60 * 60))
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 60 * 60))
+
+
+def message_id(email: OutboxEmail) -> str:
+    """The same Message-ID on every attempt of one outbox row.
+
+    SMTP cannot be exactly-once on its own: a sender cut off between the server's "250 queued"
+    and its own commit sends again (RFC 1047). With a stable id the copy is recognisable as the
+    same message by the receiving side, which discards it.
+    """
+    return f"<outbox.{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{DNS_NAME}>"
 
 
 def deliver(*, email_id: int) -> str:
@@ -101,6 +113,11 @@ def deliver(*, email_id: int) -> str:
     The row is locked for the whole send (other workers skip it); a row that is not pending is
     left alone, so a retried or duplicated task never sends twice.
     """
+    return deliver_attempt(email_id=email_id)[0]
+
+
+def deliver_attempt(*, email_id: int) -> tuple[str, bool]:
+    """`deliver`, also saying whether this call tried to send (False: not due, taken, done)."""
     with transaction.atomic():
         email = (
             OutboxEmail.objects.select_for_update(skip_locked=True)
@@ -108,13 +125,14 @@ def deliver(*, email_id: int) -> str:
             .first()
         )
         if email is None:
-            return ""
+            return "", False
         if email.status != OutboxStatus.PENDING or email.next_attempt_at > timezone.now():
-            return email.status
+            return email.status, False
         message = EmailMessage(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{email.subject}",
             body=email.body,
             to=[email.to_address],
+            headers={"Message-ID": message_id(email)},
         )
         for attachment in email.attachments:
             message.attach(
@@ -131,7 +149,7 @@ def deliver(*, email_id: int) -> str:
             else:
                 email.next_attempt_at = timezone.now() + _backoff(email.attempts)
             email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return email.status
+            return email.status, True
         email.status = OutboxStatus.SENT
         email.sent_at = timezone.now()
         email.last_error = ""
@@ -139,7 +157,7 @@ def deliver(*, email_id: int) -> str:
         if kind is not None and kind.secret:
             email.body = "(sent; removed because it carried a secret link)"
         email.save(update_fields=["attempts", "status", "sent_at", "last_error", "body"])
-        return email.status
+        return email.status, True
 
 
 def sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
