@@ -7,6 +7,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "PSO portal administration"
 admin.site.site_title = "PSO portal admin"
 
+# A database outage answers 503 with a "back in a moment" page; other errors the 500 page.
+handler500 = "chpso_portal.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
