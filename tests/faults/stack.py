@@ -456,6 +456,63 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+class Stack:
+    """Redis, SMTP, a worker, beat and gunicorn around one database. Tests break them on
+    purpose; `heal()` puts back whatever a test left broken."""
+
+    def __init__(self, workdir, db_url, *, web_workers=2, redis=None, smtp=None, **env):
+        self.workdir = Path(workdir)
+        self.db_url = db_url
+        self.redis = redis or RedisServer(self.workdir).start()
+        self.smtp = smtp or SmtpSink().start()
+        self.env = portal_env(database_url=db_url, redis_url=self.redis.url,
+                              smtp_port=self.smtp.port, workdir=self.workdir, **env)
+        self.worker_log = workdir / "worker.log"
+        self.beat_log = workdir / "beat.log"
+        self.web_log = workdir / "web.log"
+        self.worker = self.beat = self.web = None
+        self.web_port = free_port()
+        self.web_workers = web_workers
+
+    def start(self):
+        self.start_worker()
+        self.beat = start_beat(self.env, self.beat_log, self.workdir)
+        self.web = start_gunicorn(self.env, self.web_log, port=self.web_port,
+                                  workers=self.web_workers)
+        return self
+
+    def start_worker(self):
+        self.worker = start_worker(self.env, self.worker_log, name="faults")
+        wait_until(lambda: worker_ready(self.worker_log), timeout=90,
+                   what="the Celery worker is ready", explain=self.logs)
+
+    def visitor(self, **kwargs) -> "Visitor":
+        return Visitor(self.web_port, **kwargs)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {path.name}\n{tail(path, 3000)}"
+                         for path in (self.worker_log, self.beat_log, self.web_log))
+
+    def heal(self):
+        self.smtp.refuse_next = 0
+        self.smtp.defer_each.clear()
+        self.smtp.hold_data.clear()
+        self.smtp.release.set()
+        if not self.redis.ping():
+            self.redis.start()
+        if self.worker is None or self.worker.poll() is not None:
+            stop_process(self.worker)
+            self.start_worker()
+        self.smtp.release.clear()
+        self.smtp.holding.clear()
+
+    def close(self):
+        for process in (self.web, self.beat, self.worker):
+            stop_process(process)
+        self.redis.stop()
+        self.smtp.stop()
+
+
 # --- HTTP ------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from tests.factories import PASSWORD, ContractFactory, MembershipFactory
 
 from . import stack
 from .conftest import FULL_STACK
-from .test_outbox_faults import report_form
+from .load import report_form
 
 pytestmark = FULL_STACK
 

@@ -8,9 +8,6 @@ through HTTP by a signed-in nurse; her "report received" email is what must arri
 import os
 import signal
 import time
-from datetime import timedelta
-
-from django.utils import timezone
 
 from cases.models import IncidentReport, ReportStatus
 from chpso_portal.notifications.models import OutboxEmail, OutboxStatus
@@ -19,21 +16,10 @@ from members.roles import HospitalRole
 from tests.factories import PASSWORD, ContractFactory, MembershipFactory
 
 from .conftest import FULL_STACK
+from .load import report_form
 from .stack import pool_children, public_id_from, stop_process, wait_until
 
 pytestmark = FULL_STACK
-
-
-def report_form(narrative: str) -> dict:
-    today = timezone.localdate()
-    return {
-        "event_type": "incident", "category": "medication",
-        "event_date": (today - timedelta(days=2)).isoformat(), "event_time": "",
-        "discovered_date": (today - timedelta(days=1)).isoformat(),
-        "location_type": "med_surg", "location_detail": "", "narrative": narrative,
-        "harm_level": "mild", "harm_duration": "temporary", "medication_category": "D",
-        "near_miss_recovery": "", "confirm_screening": "on", "submit": "1",
-    }
 
 
 def nurse(email: str):
