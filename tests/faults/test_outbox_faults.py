@@ -101,10 +101,10 @@ def test_smtp_refusing_for_a_while_retries_with_backoff_then_sends_each_email_on
         tries = [at for address, at in live_stack.smtp.log.deferred if address == email.to_address]
         tries.append(live_stack.smtp.log.to(email.to_address)[0]["at"])
         gaps = [later - earlier for earlier, later in zip(tries, tries[1:], strict=False)]
-        # Backoff of 1, 2 then 4 s (OUTBOX_RETRY_BASE_SECONDS=1): each wait longer than the last.
+        # Backoff of 1, 2 then 4 s (OUTBOX_RETRY_BASE_SECONDS=1): no try before its time,
+        # however the retries and the sweeps race for the row.
         assert len(gaps) == refusals, gaps
-        assert gaps[0] >= 0.9 and gaps[-1] >= 3.5, gaps
-        assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+        assert all(gap >= 0.9 * 2 ** n for n, gap in enumerate(gaps)), gaps
     time.sleep(3)
     assert sorted(m["to"] for m in live_stack.smtp.log.accepted) == sorted(
         p.email for p in people)
