@@ -38,7 +38,7 @@ def database_url(settings_dict) -> str:
 # Package scope: the processes stop after the last test here, before the rest of the suite
 # runs its own transactional tests on the same database.
 @pytest.fixture(scope="package")
-def full_stack(request, django_db_setup, django_db_blocker, tmp_path_factory):
+def full_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     if MISSING:
         pytest.skip("needs " + " and ".join(MISSING))
     from django.db import connection
