@@ -22,6 +22,7 @@ class ChoiceWithHelpRadio(forms.RadioSelect):
     """Radio buttons that show each choice's one-line explanation beside it."""
 
     template_name = "cases/widgets/radio_with_help.html"
+    own_markup = True  # members/_field.html renders it as it is, inside its fieldset
 
     def __init__(self, *args, help_texts=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,7 +67,10 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["event_type"].choices = EventType.choices
         self.fields["harm_level"].choices = HarmLevel.choices
+        # Required for one event type only: the service checks it, the label says when.
         self.fields["harm_level"].required = False
+        self.fields["harm_level"].required_note = "required for incidents"
+        self.fields["near_miss_recovery"].required_note = "required for near misses"
         for name in ("category", "location_type", "harm_duration", "medication_category"):
             field = self.fields[name]
             field.choices = [("", "Choose...")] + [c for c in field.choices if c[0] != ""]
@@ -100,6 +104,7 @@ class ReviewForm(BootstrapMixin, forms.Form):
         label="Summary for the PSO", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the PSO will read. Describe roles, not people.",
     )
+    pso_summary.required_note = "needed before sending to the PSO"
     feedback = forms.CharField(
         label="Feedback to the reporter", required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -118,6 +118,7 @@ def _review_context(report, **forms):
             initial={"send_by": report.committed_send_by}),
         "addendum_form": forms.get("addendum_form") or AddendumForm(),
         "addenda": report.addenda.select_related("author"),
+        "factors": [f.label for f in report.contributing_factors.all()],
         **{k: v for k, v in forms.items() if k == "form"},
     }
 
@@ -136,6 +137,9 @@ def report_review(request, public_id):
     if request.method == "POST" and not report.is_frozen and form.is_valid():
         data = dict(form.cleaned_data)
         factors = data.pop("factors")
+        # "Send to the PSO" posts the review form too: what is on the form is saved first, so
+        # nothing typed is lost, and the send itself waits for a confirmation page.
+        sending = "send" in request.POST
         try:
             services.report_review_save(report=report, actor=request.user, factors=factors,
                                         **data)
@@ -146,8 +150,15 @@ def report_review(request, public_id):
             if findings:
                 messages.warning(request, "The summary for the PSO may contain identifiers; "
                                           "the PSO does not need names of people.")
-            messages.success(request, "Review saved.")
-            return redirect("report-review", public_id=report.public_id)
+            if sending and not data["pso_summary"].strip():
+                form.add_error("pso_summary", "Write the summary for the PSO before sending. "
+                                              "The rest of the review was saved.")
+            elif sending:
+                messages.success(request, "Review saved. Check what will be sent.")
+                return redirect("report-send", public_id=report.public_id)
+            else:
+                messages.success(request, "Review saved.")
+                return redirect("report-review", public_id=report.public_id)
     if report.status != ReportStatus.DRAFT:
         services.report_record_view(report=report, viewer=request.user)
     return render(request, "cases/report_review.html",
@@ -177,8 +188,19 @@ def _review_action(request, public_id, action, *, form_class=None, invalid="", s
     return redirect("report-review", public_id=report.public_id)
 
 
-@access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"), object_scoped=True)
 def report_send(request, public_id):
+    """Sending freezes the report for good: GET shows exactly what will go, POST sends it."""
+    report = report_for_reviewer(request, public_id)
+    if request.method == "GET":
+        if report.is_frozen:
+            messages.info(request, f"Report {report.reference} was already sent or withdrawn: "
+                                   "there is nothing to send.")
+            return redirect("report-review", public_id=report.public_id)
+        return render(request, "cases/report_send.html", {
+            "report": report,
+            "factors": [f.label for f in report.contributing_factors.all()],
+        })
     return _review_action(
         request, public_id,
         lambda report: services.report_send(report=report, actor=request.user),

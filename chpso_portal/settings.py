@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chpso_portal.context_processors.portal",
             ],
+            "builtins": ["chpso_portal.templatetags.portal_forms"],
         },
     },
 ]

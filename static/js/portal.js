@@ -31,3 +31,27 @@ document.addEventListener("DOMContentLoaded", function () {
     form.addEventListener("change", function () { updateReportForm(form); });
   });
 });
+
+// A form that comes back with errors starts with a summary of them: move focus there, so a
+// screen reader announces it and a phone shows it, and let each link put the cursor in its
+// field (a plain link to an input scrolls to it but does not focus it).
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("[data-error-summary] a[href^='#']");
+  if (!link) {
+    return;
+  }
+  var input = document.getElementById(link.getAttribute("href").slice(1));
+  if (!input) {
+    return;
+  }
+  event.preventDefault();
+  var label = input.closest("fieldset, .mb-3") || input;
+  label.scrollIntoView();
+  input.focus({ preventScroll: true });
+});

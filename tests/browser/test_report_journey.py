@@ -100,7 +100,10 @@ def test_a_report_goes_from_the_nurse_to_the_pso_and_feedback_comes_back(new_pag
     expect(lead_page.get_by_label("Physical surroundings")).to_be_checked()
     expect(lead_page.locator("select[name=systems_issue]")).to_have_value("true")
 
-    lead_page.get_by_role("button", name="Send to the PSO").click()
+    lead_page.get_by_role("button", name="Save and check what will be sent").click()
+    lead_page.wait_for_url(re.compile(r"/reports/[0-9a-f-]{36}/send/$"))
+    expect(lead_page.get_by_text(SUMMARY)).to_be_visible()
+    lead_page.get_by_role("button", name="Send to the PSO now").click()
     expect(lead_page.get_by_role("alert").filter(has_text="was sent to the PSO")).to_be_visible()
     expect(lead_page.get_by_role("heading", level=1)).to_contain_text("Sent to the PSO")
     expect(lead_page.get_by_role("button", name="Send to the PSO")).to_have_count(0)
