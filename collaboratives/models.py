@@ -312,8 +312,8 @@ class ActionStrength(models.TextChoices):
 
 
 # A session can be the origin of a lesson once its cases are settled.
-LESSON_SOURCE_STATUSES = (SessionStatus.NOMINATIONS_CLOSED, SessionStatus.HELD,
-                          SessionStatus.CLOSED)
+# A lesson is drafted from what a session discussed: only once it has been held.
+LESSON_SOURCE_STATUSES = (SessionStatus.HELD, SessionStatus.CLOSED)
 
 
 class LessonQuerySet(models.QuerySet):

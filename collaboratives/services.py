@@ -319,6 +319,33 @@ def session_advance(*, session, actor) -> CollaborativeSession:
     return session
 
 
+@transaction.atomic
+def session_reopen_nominations(*, session, actor) -> CollaborativeSession:
+    """Undo an early "Close nominations": possible until the meeting day has passed. The
+    safety leads of the hospitals taking part are told they can nominate and fix cases again."""
+    session = CollaborativeSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != SessionStatus.NOMINATIONS_CLOSED:
+        raise ValidationError("Nominations can be reopened only while they are closed and the "
+                              "session has not been held.")
+    if session.date < timezone.localdate():
+        raise ValidationError("The meeting date has passed: nominations stay closed.")
+    session.status = SessionStatus.INVITATIONS_SENT
+    session.save(update_fields=["status"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=session,
+                 summary=f"{session.title}: nominations reopened")
+    recipients = [lead for invitation in session.hospitals.filter(
+        status=ParticipationStatus.ACCEPTED).select_related("hospital")
+        for lead in _leads(invitation.hospital)]
+    if recipients:
+        _notify(kind=kinds.SESSION_CHANGED, event_key=f"session:{session.pk}:reopened:"
+                                                      f"{timezone.now():%Y%m%d%H%M%S}",
+                recipients=recipients, title=f"Nominations are open again: {session.title}",
+                body=f"You can nominate cases and fix returned ones until "
+                     f"{session.nomination_deadline:%B %-d, %Y}.",
+                link=_link(session))
+    return session
+
+
 def accepted_hospital_count(session) -> int:
     """Hospitals that accepted and whose contract is in force on the session date (rule 1)."""
     return session.hospitals.filter(

@@ -14,6 +14,8 @@ urlpatterns = [
     path("sessions/<uuid:public_id>/facilitators/", views.session_add_facilitator,
          name="session-add-facilitator"),
     path("sessions/<uuid:public_id>/advance/", views.session_advance, name="session-advance"),
+    path("sessions/<uuid:public_id>/reopen-nominations/", views.session_reopen_nominations,
+         name="session-reopen-nominations"),
     path("sessions/<uuid:public_id>/cancel/", views.session_cancel, name="session-cancel"),
     path("sessions/<uuid:public_id>/answer/", views.session_answer, name="session-answer"),
     path("sessions/<uuid:public_id>/attendees/", views.session_attendees,

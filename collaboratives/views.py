@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.screening import screen_fields
 from cases.taxonomy import FACTOR_LABELS, EventCategory
@@ -147,6 +148,7 @@ def session_detail(request, public_id):
             "nomination_counts": {row["status"]: row["n"] for row in
                                   session.nominations.values("status").annotate(n=Count("pk"))},
             "advance_label": ADVANCE_LABELS.get(session.status),
+            "session_day_passed": session.date < timezone.localdate(),
             "cancel_form": CancelForm(),
         })
     if role.invitation is not None:
@@ -260,15 +262,40 @@ def session_add_facilitator(request, public_id):
     })
 
 
-@access.pso(Scope.SESSIONS_FACILITATE, methods=("POST",))
+@access.pso(Scope.SESSIONS_FACILITATE, methods=("GET", "POST"))
 def session_advance(request, public_id):
+    """Each step along is a point of no return (or nearly): GET says what follows, POST moves."""
     session = session_for_facilitator(request, public_id)
+    if request.method == "GET":
+        label = ADVANCE_LABELS.get(session.status)
+        if label is None:
+            return _detail(session)
+        counts = {row["status"]: row["n"] for row in
+                  session.nominations.values("status").annotate(n=Count("pk"))}
+        return render(request, "collaboratives/session_advance.html", {
+            "session": session, "label": label, "counts": counts,
+            "days_to_deadline": (session.nomination_deadline - timezone.localdate()).days,
+            "accepted_count": services.accepted_hospital_count(session),
+        })
     try:
         services.session_advance(session=session, actor=request.user)
     except ValidationError as exc:
         _message_errors(request, exc)
     else:
         messages.success(request, f"The session is now: {session.get_status_display()}.")
+    return _detail(session)
+
+
+@access.pso(Scope.SESSIONS_FACILITATE, methods=("POST",))
+def session_reopen_nominations(request, public_id):
+    session = session_for_facilitator(request, public_id)
+    try:
+        services.session_reopen_nominations(session=session, actor=request.user)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, "Nominations are open again; the safety leads of the "
+                                  "hospitals taking part are told.")
     return _detail(session)
 
 

@@ -13,6 +13,12 @@ from .models import Contract, ContractStatus, Hospital, Invitation, Membership, 
 
 
 class ContractForm(forms.ModelForm):
+    confirm_termination = forms.BooleanField(
+        required=False, label="I confirm: end this contract on the termination date",
+        help_text="From that day the hospital's members can no longer file or read reports, "
+                  "take part in sessions or read lessons; the hospital's data stays.",
+    )
+
     class Meta:
         model = Contract
         fields = ["hospital", "signed_on", "effective_on", "expires_on", "signed_by_name",
@@ -30,6 +36,18 @@ class ContractForm(forms.ModelForm):
             if head != b"%PDF-":
                 raise ValidationError("This file is not a PDF. Upload the signed contract as PDF.")
         return document
+
+    def clean(self):
+        cleaned = super().clean()
+        terminated_on = cleaned.get("terminated_on")
+        # Ending a contract cuts a whole hospital off: it is never a side effect of a save.
+        if (terminated_on and terminated_on != self.instance.terminated_on
+                and not cleaned.get("confirm_termination")):
+            self.add_error("confirm_termination",
+                           f"Ending the contract on {terminated_on:%B %-d, %Y} cuts "
+                           f"{cleaned.get('hospital') or 'the hospital'} off from the portal "
+                           "from that day. Tick the box to confirm.")
+        return cleaned
 
 
 class ContractStatusFilter(admin.SimpleListFilter):
@@ -90,7 +108,8 @@ class ContractAdmin(admin.ModelAdmin):
             ("Dates", {"fields": ["signed_on", "effective_on", "expires_on"]}),
             ("Signature", {"fields": ["signed_by_name", "signed_by_title", "document",
                                       "download"]}),
-            ("Termination", {"fields": ["terminated_on", "termination_reason"],
+            ("Termination", {"fields": ["terminated_on", "termination_reason",
+                                        "confirm_termination"],
                              "description": "Fill in only to end the contract early."}),
             ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
         ]

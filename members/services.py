@@ -346,6 +346,28 @@ def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
     return membership
 
 
+@transaction.atomic
+def membership_reactivate(*, membership: Membership, actor: User) -> Membership:
+    """Undo a deactivation: the same person, role and job title, without a new invitation."""
+    membership = Membership.objects.select_for_update().select_related("user").get(
+        pk=membership.pk
+    )
+    if membership.is_active:
+        raise ValidationError("This member is active.")
+    if membership.user.pso_role:
+        raise ValidationError("This person is now PSO staff; PSO staff are not hospital members.")
+    if not membership.user.is_active:
+        raise ValidationError("This person's account is closed; send a new invitation instead.")
+    membership.is_active = True
+    membership.deactivated_at = None
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    _resync_session_grants(user=membership.user)
+    audit_record(actor=actor, action=AuditAction.ACTIVATE, obj=membership,
+                 hospital=membership.hospital,
+                 summary=f"Reactivated {membership.user.email}")
+    return membership
+
+
 # --- PSO staff ---------------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("hospital/members/<uuid:public_id>/", views.member_edit, name="member-edit"),
     path("hospital/members/<uuid:public_id>/deactivate/", views.member_deactivate,
          name="member-deactivate"),
+    path("hospital/members/<uuid:public_id>/reactivate/", views.member_reactivate,
+         name="member-reactivate"),
     path("hospital/invitations/<uuid:public_id>/resend/", views.invitation_resend,
          name="invitation-resend"),
     path("hospital/invitations/<uuid:public_id>/revoke/", views.invitation_revoke,

@@ -216,16 +216,35 @@ def member_edit(request, public_id):
     return render(request, "members/member_edit.html", {"form": form, "member": membership})
 
 
-@access.hospital(Scope.MEMBERS_MANAGE, methods=("POST",), object_scoped=True)
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("GET", "POST"), object_scoped=True)
 def member_deactivate(request, public_id):
+    """GET says what deactivating does and asks; POST deactivates."""
     membership = membership_for_manager(request, public_id)
+    if request.method == "GET":
+        if not membership.is_active:
+            return redirect("member-list")
+        return render(request, "members/member_deactivate.html", {"member": membership})
     try:
         services.membership_deactivate(membership=membership, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{membership.user.display_name} was deactivated and "
-                                  "signed out everywhere.")
+                                  "signed out everywhere. You can reactivate them from this "
+                                  "list.")
+    return redirect("member-list")
+
+
+@access.hospital(Scope.MEMBERS_MANAGE, methods=("POST",), object_scoped=True)
+def member_reactivate(request, public_id):
+    membership = membership_for_manager(request, public_id)
+    try:
+        services.membership_reactivate(membership=membership, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{membership.user.display_name} is active again, as "
+                                  f"{membership.get_role_display().lower()}.")
     return redirect("member-list")
 
 

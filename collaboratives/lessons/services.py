@@ -146,8 +146,8 @@ def _check_origin(*, actor, session, sent_report) -> None:
     if session is None and sent_report is None:
         raise ValidationError("Draft a lesson from a session or from a report sent to the PSO.")
     if session is not None and session.status not in LESSON_SOURCE_STATUSES:
-        raise ValidationError({"session": "A lesson comes from a session once its nominations "
-                                          "are closed."})
+        raise ValidationError({"session": "A lesson comes from a session once it has been "
+                                          "held."})
     if session is not None:
         may = (Scope.SESSIONS_ALL in actor.pso_scopes
                or session.facilitators.filter(pk=actor.pk).exists())

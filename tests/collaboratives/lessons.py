@@ -30,15 +30,19 @@ def origin_report(world, hospital=None, lead=None, reporter=None):
 
 
 def close_nominations(session):
-    """Lessons come from sessions whose cases are settled: close nominations if still open."""
+    """Lessons come from sessions that were held: close nominations if still open, then record
+    the meeting as held. The rules for holding (two hospitals, a case each) are tested with the
+    session services; most lesson tests have one hospital, so the status is set here."""
     from collaboratives import services as session_services
-    from collaboratives.models import SessionStatus
+    from collaboratives.models import CollaborativeSession, SessionStatus
 
     session.refresh_from_db()
     if session.status == SessionStatus.INVITATIONS_SENT:
         session_services.session_advance(session=session,
                                          actor=session.facilitators.order_by("pk").first())
-        session.refresh_from_db()
+    if session.status == SessionStatus.NOMINATIONS_CLOSED:
+        CollaborativeSession.objects.filter(pk=session.pk).update(status=SessionStatus.HELD)
+    session.refresh_from_db()
     return session
 
 

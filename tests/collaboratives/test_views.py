@@ -41,7 +41,7 @@ PARTICIPANT_VIEWS = ["session-detail", "session-attest", "session-materials", "s
                      "session-ics"]
 FACILITATOR_VIEWS = ["session-edit", "session-invite-hospitals", "session-invite-guest",
                      "session-add-facilitator", "session-notes"]
-FACILITATOR_POSTS = ["session-advance", "session-cancel"]
+FACILITATOR_POSTS = ["session-cancel", "session-reopen-nominations"]
 HOSPITAL_VIEWS = ["session-answer", "session-attendees", "session-nominate"]
 
 

@@ -206,8 +206,11 @@ def test_deactivating_twice_is_refused_with_a_message(world, lead, staff_members
     assert AuditEvent.objects.filter(action=AuditAction.DEACTIVATE).count() == 1
 
 
-def test_deactivate_answers_only_post(world, lead, staff_membership):
-    assert lead.get(deactivate_url(staff_membership)).status_code == 405
+def test_deactivate_asks_first_and_only_a_post_deactivates(world, lead, staff_membership):
+    page = lead.get(deactivate_url(staff_membership))
+    assert page.status_code == 200
+    assert "signed out everywhere" in page.content.decode()
+    assert "reactivate them later" in page.content.decode()
     assert Membership.objects.get(pk=staff_membership.pk).is_active
 
 
