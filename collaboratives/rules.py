@@ -29,7 +29,9 @@ PSWP_PROTECTION = (
 ATTESTATION = (
     "I take part in this session as a member of the PSO's workforce for its duration. I will "
     "keep what I see and hear confidential, follow the ground rules above, and I have removed "
-    "patient and provider identifiers from anything I bring."
+    "patient and provider identifiers from anything I bring. I will see which hospital "
+    "presents each case; outside the session I will not say which hospital a case came from "
+    "or who was involved."
 )
 
 
