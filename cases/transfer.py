@@ -252,13 +252,23 @@ def _run_import(job: ReportImport) -> ReportImport:
 
 
 def template_rows() -> Iterator[list[str]]:
+    """The header and nothing else: an example row in a template gets imported as a real
+    report. The import page documents each column and shows EXAMPLE_ROW beside the download."""
     yield [PSWP_LABEL]
     yield list(IMPORT_COLUMNS)
-    yield ["# " + text for text, _, _ in IMPORT_COLUMNS.values()]
-    yield ["EXAMPLE-1", "near_miss", "medication", "2026-03-01", "", "2026-03-01", "med_surg",
-           "medication room", "Two look-alike vials were stored side by side; the wrong one "
-           "was drawn up and caught at the bedside scan.", "", "", "B",
-           "Barcode scan at the bedside"]
+
+
+EXAMPLE_ROW = ["EXAMPLE-1", "near_miss", "medication", "2026-03-01", "", "2026-03-01",
+               "med_surg", "medication room", "Two look-alike vials were stored side by side; "
+               "the wrong one was drawn up and caught at the bedside scan.", "", "", "B",
+               "Barcode scan at the bedside"]
+
+
+def column_docs() -> list[dict]:
+    """Each import column with what it holds and, for a coded column, every valid code."""
+    return [{"name": name, "content": content, "required": required,
+             "codes": list(choices.choices) if choices is not None else []}
+            for name, (content, choices, required) in IMPORT_COLUMNS.items()]
 
 
 def _value(report: IncidentReport, column: str, factor_codes: dict[int, list[str]]) -> str:

@@ -16,7 +16,14 @@ from . import selectors
 from .forms import PsoFilterForm, ReportFilterForm
 from .models import ReportImport
 from .services import hospital_prefix
-from .transfer import IMPORT_COLUMNS, export_rows, pso_export_rows, template_rows
+from .transfer import (
+    EXAMPLE_ROW,
+    IMPORT_COLUMNS,
+    column_docs,
+    export_rows,
+    pso_export_rows,
+    template_rows,
+)
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -68,7 +75,9 @@ def report_import(request):
         return redirect("report-import-status", public_id=job.public_id)
     recent = ReportImport.objects.filter(hospital=request.hospital)[:5]
     return render(request, "cases/import.html",
-                  {"form": form, "columns": IMPORT_COLUMNS, "recent": recent})
+                  {"form": form, "columns": column_docs(),
+                   "example": dict(zip(IMPORT_COLUMNS, EXAMPLE_ROW, strict=True)),
+                   "recent": recent})
 
 
 @access.hospital(Scope.REPORTS_TRANSFER, object_scoped=True)

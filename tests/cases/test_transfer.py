@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import services, tasks
 from cases.models import ImportStatus, IncidentReport, ReportImport, ReportStatus
+from cases.taxonomy import EventCategory, HarmLevel, LocationType
 from cases.transfer import IMPORT_COLUMNS, PSWP_LABEL, read_rows
 from chpso_portal.audit.models import AuditEvent
 from tests.factories import ReportFactory
@@ -158,22 +160,25 @@ def test_a_file_that_is_not_utf8_is_refused():
     assert rows == [] and errors[0]["message"] == "The file is not UTF-8 text."
 
 
-def test_the_template_documents_the_columns_and_imports_as_it_is(
+def test_the_template_holds_the_header_only_and_the_page_documents_the_codes(
         world, client_for, django_capture_on_commit_callbacks):
     client = client_for(world.lead)
     response = client.get(reverse("report-import-template"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = read_csv(response)
-    assert lines[0] == [PSWP_LABEL] and lines[1] == HEADER
+    assert lines == [[PSWP_LABEL], HEADER]
+    # Imported as it is, the template creates nothing: no example becomes a report.
     content = b"".join(client.get(reverse("report-import-template")).streaming_content)
     upload(client, content, source="Template", capture=django_capture_on_commit_callbacks)
-    job = ReportImport.objects.get()
-    assert job.status == ImportStatus.DONE and job.created_count == 1
-    assert IncidentReport.objects.get().source_id == "EXAMPLE-1"
+    assert not IncidentReport.objects.exists()
     page = client.get(reverse("report-import")).content.decode()
     for column in HEADER:
         assert f"<code>{column}</code>" in page
+    # Every code of every coded column is listed, with the example beside the columns.
+    for code, label in HarmLevel.choices + LocationType.choices + EventCategory.choices:
+        assert f"<li><code>{code}</code> {escape(label)}</li>" in page
+    assert "EXAMPLE-1" in page
 
 
 def test_the_import_runs_only_after_commit(world, client_for, django_capture_on_commit_callbacks):
