@@ -15,27 +15,43 @@ class Kind:
     configurable: bool = True
     # The email carries a secret (an invitation link): its body is wiped once it is sent.
     secret: bool = False
+    # Who can receive it ("coordinator", "facilitator", "lead", "member", "guest"): the
+    # preferences page offers a person only the kinds that can reach them.
+    audience: frozenset = frozenset()
 
 
-APPLICATION_RECEIVED = Kind("application_received", "A hospital applied to join the PSO")
+APPLICATION_RECEIVED = Kind("application_received", "A hospital applied to join the PSO",
+                            audience=frozenset({"coordinator"}))
 ACCOUNT_INVITATION = Kind(
     "account_invitation", "Invitation to create an account", configurable=False, secret=True
 )
-CONTRACT_EXPIRING = Kind("contract_expiring", "A PSO contract is about to expire")
-CONTRACT_EXPIRED = Kind("contract_expired", "A PSO contract has expired or ended")
-HOSPITAL_ACTIVATED = Kind("hospital_activated", "A hospital's membership became active")
-REPORT_UPDATE = Kind("report_update", "News about a report I filed")
-SESSION_INVITATION = Kind("session_invitation", "An invitation to a microcollaborative session")
-SESSION_ANSWERED = Kind("session_answered", "A hospital answered a session invitation")
-SESSION_CHANGED = Kind("session_changed", "A session was moved or cancelled")
-SESSION_REMINDER = Kind("session_reminder", "Session reminders (deadline, next day)")
-NOMINATION_UPDATE = Kind("nomination_update", "News about a case nominated for a session")
-LESSON_REVIEW = Kind("lesson_review", "A lesson waiting for review, returned or published")
-LESSON_WITHDRAWN = Kind("lesson_withdrawn", "A lesson my hospital acts on was withdrawn")
-LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a lesson")
+CONTRACT_EXPIRING = Kind("contract_expiring", "A PSO contract is about to expire",
+                         audience=frozenset({"coordinator", "lead"}))
+CONTRACT_EXPIRED = Kind("contract_expired", "A PSO contract has expired or ended",
+                        audience=frozenset({"coordinator", "lead"}))
+HOSPITAL_ACTIVATED = Kind("hospital_activated", "A hospital's membership became active",
+                          audience=frozenset({"coordinator"}))
+REPORT_UPDATE = Kind("report_update", "News about a report I filed",
+                     audience=frozenset({"member"}))
+SESSION_INVITATION = Kind("session_invitation", "An invitation to a microcollaborative session",
+                          audience=frozenset({"lead", "guest"}))
+SESSION_ANSWERED = Kind("session_answered", "A hospital answered a session invitation",
+                        audience=frozenset({"facilitator"}))
+SESSION_CHANGED = Kind("session_changed", "A session was moved or cancelled",
+                       audience=frozenset({"facilitator", "member", "guest"}))
+SESSION_REMINDER = Kind("session_reminder", "Session reminders (deadline, next day)",
+                        audience=frozenset({"facilitator", "member", "guest"}))
+NOMINATION_UPDATE = Kind("nomination_update", "News about a case nominated for a session",
+                         audience=frozenset({"facilitator", "lead"}))
+LESSON_REVIEW = Kind("lesson_review", "A lesson waiting for review, returned or published",
+                     audience=frozenset({"coordinator", "facilitator"}))
+LESSON_WITHDRAWN = Kind("lesson_withdrawn", "A lesson my hospital acts on was withdrawn",
+                        audience=frozenset({"lead"}))
+LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a lesson",
+                      audience=frozenset({"coordinator"}))
 # Opt-in: nobody gets the weekly digest until they ask for it.
 LESSON_DIGEST = Kind("lesson_digest", "Weekly digest of newly published lessons",
-                     email_default=False)
+                     email_default=False, audience=frozenset({"member"}))
 
 ALL = {
     kind.code: kind
@@ -58,6 +74,30 @@ ALL = {
     )
 }
 CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]
+
+
+def audiences_of(user) -> set[str]:
+    """What `user` is, in the terms of Kind.audience."""
+    from members.roles import HospitalRole, PsoRole, Scope
+
+    tags = set()
+    if user.pso_role == PsoRole.COORDINATOR:
+        tags.add("coordinator")
+    if Scope.SESSIONS_FACILITATE in user.pso_scopes:
+        tags.add("facilitator")
+    roles = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+    if roles:
+        tags.add("member")
+    if HospitalRole.SAFETY_LEAD in roles:
+        tags.add("lead")
+    if user.guest_sessions.exists():
+        tags.add("guest")
+    return tags
+
+
+def configurable_for(user) -> list[Kind]:
+    tags = audiences_of(user)
+    return [kind for kind in CONFIGURABLE if not kind.audience or kind.audience & tags]
 
 
 def choices():

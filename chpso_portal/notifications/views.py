@@ -38,7 +38,8 @@ def notification_read_all(request):
 @access.account(methods=("GET", "POST"))
 def email_preferences(request):
     form = EmailPreferencesForm(
-        request.POST or None, initial_choices=selectors.email_choices_for(user=request.user)
+        request.POST or None, initial_choices=selectors.email_choices_for(user=request.user),
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         services.email_preferences_save(user=request.user, choices=form.cleaned_data)
