@@ -53,7 +53,7 @@ def own_views():
 
 def url_kwargs(name, world):
     """Arguments for URLs that name an object: always an object of `world.hospital`."""
-    if name in ("member-edit", "member-deactivate"):
+    if name in ("member-edit", "member-deactivate", "member-reactivate"):
         staff = world.hospital.memberships.get(user=world.staff)
         return {"public_id": staff.public_id}
     if name in ("invitation-resend", "invitation-revoke"):
