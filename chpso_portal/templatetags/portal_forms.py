@@ -40,3 +40,22 @@ def summary_rows(*forms) -> list[dict]:
 def error_summary(*forms):
     """The errors of one or more forms, non-field errors first, in the order of the fields."""
     return {"rows": summary_rows(*forms)}
+
+
+@register.filter
+def bootstrap(bound_field):
+    """The field's widget with Bootstrap's class, for forms that do not set it themselves (the
+    account forms): `{{ field|bootstrap }}`. Django adds aria-invalid and aria-describedby."""
+    from django import forms
+
+    widget = bound_field.field.widget
+    if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    existing = widget.attrs.get("class", "")
+    if css in existing.split():
+        return bound_field.as_widget()
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
