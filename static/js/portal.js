@@ -55,3 +55,11 @@ document.addEventListener("click", function (event) {
   label.scrollIntoView();
   input.focus({ preventScroll: true });
 });
+
+// A page that follows work in the background (an import) reloads itself while it runs.
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.querySelector("[data-reload-after]");
+  if (el) {
+    window.setTimeout(function () { window.location.reload(); }, Number(el.dataset.reloadAfter));
+  }
+});

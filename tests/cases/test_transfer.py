@@ -192,7 +192,7 @@ def test_the_import_runs_only_after_commit(world, client_for, django_capture_on_
     assert len(callbacks) == 1
     assert job.status == ImportStatus.QUEUED and not IncidentReport.objects.exists()
     page = client.get(reverse("report-import-status", args=[job.public_id])).content.decode()
-    assert "Queued" in page and 'http-equiv="refresh"' in page
+    assert "Queued" in page and 'data-reload-after' in page
     callbacks[0]()
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and IncidentReport.objects.count() == 1
