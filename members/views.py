@@ -59,7 +59,9 @@ def home(request):
         return render(request, "members/home_pso.html", context)
     membership = request.acting.membership
     if membership is None:
-        return render(request, "members/home_guest.html")
+        guest_of = list(user.guest_sessions.filter(access_until__gte=timezone.localdate())
+                        .select_related("session").order_by("session__date"))
+        return render(request, "members/home_guest.html", {"guest_of": guest_of})
     hospital = membership.hospital
     context = {
         "membership": membership,
