@@ -122,7 +122,7 @@ def test_a_report_goes_from_the_nurse_to_the_pso_and_feedback_comes_back(new_pag
     nurse_page.get_by_role("button", name="Sign out").click()
     expect(nurse_page.locator("#nav").get_by_role("link", name="Sign in")).to_be_visible()
     sign_in(nurse_page, nurse.email)
-    nurse_page.get_by_role("link", name="My reports").click()
+    nurse_page.locator("#nav").get_by_role("link", name="My reports").click()
     nurse_page.wait_for_url(re.compile(r"/reports/mine/$"))
     item = nurse_page.locator(".list-group-item", has_text=report.reference)
     expect(item).to_contain_text("Sent to the PSO")

@@ -168,7 +168,7 @@ def test_the_service_checks_what_the_form_checks(world, overrides, field):
 def test_a_session_still_taking_nominations_is_no_origin(world):
     session = make_session(world)
     assert session.status in (SessionStatus.DRAFT, SessionStatus.INVITATIONS_SENT)
-    with pytest.raises(ValidationError, match="once its nominations are closed"):
+    with pytest.raises(ValidationError, match="once it has been held"):
         services.lesson_create(actor=world.facilitator, session=session, **CONTENT)
     assert not Lesson.objects.exists()
 
