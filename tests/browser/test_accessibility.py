@@ -1,0 +1,200 @@
+"""Every page of every role, checked in the browser: axe-core finds no serious or critical
+WCAG 2.2 A/AA violation, and the page fits a 390 px phone screen without horizontal scrolling.
+
+axe-core ships inside axe-playwright-python (axe.min.js in the wheel): nothing is fetched at run
+time. One browser, one signed-in context per role (the session cookie is set directly, so no
+sign-in form or second factor per role), each page loaded once per width.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from cases import services as report_services
+from cases.models import FACTOR_SEED, ContributingFactor, ReportImport, ReportStatus
+from collaboratives import services as session_services
+from members.models import Invitation
+from members.roles import HospitalRole
+from tests.collaboratives import session_world
+from tests.collaboratives.lessons import draft_lesson, published_lesson
+from tests.factories import ReportFactory
+from tests.test_access_registry import own_views
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+
+# Pages per role: (URL name, key of the object it shows or None). Together they cover every
+# page a person reads (see test_every_page_is_checked); the admin is checked separately.
+PAGES = {
+    "anonymous": [
+        ("front", None), ("hospital-register", None), ("hospital-register-done", None),
+        ("account_login", None), ("account_reset_password", None), ("account_signup", None),
+        ("invitation-accept", "token"),
+    ],
+    "nurse": [
+        ("home", None), ("report-new", None), ("my-reports", None),
+        ("report-detail", "submitted"), ("report-edit", "draft"), ("lesson-library", None),
+        ("lesson-detail", "lesson"), ("notification-list", None),
+        ("notification-preferences", None), ("account_email", None),
+        ("account_change_password", None), ("mfa_index", None), ("usersessions_list", None),
+    ],
+    "lead": [
+        ("home", None), ("review-queue", None), ("report-review", "submitted"),
+        ("report-send", "submitted"), ("report-review", "sent"), ("report-import", None),
+        ("report-import-status", "import"), ("member-list", None), ("member-invite", None),
+        ("member-edit", "staff_membership"), ("member-deactivate", "staff_membership"),
+        ("session-list", None), ("session-detail", "session"), ("session-answer", "session"),
+        ("session-attendees", "session"), ("session-nominate", "session"),
+        ("session-attest", "session"), ("session-materials", "session"),
+        ("session-agenda", "session"), ("lesson-library", None), ("lesson-detail", "lesson"),
+    ],
+    "facilitator": [
+        ("home", None), ("session-list", None), ("session-create", None),
+        ("session-detail", "session"), ("session-edit", "session"),
+        ("session-invite-hospitals", "session"), ("session-invite-guest", "session"),
+        ("session-add-facilitator", "session"), ("session-advance", "session"),
+        ("session-notes", "session"), ("session-materials", "session"),
+        ("lesson-pso-list", None),
+    ],
+    "coordinator": [
+        ("home", None), ("pso-report-list", None), ("pso-report-detail", "sent"),
+        ("lesson-pso-list", None), ("lesson-create", None), ("lesson-pso-detail", "draft_lesson"),
+        ("lesson-edit", "draft_lesson"), ("lesson-pso-detail", "lesson"),
+    ],
+    "guest": [
+        ("home", None), ("session-list", None), ("session-detail", "session"),
+        ("session-attest", "session"),
+    ],
+}
+# Not pages: files, redirects and form targets.
+NOT_PAGES = {
+    "report-export", "report-import-template", "pso-report-export", "session-ics",
+    "contract-document", "notification-open",
+}
+
+
+@dataclass
+class Stage:
+    objects: dict
+    people: dict
+    problems: list = field(default_factory=list)
+
+
+@pytest.fixture
+def stage(world):
+    for seed in FACTOR_SEED:
+        ContributingFactor.objects.get_or_create(code=seed["code"], defaults=seed)
+    session, _ = session_world(world)
+    guest = session_services.session_invite_guest(
+        session=session, email="guest@outside.test", full_name="Gita Guest",
+        expertise="Human factors", actor=world.facilitator).user
+    submitted = ReportFactory(hospital=world.hospital, reporter=world.staff)
+    draft = ReportFactory(hospital=world.hospital, reporter=world.staff,
+                          status=ReportStatus.DRAFT, reference="")
+    sent = ReportFactory(hospital=world.hospital, reporter=world.staff)
+    report_services.report_review_save(report=sent, actor=world.lead, factors=["handover"],
+                                       systems_issue=True, pso_summary="A late dose.")
+    report_services.report_send(report=sent, actor=world.lead)
+    job = ReportImport.objects.create(hospital=world.hospital, uploaded_by=world.lead,
+                                      source_system="Legacy system", file="imports/x.csv")
+    invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
+                            role=HospitalRole.STAFF, job_title="nurse")
+    token = invitation.new_token()
+    invitation.save()
+    objects = {
+        "session": {"public_id": session.public_id},
+        "submitted": {"public_id": submitted.public_id},
+        "draft": {"public_id": draft.public_id},
+        "sent": {"public_id": sent.public_id},
+        "import": {"public_id": job.public_id},
+        "staff_membership": {"public_id": world.hospital.memberships.get(
+            user=world.staff).public_id},
+        "lesson": {"public_id": published_lesson(world).public_id},
+        "draft_lesson": {"public_id": draft_lesson(world, title="A draft lesson").public_id},
+        "token": {"token": token},
+    }
+    people = {"anonymous": None, "nurse": world.staff, "lead": world.lead,
+              "facilitator": world.facilitator, "coordinator": world.coordinator,
+              "guest": guest}
+    return Stage(objects=objects, people=people)
+
+
+def signed_in_context(chromium, live_server, user):
+    context = chromium.new_context(base_url=live_server.url,
+                                   viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }])
+    return context
+
+
+def check_page(page, axe, url, label, problems):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    response = page.goto(url)
+    if response is None or response.status != 200:
+        problems.append(f"{label}: HTTP {response.status if response else 'no answer'}")
+        return
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                     "resultTypes": ["violations"]})
+    for violation in results.response["violations"]:
+        if violation["impact"] in FAILING_IMPACTS:
+            targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+            problems.append(f"{label}: axe {violation['id']} ({violation['impact']}) "
+                            f"{violation['help']} at {targets}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        problems.append(f"{label}: scrolls sideways by {overflow} px at 390 px wide")
+
+
+def test_every_page_of_every_role_passes_axe_and_fits_a_phone(chromium, live_server, stage):
+    axe = Axe()
+    problems = []
+    for role, pages in PAGES.items():
+        context = signed_in_context(chromium, live_server, stage.people[role])
+        page = context.new_page()
+        try:
+            for name, key in pages:
+                url = reverse(name, kwargs=stage.objects[key] if key else None)
+                check_page(page, axe, url, f"{role} {name}", problems)
+        finally:
+            context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_page_is_checked():
+    """A page added to the portal is added to PAGES (or, if it is not a page, NOT_PAGES)."""
+    checked = {name for pages in PAGES.values() for name, _ in pages}
+    readable = {name for name, rule in own_views() if "GET" in rule.methods}
+    assert readable - checked - NOT_PAGES == set()
+
+
+def test_the_leads_navigation_fits_one_line_at_1280(chromium, live_server, world):
+    context = signed_in_context(chromium, live_server, world.lead)
+    try:
+        page = context.new_page()
+        page.goto(reverse("home"))
+        links = page.locator("#nav .nav-link:visible")
+        tops = {round(box["y"]) for box in (links.nth(i).bounding_box()
+                                             for i in range(links.count()))}
+        assert links.count() >= 8 and len(tops) == 1, tops
+        # On a phone the same links are behind the menu button.
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.get_by_role("button", name="Menu")).to_be_visible()
+        expect(page.locator("#nav .nav-link").first).to_be_hidden()
+    finally:
+        context.close()
