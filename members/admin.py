@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import services
-from .models import Contract, ContractStatus, Hospital, Invitation, Membership, User
+from .models import (
+    Contract,
+    ContractStatus,
+    Hospital,
+    HospitalStatus,
+    Invitation,
+    Membership,
+    User,
+)
 
 
 class ContractForm(forms.ModelForm):
@@ -87,7 +95,6 @@ class ContractAdmin(admin.ModelAdmin):
     list_filter = [ContractStatusFilter, ExpiresWithinFilter]
     search_fields = ["hospital__name", "hospital__city", "hospital__ccn"]
     list_select_related = ["hospital"]
-    autocomplete_fields = ["hospital"]
     readonly_fields = ["status_label", "download", "created_by", "created_at", "updated_at"]
     date_hierarchy = "effective_on"
 
@@ -121,9 +128,33 @@ class ContractAdmin(admin.ModelAdmin):
         return False
 
 
+def membership_state(hospital, contracts) -> str:
+    """What a hospital is today, from its contracts (the stored status only says whether it
+    was ever activated)."""
+    if hospital.status == HospitalStatus.DECLINED:
+        return "Application declined"
+    today = timezone.localdate()
+    in_force = [c for c in contracts if c.status_on(today) in (ContractStatus.ACTIVE,
+                                                                 ContractStatus.EXPIRING)]
+    if in_force:
+        contract = in_force[0]
+        if contract.status_on(today) == ContractStatus.EXPIRING:
+            return f"Member, contract expires {contract.expires_on:%b %-d, %Y}"
+        return "Member"
+    pending = [c for c in contracts if c.status_on(today) == ContractStatus.PENDING]
+    if pending:
+        return f"Contract starts {min(c.effective_on for c in pending):%b %-d, %Y}"
+    if contracts:
+        last = max(contracts, key=lambda c: c.effective_on)
+        if last.status_on(today) == ContractStatus.TERMINATED:
+            return f"Not a member: contract ended {last.terminated_on:%b %-d, %Y}"
+        return f"Not a member: contract expired {last.expires_on:%b %-d, %Y}"
+    return "Applicant: no contract yet"
+
+
 class ContractInline(admin.TabularInline):
     model = Contract
-    fields = ["effective_on", "expires_on", "terminated_on", "signed_by_name"]
+    fields = ["status_label", "effective_on", "expires_on", "terminated_on", "signed_by_name"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -132,14 +163,40 @@ class ContractInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="status")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
 
 @admin.register(Hospital)
 class HospitalAdmin(admin.ModelAdmin):
-    list_display = ["name", "city", "state", "status", "ccn", "applied_at"]
+    list_display = ["name", "city", "state", "state_today", "ccn", "applied_at"]
     list_filter = ["status", "state", "bed_size"]
     search_fields = ["name", "city", "ccn", "contact_email"]
-    readonly_fields = ["status", "applied_at", "activated_at", "add_contract"]
+    readonly_fields = ["state_today", "applied_at", "activated_at", "add_contract"]
     inlines = [ContractInline]
+    actions = ["decline_applications"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("contracts")
+
+    @admin.display(description="membership")
+    def state_today(self, obj):
+        return membership_state(obj, list(obj.contracts.all())) if obj.pk else "-"
+
+    @admin.action(description="Decline the selected applications", permissions=["change"])
+    def decline_applications(self, request, queryset):
+        declined = 0
+        for hospital in queryset:
+            try:
+                services.hospital_decline(hospital=hospital, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                declined += 1
+        if declined:
+            messages.success(request, f"Declined {declined} application"
+                                      f"{'' if declined == 1 else 's'}.")
 
     @admin.display(description="contract")
     def add_contract(self, obj):
@@ -198,10 +255,20 @@ class UserForm(forms.ModelForm):
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
+    """Coordinators manage PSO staff here: name, PSO role, active or not. The form has no
+    superuser, staff or permission fields, and superusers' accounts are not listed to anyone
+    else, so nobody gains more than a PSO role through it."""
+
     form = UserForm
     list_display = ["email", "full_name", "pso_role", "is_active", "last_login"]
     list_filter = ["pso_role", "is_active"]
     search_fields = ["email", "full_name"]
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if not request.user.is_superuser:
+            users = users.filter(is_superuser=False).exclude(pso_role="")
+        return users
 
     def save_model(self, request, obj, form, change):
         role = obj.pso_role

@@ -249,8 +249,37 @@ class Contract(models.Model):
             errors["terminated_on"] = "A contract cannot end before it was signed."
         if self.terminated_on and not self.termination_reason:
             errors["termination_reason"] = "Say why the contract was terminated."
+        if not errors and self.hospital_id and self.effective_on:
+            overlapping = self.overlapping().first()
+            if overlapping is not None:
+                errors["effective_on"] = (
+                    f"{self.hospital.name} already has a contract for these dates "
+                    f"({overlapping.period_label()}). Change the dates, or end that contract "
+                    "first.")
         if errors:
             raise ValidationError(errors)
+
+    def last_day(self) -> date | None:
+        """The last day in force: the day before termination, the expiry, or None (open)."""
+        ends = [d for d in (self.expires_on,
+                            self.terminated_on and self.terminated_on - timedelta(days=1)) if d]
+        return min(ends) if ends else None
+
+    def period_label(self) -> str:
+        last = self.last_day()
+        return (f"{self.effective_on:%b %-d, %Y} to "
+                + (f"{last:%b %-d, %Y}" if last else "open-ended"))
+
+    def overlapping(self):
+        """The hospital's other contracts in force on any day this one is."""
+        last = self.last_day()
+        others = Contract.objects.filter(hospital_id=self.hospital_id).exclude(pk=self.pk)
+        if last is not None:
+            others = others.filter(effective_on__lte=last)
+        return others.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=self.effective_on),
+            Q(terminated_on__isnull=True) | Q(terminated_on__gt=self.effective_on),
+        )
 
     def status_on(self, day: date | None = None) -> str:
         day = day or timezone.localdate()

@@ -69,6 +69,7 @@ ADMIN_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "members.view_contract", "members.add_contract", "members.change_contract",
         "members.view_membership", "members.view_invitation",
         "audit.view_auditevent",
+        "members.view_user", "members.add_user", "members.change_user",
     ],
 }
 

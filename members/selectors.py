@@ -58,7 +58,9 @@ def coordinators():
 
 
 def applications_waiting():
-    return Hospital.objects.filter(status=HospitalStatus.APPLICANT).order_by("applied_at")
+    """Applicants with no contract recorded: a contract that starts later is a decision made."""
+    return (Hospital.objects.filter(status=HospitalStatus.APPLICANT, contracts__isnull=True)
+            .order_by("applied_at"))
 
 
 def contracts_expiring(*, within_days: int | None = None):

@@ -95,6 +95,19 @@ def _resync_session_grants(*, user=None, hospital=None) -> None:
 
 
 @transaction.atomic
+def hospital_decline(*, hospital: Hospital, actor: User) -> Hospital:
+    """Decline an application: only an applicant with no contract recorded."""
+    hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    if hospital.status != HospitalStatus.APPLICANT or hospital.contracts.exists():
+        raise ValidationError(f"{hospital.name} is not an application waiting for a decision.")
+    hospital.status = HospitalStatus.DECLINED
+    hospital.save(update_fields=["status"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=hospital, hospital=hospital,
+                 summary=f"Declined the application of {hospital.name}")
+    return hospital
+
+
+@transaction.atomic
 def hospital_sync_contract(*, hospital: Hospital, actor: User | None = None,
                            today=None) -> Hospital:
     """Bring what is derived from a hospital's contracts up to date. Safe to run any time."""

@@ -310,8 +310,12 @@ def test_changing_a_contract_is_audited_as_an_update(coordinator_client, world, 
 
 def test_a_second_contract_does_not_invite_the_contact_again(coordinator_client, world):
     before = Invitation.objects.count()
+    first = world.hospital.contracts.get()
 
-    response = coordinator_client.post(ADD_URL, contract_form(world.hospital))
+    # The renewal, signed now, in force from the day after the first one expires.
+    response = coordinator_client.post(ADD_URL, contract_form(
+        world.hospital, effective_on=(first.expires_on + timedelta(days=1)).isoformat(),
+        expires_on=(first.expires_on + timedelta(days=366)).isoformat()))
 
     assert response.status_code == 302
     assert world.hospital.contracts.count() == 2
