@@ -67,6 +67,10 @@ PAGES = {
         ("home", None), ("pso-report-list", None), ("pso-report-detail", "sent"),
         ("lesson-pso-list", None), ("lesson-create", None), ("lesson-pso-detail", "draft_lesson"),
         ("lesson-edit", "draft_lesson"), ("lesson-pso-detail", "lesson"),
+        ("admin:index", None), ("admin:members_hospital_changelist", None),
+        ("admin:members_hospital_change", "hospital"), ("admin:members_contract_changelist", None),
+        ("admin:members_contract_add", None), ("admin:members_contract_change", "contract"),
+        ("admin:audit_auditevent_changelist", None), ("admin:members_user_changelist", None),
     ],
     "guest": [
         ("home", None), ("session-list", None), ("session-detail", "session"),
@@ -119,6 +123,8 @@ def stage(world):
         "lesson": {"public_id": published_lesson(world).public_id},
         "draft_lesson": {"public_id": draft_lesson(world, title="A draft lesson").public_id},
         "token": {"token": token},
+        "hospital": {"object_id": world.hospital.pk},
+        "contract": {"object_id": world.hospital.contracts.get().pk},
     }
     people = {"anonymous": None, "nurse": world.staff, "lead": world.lead,
               "facilitator": world.facilitator, "coordinator": world.coordinator,
