@@ -82,12 +82,18 @@ def main():
         running.start()
         print(f"Running {args.users} virtual users for {args.duration:.0f} s "
               f"(+{args.ramp:.0f} s ramp-up, {args.warmup:.0f} s warm-up)...")
-        load_before = loadavg()
+        marks = {}
+
+        def mark(name):
+            marks[name] = (loadavg(), running.access_log.stat().st_size)
+
         result = load.run_load(port=running.web_port, cast=cast, users=args.users,
                                duration=args.duration, ramp=args.ramp, warmup=args.warmup,
                                think=(args.think_min, args.think_max),
-                               web_pids=lambda: stack.gunicorn_workers(running.web))
-        load_during = loadavg()
+                               web_pids=lambda: stack.gunicorn_workers(running.web),
+                               on_measure=lambda: mark("start"), on_done=lambda: mark("end"))
+        load_before, load_during = marks["start"][0], marks["end"][0]
+        in_worker = load.worker_times(running.access_log, marks["start"][1], marks["end"][1])
         drain_started = time.monotonic()
         stack.wait_until(
             lambda: not OutboxEmail.objects.exclude(status=OutboxStatus.SENT).exists(),
@@ -124,6 +130,13 @@ def main():
         s = result.summary(label)
         rows_md.append(f"| {label or '**all requests**'} | {s['requests']} | {s['errors']} | "
                        f"{s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['max']:.0f} |")
+    worker_rows = []
+    for method in [*sorted(in_worker), None]:
+        ms = in_worker[method] if method else [t for times in in_worker.values() for t in times]
+        worker_rows.append(
+            f"| {method or '**all requests**'} | {len(ms)} | {load.percentile(ms, 0.5):.0f} | "
+            f"{load.percentile(ms, 0.95):.0f} | {load.percentile(ms, 0.99):.0f} | "
+            f"{max(ms, default=0):.0f} |")
     rss = [f"| {pid} | {result.rss_start[pid] / 1024:.1f} | "
            f"{result.rss_end.get(pid, 0) / 1024:.1f} | "
            f"{(result.rss_end.get(pid, 0) - result.rss_start[pid]) / 1024:+.1f} |"
@@ -163,6 +176,14 @@ def main():
         "| step | requests | errors | p50 | p95 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|",
         *rows_md,
+        "",
+        "Time spent inside a gunicorn worker (its access log, `%(D)s`), in milliseconds, "
+        "over the same period; the difference with the table above is the wait for a free "
+        "worker:",
+        "",
+        "| method | requests | p50 | p95 | p99 | max |",
+        "|---|---:|---:|---:|---:|---:|",
+        *worker_rows,
         "",
         f"- Throughput: {overall['requests'] / result.duration:.1f} requests/s; errors over the "
         f"whole run (ramp-up included): {len(result.errors)}.",

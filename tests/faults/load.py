@@ -244,6 +244,20 @@ class VirtualUser:
         self.call("a lesson", "GET", f"/lessons/{self.rng.choice(self.lessons)}/")
 
 
+def worker_times(access_log, start: int, end: int | None = None) -> dict[str, list[float]]:
+    """Milliseconds each request spent inside a gunicorn worker, by method, read from the
+    access log (stack.ACCESS_FORMAT) between two byte offsets."""
+    times: dict[str, list[float]] = {}
+    with open(access_log, "rb") as log:
+        log.seek(start)
+        data = log.read(None if end is None else end - start)
+    for line in data.decode(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3].isdigit():
+            times.setdefault(parts[0], []).append(int(parts[3]) / 1000)
+    return times
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0
@@ -279,7 +293,8 @@ class LoadResult:
 
 def run_load(*, port: int, cast: dict, users: int, duration: float, ramp: float,
              think=(1.0, 3.0), web_pids=lambda: [], warmup: float = 0.0,
-             seed_value: int = 11) -> LoadResult:
+             seed_value: int = 11, on_measure=lambda: None,
+             on_done=lambda: None) -> LoadResult:
     """Start `users` virtual users over `ramp` seconds, let them work for `duration` seconds
     after the ramp, then wait (bounded) for every one to finish its step."""
     sizes = cast_sizes(users)
@@ -298,8 +313,10 @@ def run_load(*, port: int, cast: dict, users: int, duration: float, ramp: float,
     time.sleep(max(0.0, started + ramp + warmup - time.monotonic()))
     measured_from = time.monotonic()
     rss_start = {pid: stack.rss_kib(pid) for pid in web_pids()}
+    on_measure()
     for thread in threads:
         thread.join(timeout=max(0.0, stop_at - time.monotonic()) + 60)
+    on_done()
     rss_end = {pid: stack.rss_kib(pid) for pid in web_pids()}
     stuck = [user.email for user, thread in zip(virtual, threads, strict=True)
              if thread.is_alive()]

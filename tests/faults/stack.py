@@ -419,12 +419,18 @@ def start_beat(env: dict, log_path: Path, workdir: Path):
     )
 
 
+# One access-log line per request: method and path, status, microseconds spent in the worker.
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+
 def start_gunicorn(env: dict, log_path: Path, *, port: int, workers: int = 2,
-                   timeout: int = 30):
+                   timeout: int = 30, access_log: Path | None = None):
+    access = ["--access-logfile", str(access_log), "--access-logformat", ACCESS_FORMAT] \
+        if access_log else []
     process = spawn(
         [PYTHON, "-m", "gunicorn", "chpso_portal.wsgi:application", "--bind",
          f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", str(timeout),
-         "--graceful-timeout", "5", "--error-logfile", "-"],
+         "--graceful-timeout", "5", "--error-logfile", "-", *access],
         env=env, log_path=log_path,
     )
 
@@ -467,9 +473,10 @@ class Stack:
         self.smtp = smtp or SmtpSink().start()
         self.env = portal_env(database_url=db_url, redis_url=self.redis.url,
                               smtp_port=self.smtp.port, workdir=self.workdir, **env)
-        self.worker_log = workdir / "worker.log"
-        self.beat_log = workdir / "beat.log"
-        self.web_log = workdir / "web.log"
+        self.worker_log = self.workdir / "worker.log"
+        self.beat_log = self.workdir / "beat.log"
+        self.web_log = self.workdir / "web.log"
+        self.access_log = self.workdir / "access.log"
         self.worker = self.beat = self.web = None
         self.web_port = free_port()
         self.web_workers = web_workers
@@ -478,7 +485,7 @@ class Stack:
         self.start_worker()
         self.beat = start_beat(self.env, self.beat_log, self.workdir)
         self.web = start_gunicorn(self.env, self.web_log, port=self.web_port,
-                                  workers=self.web_workers)
+                                  workers=self.web_workers, access_log=self.access_log)
         return self
 
     def start_worker(self):

@@ -10,7 +10,7 @@ import signal
 import time
 
 from cases.models import IncidentReport, ReportStatus
-from chpso_portal.notifications.models import OutboxEmail, OutboxStatus
+from chpso_portal.notifications.models import Notification, OutboxEmail, OutboxStatus
 from chpso_portal.notifications.services import message_id
 from members.roles import HospitalRole
 from tests.factories import PASSWORD, ContractFactory, MembershipFactory
@@ -74,6 +74,7 @@ def test_redis_down_while_a_report_is_filed_then_its_email_is_sent_once_redis_is
         assert took < 20, f"filing took {took:.1f} s without Redis"
         email = received_email(person)
         assert (email.status, email.attempts) == (OutboxStatus.PENDING, 0)
+        assert Notification.objects.filter(recipient=person, event_key=email.event_key).exists()
         # Beat cannot reach Redis either: several sweeps later nothing is sent, nothing lost.
         time.sleep(4)
         assert live_stack.smtp.log.to(person.email) == []
