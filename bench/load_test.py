@@ -14,6 +14,7 @@ on any failed request, lost report or email sent twice. See bench/README.md.
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -130,6 +131,8 @@ def main():
         s = result.summary(label)
         rows_md.append(f"| {label or '**all requests**'} | {s['requests']} | {s['errors']} | "
                        f"{s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {s['max']:.0f} |")
+    busy = sum(t for times in in_worker.values() for t in times) / 1000 / (
+        args.web_workers * result.duration)
     worker_rows = []
     for method in [*sorted(in_worker), None]:
         ms = in_worker[method] if method else [t for times in in_worker.values() for t in times]
@@ -185,6 +188,10 @@ def main():
         "|---|---:|---:|---:|---:|---:|",
         *worker_rows,
         "",
+        f"- Busy: the {args.web_workers} gunicorn workers spent {busy:.0%} of the measured "
+        "period serving requests"
+        + (" (saturated: requests queued for a free worker, hence the client times)."
+           if busy > 0.8 else "."),
         f"- Throughput: {overall['requests'] / result.duration:.1f} requests/s; errors over the "
         f"whole run (ramp-up included): {len(result.errors)}.",
         f"- Reports: {len(result.posted)} sent, {len(result.filed)} accepted, "
@@ -207,6 +214,10 @@ def main():
     Path(args.output).write_text("\n".join(text))
     print("\n".join(text))
     print(f"Wrote {args.output}")
+    if problems:
+        print(f"Logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 1 if problems else 0
 
 
