@@ -11,6 +11,7 @@ admin.site.enable_nav_sidebar = False
 
 # A database outage answers 503 with a "back in a moment" page; other errors the 500 page.
 handler500 = "chpso_portal.outage.server_error"
+handler400 = "chpso_portal.outage.bad_request"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
