@@ -167,3 +167,16 @@ def test_the_whole_worker_killed_in_the_middle_of_a_send_loses_nothing_and_sends
     live_stack.start_worker()
     email = assert_sent_exactly_once(live_stack, email)
     assert email.attempts == 1
+
+
+def test_redis_lost_in_the_middle_of_a_send_loses_nothing_and_sends_once(live_stack):
+    person = nurse("nurse.broker@faults.test")
+    email = hold_a_send(live_stack, person)
+    live_stack.redis.stop()  # the task's message, unacknowledged, goes with it
+    time.sleep(3)  # the worker notices the lost connection and cancels the running task
+    live_stack.smtp.hold_data.clear()
+    live_stack.smtp.release.set()
+    live_stack.redis.start()
+
+    email = assert_sent_exactly_once(live_stack, email)
+    assert email.attempts == 1
