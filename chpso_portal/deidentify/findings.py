@@ -31,6 +31,8 @@ class FindingKind(StrEnum):
     LONG_NUMBER = "long_number"
     AGE_OVER_89 = "age_over_89"
     TITLE_NAME = "title_name"
+    # Found by the word lists rather than by the portal's own records (lexical.py).
+    PERSON = "person"
 
 
 EXPLANATIONS: dict[FindingKind, str] = {
@@ -86,6 +88,10 @@ EXPLANATIONS: dict[FindingKind, str] = {
         "A title or role followed by a capitalized word is probably a person's name; keep the "
         "role and drop the name (for example 'the attending physician')."
     ),
+    FindingKind.PERSON: (
+        "This looks like a person's name (a patient, relative or clinician); replace it with "
+        "their role, such as 'the patient', 'her daughter' or 'the outside surgeon'."
+    ),
 }
 
 # Order used to break ties between overlapping findings of the same length: names the portal
@@ -106,6 +112,7 @@ PRIORITY: tuple[FindingKind, ...] = (
     FindingKind.DATE,
     FindingKind.AGE_OVER_89,
     FindingKind.TITLE_NAME,
+    FindingKind.PERSON,
     FindingKind.LONG_NUMBER,
 )
 RANK: dict[FindingKind, int] = {kind: index for index, kind in enumerate(PRIORITY)}

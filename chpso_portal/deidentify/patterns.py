@@ -784,6 +784,326 @@ PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [
 ]
 
 
+# --- shapes seen in real reports: dates without a year, extensions, serials, ages in words ---
+
+# "12/27" and "2/3" without a year. A slash pair is often a score or a ratio ("pain 7/10",
+# "strength 4/5", "GCS 3/15"), so a pair whose second number is a common denominator needs a
+# word that introduces a date; any other pair is a date unless a score word precedes it.
+_DATE_CUE_WORDS = (
+    r"on|dated|date|since|until|till|thru|through|from|by|of|before|after|around|admitted|admit"
+    r"|adm|discharged|discharge|dc|d/c|dc'd|seen|dos|dob|born|event|incident|fell|fall|occurred"
+    r"|happened|returned|started|stopped|last|next|eve|evening|night|morning|noc|nights|days"
+    r"|surgery|procedure|visit|appointment|appt|scheduled|sched|delivered|given|placed|removed"
+    r"|inserted|changed|expired|died|deceased|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|and|to|or|between|for|at|@"
+)
+_SHORT_DATE_CUE = re.compile(r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|[(@,])" + SP + r"*$)")
+_SCORE_BEFORE = re.compile(
+    r"(?i:\b(?:pain|score|scored|scale|strength|str|power|motor|gcs|bp|b/p|nibp|abp|map|ratio"
+    r"|fio2|peep|vent|rated|rate|rates|grade|graded|mmt|braden|morse|apgar|rass|cam|ciwa|cows"
+    r"|nihss|flacc|mews|news|sofa|vision|visual|acuity|hearing|reflexes|dtr|dtrs|pulses?"
+    r"|edema|murmur|x|times|split|was|of|out|level|lvl|stage|class|nyha|asa|ecog|tanner"
+    r"|rr|hr|spo2|sats?|o2|l/min|lpm|ml|mg|mcg|units?|q|every|per|fraction|dilution"
+    r"|dilated|effaced|station|cm)\b\W{0,3}$)"
+)
+_AFTER_NOT_DATE = re.compile(
+    r"(?i:" + SP + r"*(?:strength|power|str|pain|score|scale|ratio|split|dose|doses|of|mg|mcg|ns|nss|saline"
+    r"|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor|in|on|x)\b)"
+)
+_TIME_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:@|at|around|~|about|approx\.?)?" + SP
+    + r"*(?:[0-2]?[0-9]:[0-5][0-9]|[0-2][0-9][0-5][0-9]|[0-9]{1,2}" + SP + r"*(?:am|pm|a|p)\b"
+    r"|noon|midnight|night|nights|noc|morning|evening|afternoon|shift|days|overnight))"
+)
+_SMALL_DENOMINATORS = frozenset({"2", "3", "4", "5", "10"})
+
+
+def _detect_short_dates(text: str) -> Iterator[Span]:
+    for match in _SHORT_DATE.finditer(text):
+        value = match.group()
+        separator = "/" if "/" in value else "-"
+        first, second = value.split(separator)
+        if not _month_day_plausible(first, second):
+            continue
+        start, end = match.span()
+        before = text[max(0, start - 24) : start]
+        after = text[end : end + 24]
+        if _SCORE_BEFORE.search(before):
+            continue
+        cued = _SHORT_DATE_CUE.search(before) is not None
+        timed = _TIME_AFTER.match(after) is not None
+        if value in _FRACTIONS and (not cued or _AFTER_NOT_DATE.match(after)):
+            continue  # "on 1/2 NS" is half-normal saline
+        if separator == "-" and not (cued or timed):
+            continue  # "12-27" alone is as likely a range
+        if not (cued or timed) and (
+            second in _SMALL_DENOMINATORS or _AFTER_NOT_DATE.match(after)
+        ):
+            continue
+        if not (1 <= int(first) <= 12):  # "27/12" day-first only with a cue
+            if not cued:
+                continue
+        yield FindingKind.DATE, start, end
+
+
+_SHORT_DATE = re.compile(
+    _lead("[0-9]", r"[\w/.\-:]") + r"[0-9]?(?:/[0-9]{1,2}|-[0-9]{1,2})"
+    r"(?![\w/\-]|[.:][0-9]|" + SP + r"*(?:/|-[0-9]))"
+)
+
+_ORDINAL_DAY = re.compile(
+    r"(?i:\b(?:the|on|of|by|since|until|till|from|before|after|(?:mon|tues|wednes|thurs|fri"
+    r"|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?)"
+    r"(?P<day>(?:[12][0-9]|3[01]|0?[1-9])(?i:st|nd|rd|th))(?![\w])"
+)
+_NOT_A_DAY_AFTER = re.compile(
+    r"(?i:" + SP + r"*-?" + SP + r"*(?:floor|fl|percentile|time|times|day|days|dose|doses"
+    r"|attempt|attempts|try|grade|rib|ribs|ics|intercostal|century|birthday|anniversary|cycle"
+    r"|week|weeks|month|months|hour|hours|minute|minutes|year|years|place|row|street|st|ave"
+    r"|avenue|round|visit|admission|pregnancy|child|baby|fall|episode|occurrence|person"
+    r"|patient|step|level|line|degree|generation|edition|version|ed|shift|toe|finger|digit"
+    r"|vertebra|cranial|nerve|lumbar|thoracic|cervical|sacral|space|position|stage|trimester"
+    r"|postoperative|post-op|postop|pod|hospital|inning|quarter|period|lead|leads|unit"
+    r"|wing|tower|pavilion|building|bldg)\b)"
+)
+
+
+def _detect_ordinal_days(text: str) -> Iterator[Span]:
+    for match in _ORDINAL_DAY.finditer(text):
+        after = text[match.end() : match.end() + 30]
+        if _NOT_A_DAY_AFTER.match(after):
+            continue
+        yield FindingKind.DATE, match.start("day"), match.end("day")
+
+
+_MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+
+COMPACT_DATE_DETECTORS: list[Detector] = [
+    # 14-Mar-2026, 14-MAR-26, 14Mar2026, 3/Mar/26, 14-Mar
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", r"[\w.\-/]") + r"[0-9]?(?:[\-/.]|" + SP + r"?)(?i:" + _MONTH_WORD
+        + r")\.?(?:[\-/.]?(?:[0-9]{4}|[0-9]{2}))?(?![\w]|[\-/][0-9])",
+        accept=_leading_day_ok,
+    ),
+    # Mar-14, MAR-14-2026, Mar/14/26
+    _regex(
+        FindingKind.DATE,
+        r"(?=[A-Za-z])(?<![\w\-/])(?i:" + _MONTH_WORD + r")\.?[\-/](?:0?[1-9]|[12][0-9]|3[01])"
+        r"(?:[\-/](?:[0-9]{4}|[0-9]{2}))?(?![\w]|[\-/][0-9])",
+    ),
+    # 2026-Mar-14
+    _regex(
+        FindingKind.DATE,
+        _lead("[12]", r"[\w\-/]") + r"[0-9]{3}[\-/ ](?i:" + _MONTH_WORD
+        + r")[\-/ ](?:0?[1-9]|[12][0-9]|3[01])(?![\w])",
+    ),
+    # "mid-March", "march 3rd", "3rd of march" in any case
+    _regex(
+        FindingKind.DATE,
+        r"(?i:(?<![\w])(?:january|february|march|april|june|july|august|september|october"
+        r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?" + SP
+        + r"+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w:]|[.,][0-9]))",
+        accept=lambda match, text: not re.match(
+            r"(?i)mar" + SP + r"+[0-9]", match.group()
+        ) or match.group()[:1].isupper(),
+    ),
+    _detect_short_dates,
+    _detect_ordinal_days,
+]
+
+EXTRA_PHONE_DETECTORS: list[Detector] = [
+    # "x4471", "x 4471", "X.2231": four or more digits; three only after a phone word.
+    _regex(
+        FindingKind.PHONE,
+        r"(?<![\w.])[xX]\.?" + SP + r"?[0-9]{3,6}(?![\w]|[.,][0-9])",
+        accept=lambda match, text: sum(ch.isdigit() for ch in match.group()) >= 4
+        or _preceded_by(_PHONE_CUE, 40)(match, text),
+    ),
+    # "extension 2231", "ext: 2231", "Ext#2231"
+    _regex(
+        FindingKind.PHONE,
+        r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}(?![\w])",
+    ),
+    # 916 555 0142 written with slashes or no separator after a phone word: "cell 9165550142"
+    _regex(
+        FindingKind.PHONE,
+        _lead("[0-9(]", r"[\w\-]") + r"[0-9]{2}\)?[/.\- ]?[0-9]{3}[/.\- ]?[0-9]{4}(?![\w])",
+        accept=_preceded_by(_PHONE_CUE, 30),
+    ),
+    # "pager 4-4471", "vocera 44-71"
+    _regex(
+        FindingKind.PHONE,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{0,2}-[0-9]{2,4}(?![\w\-])",
+        accept=_cue_before(
+            r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension)"
+            r"[ ]*(?:\#|no\.?|number)?[ ]*:?[ ]*)",
+            30,
+        ),
+    ),
+]
+
+# Serial, lot and device numbers come in any shape ("SN: AX-44-B7", "lot 4471B"); the word
+# before them is what tells.
+_SERIAL_CUE = re.compile(
+    r"(?i:\b(?:serial(?:" + SP + r"*(?:number|num|no\.?|\#))?|s/n|s\.n\.|sn|ser\.?(?:" + SP
+    + r"*no\.?)?|lot(?:" + SP + r"*(?:number|num|no\.?|\#))?|batch(?:" + SP
+    + r"*(?:number|no\.?|\#))?|device" + SP + r"*(?:id|identifier|\#|number|no\.?|serial)"
+    r"|asset(?:" + SP + r"*(?:tag|\#|number|no\.?|id))?|udi|equipment" + SP
+    + r"*(?:id|\#|number|no\.?|tag)|biomed(?:" + SP + r"*(?:tag|\#|number|no\.?|id))?"
+    r"|tag" + SP + r"*(?:\#|number|no\.?)|control" + SP + r"*(?:number|no\.?|\#)|imei|vin"
+    r"|pump" + SP + r"*(?:id|\#|serial|number|no\.?)|unit" + SP + r"*(?:id|serial)|model" + SP
+    + r"*(?:and|/|&)" + SP + r"*serial|mrn|mr\#|fin|csn|acct|account" + SP
+    + r"*(?:\#|number|no\.?)|encounter" + SP + r"*(?:\#|number|no\.?|id)|member" + SP
+    + r"*(?:id|\#|number)|policy" + SP + r"*(?:\#|number|no\.?)|claim" + SP
+    + r"*(?:\#|number|no\.?)|badge(?:" + SP + r"*(?:\#|number|no\.?|id))?|employee" + SP
+    + r"*(?:id|\#|number|no\.?)|license(?:" + SP + r"*(?:\#|number|no\.?))?|lic\.?" + SP
+    + r"*(?:\#|no\.?)|plate|case" + SP + r"*(?:\#|number|no\.?)|ticket" + SP
+    + r"*(?:\#|number|no\.?)|order" + SP + r"*(?:\#|number|no\.?)|accession(?:" + SP
+    + r"*(?:\#|number|no\.?))?|specimen" + SP + r"*(?:id|\#|number|no\.?)|id)\b"
+    + SP + r"*(?:\#|:|=|-|is|was)?" + SP + r"*(?:\#|:)?" + SP + r"*$)"
+)
+_CODE_TOKEN = re.compile(
+    r"(?<![\w\-./])[A-Za-z0-9](?:[A-Za-z0-9]|[\-./](?=[A-Za-z0-9]))*+(?![\w])"
+)
+
+
+def _detect_cued_codes(text: str) -> Iterator[Span]:
+    for match in _CODE_TOKEN.finditer(text):
+        value = match.group()
+        digits = sum(ch.isdigit() for ch in value)
+        if digits == 0 or len(value) < 3:
+            continue
+        start = match.start()
+        if _SERIAL_CUE.search(text, max(0, start - 40), start) is None:
+            continue
+        if digits < 2 and len(value) < 5:
+            continue
+        yield FindingKind.LONG_NUMBER, start, match.end()
+
+
+_UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_AGE_WORDS = (
+    r"(?:ninety|one" + SP + r"+hundred|a" + SP + r"+hundred|hundred)(?:(?:" + SP
+    + r"+and)?[\-" + SP[1:-1] + r" ]+" + _UNITS_WORD + r")?"
+)
+AGE_WORD_DETECTORS: list[Detector] = [
+    # "ninety-two-year-old", "ninety two years old", "one hundred and one years of age"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        r"(?i:(?<![\w])" + _AGE_WORDS + r"(?:[\- ]+(?:years?|yrs?)(?:[\- ]+old|" + SP
+        + r"+of" + SP + r"+age)|[\- ]+y/?o\b|[\- ]+year[\- ]old))",
+    ),
+    # "aged ninety-four", "age ninety", "turned ninety-five", "is ninety-one"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        r"(?i:\b(?:aged?|turned|turning|turns)" + SP + r"*:?" + SP + r"*" + _AGE_WORDS
+        + r"(?![\w\-]))",
+    ),
+    # "in her nineties", "in his 90s", "her 95th birthday", "ninetieth birthday"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        r"(?i:\b(?:in" + SP + r"+(?:his|her|their)" + SP + r"+(?:(?:early|mid|late)[\- ]?)?"
+        r"(?:nineties|90s|90['\u2019]s)|(?:9[0-9]|1[01][0-9])(?:st|nd|rd|th)" + SP
+        + r"+birthday|(?:ninetieth|hundredth|ninety-\w+th)" + SP + r"+birthday))",
+    ),
+    # "92yoF", "93 yo M", "91 y.o. female"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + SP + r"*(?i:yo|y/o|y\.o\.?|yr|yrs)" + SP + r"*[MFmf](?![A-Za-z])",
+    ),
+]
+
+# Street addresses, intersections and other places below the state.
+_STREET_TYPE_WORDS = (
+    r"(?:Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Parkway"
+    r"|Pkwy|Highway|Hwy|Place|Pl|Circle|Cir|Terrace|Ter|Trail|Trl|Pike|Loop|Square|Sq|Plaza"
+    r"|Alley|Crescent|Ridge|Expressway|Expy|Freeway|Fwy|Row|Run|Path|Crossing|Xing)"
+)
+_STREET_NAME_WORD = rf"(?:[{UC}][{LC}]+|[0-9]{{1,3}}(?i:st|nd|rd|th)|[{UC}]{{2,}})"
+_STREET = (
+    rf"(?:(?:[NSEW]\.?|North|South|East|West){SP}+)?{_STREET_NAME_WORD}(?:{SP}+"
+    rf"{_STREET_NAME_WORD}){{0,2}}{SP}+{_STREET_TYPE_WORDS}\.?(?![\w])"
+)
+_STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
+
+ADDRESS_DETECTORS: list[Detector] = [
+    # 1420 Oak Grove Ave, 77 W. 5th St., 12 main st (any case), 5 Elm Ct Apt 4B
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w.\-/:]") + r"[0-9]{0,5}[A-Za-z]?" + SP
+        + r"+(?:(?i:[NSEW]\.?|north|south|east|west)" + SP + r"+)?(?:(?:[A-Za-z]+|[0-9]{1,3}"
+        r"(?i:st|nd|rd|th))" + SP + r"+){1,3}(?i:" + _STREET_TYPE_WORDS[3:-1] + r")\.?(?![\w])"
+        r"(?:,?" + SP + r"*(?i:apt|apartment|suite|ste|unit|#)\.?" + SP
+        + r"*#?[0-9]+[A-Za-z]?(?![\w]))?",
+        accept=lambda match, text: not re.match(
+            r"[0-9]+" + SP + r"+(?i:mg|mcg|ml|units?|cc|g|l|tabs?|of|in|on|at|to|for|and|or"
+            r"|the|a|an|hours?|hrs?|minutes?|mins?|days?|weeks?|times?|x|pt|pts|patients?"
+            r"|beds?|rooms?|staff|nurses?)\b",
+            match.group(),
+        ),
+    ),
+    # "on Elm Street", "the Sutter Street entrance": full street words only without a number
+    _regex(
+        FindingKind.PLACE,
+        rf"(?<![\w.'\u2019])(?:[{UC}][{LC}]+{SP}+){{1,2}}(?:Street|Avenue|Boulevard|Road|Lane"
+        r"|Highway|Parkway|Blvd\.?|Ave\.?)(?![\w])",
+        accept=lambda match, text: not re.match(
+            r"(?:The|A|An|This|That|On|In|At|From|To|Our|Their|Each|Every|Main|Down|Up|Open"
+            r"|Closed|Long|Wrong|Right|Left|Rapid|Fast|Slow|Cross|Easy|Hard|High|Low|Access"
+            r"|Service|Emergency|Ambulance|Loading|Dock|Side|Back|Front)" + SP,
+            match.group(),
+        ) or re.match(r"Main" + SP + r"+(?:Street|St)", match.group()) is not None,
+    ),
+    # Intersections: "corner of Elm and 5th", "Broadway & 3rd St", "at Main and Oak"
+    _regex(
+        FindingKind.PLACE,
+        r"(?i:\b(?:corner|intersection|cross" + SP + r"*streets?|crossing)" + SP + r"+of"
+        + SP + r"+)(?P<pair>" + _STREET_OR_NAME + SP + r"*(?:and|&|/|at)" + SP + r"*"
+        + _STREET_OR_NAME + r")",
+        group="pair",
+    ),
+    _regex(
+        FindingKind.PLACE,
+        rf"(?<![\w]){_STREET}{SP}*(?:and|&|/|at|near){SP}*{_STREET_OR_NAME}",
+    ),
+    _regex(
+        FindingKind.PLACE,
+        rf"(?<![\w]){_STREET_NAME_WORD}{SP}*(?:&|/|and){SP}*{_STREET}",
+        accept=lambda match, text: not re.match(
+            r"(?:The|A|An|And|Or|In|On|At|To|From)\b", match.group()
+        ),
+    ),
+    # "at 5th and Main"
+    _regex(
+        FindingKind.PLACE,
+        r"(?<![\w])[0-9]{1,3}(?i:st|nd|rd|th)" + SP + r"*(?:and|&|/)" + SP
+        + rf"*[{UC}][{LC}]+(?![\w])",
+        accept=_cue_before(r"(?i:\b(?:at|near|of|on|off)" + SP + "+)", 8),
+    ),
+    # P.O. Box 1234
+    _regex(
+        FindingKind.PLACE,
+        r"(?i:\b(?:p\.?" + SP + r"?o\.?" + SP + r"*box|post" + SP + r"+office" + SP
+        + r"+box)" + SP + r"*#?[0-9]+)",
+    ),
+    # ZIP after "zip" without a state: "zip 95661"
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
+        accept=_cue_before(
+            r"(?i:\b(?:zip|zipcode|zip" + SP + r"*code|postal" + SP + r"*code)" + SP
+            + r"*[:#]?" + SP + r"*)",
+            40,
+        ),
+    ),
+]
+
+
 DETECTORS: tuple[Detector, ...] = (
     *DATE_DETECTORS,
     *PHONE_DETECTORS,
@@ -793,4 +1113,9 @@ DETECTORS: tuple[Detector, ...] = (
     *NUMBER_DETECTORS,
     *AGE_DETECTORS,
     *PEOPLE_AND_PLACE_DETECTORS,
+    *COMPACT_DATE_DETECTORS,
+    *EXTRA_PHONE_DETECTORS,
+    _detect_cued_codes,
+    *AGE_WORD_DETECTORS,
+    *ADDRESS_DETECTORS,
 )

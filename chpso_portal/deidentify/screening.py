@@ -13,29 +13,44 @@ from collections.abc import Iterable
 
 from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
 from .known import build_matcher
+from .lexical import detect as detect_by_word_lists
 from .patterns import DETECTORS, Span
 
 _NO_KNOWN = KnownIdentifiers()
 
 
 def _candidates(text: str, known: KnownIdentifiers) -> list[Span]:
+    """Every detector's spans; the known names come first, see `_merge`."""
     spans: list[Span] = []
     matcher = build_matcher(known) if known else None
     if matcher is not None:
         spans.extend(matcher.finditer(text))
     for detect in DETECTORS:
         spans.extend(detect(text))
+    spans.extend(detect_by_word_lists(text))
     return spans
 
 
-def _merge(spans: list[Span]) -> list[Span]:
+def _candidates_with_known(
+    text: str, known: KnownIdentifiers
+) -> tuple[list[Span], frozenset[Span]]:
+    spans = _candidates(text, known)
+    matcher = build_matcher(known) if known else None
+    if matcher is None:
+        return spans, frozenset()
+    return spans, frozenset(matcher.finditer(text))
+
+
+def _merge(spans: list[Span], known_spans: frozenset[Span] = frozenset()) -> list[Span]:
     """Collapse overlapping spans into one finding each.
 
     The merged finding covers the union of the overlapping spans, so fixing it removes every
     piece; its kind is that of the longest span, ties going to the more specific kind
-    (`findings.PRIORITY`). So "Dr. Maria Lopez", where Maria Lopez is a known person, is one
-    TITLE_NAME finding covering the title and the name, and its advice (keep the role, drop
-    the name) is the right fix.
+    (`findings.PRIORITY`), and before that to a name the portal knows over a guess from the
+    word lists (`known_spans`), so a registered unit "Sutter Wing" stays a unit although
+    "Sutter" is also a health system. So "Dr. Maria Lopez", where Maria Lopez is a known
+    person, is one TITLE_NAME finding covering the title and the name, and its advice (keep
+    the role, drop the name) is the right fix.
     """
     merged: list[Span] = []
     cluster_start = cluster_end = -1
@@ -44,7 +59,11 @@ def _merge(spans: list[Span]) -> list[Span]:
         kind, start, end = span
         if best is not None and start < cluster_end:
             cluster_end = max(cluster_end, end)
-            if (end - start, -RANK[kind]) > (best[2] - best[1], -RANK[best[0]]):
+            if (end - start, span in known_spans, -RANK[kind]) > (
+                best[2] - best[1],
+                best in known_spans,
+                -RANK[best[0]],
+            ):
                 best = span
             continue
         if best is not None:
@@ -77,7 +96,7 @@ def screen(text: str, known: KnownIdentifiers = _NO_KNOWN) -> list[Finding]:
             text=text[start:end],
             explanation=EXPLANATIONS[kind],
         )
-        for kind, start, end in _merge(_candidates(text, known))
+        for kind, start, end in _merge(*_candidates_with_known(text, known))
     ]
 
 

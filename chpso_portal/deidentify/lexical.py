@@ -1,0 +1,987 @@
+"""Detectors that need word lists: people, facilities and places the portal has never seen.
+
+The text is split into word tokens once; each token is looked up in the lists of `lexicon`
+(first names, surnames, ordinary English words, US places, curated clinical terms and
+facility names). The rules then read a token together with its neighbours, the way a reader
+would: "Jen told the charge nurse", "wife Maria", "pt john baker", "Baker, John", "J.B.",
+"transferred to Good Sam", "lives in Elk Grove". What the rules deliberately leave alone:
+ordinary words that happen to be names ("Will", "Rose") unless something says a person is
+meant, eponyms ("Braden scale", "Foley catheter", "Whipple procedure"), devices, drugs and
+products, and departments ("Behavioral Health", "Central Pharmacy").
+
+Every rule works token by token with set look-ups, so the cost is linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .findings import FindingKind
+from .lexicon import Lexicon, fold, lexicon
+
+Span = tuple[FindingKind, int, int]
+
+_WORD = re.compile(
+    r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
+    r"(?:[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]|['\u2019\-](?=[A-Za-z\u00c0-\u024f]))*"
+)
+_SENTENCE_END = frozenset(".!?:;\n\u2022*>|")
+# Abbreviations whose period does not end a sentence.
+_ABBREVIATIONS = frozenset("dr mr mrs ms mx st vs prof rev sr jr no approx pt dept".split())
+
+# Words after which a name is expected: relations, roles and titles.
+RELATION_CUES = frozenset(
+    """
+    wife husband spouse partner daughter son mother father mom dad mum sister brother
+    niece nephew grandson granddaughter grandmother grandfather grandma grandpa aunt uncle
+    cousin boyfriend girlfriend fiance fiancee friend neighbor neighbour caregiver roommate
+    stepdaughter stepson stepmother stepfather guardian poa proxy surrogate sibling child kid
+    """.split()
+)
+ROLE_CUES = frozenset(
+    """
+    pt patient pts resident client member mr mrs ms mx miss dr doctor nurse rn lpn lvn cna np
+    pa md do tech technician sitter aide paramedic emt medic surgeon pharmacist therapist
+    interpreter hospitalist intensivist attending intern fellow provider physician midwife
+    chaplain officer clerk transporter volunteer student preceptor preceptee traveler
+    traveller registry agency locum charge director manager supervisor coordinator educator
+    anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian
+    """.split()
+)
+PERSON_CUES = RELATION_CUES | ROLE_CUES
+# Cues so strong that a lower-case word after them is read as a name ("pt john baker").
+_STRONG_CUES = RELATION_CUES | frozenset("pt patient mr mrs ms dr nurse named called".split())
+# Verbs that say the word before them is a person ("Jen told the charge nurse").
+PERSON_VERBS = frozenset(
+    """
+    said says told tells asked asks called calls stated states reported reports noticed
+    notices found finds gave gives gave was is had has came went arrived left refused refuses
+    agreed declined wanted wants requested requests answered responded replied yelled
+    screamed cried fell falls slipped tripped walked ambulated complained complains denied
+    denies signed wrote documented charted paged texted emailed phoned hung pushed gave
+    administered drew checked verified witnessed saw sees heard brought took takes helped
+    helps assisted insisted explained mentioned admitted confirmed knew thought felt became
+    """.split()
+)
+# A word before a capitalised word that makes it a thing rather than a person.
+_ARTICLES = frozenset("the a an this that these those our their its each every any".split())
+
+# A name followed by one of these is an eponym, a device or a scale, not a person.
+EPONYM_HEADS = frozenset(
+    """
+    scale scales score scores syndrome syndromes disease diseases disorder sign signs
+    catheter catheters cath position positions procedure procedures formula formulas test
+    tests maneuver maneuvers manoeuvre criteria classification classifications stage staging
+    fracture fractures palsy reflex reflexes triad law laws rule rules tube tubes drain drains
+    bag bags pump pumps lift lifts bed beds mattress boot boots collar collars splint splints
+    traction needle needles line lines port ports device devices monitor monitors ventilator
+    ventilators vent vents mask masks cannula airway blade blades stocking stockings hose
+    dressing dressings method methods protocol protocols technique techniques approach
+    incision repair operation shunt valve ring filter stent clamp forceps retractor tourniquet
+    sheath balloon probe system systems index grade type phenomenon effect equation chart
+    coma agitation fall faces pain cycle loop cell cells tumor tumour sarcoma lymphoma anomaly
+    malformation ulcer hernia diverticulum node nodes tract space point triangle pouch duct
+    membrane gland glands sump suction tip pessary speculum stretcher chair walker cane scope
+    exam examination view solution lactate wort vaccine virus bacillus units unit act
+    assessment questionnaire inventory tool screen screening sedation delirium apparatus
+    belt belts restraint restraints frame frames sling slings board boards cart carts
+    """.split()
+)
+
+# Ordinary capitalised words that start too many clean sentences to be names or places.
+_NEVER = frozenset(
+    """
+    a about above after again against all also am an and another any are as at be because
+    been before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how i
+    if in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours out over own per please same she should so some such than that the their
+    them then there these they this those through to too under until up very via was we were
+    what when where which while who whom why will with would yes you your yesterday today
+    tonight tomorrow monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december jan feb mar apr jun
+    jul aug sep sept oct nov dec christmas thanksgiving easter
+    mon tue tues wed thu thur thurs fri sat sun
+    am pm noc nocte ok okay yes no none unknown unk na n/a
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada hampshire jersey mexico york
+    carolina dakota ohio oklahoma oregon pennsylvania rhode island tennessee texas utah vermont
+    virginia washington wisconsin wyoming
+    north south east west northern southern eastern western central upper lower new old
+    english spanish american hispanic latino latina asian african european
+    medicare medicaid tricare va
+    """.split()
+)
+
+# Role and department words that are never part of a person's name.
+_ROLE_WORDS = PERSON_CUES | frozenset(
+    """
+    nurses doctors physicians staff team unit floor shift charge night day evening morning
+    house supervisor family families patient patients visitor visitors security pharmacy
+    lab laboratory radiology transport dietary housekeeping environmental biomed engineering
+    respiratory therapy surgery anesthesia medicine emergency department service services
+    quality safety risk management administration admin leadership committee council
+    rns mds nps lpns lvns cnas pas techs aides docs residents interns fellows attendings
+    """.split()
+)
+
+# Words that describe rather than name a facility ("Central Pharmacy", "Behavioral Health").
+GENERIC_FACILITY_WORDS = frozenset(
+    """
+    general community county regional memorial university medical children's childrens child
+    women's womens women men's mens veterans va state city district teaching rural critical
+    access acute psychiatric behavioral behavioural rehabilitation rehab specialty surgical
+    private public local outside receiving sending referring partner member nearby tertiary
+    quaternary academic major small large main new old same different affiliated sister home
+    another other hospital hospitals health healthcare care center centre centers system
+    systems clinic clinics pharmacy pharmacies imaging radiology laboratory lab labs
+    diagnostic diagnostics inpatient outpatient ambulatory central satellite retail
+    compounding infusion oncology cancer cardiology cardiac heart vascular stroke neuro
+    neurology neuroscience orthopedic orthopedics orthopaedic spine sports pediatric
+    pediatrics adult adolescent geriatric senior seniors elder family practice medicine
+    internal primary urgent emergency trauma burn wound dialysis kidney renal dental eye
+    vision hearing mental employee employees occupational population student students
+    global digital integrated preventive preventative wellness living assisted skilled
+    nursing memory transitional post-acute postacute long-term term short-term residential
+    group associates physicians physician doctors surgery surgeons surgical day night
+    hospice palliative comprehensive specialty multispecialty multi-specialty walk-in walk
+    express our their your his her the a an this that of and & at in for on to with by
+    unit floor department dept service services program programs office offices facility
+    facilities network networks institute foundation partners practice practices north
+    south east west northern southern eastern western upper lower mid midtown downtown uptown
+    independent elder elderly veteran military federal tribal indian native
+    skilled-nursing sub-acute subacute long short stay extended intermediate board
+    """.split()
+)
+
+# How a facility name ends; longest first within each first word.
+_FACILITY_HEADS = [
+    "hospital", "hospitals", "medical center", "medical centre", "med center", "med ctr",
+    "medical ctr", "health system", "health systems", "healthcare system", "health",
+    "healthcare", "health care", "health center", "health centre", "clinic", "clinics",
+    "care center", "care centre", "senior living", "assisted living", "memory care",
+    "pharmacy", "pharmacies", "drug", "drugs", "apothecary", "imaging", "radiology",
+    "family practice", "family medicine", "medical group", "medical associates",
+    "physicians", "behavioral health", "home health", "home care", "hospice",
+    "rehabilitation", "rehab", "rehabilitation center", "rehabilitation hospital",
+    "rehabilitation institute", "nursing home", "nursing center", "nursing facility",
+    "nursing and rehabilitation", "nursing & rehabilitation", "nursing and rehab",
+    "skilled nursing", "post-acute", "post acute", "transitional care", "surgery center",
+    "surgical center", "surgical hospital", "ambulatory surgery center", "urgent care",
+    "dialysis", "dialysis center", "kidney center", "cancer center", "cancer institute",
+    "heart institute", "institute", "infirmary", "sanitarium", "manor", "convalescent",
+    "convalescent hospital", "care home", "residential care", "retirement community",
+    "living center", "laboratory", "laboratories", "labs", "diagnostics", "medical plaza",
+    "medical office", "medical building", "pediatrics", "orthopedics", "cardiology",
+    "dermatology", "urology", "women's center", "birth center", "wellness center",
+    "health clinic", "medical clinic", "medical", "specialty hospital", "care",
+    "senior care", "healthcare center", "health and rehabilitation", "health & rehab",
+    "post-acute care", "nursing", "rehab center", "surgery", "ob/gyn", "obgyn",
+]  # fmt: skip
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    word: str
+    key: str  # folded, possessive and trailing period removed
+    cap: bool  # starts with a capital
+    upper: bool  # all capitals, two letters or more
+    initial: bool  # sentence-initial (or first in a line or list item)
+    possessive: bool
+    gap: str  # the text between the previous token and this one
+    # Filled in by _Reader from the lists:
+    stop: bool = False
+    eng: bool = False
+    first: bool = False
+    sur: bool = False
+    unknown: bool = False
+    capd: bool = False
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    previous_end = 0
+    previous_key = ""
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        possessive = False
+        if len(word) > 2 and word[-2] in "'\u2019" and word[-1] in "sS":
+            possessive = True
+            base = word[:-2]
+        else:
+            base = word
+        key = fold(base)
+        gap = text[previous_end:start]
+        stripped = gap.strip(" \t\"'(\u201c\u2018[")
+        initial = not tokens or "\n" in gap
+        if not initial and stripped:
+            last = stripped[-1]
+            if last in _SENTENCE_END:
+                initial = not (last == "." and previous_key in _ABBREVIATIONS and "\n" not in gap)
+            elif last == "-" and stripped.strip() == "-" and "\n" in gap:
+                initial = True
+        tokens.append(
+            Token(
+                start=start,
+                end=end,
+                word=word,
+                key=key,
+                cap=word[0].isupper(),
+                upper=len(base) > 1 and base.isupper(),
+                initial=initial,
+                possessive=possessive,
+                gap=gap,
+            )
+        )
+        previous_end = end
+        previous_key = key
+    return tokens
+
+
+def _gap(text: str, left: Token, right: Token) -> str:
+    if right.start - left.end == len(right.gap):
+        return right.gap
+    return text[left.end : right.start]
+
+
+def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
+    """Only spaces (and the characters in `allow`) between two consecutive tokens."""
+    gap = right.gap
+    if gap == " ":
+        return True
+    return 0 < len(gap) <= 3 and all(ch == " " or ch in allow for ch in gap)
+
+
+class _Reader:
+    """The tokens of one text with the list look-ups each rule needs."""
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+        self.tokens = tokenize(text)
+        # Lower-case text in long stretches ("pt john baker fell") gets the rules for
+        # lower-case typing; properly cased text does not, which keeps it quiet.
+        self.mostly_upper = False
+        letters = [t for t in self.tokens if len(t.word) > 3]
+        if letters:
+            self.mostly_upper = sum(t.upper for t in letters) > 0.6 * len(letters)
+        english, first_names, surnames = lex.english, lex.first_names, lex.surnames
+        clinical, proper, places = lex.clinical, lex.proper, lex.places
+        for token in self.tokens:
+            key = token.key
+            token.stop = key in _NEVER or key in clinical or key in _ROLE_WORDS
+            token.eng = key in english
+            token.first = key in first_names
+            sur = key in surnames
+            if not sur and "-" in key:  # "Smith-Jones", "Garcia-Lopez"
+                sur = all(p in surnames or p in first_names for p in key.split("-"))
+            token.sur = sur
+            token.unknown = not (
+                token.eng or token.first or sur or token.stop or key in proper or key in places
+            )
+            if token.upper:
+                token.capd = self.mostly_upper or len(token.word) > 3
+            else:
+                token.capd = token.cap
+
+    # --- classification -------------------------------------------------------------
+
+    def is_stop(self, token: Token) -> bool:
+        return token.stop
+
+    def is_english(self, token: Token) -> bool:
+        return token.eng
+
+    def is_first(self, token: Token) -> bool:
+        return token.first
+
+    def is_surname(self, token: Token) -> bool:
+        return token.sur
+
+    def is_unknown_word(self, token: Token) -> bool:
+        """In no list at all: not a word, place, name, brand or clinical term we know."""
+        return token.unknown
+
+    def capitalised(self, token: Token) -> bool:
+        return token.capd
+
+    def namelike(self, token: Token) -> bool:
+        """Could be part of a person's name by the lists alone (case not considered)."""
+        return (token.first or token.sur) and not token.stop and len(token.key) > 1
+
+    def eponym_after(self, index: int) -> bool:
+        """The word after token `index` (or the one after that) makes it an eponym."""
+        tokens = self.tokens
+        for offset in (1, 2):
+            position = index + offset
+            if position >= len(tokens):
+                return False
+            following = tokens[position]
+            gap = _gap(self.text, tokens[position - 1], following)
+            if "\n" in gap or len(gap) > 3 or any(ch in gap for ch in ".;:!?,("):
+                return False
+            if following.key in EPONYM_HEADS:
+                return True
+            if offset == 1 and not (following.cap or following.key in self.lex.clinical):
+                return False
+        return False
+
+    def previous_word(self, index: int, *, same_sentence: bool = True) -> Token | None:
+        if index == 0:
+            return None
+        token = self.tokens[index]
+        previous = self.tokens[index - 1]
+        gap = _gap(self.text, previous, token)
+        if same_sentence and (token.initial or "\n" in gap):
+            return None
+        return previous
+
+    def cue_before(self, index: int) -> Token | None:
+        """A relation, role or title word right before token `index` ("wife", "pt", "Mrs.")."""
+        previous = self.previous_word(index)
+        if previous is None:
+            return None
+        gap = _gap(self.text, previous, self.tokens[index])
+        if len(gap) > 3 or any(ch not in " .:,-" for ch in gap):
+            return None
+        if previous.key in PERSON_CUES:
+            return previous
+        # "the patient's daughter, Linda": a cue one word further back through a comma
+        return None
+
+    def verb_after(self, index: int) -> bool:
+        tokens = self.tokens
+        if index + 1 >= len(tokens):
+            return False
+        following = tokens[index + 1]
+        gap = _gap(self.text, tokens[index], following)
+        if gap.strip(" ,") or "\n" in gap:
+            return False
+        if following.key in PERSON_VERBS:
+            return True
+        return following.key in {"and", "or"} and index + 2 < len(tokens) and (
+            self.namelike(tokens[index + 2]) and tokens[index + 2].cap
+        )
+
+
+# --- people ----------------------------------------------------------------------------
+
+_PARTICLES = frozenset("de del della der di da dos das du van von la le st bin ibn al el".split())
+_CREDENTIAL_INITIALS = frozenset(
+    """
+    AM PM US UK MD RN DO NP PA BP IV PO OR ED IM SQ SC QD BID TID QID HS PRN NPO DC ER LPN
+    CNA RT PT OT SLP ASAP CO SOB EMS ICU MS MR DR ST EKG ECG GI OB DNR DNI POA AMA LOL IO
+    TPA CT NG OG RA LA LE RE AD AS AU OD OU DX TX HX RX SX FX CC NS LR UA UTI HR RR
+    """.split()
+)
+_INITIALS = re.compile(
+    r"(?<![\w.])(?P<i>[A-Z]\.[ ]?[A-Z]\.(?:[ ]?[A-Z]\.)?)(?![\w])"
+    r"|(?<![\w.])(?P<j>[A-Z]\.(?:[ ]?[A-Z]\.?)?)(?=[ ,;:)]|$)"
+)
+
+
+def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
+    """Runs of capitalised tokens that could be one name: (first index, last index)."""
+    tokens = reader.tokens
+    text = reader.text
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if not reader.capitalised(token) or reader.is_stop(token):
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(tokens) and last - index < 3:
+            following = tokens[last + 1]
+            if following.initial or not _adjacent(text, tokens[last], following, allow="."):
+                break
+            if "." in _gap(text, tokens[last], following) and len(tokens[last].word) > 1:
+                break  # "Smith. Then" ends the run; "A. Smith" does not
+            if reader.capitalised(following) and not reader.is_stop(following):
+                last += 1
+                continue
+            if (
+                following.key in _PARTICLES
+                and last + 2 < len(tokens)
+                and reader.capitalised(tokens[last + 2])
+                and _adjacent(text, following, tokens[last + 2])
+            ):
+                last += 2
+                continue
+            break
+        yield index, last
+        index = last + 1
+
+
+def _detect_people(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    text = reader.text
+    found: dict[str, int] = {}  # folded name words found, for misspellings later
+    spans: list[tuple[int, int]] = []
+
+    def accept(first: int, last: int) -> None:
+        end = tokens[last].end - (2 if tokens[last].possessive else 0)
+        spans.append((tokens[first].start, end))
+        for token in tokens[first : last + 1]:
+            if len(token.key) >= 4 and token.key not in _PARTICLES:
+                found[token.key] = 1
+
+    # Capitalised runs: "Maria Lopez", "Jen", "Okafor", "Mary Ellen O'Brien".
+    for first, last in _name_runs(reader):
+        # "Kelly Notified the nurse": a capitalised ordinary word ends the name.
+        while last > first and reader.is_english(tokens[last]) and not reader.namelike(
+            tokens[last]
+        ):
+            last -= 1
+        run = [t for t in tokens[first : last + 1] if t.key not in _PARTICLES]
+        if not run or reader.eponym_after(last):
+            continue
+        previous = reader.previous_word(first)
+        cue = reader.cue_before(first)
+        after_article = previous is not None and previous.key in _ARTICLES and cue is None
+        if after_article:
+            continue
+        lead = run[0]
+        if lead.initial and len(run) > 1 and reader.is_english(lead) and cue is None:
+            # "Will Smith" at the start of a sentence could be the verb; read the rest.
+            if not (reader.is_first(lead) and not reader.is_english(run[1])):
+                run = run[1:]
+                first = tokens.index(run[0], first)
+        if len(run) >= 2:
+            names = [t for t in run if reader.namelike(t)]
+            unknown = [t for t in run if reader.is_unknown_word(t)]
+            given = reader.is_first(run[0]) or len(run[0].key) == 1
+            family = any(reader.is_surname(t) or reader.is_unknown_word(t) for t in run[1:])
+            everyday = all(reader.is_english(t) for t in run if len(t.key) > 1)
+            if given and family and (not everyday or cue is not None or not run[0].initial):
+                accept(first, last)
+                continue
+            if cue is not None and (names or unknown):
+                accept(first, last)
+                continue
+            if len(names) + len(unknown) == len(run) and not everyday and (
+                reader.verb_after(last) or len(names) >= 1 and len(unknown) >= 1
+            ):
+                accept(first, last)
+                continue
+            # Fall through to judge the words one by one.
+        for position in range(first, last + 1):
+            token = tokens[position]
+            if token.key in _PARTICLES or len(token.key) < 2 or reader.is_stop(token):
+                continue
+            if token.upper and not reader.mostly_upper and len(token.key) <= 3:
+                continue
+            own_cue = reader.cue_before(position)
+            english = reader.is_english(token)
+            first_name = reader.is_first(token)
+            surname = reader.is_surname(token)
+            unknown = reader.is_unknown_word(token)
+            if own_cue is not None and (first_name or surname or unknown):
+                accept(position, position)
+            elif english:
+                # "Rose", "Will", "Hope": only a person when something says so.
+                if (first_name or surname) and reader.verb_after(position) and not token.initial:
+                    accept(position, position)
+            elif first_name and (not token.initial or reader.verb_after(position)):
+                accept(position, position)
+            elif (surname or unknown) and reader.verb_after(position):
+                accept(position, position)
+            elif surname and not token.initial and not reader.is_first(token):
+                if len(token.key) >= 4 and token.key not in reader.lex.proper:
+                    accept(position, position)
+
+    # "Baker, John" and "BAKER, JOHN A."
+    for index in range(len(tokens) - 1):
+        surname, given = tokens[index], tokens[index + 1]
+        if not (reader.capitalised(surname) and reader.capitalised(given)):
+            continue
+        if _gap(text, surname, given).strip() != "," or "\n" in _gap(text, surname, given):
+            continue
+        if not (reader.is_surname(surname) and reader.is_first(given)):
+            continue
+        if reader.is_stop(surname) or reader.is_stop(given):
+            continue
+        accept(index, index + 1)
+
+    # Lower-case typing after a strong cue: "pt john baker", "wife maria".
+    for index, token in enumerate(tokens):
+        if token.cap or reader.is_stop(token) or len(token.key) < 2:
+            continue
+        previous = reader.previous_word(index)
+        if previous is None or previous.key not in _STRONG_CUES:
+            continue
+        if not _adjacent(text, previous, token, allow=".:,"):
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        pair = (
+            following is not None
+            and not following.cap
+            and _adjacent(text, token, following)
+            and reader.is_surname(following)
+            and not reader.is_stop(following)
+            and following.key not in reader.lex.english
+        )
+        if reader.is_first(token) and pair:
+            accept(index, index + 1)
+        elif reader.is_first(token) and not reader.is_english(token):
+            if (
+                following is not None
+                and not following.cap
+                and _adjacent(text, token, following)
+                and reader.is_surname(following)
+                and not reader.is_stop(following)
+            ):
+                accept(index, index + 1)
+            else:
+                accept(index, index)
+        elif (
+            reader.is_first(token)
+            and following is not None
+            and _adjacent(text, token, following)
+            and reader.is_surname(following)
+            and not reader.is_stop(following)
+            and len(following.key) >= 4
+            and following.key not in _COMMON_LOWER
+        ):
+            accept(index, index + 1)
+
+    # Lower-case first name + surname without a cue, when neither is an ordinary word.
+    for index in range(len(tokens) - 1):
+        token, following = tokens[index], tokens[index + 1]
+        if token.cap or following.cap or not _adjacent(text, token, following):
+            continue
+        if (
+            reader.is_first(token)
+            and reader.is_surname(following)
+            and not reader.is_english(token)
+            and not reader.is_english(following)
+            and not reader.is_stop(token)
+            and not reader.is_stop(following)
+            and len(token.key) >= 3
+            and len(following.key) >= 3
+        ):
+            accept(index, index + 1)
+
+    # Initials: "pt J.B.", "Mrs. K.", "J. B." (not "A.M.", "U.S.", "R.N.").
+    for match in _INITIALS.finditer(text):
+        group = "i" if match.group("i") else "j"
+        value = match.group(group)
+        letters = "".join(ch for ch in value if ch.isalpha())
+        if letters in _CREDENTIAL_INITIALS:
+            continue
+        start = match.start(group)
+        before = text[max(0, start - 12) : start].rstrip(" :,").lower()
+        cue = re.search(r"([a-z]+)\.?$", before)
+        has_cue = cue is not None and cue.group(1) in PERSON_CUES
+        if group == "i" or has_cue:
+            spans.append((start, match.end(group)))
+    # Two or three capitals after a cue: "pt JB", "resident MK".
+    for index, token in enumerate(tokens):
+        if not token.upper or len(token.word) > 3 or token.word in _CREDENTIAL_INITIALS:
+            continue
+        if reader.mostly_upper or reader.is_stop(token):
+            continue
+        previous = reader.previous_word(index)
+        if previous is not None and previous.key in _STRONG_CUES | {"resident", "res"}:
+            if _adjacent(text, previous, token, allow=".:"):
+                spans.append((token.start, token.end))
+
+    # A name misspelled after it appeared: "Jenkins ... Jenkens".
+    if found:
+        keys = list(found)
+        for index, token in enumerate(tokens):
+            if token.key in found or len(token.key) < 4 or reader.is_stop(token):
+                continue
+            if not token.cap or reader.is_english(token):
+                continue
+            limit = 1 if len(token.key) < 7 else 2
+            if any(_within(token.key, key, limit) for key in keys):
+                if not reader.eponym_after(index):
+                    spans.append((token.start, token.end))
+
+    for start, end in spans:
+        yield FindingKind.PERSON, start, end
+
+
+_COMMON_LOWER = frozenset(
+    """
+    will was is has had have be been being are were do does did can could would should may
+    might must shall need needs needed want wants wanted state states stated report reports
+    reported deny denies denied fell fall falls found find said says say told tell asked ask
+    called call calls came come comes went go goes got get gets gave give gives took take
+    takes made make makes left leave leaves ate eat eats noted note notes seen see sees
+    refused refuse refuses agreed agree agrees walked walk walks stood stand stands sat sit
+    sits lay lying laying slept sleep sleeps woke wake wakes tried try tries hit hits cut
+    cuts ran run runs pulled pull pulls moved move moves turned turn turns kept keep keeps
+    back home bed room chair floor bathroom toilet door hall hallway station desk nurse
+    brown white black green gray grey young old long short hill hall wood woods stone lane
+    """.split()
+)
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Edit distance of at most `limit` (insertions, deletions, substitutions, swaps)."""
+    if abs(len(a) - len(b)) > limit or a[0] != b[0] and a[:2] != b[:2][::-1]:
+        return False
+    previous = list(range(len(b) + 1))
+    before_previous: list[int] | None = None
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                before_previous is not None
+                and i > 1
+                and j > 1
+                and char_a == b[j - 2]
+                and a[i - 2] == char_b
+            ):
+                current[j] = min(current[j], before_previous[j - 2] + 1)
+        if min(current) > limit:
+            return False
+        before_previous, previous = previous, current
+    return previous[-1] <= limit
+
+
+# --- facilities ------------------------------------------------------------------------
+
+_HEADS_BY_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _head in _FACILITY_HEADS:
+    _words = tuple(_head.replace("/", " / ").split()) if "/" in _head else tuple(_head.split())
+    _HEADS_BY_WORD.setdefault(_words[0], []).append(_words)
+for _options in _HEADS_BY_WORD.values():
+    _options.sort(key=len, reverse=True)
+_FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
+_SUBDIVISIONS = frozenset({"county", "parish", "borough", "township"})
+_SAINT = frozenset({"st", "saint", "ste", "sainte", "san", "santa"})
+
+
+def _head_at(reader: _Reader, index: int) -> int | None:
+    """Index of the last token of a facility head starting at `index`, or None."""
+    tokens = reader.tokens
+    token = tokens[index]
+    options = _HEADS_BY_WORD.get(token.key)
+    if not options:
+        return None
+    for words in options:
+        end = index + len(words) - 1
+        if end >= len(tokens):
+            continue
+        ok = True
+        for offset, word in enumerate(words):
+            current = tokens[index + offset]
+            if current.key != word or (offset and current.initial):
+                ok = False
+                break
+            if offset and not _adjacent(reader.text, tokens[index + offset - 1], current,
+                                        allow="-&"):
+                ok = False
+                break
+        if ok and (token.cap or reader.mostly_upper):
+            return end
+    return None
+
+
+def _facility_word(reader: _Reader, token: Token) -> bool:
+    if token.key in _SAINT:
+        return token.cap
+    return reader.capitalised(token) or token.word in {"&"}
+
+
+def _detect_facilities(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    text = reader.text
+    lex = reader.lex
+    generic = GENERIC_FACILITY_WORDS
+
+    # "Sunrise Senior Living", "Roseville Family Practice", "St. Agnes Medical Center".
+    for index, token in enumerate(tokens):
+        end = _head_at(reader, index)
+        if end is None:
+            continue
+        # Walk back over the capitalised words of the name (up to five).
+        first = index
+        while first > 0 and index - first < 5:
+            previous = tokens[first - 1]
+            gap = _gap(text, previous, tokens[first])
+            if "\n" in gap or len(gap) > 3 or any(ch not in " .&-'" for ch in gap):
+                break
+            if tokens[first].initial:
+                break
+            if previous.key in _FACILITY_JOINERS and previous.key != "the":
+                if first - 2 >= 0 and _facility_word(reader, tokens[first - 2]):
+                    first -= 1
+                    continue
+                break
+            if not _facility_word(reader, previous) or previous.key in _NEVER - {"st"}:
+                break
+            first -= 1
+        words = tokens[first:index]
+        specific = [
+            t for t in words
+            if t.key not in generic and t.key not in _FACILITY_JOINERS and t.key not in _SAINT
+            and t.key not in lex.clinical and t.key not in _ROLE_WORDS and len(t.key) > 1
+        ]
+        saint = any(t.key in _SAINT for t in words)
+        # "Hospital of the University of Pennsylvania": a name can follow the head too.
+        last = end
+        if last + 2 < len(tokens) and tokens[last + 1].key == "of":
+            probe = last + 2
+            while probe < len(tokens) and tokens[probe].key in {"the", "of"}:
+                probe += 1
+            tail_end = None
+            while probe < len(tokens) and reader.capitalised(tokens[probe]) and not tokens[
+                probe
+            ].initial and _adjacent(text, tokens[probe - 1], tokens[probe]):
+                if tokens[probe].key not in generic:
+                    tail_end = probe
+                probe += 1
+            if tail_end is not None:
+                last = tail_end
+                specific.append(tokens[tail_end])
+        if not specific and not saint:
+            continue
+        # Trim leading words that belong to the sentence, not the name.
+        while first < index and (
+            tokens[first].key in _FACILITY_JOINERS or tokens[first].key in _ROLE_WORDS
+        ):
+            first += 1
+        if first == index and not saint and last == end:
+            continue
+        yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
+
+    # Curated systems, chains and short forms: "Kaiser Roseville", "Good Sam", "UCSF".
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.word in lex.facility_abbreviations or (
+            len(token.key) >= 4
+            and token.word.upper() in lex.facility_abbreviations
+            and not reader.is_english(token)
+        ):
+            yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
+            index += 1
+            continue
+        if token.key not in lex.facility_heads and not (
+            token.key in _SAINT and token.cap
+        ):
+            index += 1
+            continue
+        matched = None
+        for size in range(min(lex.facility_max_words, len(tokens) - index), 0, -1):
+            run = tokens[index : index + size]
+            if any(
+                not _adjacent(text, a, b, allow=".&-'") or b.initial
+                for a, b in zip(run, run[1:], strict=False)
+            ):
+                continue
+            key = " ".join(t.key for t in run).replace("st.", "st")
+            if key in lex.facilities:
+                matched = index + size - 1
+                break
+        if matched is None:
+            index += 1
+            continue
+        run = tokens[index : matched + 1]
+        everyday = all(t.key in lex.english or t.key in _NEVER for t in run)
+        if everyday and (not token.cap or token.initial or token.upper and len(run) == 1):
+            index += 1
+            continue
+        if not token.cap and not token.upper:
+            if everyday or len(token.key) < 4 and len(run) == 1:
+                index += 1
+                continue
+        yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, matched)
+        index = matched + 1
+
+    # "St. Agnes", "Saint Joseph's", "St Joe's": a saint's name is a hospital more often than
+    # not in a safety report; after a capitalised word it is a street ("Main St.").
+    for index, token in enumerate(tokens[:-1]):
+        if token.key not in {"st", "saint", "ste"} or not token.cap:
+            continue
+        following = tokens[index + 1]
+        if not following.cap or not _adjacent(text, token, following, allow="."):
+            continue
+        if token.key == "st" and index > 0:
+            previous = tokens[index - 1]
+            if _adjacent(text, previous, token) and (previous.cap or previous.key.isdigit()):
+                continue
+            if re.search(r"[0-9](?:st|nd|rd|th)?\s*$", text[max(0, token.start - 6) : token.start]):
+                continue
+        if following.key in {"john", "johns"} and index + 2 < len(tokens) and tokens[
+            index + 2
+        ].key == "wort":
+            continue
+        if _place_key(tokens[index : index + 2]) in reader.lex.places or any(
+            t.key in _SUBDIVISIONS for t in tokens[index + 1 : index + 4]
+        ):
+            continue  # "St. Louis", "St. Mary's County": places
+        yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index + 1)
+
+
+def _extend_facility(reader: _Reader, index: int) -> int:
+    """End of a facility name that may go on with a place or a head: "Kaiser Roseville"."""
+    tokens = reader.tokens
+    text = reader.text
+    end = tokens[index].end
+    position = index + 1
+    while position < len(tokens) and position - index <= 4:
+        token = tokens[position]
+        if token.initial or not _adjacent(text, tokens[position - 1], token, allow="-&"):
+            break
+        if not (reader.capitalised(token) or token.key in {"of", "the"}):
+            break
+        if reader.is_stop(token) and token.key not in GENERIC_FACILITY_WORDS:
+            break
+        if token.key in _SUBDIVISIONS:
+            break
+        if token.key not in {"of", "the"}:
+            end = token.end
+        position += 1
+    return end
+
+
+# --- places ----------------------------------------------------------------------------
+
+PLACE_CUES = frozenset(
+    """
+    in at from to near outside into toward towards around between of via lives live living
+    resides resident residing moved drove driven flown transported visiting visited
+    """.split()
+)
+_STATE_NAMES = frozenset(
+    """
+    al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh
+    nj nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
+    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
+    calif cal fla mass penn wash
+    """.split()
+)
+
+
+def _place_key(tokens: list[Token]) -> str:
+    key = " ".join(t.key for t in tokens)
+    key = key.replace("saint ", "st ").replace("mount ", "mt ").replace("fort ", "ft ")
+    return key
+
+
+def _detect_places(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    text = reader.text
+    lex = reader.lex
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if not (reader.capitalised(token) or token.key in {"st", "mt", "ft"}) or (
+            token.key not in lex.place_heads
+        ):
+            index += 1
+            continue
+        matched = None
+        for size in range(min(lex.place_max_words, len(tokens) - index), 0, -1):
+            run = tokens[index : index + size]
+            if any(
+                not _adjacent(text, a, b, allow=".-") or b.initial or not reader.capitalised(b)
+                for a, b in zip(run, run[1:], strict=False)
+            ):
+                continue
+            if _place_key(run) in lex.places:
+                matched = index + size - 1
+                break
+        if matched is None:
+            index += 1
+            continue
+        run = tokens[index : matched + 1]
+        previous = reader.previous_word(index)
+        gap_before = _gap(text, previous, token) if previous is not None else ""
+        cue = previous is not None and previous.key in PLACE_CUES and gap_before.strip() == ""
+        state_after = _state_follows(reader, matched)
+        everyday = all(
+            t.key in lex.english or t.key in _NEVER or t.key in lex.clinical for t in run
+        )
+        stop = any(reader.is_stop(t) for t in run) and len(run) == 1
+        person = len(run) == 1 and (reader.is_first(token) or reader.is_surname(token))
+        if state_after:
+            ok = True
+        elif stop or (previous is not None and previous.key in _ARTICLES):
+            ok = False
+        elif reader.eponym_after(matched):
+            ok = False
+        elif everyday:
+            ok = cue and not token.initial and len(run) >= 1 and not _next_is_lower_noun(
+                reader, matched
+            ) and len(run) + (token.key not in lex.english) >= 2
+            ok = ok or (cue and len(run) >= 2)
+        elif person:
+            ok = cue or not token.initial
+        else:
+            ok = True
+        if ok:
+            end = tokens[matched].end
+            yield FindingKind.PLACE, token.start, end
+        index = matched + 1
+
+    # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
+    for index, token in enumerate(tokens):
+        if not reader.capitalised(token) or reader.is_stop(token):
+            continue
+        if index + 1 < len(tokens) and _state_follows(reader, index):
+            first = index
+            while (
+                first > 0
+                and reader.capitalised(tokens[first - 1])
+                and not tokens[first].initial
+                and _adjacent(text, tokens[first - 1], tokens[first])
+                and not reader.is_stop(tokens[first - 1])
+                and index - first < 3
+            ):
+                first -= 1
+            yield FindingKind.PLACE, tokens[first].start, token.end
+
+
+def _state_follows(reader: _Reader, index: int) -> bool:
+    """", CA" or ", California" right after token `index` (the state itself may stay)."""
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return False
+    following = tokens[index + 1]
+    gap = _gap(reader.text, tokens[index], following)
+    if gap.strip() != "," or "\n" in gap:
+        return False
+    if following.upper and len(following.word) == 2:
+        return following.key in _STATE_NAMES
+    if following.cap and following.key in _STATE_NAMES and len(following.key) > 2:
+        return True
+    return False
+
+
+def _next_is_lower_noun(reader: _Reader, index: int) -> bool:
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return False
+    following = tokens[index + 1]
+    gap = _gap(reader.text, tokens[index], following)
+    return gap == " " and not following.cap and following.key not in _NEVER
+
+
+# --- entry point -----------------------------------------------------------------------
+
+
+def detect(text: str) -> Iterator[Span]:
+    """Every list-based finding in `text`."""
+    if not text or not any(ch.isalpha() for ch in text):
+        return
+    reader = _Reader(text, lexicon())
+    yield from _detect_people(reader)
+    yield from _detect_facilities(reader)
+    yield from _detect_places(reader)

@@ -1,0 +1,99 @@
+"""The word lists in `data/`, read once per process into frozensets (standard library only).
+
+`lexicon()` loads them on first use and keeps them for the life of the process; a web server
+that forks workers after importing the application (gunicorn `--preload`) loads them once in
+the parent, see `chpso_portal/wsgi.py`. `data/SOURCES.md` says where each list comes from and
+`build_lists.py` rebuilds the generated ones.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+_lock = threading.Lock()
+_loaded: Lexicon | None = None
+
+
+def fold(value: str) -> str:
+    """Lower case without accents and curly apostrophes, as every list is stored."""
+    if value.isascii():
+        return value.lower()
+    decomposed = unicodedata.normalize("NFKD", value.replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    first_names: frozenset[str]
+    surnames: frozenset[str]
+    english: frozenset[str]
+    proper: frozenset[str]  # capitalised dictionary words that are no name or place
+    places: frozenset[str]  # "elk grove", "st louis": see build_lists.place_key
+    place_heads: frozenset[str]  # first word of every place, to skip most words quickly
+    place_max_words: int
+    clinical: frozenset[str]
+    facilities: frozenset[str]  # folded curated names ("kaiser", "good sam")
+    facility_heads: frozenset[str]
+    facility_max_words: int
+    facility_abbreviations: frozenset[str]  # exactly as written ("UCSF", "UChicago")
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    return [line for line in text.split("\n") if line]
+
+
+def _curated_words(name: str) -> list[str]:
+    words = []
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        words.extend(line.split("#", 1)[0].split())
+    return words
+
+
+def _curated_lines(name: str) -> list[str]:
+    result = []
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            result.append(line)
+    return result
+
+
+def _phrase_key(value: str) -> str:
+    from .build_lists import place_key
+
+    return place_key(value)
+
+
+def _load() -> Lexicon:
+    places = frozenset(_lines("us_places.txt"))
+    facilities = frozenset(_phrase_key(name) for name in _curated_lines("facility_names.txt"))
+    return Lexicon(
+        first_names=frozenset(_lines("first_names.txt")),
+        surnames=frozenset(_lines("surnames.txt")),
+        english=frozenset(_lines("english_words.txt")),
+        proper=frozenset(_lines("proper_words.txt")),
+        places=places,
+        place_heads=frozenset(place.split(" ", 1)[0] for place in places),
+        place_max_words=max(place.count(" ") + 1 for place in places),
+        clinical=frozenset(fold(word) for word in _curated_words("clinical_terms.txt")),
+        facilities=facilities,
+        facility_heads=frozenset(name.split(" ", 1)[0] for name in facilities),
+        facility_max_words=max(name.count(" ") + 1 for name in facilities),
+        facility_abbreviations=frozenset(_curated_words("facility_abbreviations.txt")),
+    )
+
+
+def lexicon() -> Lexicon:
+    """The lists, loaded on first call (thread-safe) and shared by every later call."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = _load()
+    return _loaded
