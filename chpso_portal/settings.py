@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "chpso_portal.audit",
     "chpso_portal.notifications",
+    "chpso_portal.deidentify",
     "members",
     "cases",
     "collaboratives",

@@ -31,6 +31,17 @@ _SENTENCE_END = frozenset(".!?:;\n\u2022*>|")
 # Abbreviations whose period does not end a sentence.
 _ABBREVIATIONS = frozenset("dr mr mrs ms mx st vs prof rev sr jr no approx pt dept".split())
 
+_TITLES = frozenset("dr mr mrs ms mx miss prof rev fr sr br".split())
+# Endings of clinical words missing from the dictionary ("asymptomatic", "tachycardic"); a
+# word in none of the lists with one of these endings is not taken for a name.
+_CLINICAL_ENDINGS = (
+    "ic", "ics", "ous", "ive", "ated", "ed", "ing", "emia", "itis", "osis", "oma", "tomy",
+    "scopy", "gram", "graphy", "pathy", "plasty", "uria", "algia", "pnea", "cardia", "tension",
+    "ize", "ized", "ization", "lysis", "penia", "cyte", "cytes", "ase", "pril", "sartan",
+    "olol", "statin", "mab", "nib", "azole", "cillin", "mycin", "floxacin", "cycline",
+    "dipine", "parin", "xaban", "tidine", "prazole", "setron", "azepam", "phine", "gesic",
+    "ness", "ity", "ment", "ments", "ism", "less",
+)
 # Words after which a name is expected: relations, roles and titles.
 RELATION_CUES = frozenset(
     """
@@ -47,7 +58,7 @@ ROLE_CUES = frozenset(
     interpreter hospitalist intensivist attending intern fellow provider physician midwife
     chaplain officer clerk transporter volunteer student preceptor preceptee traveler
     traveller registry agency locum charge director manager supervisor coordinator educator
-    anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian
+    anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian float pct cnm
     """.split()
 )
 PERSON_CUES = RELATION_CUES | ROLE_CUES
@@ -183,64 +194,71 @@ _FACILITY_HEADS = [
 ]  # fmt: skip
 
 
-@dataclass(slots=True)
 class Token:
-    start: int
-    end: int
-    word: str
-    key: str  # folded, possessive and trailing period removed
-    cap: bool  # starts with a capital
-    upper: bool  # all capitals, two letters or more
-    initial: bool  # sentence-initial (or first in a line or list item)
-    possessive: bool
-    gap: str  # the text between the previous token and this one
-    # Filled in by _Reader from the lists:
-    stop: bool = False
-    eng: bool = False
-    first: bool = False
-    sur: bool = False
-    unknown: bool = False
-    capd: bool = False
+    """One word of the text; the list look-ups are filled in by `_Reader`."""
+
+    __slots__ = (
+        "start", "end", "word", "key", "cap", "upper", "initial", "possessive", "gap",
+        "stop", "eng", "first", "sur", "unknown", "capd",
+    )
+
+    def __init__(self, start, end, word, key, cap, upper, initial, possessive, gap):
+        self.start = start
+        self.end = end
+        self.word = word
+        self.key = key  # folded, possessive removed
+        self.cap = cap  # starts with a capital
+        self.upper = upper  # all capitals, two letters or more
+        self.initial = initial  # sentence-initial (or first in a line or list item)
+        self.possessive = possessive
+        self.gap = gap  # the text between the previous token and this one
+        self.stop = self.eng = self.first = self.sur = self.unknown = self.capd = False
+
+    def __repr__(self) -> str:
+        return f"Token({self.word!r}@{self.start})"
+
+
+_GAP_AND_WORD = re.compile(r"(?P<gap>[^A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]*+)"
+                           r"(?P<word>" + _WORD.pattern + ")")
+_OPENERS = " \t\"'(\u201c\u2018["
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
-    previous_end = 0
+    append = tokens.append
     previous_key = ""
-    for match in _WORD.finditer(text):
-        start, end = match.span()
-        word = match.group()
-        possessive = False
-        if len(word) > 2 and word[-2] in "'\u2019" and word[-1] in "sS":
+    previous_end = 0
+    for match in _GAP_AND_WORD.finditer(text):
+        start, end = match.span("word")
+        word = match.group("word")
+        if start - match.start() == end - start or match.start() != previous_end:
+            gap = text[previous_end:start]
+        else:
+            gap = match.group("gap")
+        if word[-1] in "sS" and len(word) > 2 and word[-2] in "'\u2019":
             possessive = True
             base = word[:-2]
         else:
+            possessive = False
             base = word
-        key = fold(base)
-        gap = text[previous_end:start]
-        stripped = gap.strip(" \t\"'(\u201c\u2018[")
-        initial = not tokens or "\n" in gap
-        if not initial and stripped:
-            last = stripped[-1]
-            if last in _SENTENCE_END:
-                initial = not (last == "." and previous_key in _ABBREVIATIONS and "\n" not in gap)
-            elif last == "-" and stripped.strip() == "-" and "\n" in gap:
-                initial = True
-        tokens.append(
-            Token(
-                start=start,
-                end=end,
-                word=word,
-                key=key,
-                cap=word[0].isupper(),
-                upper=len(base) > 1 and base.isupper(),
-                initial=initial,
-                possessive=possessive,
-                gap=gap,
-            )
-        )
-        previous_end = end
+        key = base.lower() if base.isascii() else fold(base)
+        if gap == " ":
+            initial = not tokens
+        elif not tokens or "\n" in gap:
+            initial = True
+        else:
+            stripped = gap.strip(_OPENERS)
+            initial = False
+            if stripped:
+                last = stripped[-1]
+                if last in _SENTENCE_END:
+                    initial = not (
+                        last == "." and (previous_key in _ABBREVIATIONS or len(previous_key) == 1)
+                    )
+        append(Token(start, end, word, key, word[0].isupper(),
+                     len(base) > 1 and base.isupper(), initial, possessive, gap))
         previous_key = key
+        previous_end = end
     return tokens
 
 
@@ -282,9 +300,14 @@ class _Reader:
             if not sur and "-" in key:  # "Smith-Jones", "Garcia-Lopez"
                 sur = all(p in surnames or p in first_names for p in key.split("-"))
             token.sur = sur
+            if not (token.first or sur) and ("'" in key or "\u2019" in key):
+                bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN
+                token.first = bare in first_names
+                sur = bare in surnames
+                token.sur = sur
             token.unknown = not (
                 token.eng or token.first or sur or token.stop or key in proper or key in places
-            )
+            ) and not (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS))
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
@@ -350,6 +373,8 @@ class _Reader:
         gap = _gap(self.text, previous, self.tokens[index])
         if len(gap) > 3 or any(ch not in " .:,-" for ch in gap):
             return None
+        if "." in gap and previous.key not in _TITLES:
+            return None  # "by PT. Orthostatic vitals": a sentence ends there
         if previous.key in PERSON_CUES:
             return previous
         # "the patient's daughter, Linda": a cue one word further back through a comma
@@ -503,70 +528,105 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         if _gap(text, surname, given).strip() != "," or "\n" in _gap(text, surname, given):
             continue
-        if not (reader.is_surname(surname) and reader.is_first(given)):
+        if not surname.sur or not (given.first or given.unknown and len(given.key) >= 3):
             continue
-        if reader.is_stop(surname) or reader.is_stop(given):
+        if surname.stop and not (surname.key in _NEVER and given.first):
+            continue  # "WASHINGTON, TYRONE" is a name; "Also, Mark" is not
+        if given.stop or surname.eng and given.eng and not (surname.upper and given.upper):
             continue
-        accept(index, index + 1)
+        last = index + 1
+        if index + 2 < len(tokens) and len(tokens[index + 2].word) == 1 and tokens[
+            index + 2
+        ].gap == " ":
+            last = index + 2  # "BAKER, JOHN A"
+        accept(index, last)
 
-    # Lower-case typing after a strong cue: "pt john baker", "wife maria".
+    def namish(token: Token) -> bool:
+        """A lower-case word that can only be read as a name."""
+        return (
+            (token.first or token.sur or token.unknown)
+            and not token.eng
+            and not token.stop
+            and len(token.key) >= 2
+            and token.key not in _COMMON_LOWER
+        )
+
+    # Lower-case typing after a cue: "pt john baker", "wife maria", "mr nguyen", "np tran".
     for index, token in enumerate(tokens):
-        if token.cap or reader.is_stop(token) or len(token.key) < 2:
+        if token.cap or token.stop or len(token.key) < 2:
             continue
         previous = reader.previous_word(index)
-        if previous is None or previous.key not in _STRONG_CUES:
+        if previous is None or previous.key not in _LOWER_CUES or previous.possessive:
             continue
         if not _adjacent(text, previous, token, allow=".:,"):
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        pair = (
+        follows = (
             following is not None
             and not following.cap
-            and _adjacent(text, token, following)
-            and reader.is_surname(following)
-            and not reader.is_stop(following)
-            and following.key not in reader.lex.english
+            and _adjacent(text, token, following, allow="-")
         )
-        if reader.is_first(token) and pair:
-            accept(index, index + 1)
-        elif reader.is_first(token) and not reader.is_english(token):
-            if (
-                following is not None
-                and not following.cap
-                and _adjacent(text, token, following)
-                and reader.is_surname(following)
-                and not reader.is_stop(following)
-            ):
-                accept(index, index + 1)
-            else:
-                accept(index, index)
-        elif (
-            reader.is_first(token)
-            and following is not None
-            and _adjacent(text, token, following)
-            and reader.is_surname(following)
-            and not reader.is_stop(following)
-            and len(following.key) >= 4
-            and following.key not in _COMMON_LOWER
+        if token.first and follows and following.sur and not following.stop and (
+            following.key not in _COMMON_LOWER
         ):
-            accept(index, index + 1)
+            last = index + 1
+        elif namish(token):
+            last = index
+        else:
+            continue
+        # "nguyen van thanh", "maria de la cruz"
+        while last + 1 < len(tokens) and last - index < 3:
+            nxt = tokens[last + 1]
+            if nxt.cap or not _adjacent(text, tokens[last], nxt, allow="-"):
+                break
+            if namish(nxt) and (nxt.first or nxt.sur):
+                last += 1
+            elif nxt.key in _PARTICLES and last + 2 < len(tokens) and namish(tokens[last + 2]):
+                last += 2
+            else:
+                break
+        accept(index, last)
+
+    # A lower-case name that is no ordinary word, read as a name by what follows it ("jen
+    # told the charge nurse", "dawn (night rn) says") or by what precedes it ("call patty").
+    for index, token in enumerate(tokens):
+        if token.cap or token.stop or len(token.key) < 3 or not (token.first or token.sur):
+            continue
+        role_after = _role_in_parentheses(reader, index)
+        if token.eng and not role_after:
+            continue
+        if role_after or (token.first and (
+            reader.verb_after(index) or _object_cue_before(reader, index)
+            or _department_after(reader, index)
+        )):
+            last = index
+            if index + 1 < len(tokens):
+                nxt = tokens[index + 1]
+                if not nxt.cap and _adjacent(text, token, nxt, allow="-") and namish(nxt) and (
+                    nxt.sur and not reader.verb_after(index)
+                ):
+                    last = index + 1
+            accept(index, last)
 
     # Lower-case first name + surname without a cue, when neither is an ordinary word.
     for index in range(len(tokens) - 1):
         token, following = tokens[index], tokens[index + 1]
-        if token.cap or following.cap or not _adjacent(text, token, following):
+        if token.cap or following.cap or not _adjacent(text, token, following, allow="-"):
             continue
-        if (
-            reader.is_first(token)
-            and reader.is_surname(following)
-            and not reader.is_english(token)
-            and not reader.is_english(following)
-            and not reader.is_stop(token)
-            and not reader.is_stop(following)
-            and len(token.key) >= 3
-            and len(following.key) >= 3
+        if token.first and namish(token) and len(token.key) >= 3 and (
+            namish(following) and len(following.key) >= 3
         ):
             accept(index, index + 1)
+
+    # Capitalised names set off by a role: "The transport aide, Vlad, pushed", "the float was
+    # Kuznetsov", "Olamide (pharmacy) called".
+    for index, token in enumerate(tokens):
+        if token.stop or len(token.key) < 3 or token.eng and not token.first:
+            continue
+        if not (token.capd or namish(token)):
+            continue
+        if _role_in_parentheses(reader, index) or _appositive_after_role(reader, index):
+            accept(index, index)
 
     # Initials: "pt J.B.", "Mrs. K.", "J. B." (not "A.M.", "U.S.", "R.N.").
     for match in _INITIALS.finditer(text):
@@ -589,8 +649,14 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         previous = reader.previous_word(index)
         if previous is not None and previous.key in _STRONG_CUES | {"resident", "res"}:
-            if _adjacent(text, previous, token, allow=".:"):
+            if _adjacent(text, previous, token, allow=".:") and not previous.possessive:
                 spans.append((token.start, token.end))
+                continue
+        # "JB in bed 2 keeps pressing the call light"
+        if index + 2 < len(tokens) and tokens[index + 1].key == "in" and tokens[
+            index + 2
+        ].key in {"bed", "room", "rm", "bay", "chair"}:
+            spans.append((token.start, token.end))
 
     # A name misspelled after it appeared: "Jenkins ... Jenkens".
     if found:
@@ -607,6 +673,90 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
     for start, end in spans:
         yield FindingKind.PERSON, start, end
+
+
+# Words after which a lower-case word is read as a name when it is no ordinary word.
+_LOWER_CUES = PERSON_CUES | frozenset("named called fr sr br".split())
+_OBJECT_CUES = frozenset(
+    "call called calling ask asked asking tell told page paged notify notified text texted "
+    "with per by thanks thank see saw and".split()
+)
+_DEPARTMENTS = frozenset(
+    """
+    pharm pharmacy transport lab radiology rad xray ct mri ir cath pt ot rt slp dietary
+    housekeeping evs security registration admitting ed er icu or pacu nicu picu micu sicu
+    ccu endo gi bed-board bedboard case-management sw socialwork chaplaincy ethics risk quality
+    infection ip biomed it nursing anesthesia materials supply central sterile spd
+    """.split()
+)
+
+
+def _role_in_parentheses(reader: _Reader, index: int) -> bool:
+    """ "dawn (night rn)", "Sunita (RT)": a role in brackets right after the word."""
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return False
+    gap = tokens[index + 1].gap
+    if gap.strip() != "(":
+        return False
+    for token in tokens[index + 1 : index + 4]:
+        if token.key in PERSON_CUES or token.key in _DEPARTMENTS or token.key in _ROLE_WORDS:
+            return True
+        if ")" in token.gap and token is not tokens[index + 1]:
+            break
+    return False
+
+
+def _object_cue_before(reader: _Reader, index: int) -> bool:
+    previous = reader.previous_word(index)
+    return (
+        previous is not None
+        and previous.key in _OBJECT_CUES
+        and tokens_adjacent(reader, index)
+    )
+
+
+def tokens_adjacent(reader: _Reader, index: int) -> bool:
+    return index > 0 and reader.tokens[index].gap in (" ", "  ")
+
+
+def _department_after(reader: _Reader, index: int) -> bool:
+    """ "ahmed from transport", "patty in pharm" """
+    tokens = reader.tokens
+    if index + 2 >= len(tokens):
+        return False
+    word, department = tokens[index + 1], tokens[index + 2]
+    return (
+        word.key in {"from", "in", "at", "with", "of"}
+        and word.gap == " "
+        and department.gap == " "
+        and department.key in _DEPARTMENTS
+    )
+
+
+def _appositive_after_role(reader: _Reader, index: int) -> bool:
+    """ "The pharmacist on the overnight shift, Olamide, discovered"; "float was kuznetsov"."""
+    tokens = reader.tokens
+    token = tokens[index]
+    if index == 0:
+        return False
+    gap = token.gap.strip()
+    previous = tokens[index - 1]
+    if gap == "" and previous.key in {"was", "is", "named"} and index >= 2:
+        role = tokens[index - 2]
+        return role.key in PERSON_CUES and token.gap == " " and previous.gap == " "
+    if gap != ",":
+        return False
+    following_gap = tokens[index + 1].gap.strip() if index + 1 < len(tokens) else "."
+    if following_gap not in {",", ".", ";", ""}:
+        return False
+    for back in range(index - 1, max(-1, index - 7), -1):
+        candidate = tokens[back]
+        if candidate.key in PERSON_CUES and candidate.key not in {"do", "pt", "patient"}:
+            return True
+        if back < index - 1 and any(ch in candidate.gap for ch in ".;:\n"):
+            break
+    return False
 
 
 _COMMON_LOWER = frozenset(
@@ -875,6 +1025,18 @@ def _place_key(tokens: list[Token]) -> str:
     return key
 
 
+def _place_cue(reader: _Reader, index: int) -> str | None:
+    """ "in", "from", "our"... right before token `index`: "cue", "owner" or None."""
+    previous = reader.previous_word(index)
+    if previous is None or reader.tokens[index].gap.strip():
+        return None
+    if previous.key in PLACE_CUES:
+        return "cue"
+    if previous.key in _OWNERS:
+        return "owner"  # "our Cedar Rapids campus", "their Durham desk"
+    return None
+
+
 def _detect_places(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     text = reader.text
@@ -882,52 +1044,61 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not (reader.capitalised(token) or token.key in {"st", "mt", "ft"}) or (
-            token.key not in lex.place_heads
-        ):
+        if token.key not in lex.place_heads and token.key not in _CITY_SHORT_FORMS:
+            index += 1
+            continue
+        lower = not (token.capd or token.key in {"st", "mt", "ft"})
+        cue = _place_cue(reader, index)
+        if lower and cue is None:
             index += 1
             continue
         matched = None
         for size in range(min(lex.place_max_words, len(tokens) - index), 0, -1):
             run = tokens[index : index + size]
             if any(
-                not _adjacent(text, a, b, allow=".-") or b.initial or not reader.capitalised(b)
+                not _adjacent(text, a, b, allow=".-") or b.initial or b.capd == lower
                 for a, b in zip(run, run[1:], strict=False)
             ):
                 continue
             if _place_key(run) in lex.places:
                 matched = index + size - 1
                 break
+        if matched is None and token.key in _CITY_SHORT_FORMS and cue == "cue":
+            matched = index  # "in slc", "from NYC"
         if matched is None:
             index += 1
             continue
         run = tokens[index : matched + 1]
         previous = reader.previous_word(index)
-        gap_before = _gap(text, previous, token) if previous is not None else ""
-        cue = previous is not None and previous.key in PLACE_CUES and gap_before.strip() == ""
         state_after = _state_follows(reader, matched)
-        everyday = all(
-            t.key in lex.english or t.key in _NEVER or t.key in lex.clinical for t in run
-        )
-        stop = any(reader.is_stop(t) for t in run) and len(run) == 1
-        person = len(run) == 1 and (reader.is_first(token) or reader.is_surname(token))
+        everyday = all(t.eng or t.key in _NEVER or t.key in lex.clinical for t in run)
+        stop = any(t.stop for t in run) and len(run) == 1
+        person = len(run) == 1 and (token.first or token.sur)
+        curated = _place_key(run) in lex.neighbourhoods
         if state_after:
             ok = True
-        elif stop or (previous is not None and previous.key in _ARTICLES):
+        elif lower:
+            # Lower-case typing: only after a cue, and only a name that is no ordinary word.
+            ok = not any(t.eng or t.stop for t in run) or (len(run) >= 2 and not everyday)
+            ok = ok and cue is not None
+        elif previous is not None and previous.key in _ARTICLES and cue is None and not (
+            curated and previous.key == "the"
+        ):
+            ok = False
+        elif stop and cue is None:
             ok = False
         elif reader.eponym_after(matched):
             ok = False
         elif everyday:
-            ok = cue and not token.initial and len(run) >= 1 and not _next_is_lower_noun(
-                reader, matched
-            ) and len(run) + (token.key not in lex.english) >= 2
-            ok = ok or (cue and len(run) >= 2)
+            # "in Mesa", "in Temple", "our Springfield clinic"; not "Normal saline".
+            ok = cue is not None and not token.initial and not _next_is_clinical(reader, matched)
         elif person:
-            ok = cue or not token.initial
+            ok = cue is not None or not token.initial
         else:
             ok = True
         if ok:
-            end = tokens[matched].end
+            end = tokens[matched].end - (2 if tokens[matched].possessive else 0)
+            end = _zip_after(reader, matched, end)
             yield FindingKind.PLACE, token.start, end
         index = matched + 1
 
@@ -949,6 +1120,11 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, tokens[first].start, token.end
 
 
+_AMBIGUOUS_STATE_CODES = frozenset(
+    "or in me pa md co de la ma mi ok hi id ms mt ne oh sc va wa al ar ga ct nd sd".split()
+)
+
+
 def _state_follows(reader: _Reader, index: int) -> bool:
     """", CA" or ", California" right after token `index` (the state itself may stay)."""
     tokens = reader.tokens
@@ -959,10 +1135,40 @@ def _state_follows(reader: _Reader, index: int) -> bool:
     if gap.strip() != "," or "\n" in gap:
         return False
     if following.upper and len(following.word) == 2:
+        if following.key in _AMBIGUOUS_STATE_CODES:
+            # "Pyxis Anesthesia System, OR 6": OR, IN, ME, PA... are also hospital words, so
+            # the word before must be a known town.
+            token = tokens[index]
+            return token.key in reader.lex.places or _place_key(tokens[max(0, index - 1) : index
+                                                                        + 1]) in reader.lex.places
         return following.key in _STATE_NAMES
     if following.cap and following.key in _STATE_NAMES and len(following.key) > 2:
         return True
     return False
+
+
+_OWNERS = frozenset("our their your its his her".split())
+# Short forms of big cities, found after "in", "from", "to" and the like.
+_CITY_SHORT_FORMS = frozenset(
+    """
+    nyc sf slc okc stl kc abq phx atl chi dfw philly nola vegas socal norcal sfo lax sac
+    """.split()
+)
+_ZIP = re.compile(r"[ ,]{1,2}[0-9]{5}(?:-[0-9]{4})?(?![0-9])")
+
+
+def _zip_after(reader: _Reader, index: int, end: int) -> int:
+    """ "Sacramento 95814": a ZIP code right after a place belongs to it."""
+    match = _ZIP.match(reader.text, end)
+    return match.end() if match else end
+
+
+def _next_is_clinical(reader: _Reader, index: int) -> bool:
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return False
+    following = tokens[index + 1]
+    return following.gap == " " and following.key in reader.lex.clinical
 
 
 def _next_is_lower_noun(reader: _Reader, index: int) -> bool:

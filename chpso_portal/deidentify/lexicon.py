@@ -34,6 +34,7 @@ class Lexicon:
     english: frozenset[str]
     proper: frozenset[str]  # capitalised dictionary words that are no name or place
     places: frozenset[str]  # "elk grove", "st louis": see build_lists.place_key
+    neighbourhoods: frozenset[str]  # curated, also found after "the" ("the Bronx")
     place_heads: frozenset[str]  # first word of every place, to skip most words quickly
     place_max_words: int
     clinical: frozenset[str]
@@ -71,7 +72,8 @@ def _phrase_key(value: str) -> str:
 
 
 def _load() -> Lexicon:
-    places = frozenset(_lines("us_places.txt"))
+    neighbourhoods = frozenset(_phrase_key(name) for name in _curated_lines("places_extra.txt"))
+    places = frozenset(_lines("us_places.txt")) | neighbourhoods
     facilities = frozenset(_phrase_key(name) for name in _curated_lines("facility_names.txt"))
     return Lexicon(
         first_names=frozenset(_lines("first_names.txt")),
@@ -79,6 +81,7 @@ def _load() -> Lexicon:
         english=frozenset(_lines("english_words.txt")),
         proper=frozenset(_lines("proper_words.txt")),
         places=places,
+        neighbourhoods=neighbourhoods,
         place_heads=frozenset(place.split(" ", 1)[0] for place in places),
         place_max_words=max(place.count(" ") + 1 for place in places),
         clinical=frozenset(fold(word) for word in _curated_words("clinical_terms.txt")),

@@ -797,12 +797,16 @@ _DATE_CUE_WORDS = (
     r"|inserted|changed|expired|died|deceased|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|and|to|or|between|for|at|@"
 )
-_SHORT_DATE_CUE = re.compile(r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|[(@,])" + SP + r"*$)")
+# A CSV field (",2/3," or '"2/3"') is a cue too; a comma followed by a space is not
+# ("sob, 2/2 fluid overload" is "secondary to").
+_SHORT_DATE_CUE = re.compile(
+    r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|[(@])" + SP + r"*$|(?:,\"?|\"|\t)$)"
+)
 _SCORE_BEFORE = re.compile(
     r"(?i:\b(?:pain|score|scored|scale|strength|str|power|motor|gcs|bp|b/p|nibp|abp|map|ratio"
     r"|fio2|peep|vent|rated|rate|rates|grade|graded|mmt|braden|morse|apgar|rass|cam|ciwa|cows"
     r"|nihss|flacc|mews|news|sofa|vision|visual|acuity|hearing|reflexes|dtr|dtrs|pulses?"
-    r"|edema|murmur|x|times|split|was|of|out|level|lvl|stage|class|nyha|asa|ecog|tanner"
+    r"|edema|murmur|x|times|split|out|level|lvl|stage|class|nyha|asa|ecog|tanner"
     r"|rr|hr|spo2|sats?|o2|l/min|lpm|ml|mg|mcg|units?|q|every|per|fraction|dilution"
     r"|dilated|effaced|station|cm)\b\W{0,3}$)"
 )
@@ -856,22 +860,20 @@ _ORDINAL_DAY = re.compile(
     r"|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?)"
     r"(?P<day>(?:[12][0-9]|3[01]|0?[1-9])(?i:st|nd|rd|th))(?![\w])"
 )
-_NOT_A_DAY_AFTER = re.compile(
-    r"(?i:" + SP + r"*-?" + SP + r"*(?:floor|fl|percentile|time|times|day|days|dose|doses"
-    r"|attempt|attempts|try|grade|rib|ribs|ics|intercostal|century|birthday|anniversary|cycle"
-    r"|week|weeks|month|months|hour|hours|minute|minutes|year|years|place|row|street|st|ave"
-    r"|avenue|round|visit|admission|pregnancy|child|baby|fall|episode|occurrence|person"
-    r"|patient|step|level|line|degree|generation|edition|version|ed|shift|toe|finger|digit"
-    r"|vertebra|cranial|nerve|lumbar|thoracic|cervical|sacral|space|position|stage|trimester"
-    r"|postoperative|post-op|postop|pod|hospital|inning|quarter|period|lead|leads|unit"
-    r"|wing|tower|pavilion|building|bldg)\b)"
+# An ordinal that counts ("the 4th change", "the 2nd dose") is followed by what it counts; a
+# day of the month is followed by punctuation, a time or a word that goes on the sentence.
+_DAY_FOLLOWS = re.compile(
+    r"(?i:" + SP + r"*(?:$|[.,;:!?)\]\"'\n\u2014\u2013]|-" + SP + r"|(?:at|around|about|approx"
+    r"|when|after|before|during|and|or|but|so|night|morning|evening|afternoon|shift|overnight"
+    r"|the|a|an|we|she|he|they|pt|patient|in|on|from|to|until|till|with|while|was|were|is"
+    r"|had|has|by|per|early|late|ca|noc|am|pm|eve|nights|[0-9]{1,2}:[0-9]{2}"
+    r"|[0-2][0-9][0-5][0-9])\b))"
 )
 
 
 def _detect_ordinal_days(text: str) -> Iterator[Span]:
     for match in _ORDINAL_DAY.finditer(text):
-        after = text[match.end() : match.end() + 30]
-        if _NOT_A_DAY_AFTER.match(after):
+        if not _DAY_FOLLOWS.match(text, match.end()):
             continue
         yield FindingKind.DATE, match.start("day"), match.end("day")
 
@@ -882,7 +884,21 @@ _MONTH_WORD = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 
+_WEEKDAY_ANY = (
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)\.?"
+)
+
 COMPACT_DATE_DETECTORS: list[Detector] = [
+    # A weekday with its date is one identifier: "Tuesday the 9th", "tues 2/3", "Fri 13th",
+    # "Thursday, 4/16"
+    _regex(
+        FindingKind.DATE,
+        r"(?i:(?<![\w])" + _WEEKDAY_ANY + r",?" + SP + r"*(?:the" + SP + r"+)?(?:(?:[12][0-9]"
+        r"|3[01]|0?[1-9])(?:st|nd|rd|th)|(?:1[0-2]|0?[1-9])/(?:[12][0-9]|3[01]|0?[1-9])"
+        r"(?:/(?:[0-9]{4}|[0-9]{2}))?|" + _MONTH_WORD + r"\.?" + SP + r"+(?:[12][0-9]|3[01]"
+        r"|0?[1-9])(?:st|nd|rd|th)?)(?![\w]|/[0-9]))",
+    ),
     # 14-Mar-2026, 14-MAR-26, 14Mar2026, 3/Mar/26, 14-Mar
     _regex(
         FindingKind.DATE,
@@ -907,7 +923,7 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
         FindingKind.DATE,
         r"(?i:(?<![\w])(?:january|february|march|april|june|july|august|september|october"
         r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?" + SP
-        + r"+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w:]|[.,][0-9]))",
+        + r"+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w]|:[0-9]|[.,][0-9]))",
         accept=lambda match, text: not re.match(
             r"(?i)mar" + SP + r"+[0-9]", match.group()
         ) or match.group()[:1].isupper(),
@@ -949,27 +965,54 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
 
 # Serial, lot and device numbers come in any shape ("SN: AX-44-B7", "lot 4471B"); the word
 # before them is what tells.
+_NO = r"(?:\#|number|num|no\.?|nbr)"
+_SERIAL_CUE_WORDS = [
+    rf"serial(?:{SP}*{_NO})?", r"s/n", r"s\.n\.", r"sn", rf"ser\.?(?:{SP}*no\.?)?",
+    rf"lot(?:{SP}*{_NO})?", rf"batch(?:{SP}*{_NO})?",
+    rf"device{SP}*(?:id|identifier|serial|{_NO})", rf"asset(?:{SP}*(?:tag|id|{_NO}))?", r"udi",
+    rf"equipment{SP}*(?:id|tag|{_NO})", rf"biomed(?:{SP}*(?:tag|id|{_NO}))?", rf"tag{SP}*{_NO}",
+    rf"control{SP}*{_NO}", r"imei", r"vin", rf"pump{SP}*(?:id|serial|{_NO})",
+    rf"unit{SP}*(?:id|serial)", rf"model{SP}*(?:and|/|&){SP}*serial",
+    # other structured identifiers in unusual shapes
+    r"mrn", r"mr\#?", r"fin", r"csn", r"acct", rf"account{SP}*{_NO}",
+    rf"encounter{SP}*(?:id|{_NO})", rf"member{SP}*(?:id|{_NO})", rf"policy{SP}*{_NO}",
+    rf"claim{SP}*{_NO}", rf"badge(?:{SP}*(?:id|{_NO}))?", rf"employee{SP}*(?:id|{_NO})",
+    rf"licen[cs]e(?:{SP}*{_NO})?", rf"lic\.?{SP}*{_NO}", r"plate", rf"case{SP}*{_NO}",
+    rf"ticket{SP}*{_NO}", rf"order{SP}*{_NO}", rf"accession(?:{SP}*{_NO})?",
+    rf"specimen{SP}*(?:id|{_NO})", r"id", rf"(?:police{SP}*)?report{SP}*{_NO}",
+    rf"incident{SP}*{_NO}", rf"ref(?:erence)?{SP}*{_NO}", rf"rx{SP}*{_NO}",
+    rf"prescription{SP}*{_NO}", rf"medicare(?:{SP}*(?:id|{_NO}))?", rf"mbi",
+    rf"medicaid(?:{SP}*(?:id|{_NO}))?", rf"subscriber{SP}*(?:id|{_NO})",
+]
 _SERIAL_CUE = re.compile(
-    r"(?i:\b(?:serial(?:" + SP + r"*(?:number|num|no\.?|\#))?|s/n|s\.n\.|sn|ser\.?(?:" + SP
-    + r"*no\.?)?|lot(?:" + SP + r"*(?:number|num|no\.?|\#))?|batch(?:" + SP
-    + r"*(?:number|no\.?|\#))?|device" + SP + r"*(?:id|identifier|\#|number|no\.?|serial)"
-    r"|asset(?:" + SP + r"*(?:tag|\#|number|no\.?|id))?|udi|equipment" + SP
-    + r"*(?:id|\#|number|no\.?|tag)|biomed(?:" + SP + r"*(?:tag|\#|number|no\.?|id))?"
-    r"|tag" + SP + r"*(?:\#|number|no\.?)|control" + SP + r"*(?:number|no\.?|\#)|imei|vin"
-    r"|pump" + SP + r"*(?:id|\#|serial|number|no\.?)|unit" + SP + r"*(?:id|serial)|model" + SP
-    + r"*(?:and|/|&)" + SP + r"*serial|mrn|mr\#|fin|csn|acct|account" + SP
-    + r"*(?:\#|number|no\.?)|encounter" + SP + r"*(?:\#|number|no\.?|id)|member" + SP
-    + r"*(?:id|\#|number)|policy" + SP + r"*(?:\#|number|no\.?)|claim" + SP
-    + r"*(?:\#|number|no\.?)|badge(?:" + SP + r"*(?:\#|number|no\.?|id))?|employee" + SP
-    + r"*(?:id|\#|number|no\.?)|license(?:" + SP + r"*(?:\#|number|no\.?))?|lic\.?" + SP
-    + r"*(?:\#|no\.?)|plate|case" + SP + r"*(?:\#|number|no\.?)|ticket" + SP
-    + r"*(?:\#|number|no\.?)|order" + SP + r"*(?:\#|number|no\.?)|accession(?:" + SP
-    + r"*(?:\#|number|no\.?))?|specimen" + SP + r"*(?:id|\#|number|no\.?)|id)\b"
-    + SP + r"*(?:\#|:|=|-|is|was)?" + SP + r"*(?:\#|:)?" + SP + r"*$)"
+    r"(?i:\b(?:" + "|".join(_SERIAL_CUE_WORDS) + r")(?!\w)" + SP
+    + r"*(?:\#|:|=|-|is|was)?" + SP + r"*(?:\#|:)?" + SP + r"*$)"
 )
 _CODE_TOKEN = re.compile(
     r"(?<![\w\-./])[A-Za-z0-9](?:[A-Za-z0-9]|[\-./](?=[A-Za-z0-9]))*+(?![\w])"
 )
+
+
+_DEVICE_NOUN = re.compile(
+    r"(?i:\b(?:pump|unit|vac|monitor|ventilator|vent|bed|device|scanner|glucometer|meter"
+    r"|defib|defibrillator|controller|module|console|generator|stimulator|pacemaker|icd"
+    r"|analyzer|scope|endoscope|bronchoscope|probe|transducer|cart|machine|oximeter|telemetry"
+    r"|tele|box|pack|battery|charger|workstation|dispenser|cabinet|infuser|warmer|heater"
+    r"|cooler|lift|mattress|wheelchair|walker|tablet|phone|handheld|printer)s?" + SP
+    + r"*(?:\#|:|no\.?|id)?" + SP + r"*$)"
+)
+
+
+def _detect_device_codes(text: str) -> Iterator[Span]:
+    """A code of letters and digits after a device noun: "pump AUR-1187-44"."""
+    for match in _CODE_TOKEN.finditer(text):
+        value = match.group()
+        digits = sum(ch.isdigit() for ch in value)
+        if digits < 3 or len(value) < 6 or digits == len(value) - value.count("-"):
+            continue
+        start = match.start()
+        if _DEVICE_NOUN.search(text, max(0, start - 30), start):
+            yield FindingKind.LONG_NUMBER, start, match.end()
 
 
 def _detect_cued_codes(text: str) -> Iterator[Span]:
@@ -991,7 +1034,80 @@ _AGE_WORDS = (
     r"(?:ninety|one" + SP + r"+hundred|a" + SP + r"+hundred|hundred)(?:(?:" + SP
     + r"+and)?[\-" + SP[1:-1] + r" ]+" + _UNITS_WORD + r")?"
 )
+_NOT_AN_AGE_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:percent|per|%|minutes?|mins?|seconds?|secs?|hours?"
+    r"|hrs?|days?|weeks?|months?|mg|mcg|ml|cc|units?|degrees?|pounds?|lbs?|kg|grams?|beats?"
+    r"|bpm|mmhg|feet|foot|ft|meters?|miles?|times|patients?|pts|beds?|staff|nurses?|dollars?"
+    r"|cents?|calls?|falls?|cases?|events?|reports?|of)\b)"
+)
+_AGE_WORD_RE = re.compile(
+    r"(?i:(?<![\w\-])(?:ninety|(?:one|a)" + SP + r"+hundred)(?:(?:" + SP + r"+and)?[\- ]+"
+    r"(?P<unit>one|two|three|four|five|six|seven|eight|nine))?(?![\w\-]))"
+)
+_AGE_VERB_BEFORE = re.compile(
+    r"(?i:\b(?:is|was|turned|turns|age|aged|now)" + SP + r"*:?" + SP + r"*$)"
+)
+
+
+def _detect_age_words(text: str) -> Iterator[Span]:
+    """ "dad is ninety-one", "pt is ninety-eight": a compound of ninety is an age unless a
+    unit follows ("ninety-five percent"); "ninety" alone only after "is", "aged" and the like.
+    """
+    for match in _AGE_WORD_RE.finditer(text):
+        if _NOT_AN_AGE_AFTER.match(text, match.end()):
+            continue
+        compound = match.group("unit") is not None or "hundred" in match.group().lower()
+        if not compound and not _AGE_VERB_BEFORE.search(
+            text, max(0, match.start() - 20), match.start()
+        ):
+            continue
+        yield FindingKind.AGE_OVER_89, match.start(), match.end()
+
+
+# A CSV export with an age column: the value of that column, when over 89.
+_CSV_AGE_COLUMN = re.compile(r"(?:pt|patient)?" + SP + r"*age(?:" + SP + r"*\(?(?:yrs?|years)\)?)?")
+
+
+def _csv_fields(line: str) -> list[tuple[int, int]]:
+    """Spans of the comma-separated fields of one line, quotes respected."""
+    spans = []
+    start = 0
+    quoted = False
+    for position, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            spans.append((start, position))
+            start = position + 1
+    spans.append((start, len(line)))
+    return spans
+
+
+def _detect_csv_ages(text: str) -> Iterator[Span]:
+    if "," not in text or "age" not in text.lower():
+        return
+    offset = 0
+    columns: list[int] = []
+    for line in text.split("\n"):
+        fields = _csv_fields(line)
+        names = [line[a:b].strip().strip('"').strip().lower() for a, b in fields]
+        header = [i for i, name in enumerate(names) if _CSV_AGE_COLUMN.fullmatch(name)]
+        if header and len(fields) >= 3:
+            columns = header
+        elif columns:
+            for column in columns:
+                if column < len(fields):
+                    a, b = fields[column]
+                    value = line[a:b].strip().strip('"').strip()
+                    if value.isdigit() and 90 <= int(value) <= 130:
+                        start = offset + a + line[a:b].index(value)
+                        yield FindingKind.AGE_OVER_89, start, start + len(value)
+        offset += len(line) + 1
+
+
 AGE_WORD_DETECTORS: list[Detector] = [
+    _detect_age_words,
+    _detect_csv_ages,
     # "ninety-two-year-old", "ninety two years old", "one hundred and one years of age"
     _regex(
         FindingKind.AGE_OVER_89,
@@ -1031,7 +1147,115 @@ _STREET = (
 )
 _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 
+_HIGHWAY = (
+    rf"(?:(?:Highway|Hwy|Route|Rte|Interstate|State{SP}+Route|SR|US|I|County{SP}+Road|CR)"
+    rf"[\- ]?[0-9]{{1,3}}[A-Z]?)"
+)
+
+# Streets are found from their type word ("St", "Avenue"), which is rare, and then read
+# backwards and forwards: a pattern that started from the name would try every capitalised
+# word of the text.
+_TYPE_AT = re.compile(r"(?<=[ \t])" + _STREET_TYPE_WORDS + r"\.?(?![\w])")
+_FULL_TYPES = frozenset(
+    "Street Avenue Boulevard Road Lane Highway Parkway Blvd Ave Blvd. Ave.".split()
+)
+_NAME_BEFORE_TYPE = re.compile(
+    rf"(?:(?<![\w.'\u2019])(?:[{UC}][{LC}]+|[0-9]{{1,3}}(?i:st|nd|rd|th)|[{UC}]{{2,}}){SP}+)"
+    r"{1,3}$"
+)
+_HOUSE_NUMBER_BEFORE = re.compile(
+    rf"(?<![\w.\-/:])[0-9]{{1,6}}[A-Za-z]?{SP}+(?:(?:[NSEW]\.?|North|South|East|West){SP}+)?$"
+)
+_DIRECTION_BEFORE = re.compile(rf"(?<![\w])(?:[NSEW]\.?|North|South|East|West){SP}+$")
+_STREET_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:on|off|at|near|from|to|of|onto|along|via|and|corner)" + SP + r"+$)"
+)
+_CROSS_AFTER = re.compile(
+    rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?"
+    rf"(?:{SP}+{_STREET_TYPE_WORDS}\.?)?)(?![\w])"
+)
+_CROSS_BEFORE = re.compile(
+    rf"(?<![\w])(?:{_HIGHWAY}|{_STREET_NAME_WORD}){SP}*(?:and|&|/){SP}*$"
+)
+_NOT_STREET_NAMES = frozenset(
+    """
+    The A An This That On In At From To Our Their Each Every Down Up Open Closed Long Wrong
+    Right Left Rapid Fast Slow Cross Easy Hard High Low Access Service Emergency Ambulance
+    Loading Dock Side Back Front One No Test Shared Network Team Google Dr Mr Mrs Ms St
+    """.split()
+)
+
+
+def _detect_streets(text: str) -> Iterator[Span]:
+    """ "Oak St", "1420 Oak Grove Avenue", "Elm St and 5th Ave", "Broadway & 3rd St"."""
+    for match in _TYPE_AT.finditer(text):
+        type_start, end = match.span()
+        window_start = max(0, type_start - 60)
+        name = _NAME_BEFORE_TYPE.search(text, window_start, type_start)
+        if name is None:
+            continue
+        start = name.start()
+        words = text[start:type_start].split()
+        while words and words[0] in _NOT_STREET_NAMES:
+            start = text.index(words[1], start) if len(words) > 1 else type_start
+            words = words[1:]
+        if not words:
+            continue
+        numbered = _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 20), start)
+        if numbered is not None:
+            start = numbered.start()
+        else:
+            direction = _DIRECTION_BEFORE.search(text, max(0, start - 8), start)
+            if direction is not None:
+                start = direction.start()
+        cross_after = _CROSS_AFTER.match(text, end)
+        cross_before = _CROSS_BEFORE.search(text, max(0, start - 40), start)
+        cued = _STREET_CUE_BEFORE.search(text, max(0, start - 12), start) is not None
+        if not (
+            numbered is not None
+            or cross_after is not None
+            or cross_before is not None
+            or cued
+            or match.group().rstrip(".") in _FULL_TYPES
+            and not (match.group().startswith("Dr") or match.group().startswith("St"))
+        ):
+            continue
+        if match.group().rstrip(".") in {"Dr", "St"} and numbered is None and not (
+            cued or cross_after or cross_before
+        ):
+            continue
+        if cross_after is not None:
+            end = cross_after.end()
+        if cross_before is not None:
+            start = cross_before.start()
+        yield FindingKind.PLACE, start, end
+
+
 ADDRESS_DETECTORS: list[Detector] = [
+    _detect_streets,
+    # "on e. herndon", "at 3310 w ashlan"
+    _regex(
+        FindingKind.PLACE,
+        r"(?<![\w])(?i:[nsew]\.?)" + SP + r"+(?!coli\b)[A-Za-z]{3,}"
+        r"(?:" + SP + r"+(?i:st|ave|rd|blvd|dr|ln|street|avenue|road))?\.?(?![\w])",
+        accept=_cue_before(r"(?i:\b(?:on|off|at|near|of|onto|along)" + SP + "+(?:[0-9]{2,6}"
+                           + SP + "+)?)", 24),
+    ),
+    # "lives at 3310 w ashlan": a house number and words after "lives at" or "address"
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w.\-/:]") + r"[0-9]{0,5}" + SP + r"+(?:(?i:[nsew]\.?)" + SP
+        + r"+)?[A-Za-z]{3,}(?:" + SP + r"+[A-Za-z]{2,}){0,2}",
+        accept=_cue_before(
+            r"(?i:\b(?:lives|living|resides|residing|stays|staying|address|addr)\.?" + SP
+            + r"*(?:at|on|is|:)?" + SP + r"*)", 30
+        ),
+    ),
+    # Highways in intersections: "Highway 99 and Clinton Ave", "I-70 and Kipling St"
+    _regex(
+        FindingKind.PLACE,
+        rf"(?<![\w]){_HIGHWAY}{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})",
+    ),
     # 1420 Oak Grove Ave, 77 W. 5th St., 12 main st (any case), 5 Elm Ct Apt 4B
     _regex(
         FindingKind.PLACE,
@@ -1047,18 +1271,6 @@ ADDRESS_DETECTORS: list[Detector] = [
             match.group(),
         ),
     ),
-    # "on Elm Street", "the Sutter Street entrance": full street words only without a number
-    _regex(
-        FindingKind.PLACE,
-        rf"(?<![\w.'\u2019])(?:[{UC}][{LC}]+{SP}+){{1,2}}(?:Street|Avenue|Boulevard|Road|Lane"
-        r"|Highway|Parkway|Blvd\.?|Ave\.?)(?![\w])",
-        accept=lambda match, text: not re.match(
-            r"(?:The|A|An|This|That|On|In|At|From|To|Our|Their|Each|Every|Main|Down|Up|Open"
-            r"|Closed|Long|Wrong|Right|Left|Rapid|Fast|Slow|Cross|Easy|Hard|High|Low|Access"
-            r"|Service|Emergency|Ambulance|Loading|Dock|Side|Back|Front)" + SP,
-            match.group(),
-        ) or re.match(r"Main" + SP + r"+(?:Street|St)", match.group()) is not None,
-    ),
     # Intersections: "corner of Elm and 5th", "Broadway & 3rd St", "at Main and Oak"
     _regex(
         FindingKind.PLACE,
@@ -1066,17 +1278,6 @@ ADDRESS_DETECTORS: list[Detector] = [
         + SP + r"+)(?P<pair>" + _STREET_OR_NAME + SP + r"*(?:and|&|/|at)" + SP + r"*"
         + _STREET_OR_NAME + r")",
         group="pair",
-    ),
-    _regex(
-        FindingKind.PLACE,
-        rf"(?<![\w]){_STREET}{SP}*(?:and|&|/|at|near){SP}*{_STREET_OR_NAME}",
-    ),
-    _regex(
-        FindingKind.PLACE,
-        rf"(?<![\w]){_STREET_NAME_WORD}{SP}*(?:&|/|and){SP}*{_STREET}",
-        accept=lambda match, text: not re.match(
-            r"(?:The|A|An|And|Or|In|On|At|To|From)\b", match.group()
-        ),
     ),
     # "at 5th and Main"
     _regex(
@@ -1116,6 +1317,7 @@ DETECTORS: tuple[Detector, ...] = (
     *COMPACT_DATE_DETECTORS,
     *EXTRA_PHONE_DETECTORS,
     _detect_cued_codes,
+    _detect_device_codes,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,
 )
