@@ -19,7 +19,6 @@ readable diff. Only the standard library is needed to read it (`lexicon.py`).
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from pathlib import Path
 
@@ -40,12 +39,10 @@ def fold(value: str) -> str:
 
 
 def place_key(value: str) -> str:
-    """A place name as the screening looks it up: folded, "Saint"/"St." as "st", no dots."""
-    value = fold(value).replace(".", " ").replace("\u2019", "'")
-    value = re.sub(r"\bsaint\b", "st", value)
-    value = re.sub(r"\bmount\b", "mt", value)
-    value = re.sub(r"\bfort\b", "ft", value)
-    return " ".join(value.split())
+    """A place name as the screening looks it up (`lexicon.phrase_key`)."""
+    from .lexicon import phrase_key
+
+    return phrase_key(value)
 
 
 def _write(name: str, entries) -> int:

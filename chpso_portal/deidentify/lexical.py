@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .findings import FindingKind
 from .lexicon import Lexicon, fold, lexicon
@@ -190,7 +189,7 @@ _FACILITY_HEADS = [
     "dermatology", "urology", "women's center", "birth center", "wellness center",
     "health clinic", "medical clinic", "medical", "specialty hospital", "care",
     "senior care", "healthcare center", "health and rehabilitation", "health & rehab",
-    "post-acute care", "nursing", "rehab center", "surgery", "ob/gyn", "obgyn",
+    "post-acute care", "nursing", "rehab center", "surgery", "ob/gyn", "obgyn", "med",
 ]  # fmt: skip
 
 
@@ -218,8 +217,8 @@ class Token:
         return f"Token({self.word!r}@{self.start})"
 
 
-_GAP_AND_WORD = re.compile(r"(?P<gap>[^A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]*+)"
-                           r"(?P<word>" + _WORD.pattern + ")")
+_GAP_AND_WORD = re.compile(r"([^A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]*+)"
+                           r"(" + _WORD.pattern + ")")
 _OPENERS = " \t\"'(\u201c\u2018["
 
 
@@ -227,14 +226,11 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     previous_key = ""
-    previous_end = 0
-    for match in _GAP_AND_WORD.finditer(text):
-        start, end = match.span("word")
-        word = match.group("word")
-        if start - match.start() == end - start or match.start() != previous_end:
-            gap = text[previous_end:start]
-        else:
-            gap = match.group("gap")
+    position = 0
+    for gap, word in _GAP_AND_WORD.findall(text):
+        start = position + len(gap)
+        end = start + len(word)
+        position = end
         if word[-1] in "sS" and len(word) > 2 and word[-2] in "'\u2019":
             possessive = True
             base = word[:-2]
@@ -258,7 +254,6 @@ def tokenize(text: str) -> list[Token]:
         append(Token(start, end, word, key, word[0].isupper(),
                      len(base) > 1 and base.isupper(), initial, possessive, gap))
         previous_key = key
-        previous_end = end
     return tokens
 
 
@@ -276,6 +271,11 @@ def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
     return 0 < len(gap) <= 3 and all(ch == " " or ch in allow for ch in gap)
 
 
+# What the lists say about a word, remembered across texts: most words recur.
+_FLAGS: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
+_FLAGS_LIMIT = 50_000
+
+
 class _Reader:
     """The tokens of one text with the list look-ups each rule needs."""
 
@@ -291,8 +291,17 @@ class _Reader:
             self.mostly_upper = sum(t.upper for t in letters) > 0.6 * len(letters)
         english, first_names, surnames = lex.english, lex.first_names, lex.surnames
         clinical, proper, places = lex.clinical, lex.proper, lex.places
+        cache = _FLAGS
         for token in self.tokens:
             key = token.key
+            flags = cache.get(key)
+            if flags is not None:
+                token.stop, token.eng, token.first, token.sur, token.unknown = flags
+                if token.upper:
+                    token.capd = self.mostly_upper or len(token.word) > 3
+                else:
+                    token.capd = token.cap
+                continue
             token.stop = key in _NEVER or key in clinical or key in _ROLE_WORDS
             token.eng = key in english
             token.first = key in first_names
@@ -312,6 +321,8 @@ class _Reader:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
                 token.capd = token.cap
+            if len(cache) < _FLAGS_LIMIT:
+                cache[key] = (token.stop, token.eng, token.first, token.sur, token.unknown)
 
     # --- classification -------------------------------------------------------------
 
@@ -359,24 +370,25 @@ class _Reader:
         if index == 0:
             return None
         token = self.tokens[index]
-        previous = self.tokens[index - 1]
-        gap = _gap(self.text, previous, token)
-        if same_sentence and (token.initial or "\n" in gap):
+        if same_sentence and (token.initial or "\n" in token.gap):
             return None
-        return previous
+        return self.tokens[index - 1]
 
     def cue_before(self, index: int) -> Token | None:
         """A relation, role or title word right before token `index` ("wife", "pt", "Mrs.")."""
         previous = self.previous_word(index)
         if previous is None:
             return None
-        gap = _gap(self.text, previous, self.tokens[index])
-        if len(gap) > 3 or any(ch not in " .:,-" for ch in gap):
+        if previous.key in _LABELS and ":" in self.tokens[index].gap:
+            return previous  # "Witness: Tom Reyes", "From: Priya Nair"
+        if previous.key not in PERSON_CUES:
+            return None
+        gap = self.tokens[index].gap
+        if gap != " " and (len(gap) > 3 or any(ch not in " .:,-" for ch in gap)):
             return None
         if "." in gap and previous.key not in _TITLES:
             return None  # "by PT. Orthostatic vitals": a sentence ends there
-        if previous.key in PERSON_CUES:
-            return previous
+        return previous
         # "the patient's daughter, Linda": a cue one word further back through a comma
         return None
 
@@ -510,8 +522,10 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             if own_cue is not None and (first_name or surname or unknown):
                 accept(position, position)
             elif english:
-                # "Rose", "Will", "Hope": only a person when something says so.
-                if (first_name or surname) and reader.verb_after(position) and not token.initial:
+                # "Rose", "Will", "Hope", "Baker": only a person when something says so.
+                if (first_name or surname) and not token.initial and (
+                    reader.verb_after(position) or _object_cue_before(reader, position)
+                ):
                     accept(position, position)
             elif first_name and (not token.initial or reader.verb_after(position)):
                 accept(position, position)
@@ -572,6 +586,10 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             last = index + 1
         elif namish(token):
             last = index
+        elif previous.key in _TITLES and (token.first or token.sur) and (
+            token.key not in _COMMON_LOWER
+        ):
+            last = index  # "dr smith", "mrs baker"
         else:
             continue
         # "nguyen van thanh", "maria de la cruz"
@@ -608,6 +626,21 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                     last = index + 1
             accept(index, last)
 
+    # A lower-case name before a credential: "jane doe rn", "kim, np".
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        if token.key not in _CREDENTIAL_WORDS or token.gap not in (" ", ", "):
+            continue
+        last = index - 1
+        first = last
+        while first >= 0 and index - first <= 3 and not tokens[first].cap and (
+            tokens[first].first or tokens[first].sur
+        ) and not tokens[first].stop and tokens[first].key not in _COMMON_LOWER:
+            first -= 1
+        first += 1
+        if first <= last and (index - first >= 2 or namish(tokens[last])):
+            accept(first, last)
+
     # Lower-case first name + surname without a cue, when neither is an ordinary word.
     for index in range(len(tokens) - 1):
         token, following = tokens[index], tokens[index + 1]
@@ -641,6 +674,14 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         has_cue = cue is not None and cue.group(1) in PERSON_CUES
         if group == "i" or has_cue:
             spans.append((start, match.end(group)))
+    # A lower-case initial and surname: "b. okafor".
+    for index in range(1, len(tokens)):
+        token, initial = tokens[index], tokens[index - 1]
+        if token.cap or len(initial.word) != 1 or initial.cap or token.gap not in (". ", "."):
+            continue
+        if namish(token) and token.sur:
+            accept(index - 1, index)
+
     # Two or three capitals after a cue: "pt JB", "resident MK".
     for index, token in enumerate(tokens):
         if not token.upper or len(token.word) > 3 or token.word in _CREDENTIAL_INITIALS:
@@ -677,6 +718,14 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
 # Words after which a lower-case word is read as a name when it is no ordinary word.
 _LOWER_CUES = PERSON_CUES | frozenset("named called fr sr br".split())
+# Labels of a form or a message header that a name follows after a colon.
+_LABELS = frozenset(
+    """
+    name witness witnesses reporter reported caller contact signed cc from to attn attention
+    by author submitter submitted reviewer reviewed approver approved owner assignee
+    assigned employee staff family visitor guardian spouse emergency nok
+    """.split()
+)
 _OBJECT_CUES = frozenset(
     "call called calling ask asked asking tell told page paged notify notified text texted "
     "with per by thanks thank see saw and".split()
@@ -759,6 +808,8 @@ def _appositive_after_role(reader: _Reader, index: int) -> bool:
     return False
 
 
+_CREDENTIAL_WORDS = frozenset("rn lpn lvn np md pa cna crna pharmd rph dnp aprn".split())
+
 _COMMON_LOWER = frozenset(
     """
     will was is has had have be been being are were do does did can could would should may
@@ -809,11 +860,13 @@ for _head in _FACILITY_HEADS:
 for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
+# Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
+_FACILITY_CUES = frozenset("to from at in via into".split())
 _SUBDIVISIONS = frozenset({"county", "parish", "borough", "township"})
 _SAINT = frozenset({"st", "saint", "ste", "sainte", "san", "santa"})
 
 
-def _head_at(reader: _Reader, index: int) -> int | None:
+def _head_at(reader: _Reader, index: int, *, any_case: bool = False) -> int | None:
     """Index of the last token of a facility head starting at `index`, or None."""
     tokens = reader.tokens
     token = tokens[index]
@@ -834,7 +887,7 @@ def _head_at(reader: _Reader, index: int) -> int | None:
                                         allow="-&"):
                 ok = False
                 break
-        if ok and (token.cap or reader.mostly_upper):
+        if ok and (token.cap or reader.mostly_upper or any_case):
             return end
     return None
 
@@ -853,6 +906,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
 
     # "Sunrise Senior Living", "Roseville Family Practice", "St. Agnes Medical Center".
     for index, token in enumerate(tokens):
+        if token.key not in _HEADS_BY_WORD:
+            continue
         end = _head_at(reader, index)
         if end is None:
             continue
@@ -907,6 +962,46 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             continue
         yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
 
+    # Typed in lower case after a cue: "dc'd to valley vista care center".
+    for index, token in enumerate(tokens):
+        if token.cap or token.key not in _HEADS_BY_WORD:
+            continue
+        end = _head_at(reader, index, any_case=True)
+        if end is None:
+            continue
+        first = index
+        while first > 0 and index - first < 4:
+            previous = tokens[first - 1]
+            if previous.cap or tokens[first].gap != " " or previous.key in _FACILITY_CUES:
+                break
+            if previous.stop or previous.key in _ARTICLES:
+                first = index  # "the nursing home", "our clinic": no name
+                break
+            first -= 1
+        if first == index or first == 0:
+            continue
+        if tokens[first - 1].key not in _FACILITY_CUES:
+            continue
+        words = tokens[first:index]
+        if all(t.key in generic or t.key in lex.clinical for t in words):
+            continue
+        yield FindingKind.HOSPITAL, tokens[first].start, tokens[end].end
+
+    # "Casa de las Campanas", "Villa Serena", "Hacienda de los Angeles"
+    for index, token in enumerate(tokens[:-1]):
+        if token.key not in {"casa", "villa", "hacienda", "rancho"} or not token.cap:
+            continue
+        last = index
+        while last + 1 < len(tokens) and last - index < 4 and tokens[last + 1].gap == " " and (
+            tokens[last + 1].capd or tokens[last + 1].key in _PARTICLES | {"las", "los"}
+        ):
+            last += 1
+        while last > index and not tokens[last].capd:
+            last -= 1
+        cued = index > 0 and tokens[index - 1].key in _FACILITY_CUES | PLACE_CUES
+        if last > index and cued:
+            yield FindingKind.HOSPITAL, token.start, tokens[last].end
+
     # Curated systems, chains and short forms: "Kaiser Roseville", "Good Sam", "UCSF".
     index = 0
     while index < len(tokens):
@@ -919,23 +1014,12 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
             index += 1
             continue
-        if token.key not in lex.facility_heads and not (
-            token.key in _SAINT and token.cap
-        ):
+        if token.key not in lex.facility_heads and token.key not in _SPELLED_OUT:
             index += 1
             continue
-        matched = None
-        for size in range(min(lex.facility_max_words, len(tokens) - index), 0, -1):
-            run = tokens[index : index + size]
-            if any(
-                not _adjacent(text, a, b, allow=".&-'") or b.initial
-                for a, b in zip(run, run[1:], strict=False)
-            ):
-                continue
-            key = " ".join(t.key for t in run).replace("st.", "st")
-            if key in lex.facilities:
-                matched = index + size - 1
-                break
+        matched = _longest_phrase(
+            tokens, index, lex.facility_heads, lex.facilities, allow=".&-'", lower=None
+        )
         if matched is None:
             index += 1
             continue
@@ -954,10 +1038,16 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
     # "St. Agnes", "Saint Joseph's", "St Joe's": a saint's name is a hospital more often than
     # not in a safety report; after a capitalised word it is a street ("Main St.").
     for index, token in enumerate(tokens[:-1]):
-        if token.key not in {"st", "saint", "ste"} or not token.cap:
+        if token.key not in {"st", "saint", "ste"}:
             continue
         following = tokens[index + 1]
-        if not following.cap or not _adjacent(text, token, following, allow="."):
+        if not token.cap:
+            # "pt from st. marks": lower case only with its period and after a cue
+            if following.gap != ". " or index == 0 or tokens[index - 1].key not in (
+                _FACILITY_CUES
+            ):
+                continue
+        elif not following.cap or not _adjacent(text, token, following, allow="."):
             continue
         if token.key == "st" and index > 0:
             previous = tokens[index - 1]
@@ -1019,6 +1109,47 @@ _STATE_NAMES = frozenset(
 )
 
 
+_SPELLED_OUT = {"saint": "st", "mount": "mt", "fort": "ft"}
+
+
+def _longest_phrase(
+    tokens: list[Token],
+    index: int,
+    heads: dict[str, int],
+    phrases: frozenset[str],
+    *,
+    allow: str,
+    lower: bool | None,
+) -> int | None:
+    """Index of the last token of the longest listed phrase starting at `index`.
+
+    `lower` says whether the phrase was typed in lower case; then every word must be, else
+    every word after the first must be capitalised (so "Elk Grove" but not "Elk grove");
+    None leaves the case alone.
+    """
+    key = _SPELLED_OUT.get(tokens[index].key, tokens[index].key)
+    most = heads.get(key)
+    if not most:
+        return None
+    matched = index if key in phrases else None
+    position = index
+    while position + 1 < len(tokens) and position - index + 1 < most:
+        following = tokens[position + 1]
+        gap = following.gap
+        if following.initial or not (gap == " " or 0 < len(gap) <= 3 and all(
+            ch == " " or ch in allow for ch in gap
+        )):
+            break
+        if lower is True and following.capd or lower is False and not following.capd:
+            if not (following.key in _PARTICLES and not lower):
+                break
+        key = key + " " + _SPELLED_OUT.get(following.key, following.key)
+        position += 1
+        if key in phrases:
+            matched = position
+    return matched
+
+
 def _place_key(tokens: list[Token]) -> str:
     key = " ".join(t.key for t in tokens)
     key = key.replace("saint ", "st ").replace("mount ", "mt ").replace("fort ", "ft ")
@@ -1048,21 +1179,15 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             index += 1
             continue
         lower = not (token.capd or token.key in {"st", "mt", "ft"})
+        if lower and (token.stop or token.eng and lex.place_heads.get(token.key) == 1):
+            index += 1
+            continue
         cue = _place_cue(reader, index)
         if lower and cue is None:
             index += 1
             continue
-        matched = None
-        for size in range(min(lex.place_max_words, len(tokens) - index), 0, -1):
-            run = tokens[index : index + size]
-            if any(
-                not _adjacent(text, a, b, allow=".-") or b.initial or b.capd == lower
-                for a, b in zip(run, run[1:], strict=False)
-            ):
-                continue
-            if _place_key(run) in lex.places:
-                matched = index + size - 1
-                break
+        matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
+                                  lower=lower)
         if matched is None and token.key in _CITY_SHORT_FORMS and cue == "cue":
             matched = index  # "in slc", "from NYC"
         if matched is None:
@@ -1089,6 +1214,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             ok = False
         elif reader.eponym_after(matched):
             ok = False
+        elif curated:
+            ok = True
         elif everyday:
             # "in Mesa", "in Temple", "our Springfield clinic"; not "Normal saline".
             ok = cue is not None and not token.initial and not _next_is_clinical(reader, matched)

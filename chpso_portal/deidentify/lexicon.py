@@ -35,12 +35,10 @@ class Lexicon:
     proper: frozenset[str]  # capitalised dictionary words that are no name or place
     places: frozenset[str]  # "elk grove", "st louis": see build_lists.place_key
     neighbourhoods: frozenset[str]  # curated, also found after "the" ("the Bronx")
-    place_heads: frozenset[str]  # first word of every place, to skip most words quickly
-    place_max_words: int
+    place_heads: dict[str, int]  # first word of a place -> most words of a place it starts
     clinical: frozenset[str]
     facilities: frozenset[str]  # folded curated names ("kaiser", "good sam")
-    facility_heads: frozenset[str]
-    facility_max_words: int
+    facility_heads: dict[str, int]
     facility_abbreviations: frozenset[str]  # exactly as written ("UCSF", "UChicago")
 
 
@@ -65,16 +63,31 @@ def _curated_lines(name: str) -> list[str]:
     return result
 
 
-def _phrase_key(value: str) -> str:
-    from .build_lists import place_key
+def phrase_key(value: str) -> str:
+    """A name as the screening's tokens spell it: folded, "Saint"/"St." as "st", possessive
+    and "&" dropped ("Texas Children's" -> "texas children", "Scott & White" -> "scott
+    white")."""
+    value = fold(value).replace(".", " ").replace("&", " ")
+    words = []
+    for word in value.split():
+        if word.endswith("'s") and len(word) > 2:
+            word = word[:-2]
+        words.append({"saint": "st", "mount": "mt", "fort": "ft"}.get(word, word))
+    return " ".join(words)
 
-    return place_key(value)
+
+def _heads(phrases) -> dict[str, int]:
+    heads: dict[str, int] = {}
+    for phrase in phrases:
+        words = phrase.split(" ")
+        heads[words[0]] = max(heads.get(words[0], 0), len(words))
+    return heads
 
 
 def _load() -> Lexicon:
-    neighbourhoods = frozenset(_phrase_key(name) for name in _curated_lines("places_extra.txt"))
+    neighbourhoods = frozenset(phrase_key(name) for name in _curated_lines("places_extra.txt"))
     places = frozenset(_lines("us_places.txt")) | neighbourhoods
-    facilities = frozenset(_phrase_key(name) for name in _curated_lines("facility_names.txt"))
+    facilities = frozenset(phrase_key(name) for name in _curated_lines("facility_names.txt"))
     return Lexicon(
         first_names=frozenset(_lines("first_names.txt")),
         surnames=frozenset(_lines("surnames.txt")),
@@ -82,12 +95,10 @@ def _load() -> Lexicon:
         proper=frozenset(_lines("proper_words.txt")),
         places=places,
         neighbourhoods=neighbourhoods,
-        place_heads=frozenset(place.split(" ", 1)[0] for place in places),
-        place_max_words=max(place.count(" ") + 1 for place in places),
+        place_heads=_heads(places),
         clinical=frozenset(fold(word) for word in _curated_words("clinical_terms.txt")),
         facilities=facilities,
-        facility_heads=frozenset(name.split(" ", 1)[0] for name in facilities),
-        facility_max_words=max(name.count(" ") + 1 for name in facilities),
+        facility_heads=_heads(facilities),
         facility_abbreviations=frozenset(_curated_words("facility_abbreviations.txt")),
     )
 

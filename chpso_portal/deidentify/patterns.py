@@ -138,6 +138,30 @@ def _not_preceded_by(regex: re.Pattern[str], window: int) -> Callable[[re.Match[
     return lambda match, text: not found(match, text)
 
 
+_lowered: list = [None, ""]
+
+
+def lowered(text: str) -> str:
+    """`text.lower()`, computed once for the detectors that run on the same text."""
+    if _lowered[0] is not text:
+        _lowered[1] = text.lower()
+        _lowered[0] = text
+    return _lowered[1]
+
+
+def _gated(detector: Detector, *needles: str) -> Detector:
+    """Run `detector` only when the text holds one of `needles` (lower case): a substring
+    search costs far less than a pattern tried at every position."""
+
+    def detect(text: str) -> Iterator[Span]:
+        low = lowered(text)
+        if any(needle in low for needle in needles):
+            yield from detector(text)
+
+    detect.__name__ = getattr(detector, "__name__", "detect")
+    return detect
+
+
 # Words that are capitalized but are not names; used after titles and before credentials.
 NAME_STOPWORDS = frozenset(
     """
@@ -811,8 +835,8 @@ _SCORE_BEFORE = re.compile(
     r"|dilated|effaced|station|cm)\b\W{0,3}$)"
 )
 _AFTER_NOT_DATE = re.compile(
-    r"(?i:" + SP + r"*(?:strength|power|str|pain|score|scale|ratio|split|dose|doses|of|mg|mcg|ns|nss|saline"
-    r"|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor|in|on|x)\b)"
+    r"(?i:" + SP + r"*(?:strength|power|str|pain|score|scale|ratio|split|dose|doses|of|mg|mcg"
+    r"|ns|nss|saline|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor|in|on|x)\b)"
 )
 _TIME_AFTER = re.compile(
     r"(?i:" + SP + r"*(?:@|at|around|~|about|approx\.?)?" + SP
@@ -855,10 +879,15 @@ _SHORT_DATE = re.compile(
     r"(?![\w/\-]|[.:][0-9]|" + SP + r"*(?:/|-[0-9]))"
 )
 
+# The ordinal is found first and its cue looked for behind it: a pattern that started with
+# the cue words would try them at every position of the text.
 _ORDINAL_DAY = re.compile(
+    _lead("[0-9]", r"[\w.\-/]") + r"(?<=(?:[12]|3|[0-9]))(?:(?<=[12])[0-9]|(?<=3)[01])?"
+    r"(?i:st|nd|rd|th)(?![\w])"
+)
+_ORDINAL_CUE = re.compile(
     r"(?i:\b(?:the|on|of|by|since|until|till|from|before|after|(?:mon|tues|wednes|thurs|fri"
-    r"|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?)"
-    r"(?P<day>(?:[12][0-9]|3[01]|0?[1-9])(?i:st|nd|rd|th))(?![\w])"
+    r"|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?$)"
 )
 # An ordinal that counts ("the 4th change", "the 2nd dose") is followed by what it counts; a
 # day of the month is followed by punctuation, a time or a word that goes on the sentence.
@@ -873,9 +902,13 @@ _DAY_FOLLOWS = re.compile(
 
 def _detect_ordinal_days(text: str) -> Iterator[Span]:
     for match in _ORDINAL_DAY.finditer(text):
-        if not _DAY_FOLLOWS.match(text, match.end()):
+        start = match.start()
+        day = int(match.group()[:-2])
+        if not 1 <= day <= 31 or not _DAY_FOLLOWS.match(text, match.end()):
             continue
-        yield FindingKind.DATE, match.start("day"), match.end("day")
+        if _ORDINAL_CUE.search(text, max(0, start - 24), start) is None:
+            continue
+        yield FindingKind.DATE, start, match.end()
 
 
 _MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
@@ -889,16 +922,74 @@ _WEEKDAY_ANY = (
     r"|sat(?:urday)?|sun(?:day)?)\.?"
 )
 
+_DAY_NUMBER = re.compile(
+    _lead("[0-9]", r"[\w:.,/\-]") + r"[0-9]?(?:st|nd|rd|th)?(?![\w]|:[0-9]|[.,][0-9])"
+)
+_MONTH_BEFORE = re.compile(
+    r"(?i:(?<![\w])(?P<month>january|february|march|april|june|july|august|september"
+    r"|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?" + SP
+    + r"+$)"
+)
+
+
+def _detect_lower_month_days(text: str) -> Iterator[Span]:
+    for match in _DAY_NUMBER.finditer(text):
+        start = match.start()
+        digits = match.group().rstrip("stndrh")
+        if not digits.isdigit() or not 1 <= int(digits) <= 31:
+            continue
+        month = _MONTH_BEFORE.search(text, max(0, start - 12), start)
+        if month is None:
+            continue
+        if month.group("month").lower() == "mar" and not month.group("month")[0].isupper():
+            continue
+        yield FindingKind.DATE, month.start(), match.end()
+
+
+# A weekday with its date is one identifier: "Tuesday the 9th", "tues 2/3", "Fri 13th",
+# "Thursday, 4/16". The date is found first, the weekday looked for behind it.
+_DATE_AFTER_WEEKDAY = re.compile(
+    _lead("[0-9]", r"[\w.\-/]") + r"[0-9]?(?:(?i:st|nd|rd|th)|/[0-9]{1,2}(?:/(?:[0-9]{4}"
+    r"|[0-9]{2}))?)(?![\w]|/[0-9])"
+)
+_WEEKDAY_BEFORE = re.compile(
+    r"(?i:(?<![\w])" + _WEEKDAY_ANY + r",?" + SP + r"*(?:the" + SP + r"+)?$)"
+)
+
+
+def _detect_weekday_dates(text: str) -> Iterator[Span]:
+    for match in _DATE_AFTER_WEEKDAY.finditer(text):
+        start = match.start()
+        weekday = _WEEKDAY_BEFORE.search(text, max(0, start - 16), start)
+        if weekday is None:
+            continue
+        value = match.group()
+        if "/" in value:
+            first, second = value.split("/")[:2]
+            if not (1 <= int(first) <= 12 and 1 <= int(second) <= 31):
+                continue
+        elif not 1 <= int(value[:-2]) <= 31:
+            continue
+        yield FindingKind.DATE, weekday.start(), match.end()
+
+
+_DASH_DAY = re.compile(
+    r"(?<=[A-Za-z.])[\-/](?:0?[1-9]|[12][0-9]|3[01])(?:[\-/](?:[0-9]{4}|[0-9]{2}))?"
+    r"(?![\w]|[\-/][0-9])"
+)
+_MONTH_WORD_BEFORE = re.compile(r"(?i:(?<![\w\-/])" + _MONTH_WORD + r"\.?$)")
+
+
+def _detect_month_dash_days(text: str) -> Iterator[Span]:
+    for match in _DASH_DAY.finditer(text):
+        start = match.start()
+        month = _MONTH_WORD_BEFORE.search(text, max(0, start - 10), start)
+        if month is not None:
+            yield FindingKind.DATE, month.start(), match.end()
+
+
 COMPACT_DATE_DETECTORS: list[Detector] = [
-    # A weekday with its date is one identifier: "Tuesday the 9th", "tues 2/3", "Fri 13th",
-    # "Thursday, 4/16"
-    _regex(
-        FindingKind.DATE,
-        r"(?i:(?<![\w])" + _WEEKDAY_ANY + r",?" + SP + r"*(?:the" + SP + r"+)?(?:(?:[12][0-9]"
-        r"|3[01]|0?[1-9])(?:st|nd|rd|th)|(?:1[0-2]|0?[1-9])/(?:[12][0-9]|3[01]|0?[1-9])"
-        r"(?:/(?:[0-9]{4}|[0-9]{2}))?|" + _MONTH_WORD + r"\.?" + SP + r"+(?:[12][0-9]|3[01]"
-        r"|0?[1-9])(?:st|nd|rd|th)?)(?![\w]|/[0-9]))",
-    ),
+    _detect_weekday_dates,
     # 14-Mar-2026, 14-MAR-26, 14Mar2026, 3/Mar/26, 14-Mar
     _regex(
         FindingKind.DATE,
@@ -907,27 +998,15 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
         accept=_leading_day_ok,
     ),
     # Mar-14, MAR-14-2026, Mar/14/26
-    _regex(
-        FindingKind.DATE,
-        r"(?=[A-Za-z])(?<![\w\-/])(?i:" + _MONTH_WORD + r")\.?[\-/](?:0?[1-9]|[12][0-9]|3[01])"
-        r"(?:[\-/](?:[0-9]{4}|[0-9]{2}))?(?![\w]|[\-/][0-9])",
-    ),
+    _detect_month_dash_days,
     # 2026-Mar-14
     _regex(
         FindingKind.DATE,
         _lead("[12]", r"[\w\-/]") + r"[0-9]{3}[\-/ ](?i:" + _MONTH_WORD
         + r")[\-/ ](?:0?[1-9]|[12][0-9]|3[01])(?![\w])",
     ),
-    # "mid-March", "march 3rd", "3rd of march" in any case
-    _regex(
-        FindingKind.DATE,
-        r"(?i:(?<![\w])(?:january|february|march|april|june|july|august|september|october"
-        r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?" + SP
-        + r"+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w]|:[0-9]|[.,][0-9]))",
-        accept=lambda match, text: not re.match(
-            r"(?i)mar" + SP + r"+[0-9]", match.group()
-        ) or match.group()[:1].isupper(),
-    ),
+    # "march 3rd", "jan 3rd:" in any case ("mar 3" only as "Mar 3": "mar" is also a verb)
+    _detect_lower_month_days,
     _detect_short_dates,
     _detect_ordinal_days,
 ]
@@ -936,14 +1015,17 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
     # "x4471", "x 4471", "X.2231": four or more digits; three only after a phone word.
     _regex(
         FindingKind.PHONE,
-        r"(?<![\w.])[xX]\.?" + SP + r"?[0-9]{3,6}(?![\w]|[.,][0-9])",
+        _lead("[xX]", r"[\w.]") + r"\.?" + SP + r"?[0-9]{3,6}(?![\w]|[.,][0-9])",
         accept=lambda match, text: sum(ch.isdigit() for ch in match.group()) >= 4
         or _preceded_by(_PHONE_CUE, 40)(match, text),
     ),
     # "extension 2231", "ext: 2231", "Ext#2231"
-    _regex(
-        FindingKind.PHONE,
-        r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}(?![\w])",
+    _gated(
+        _regex(
+            FindingKind.PHONE,
+            r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}(?![\w])",
+        ),
+        "ext",
     ),
     # 916 555 0142 written with slashes or no separator after a phone word: "cell 9165550142"
     _regex(
@@ -956,10 +1038,18 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
         FindingKind.PHONE,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{0,2}-[0-9]{2,4}(?![\w\-])",
         accept=_cue_before(
-            r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension)"
-            r"[ ]*(?:\#|no\.?|number)?[ ]*:?[ ]*)",
+            r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension|call"
+            r"(?:" + SP + r"+back)?|callback|page|paged|text|reach)"
+            r"[ ]*(?:\#|no\.?|number|at)?[ ]*:?[ ]*)",
             30,
         ),
+    ),
+    # A licence number after a credential: "RN 812204", "MD #44871"
+    _regex(
+        FindingKind.LONG_NUMBER,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{4,}(?![\w]|[.,][0-9])",
+        accept=_cue_before(r"\b(?:RN|LPN|LVN|NP|MD|DO|PA|CRNA|RPh|PharmD)" + SP + r"*\#?" + SP
+                           + r"*", 12),
     ),
 ]
 
@@ -981,7 +1071,7 @@ _SERIAL_CUE_WORDS = [
     rf"ticket{SP}*{_NO}", rf"order{SP}*{_NO}", rf"accession(?:{SP}*{_NO})?",
     rf"specimen{SP}*(?:id|{_NO})", r"id", rf"(?:police{SP}*)?report{SP}*{_NO}",
     rf"incident{SP}*{_NO}", rf"ref(?:erence)?{SP}*{_NO}", rf"rx{SP}*{_NO}",
-    rf"prescription{SP}*{_NO}", rf"medicare(?:{SP}*(?:id|{_NO}))?", rf"mbi",
+    rf"prescription{SP}*{_NO}", rf"medicare(?:{SP}*(?:id|{_NO}))?", r"mbi",
     rf"medicaid(?:{SP}*(?:id|{_NO}))?", rf"subscriber{SP}*(?:id|{_NO})",
 ]
 _SERIAL_CUE = re.compile(
@@ -1003,30 +1093,96 @@ _DEVICE_NOUN = re.compile(
 )
 
 
-def _detect_device_codes(text: str) -> Iterator[Span]:
-    """A code of letters and digits after a device noun: "pump AUR-1187-44"."""
-    for match in _CODE_TOKEN.finditer(text):
-        value = match.group()
+_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_CODE_JOINERS = frozenset("-./")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _code_tokens(text: str) -> Iterator[tuple[int, int]]:
+    """Letter-and-digit tokens holding a digit ("AUR-1187-44", "4471B"), found from their
+    digits: digits are rarer than letters, and each token is walked once."""
+    length = len(text)
+    last_end = -1
+    for match in _DIGITS.finditer(text):
+        if match.start() < last_end:
+            continue
+        start = match.start()
+        while start > 0 and (
+            text[start - 1] in _CODE_CHARS
+            or text[start - 1] in _CODE_JOINERS and start > 1 and text[start - 2] in _CODE_CHARS
+        ):
+            start -= 1
+        end = match.end()
+        while end < length and (
+            text[end] in _CODE_CHARS
+            or text[end] in _CODE_JOINERS and end + 1 < length and text[end + 1] in _CODE_CHARS
+        ):
+            end += 1
+        last_end = end
+        if (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-./")) or (
+            end < length and (text[end].isalnum() or text[end] == "_")
+        ):
+            continue
+        yield start, end
+
+
+_CUE_TAILS = frozenset(
+    """
+    serial number num no nbr # sn s/n s.n ser lot batch id identifier tag udi imei vin mrn mr
+    mr# fin csn acct badge license licence lic plate accession medicare mbi medicaid serial#
+    lot# sn# id# report incident case ticket order claim policy member account encounter
+    employee specimen ref reference rx prescription subscriber asset biomed control
+    pump pumps unit units vac monitor monitors ventilator vent bed beds device devices scanner
+    glucometer meter defib defibrillator controller module console generator stimulator
+    pacemaker icd analyzer scope endoscope bronchoscope probe transducer cart machine
+    oximeter telemetry tele box pack battery charger workstation dispenser cabinet infuser
+    warmer heater cooler lift mattress wheelchair walker tablet phone handheld printer
+    """.split()
+)
+_CUE_SEPARATORS = frozenset(" \t#:=-")
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before `start`, past separators and "is"/"was" ("SN is: X" -> "sn")."""
+    position = start
+    for _ in range(2):
+        end = position
+        while end > 0 and position - end < 6 and text[end - 1] in _CUE_SEPARATORS:
+            end -= 1
+        begin = end
+        while begin > 0 and end - begin < 20 and (
+            text[begin - 1].isalpha() or text[begin - 1] in "/#."
+        ):
+            begin -= 1
+        word = text[begin:end].lower().rstrip(".")
+        if word in ("is", "was"):
+            position = begin
+            continue
+        if not word and "#" in text[end:position]:
+            return "#"
+        return word
+    return ""
+
+
+def _detect_codes(text: str) -> Iterator[Span]:
+    """Codes after a word that announces an identifier ("SN: AX-44-B7", "lot 4471B") or after
+    a device noun ("pump AUR-1187-44")."""
+    for start, end in _code_tokens(text):
+        value = text[start:end]
+        if len(value) < 3:
+            continue
+        tail = _word_before(text, start)
+        if tail not in _CUE_TAILS and not tail.endswith("#"):
+            continue
         digits = sum(ch.isdigit() for ch in value)
+        cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
+        if cued and (digits >= 2 or len(value) >= 5):
+            yield FindingKind.LONG_NUMBER, start, end
+            continue
         if digits < 3 or len(value) < 6 or digits == len(value) - value.count("-"):
             continue
-        start = match.start()
         if _DEVICE_NOUN.search(text, max(0, start - 30), start):
-            yield FindingKind.LONG_NUMBER, start, match.end()
-
-
-def _detect_cued_codes(text: str) -> Iterator[Span]:
-    for match in _CODE_TOKEN.finditer(text):
-        value = match.group()
-        digits = sum(ch.isdigit() for ch in value)
-        if digits == 0 or len(value) < 3:
-            continue
-        start = match.start()
-        if _SERIAL_CUE.search(text, max(0, start - 40), start) is None:
-            continue
-        if digits < 2 and len(value) < 5:
-            continue
-        yield FindingKind.LONG_NUMBER, start, match.end()
+            yield FindingKind.LONG_NUMBER, start, end
 
 
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
@@ -1083,8 +1239,14 @@ def _csv_fields(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+_CSV_AGE_HEADER_PRESENT = re.compile(
+    r"(?im)(?:^|,)" + SP + r"*\"?(?:pt" + SP + r"*|patient" + SP + r"*)?age(?:" + SP
+    + r"*\(?(?:yrs?|years)\)?)?\"?" + SP + r"*(?:,|$)"
+)
+
+
 def _detect_csv_ages(text: str) -> Iterator[Span]:
-    if "," not in text or "age" not in text.lower():
+    if "," not in text or _CSV_AGE_HEADER_PRESENT.search(text) is None:
         return
     offset = 0
     columns: list[int] = []
@@ -1106,26 +1268,35 @@ def _detect_csv_ages(text: str) -> Iterator[Span]:
 
 
 AGE_WORD_DETECTORS: list[Detector] = [
-    _detect_age_words,
-    _detect_csv_ages,
+    _gated(_detect_age_words, "ninet", "hundred"),
+    _gated(_detect_csv_ages, "age"),
     # "ninety-two-year-old", "ninety two years old", "one hundred and one years of age"
-    _regex(
-        FindingKind.AGE_OVER_89,
-        r"(?i:(?<![\w])" + _AGE_WORDS + r"(?:[\- ]+(?:years?|yrs?)(?:[\- ]+old|" + SP
-        + r"+of" + SP + r"+age)|[\- ]+y/?o\b|[\- ]+year[\- ]old))",
+    _gated(
+        _regex(
+            FindingKind.AGE_OVER_89,
+            r"(?i:(?<![\w])" + _AGE_WORDS + r"(?:[\- ]+(?:years?|yrs?)(?:[\- ]+old|" + SP
+            + r"+of" + SP + r"+age)|[\- ]+y/?o\b|[\- ]+year[\- ]old))",
+        ),
+        "ninet", "hundred",
     ),
     # "aged ninety-four", "age ninety", "turned ninety-five", "is ninety-one"
-    _regex(
-        FindingKind.AGE_OVER_89,
-        r"(?i:\b(?:aged?|turned|turning|turns)" + SP + r"*:?" + SP + r"*" + _AGE_WORDS
-        + r"(?![\w\-]))",
+    _gated(
+        _regex(
+            FindingKind.AGE_OVER_89,
+            r"(?i:\b(?:aged?|turned|turning|turns)" + SP + r"*:?" + SP + r"*" + _AGE_WORDS
+            + r"(?![\w\-]))",
+        ),
+        "ninet", "hundred",
     ),
     # "in her nineties", "in his 90s", "her 95th birthday", "ninetieth birthday"
-    _regex(
-        FindingKind.AGE_OVER_89,
-        r"(?i:\b(?:in" + SP + r"+(?:his|her|their)" + SP + r"+(?:(?:early|mid|late)[\- ]?)?"
-        r"(?:nineties|90s|90['\u2019]s)|(?:9[0-9]|1[01][0-9])(?:st|nd|rd|th)" + SP
-        + r"+birthday|(?:ninetieth|hundredth|ninety-\w+th)" + SP + r"+birthday))",
+    _gated(
+        _regex(
+            FindingKind.AGE_OVER_89,
+            r"(?i:\b(?:in" + SP + r"+(?:his|her|their)" + SP + r"+(?:(?:early|mid|late)[\- ]?)?"
+            r"(?:nineties|90s|90['\u2019]s)|(?:9[0-9]|1[01][0-9])(?:st|nd|rd|th)" + SP
+            + r"+birthday|(?:ninetieth|hundredth|ninety-\w+th)" + SP + r"+birthday))",
+        ),
+        "ninet", "90s", "90'", "90\u2019", "birthday",
     ),
     # "92yoF", "93 yo M", "91 y.o. female"
     _regex(
@@ -1190,6 +1361,9 @@ def _detect_streets(text: str) -> Iterator[Span]:
     """ "Oak St", "1420 Oak Grove Avenue", "Elm St and 5th Ave", "Broadway & 3rd St"."""
     for match in _TYPE_AT.finditer(text):
         type_start, end = match.span()
+        previous_word = text[max(0, type_start - 8) : type_start].split()
+        if not previous_word or previous_word[-1].rstrip(".") in _NOT_STREET_NAMES:
+            continue  # "Dr. Dr", "the St"
         window_start = max(0, type_start - 60)
         name = _NAME_BEFORE_TYPE.search(text, window_start, type_start)
         if name is None:
@@ -1231,31 +1405,52 @@ def _detect_streets(text: str) -> Iterator[Span]:
         yield FindingKind.PLACE, start, end
 
 
+_HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,2}[A-Z]?(?![\w])")
+_HIGHWAY_WORD_BEFORE = re.compile(
+    rf"(?<![\w])(?:Highway|Hwy|Route|Rte|Interstate|State{SP}+Route|SR|US|I|County{SP}+Road"
+    rf"|CR)[\- ]?$"
+)
+_CROSSING_AFTER = re.compile(
+    rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})"
+)
+
+
+def _detect_highway_crossings(text: str) -> Iterator[Span]:
+    for match in _HIGHWAY_NUMBER.finditer(text):
+        start = match.start()
+        word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 16), start)
+        if word is None:
+            continue
+        crossing = _CROSSING_AFTER.match(text, match.end())
+        if crossing is not None:
+            yield FindingKind.PLACE, word.start(), crossing.end()
+
+
 ADDRESS_DETECTORS: list[Detector] = [
     _detect_streets,
     # "on e. herndon", "at 3310 w ashlan"
     _regex(
         FindingKind.PLACE,
-        r"(?<![\w])(?i:[nsew]\.?)" + SP + r"+(?!coli\b)[A-Za-z]{3,}"
+        _lead("[nsewNSEW]", r"[\w]") + r"\.?" + SP + r"+(?!coli\b)[A-Za-z]{3,}"
         r"(?:" + SP + r"+(?i:st|ave|rd|blvd|dr|ln|street|avenue|road))?\.?(?![\w])",
         accept=_cue_before(r"(?i:\b(?:on|off|at|near|of|onto|along)" + SP + "+(?:[0-9]{2,6}"
                            + SP + "+)?)", 24),
     ),
     # "lives at 3310 w ashlan": a house number and words after "lives at" or "address"
-    _regex(
-        FindingKind.PLACE,
-        _lead("[0-9]", r"[\w.\-/:]") + r"[0-9]{0,5}" + SP + r"+(?:(?i:[nsew]\.?)" + SP
-        + r"+)?[A-Za-z]{3,}(?:" + SP + r"+[A-Za-z]{2,}){0,2}",
-        accept=_cue_before(
-            r"(?i:\b(?:lives|living|resides|residing|stays|staying|address|addr)\.?" + SP
-            + r"*(?:at|on|is|:)?" + SP + r"*)", 30
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            _lead("[0-9]", r"[\w.\-/:]") + r"[0-9]{0,5}" + SP + r"+(?:(?i:[nsew]\.?)" + SP
+            + r"+)?[A-Za-z]{3,}(?:" + SP + r"+[A-Za-z]{2,}){0,2}",
+            accept=_cue_before(
+                r"(?i:\b(?:lives|living|resides|residing|stays|staying|address|addr)\.?" + SP
+                + r"*(?:at|on|is|:)?" + SP + r"*)", 30
+            ),
         ),
+        "live", "resid", "stay", "addr",
     ),
     # Highways in intersections: "Highway 99 and Clinton Ave", "I-70 and Kipling St"
-    _regex(
-        FindingKind.PLACE,
-        rf"(?<![\w]){_HIGHWAY}{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})",
-    ),
+    _detect_highway_crossings,
     # 1420 Oak Grove Ave, 77 W. 5th St., 12 main st (any case), 5 Elm Ct Apt 4B
     _regex(
         FindingKind.PLACE,
@@ -1272,35 +1467,44 @@ ADDRESS_DETECTORS: list[Detector] = [
         ),
     ),
     # Intersections: "corner of Elm and 5th", "Broadway & 3rd St", "at Main and Oak"
-    _regex(
-        FindingKind.PLACE,
-        r"(?i:\b(?:corner|intersection|cross" + SP + r"*streets?|crossing)" + SP + r"+of"
-        + SP + r"+)(?P<pair>" + _STREET_OR_NAME + SP + r"*(?:and|&|/|at)" + SP + r"*"
-        + _STREET_OR_NAME + r")",
-        group="pair",
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            r"(?i:\b(?:corner|intersection|cross" + SP + r"*streets?|crossing)" + SP + r"+of"
+            + SP + r"+)(?P<pair>" + _STREET_OR_NAME + SP + r"*(?:and|&|/|at)" + SP + r"*"
+            + _STREET_OR_NAME + r")",
+            group="pair",
+        ),
+        "corner", "intersection", "cross",
     ),
     # "at 5th and Main"
     _regex(
         FindingKind.PLACE,
-        r"(?<![\w])[0-9]{1,3}(?i:st|nd|rd|th)" + SP + r"*(?:and|&|/)" + SP
+        _lead("[0-9]", r"[\w]") + r"[0-9]{0,2}(?i:st|nd|rd|th)" + SP + r"*(?:and|&|/)" + SP
         + rf"*[{UC}][{LC}]+(?![\w])",
         accept=_cue_before(r"(?i:\b(?:at|near|of|on|off)" + SP + "+)", 8),
     ),
     # P.O. Box 1234
-    _regex(
-        FindingKind.PLACE,
-        r"(?i:\b(?:p\.?" + SP + r"?o\.?" + SP + r"*box|post" + SP + r"+office" + SP
-        + r"+box)" + SP + r"*#?[0-9]+)",
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            r"(?i:\b(?:p\.?" + SP + r"?o\.?" + SP + r"*box|post" + SP + r"+office" + SP
+            + r"+box)" + SP + r"*#?[0-9]+)",
+        ),
+        "box",
     ),
     # ZIP after "zip" without a state: "zip 95661"
-    _regex(
-        FindingKind.PLACE,
-        _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
-        accept=_cue_before(
-            r"(?i:\b(?:zip|zipcode|zip" + SP + r"*code|postal" + SP + r"*code)" + SP
-            + r"*[:#]?" + SP + r"*)",
-            40,
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
+            accept=_cue_before(
+                r"(?i:\b(?:zip|zipcode|zip" + SP + r"*code|postal" + SP + r"*code)" + SP
+                + r"*[:#]?" + SP + r"*)",
+                40,
+            ),
         ),
+        "zip", "postal",
     ),
 ]
 
@@ -1316,8 +1520,7 @@ DETECTORS: tuple[Detector, ...] = (
     *PEOPLE_AND_PLACE_DETECTORS,
     *COMPACT_DATE_DETECTORS,
     *EXTRA_PHONE_DETECTORS,
-    _detect_cued_codes,
-    _detect_device_codes,
+    _detect_codes,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,
 )

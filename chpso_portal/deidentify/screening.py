@@ -19,26 +19,18 @@ from .patterns import DETECTORS, Span
 _NO_KNOWN = KnownIdentifiers()
 
 
-def _candidates(text: str, known: KnownIdentifiers) -> list[Span]:
-    """Every detector's spans; the known names come first, see `_merge`."""
+def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozenset[Span]]:
+    """Every detector's spans, and those of the names the portal knows (see `_merge`)."""
     spans: list[Span] = []
+    known_spans: frozenset[Span] = frozenset()
     matcher = build_matcher(known) if known else None
     if matcher is not None:
-        spans.extend(matcher.finditer(text))
+        known_spans = frozenset(matcher.finditer(text))
+        spans.extend(known_spans)
     for detect in DETECTORS:
         spans.extend(detect(text))
     spans.extend(detect_by_word_lists(text))
-    return spans
-
-
-def _candidates_with_known(
-    text: str, known: KnownIdentifiers
-) -> tuple[list[Span], frozenset[Span]]:
-    spans = _candidates(text, known)
-    matcher = build_matcher(known) if known else None
-    if matcher is None:
-        return spans, frozenset()
-    return spans, frozenset(matcher.finditer(text))
+    return spans, known_spans
 
 
 def _merge(spans: list[Span], known_spans: frozenset[Span] = frozenset()) -> list[Span]:
@@ -96,7 +88,7 @@ def screen(text: str, known: KnownIdentifiers = _NO_KNOWN) -> list[Finding]:
             text=text[start:end],
             explanation=EXPLANATIONS[kind],
         )
-        for kind, start, end in _merge(*_candidates_with_known(text, known))
+        for kind, start, end in _merge(*_candidates(text, known))
     ]
 
 

@@ -375,14 +375,15 @@ def test_thousands_of_known_names_stay_fast():
     names = tuple(f"{word()} {word()}" for _ in range(5000))
     known = KnownIdentifiers(person_names=names, hospital_names=("Mercy General",))
     text = ("The night nurse reviewed the pump settings with pharmacy. " * 2000) + names[1234]
-    started = time.perf_counter()
+    # CPU time of this process: on a shared machine the wall clock mostly measures the others.
+    started = time.process_time()
     findings = screen(text, known)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert [(f.kind, f.text) for f in findings] == [(K.NAME, names[1234])]
     assert elapsed < 5.0, elapsed
-    started = time.perf_counter()
+    started = time.process_time()
     screen(text, known)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 # --- merging and offsets ----------------------------------------------------------------
@@ -500,9 +501,10 @@ def test_large_text_is_fast():
         "The pressure rose after 2 units of PRBCs; Maria Lopez emailed ml@example.org. "
     )
     text = (paragraph * (200_000 // len(paragraph) + 1))[:200_000]
-    started = time.perf_counter()
+    # CPU time of this process: on a shared machine the wall clock mostly measures the others.
+    started = time.process_time()
     findings = screen(text, KNOWN)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(findings) > 1000
     assert elapsed < 1.0, elapsed
 
@@ -523,6 +525,7 @@ def test_large_text_is_fast():
 )
 def test_hostile_text_is_linear(text):
     # Catastrophic backtracking would take minutes here; the margin is for slow machines.
-    started = time.perf_counter()
+    # CPU time of this process: on a shared machine the wall clock mostly measures the others.
+    started = time.process_time()
     screen(text, KNOWN)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
