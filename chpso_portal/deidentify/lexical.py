@@ -100,6 +100,21 @@ EPONYM_HEADS = frozenset(
     """.split()
 )
 
+# Capitalised words that follow "patient" or "pt" without being names ("pt Spanish-speaking").
+_NATIONS_AND_FAITHS = frozenset(
+    """
+    american english spanish chinese vietnamese korean japanese russian arabic french german
+    italian portuguese polish haitian creole tagalog filipino hmong somali punjabi hindi urdu
+    farsi persian armenian ukrainian greek hebrew navajo cantonese mandarin asian african
+    hispanic latino latina latinx caucasian indian mexican cuban dominican salvadoran
+    guatemalan honduran nicaraguan colombian peruvian brazilian jamaican nigerian ethiopian
+    eritrean afghan iraqi syrian iranian pakistani bengali nepali burmese cambodian khmer
+    laotian thai samoan tongan marshallese chuukese native catholic christian muslim jewish
+    baptist methodist mormon lutheran hindu buddhist sikh jehovah medicare medicaid tricare
+    asl deaf
+    """.split()
+)
+
 # Ordinary capitalised words that start too many clean sentences to be names or places.
 _NEVER = frozenset(
     """
@@ -189,7 +204,7 @@ _FACILITY_HEADS = [
     "dermatology", "urology", "women's center", "birth center", "wellness center",
     "health clinic", "medical clinic", "medical", "specialty hospital", "care",
     "senior care", "healthcare center", "health and rehabilitation", "health & rehab",
-    "post-acute care", "nursing", "rehab center", "surgery", "ob/gyn", "obgyn", "med",
+    "post-acute care", "rehab center", "surgery", "ob/gyn", "obgyn", "med",
 ]  # fmt: skip
 
 
@@ -376,11 +391,13 @@ class _Reader:
 
     def cue_before(self, index: int) -> Token | None:
         """A relation, role or title word right before token `index` ("wife", "pt", "Mrs.")."""
+        if index > 0 and ":" in self.tokens[index].gap and "\n" not in self.tokens[index].gap:
+            label = self.tokens[index - 1]
+            if label.key in _LABELS or label.key in PERSON_CUES:
+                return label  # "Witness: Tom Reyes", "From: Priya Nair"
         previous = self.previous_word(index)
         if previous is None:
             return None
-        if previous.key in _LABELS and ":" in self.tokens[index].gap:
-            return previous  # "Witness: Tom Reyes", "From: Priya Nair"
         if previous.key not in PERSON_CUES:
             return None
         gap = self.tokens[index].gap
@@ -519,15 +536,20 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             first_name = reader.is_first(token)
             surname = reader.is_surname(token)
             unknown = reader.is_unknown_word(token)
-            if own_cue is not None and (first_name or surname or unknown):
-                accept(position, position)
+            if own_cue is not None and (
+                first_name or surname or unknown
+                or not english and token.key not in _NATIONS_AND_FAITHS
+            ):
+                accept(position, position)  # "granddaughter Aaliyah", "wife Thuy"
             elif english:
                 # "Rose", "Will", "Hope", "Baker": only a person when something says so.
                 if (first_name or surname) and not token.initial and (
                     reader.verb_after(position) or _object_cue_before(reader, position)
                 ):
                     accept(position, position)
-            elif first_name and (not token.initial or reader.verb_after(position)):
+            elif first_name and (
+                not token.initial or reader.verb_after(position) or len(token.key) >= 4
+            ):
                 accept(position, position)
             elif (surname or unknown) and reader.verb_after(position):
                 accept(position, position)
@@ -606,7 +628,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         accept(index, last)
 
     # A lower-case name that is no ordinary word, read as a name by what follows it ("jen
-    # told the charge nurse", "dawn (night rn) says") or by what precedes it ("call patty").
+    # told the charge nurse", "dawn (night rn) says") or by what precedes it ("call patty");
+    # a first name of four letters or more that is no word needs nothing more ("luis and
+    # tameka checked the pump").
     for index, token in enumerate(tokens):
         if token.cap or token.stop or len(token.key) < 3 or not (token.first or token.sur):
             continue
@@ -614,6 +638,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if token.eng and not role_after:
             continue
         if role_after or (token.first and (
+            len(token.key) >= 4 and token.key not in _COMMON_LOWER or
             reader.verb_after(index) or _object_cue_before(reader, index)
             or _department_after(reader, index)
         )):
@@ -728,7 +753,7 @@ _LABELS = frozenset(
 )
 _OBJECT_CUES = frozenset(
     "call called calling ask asked asking tell told page paged notify notified text texted "
-    "with per by thanks thank see saw and".split()
+    "with per by thanks thank see saw".split()
 )
 _DEPARTMENTS = frozenset(
     """
@@ -860,6 +885,25 @@ for _head in _FACILITY_HEADS:
 for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
+_TRANSFER_VERBS = frozenset(
+    """
+    discharged dc'd dcd transferred transfered sent admitted readmitted came returned
+    moved referred arrived transported brought lives living resides residing went
+    """.split()
+)
+# Kinds of facility written after its name ("Kindred LTAC", "Mercy SNF").
+_FACILITY_TYPES = frozenset("snf ltac ltach alf irf asc rcfe ccrc ltc ecf nh".split())
+# Heads that name a place of care rather than a department, for text typed in lower case.
+_LOWER_CASE_HEADS = frozenset(
+    " ".join(head.split())
+    for head in """
+    hospital|medical center|medical centre|care center|care centre|senior living|assisted living
+    |memory care|nursing home|nursing center|nursing facility|skilled nursing|health center
+    |rehabilitation center|rehab center|surgery center|surgical center|convalescent hospital
+    |care home|retirement community|living center|manor|healthcare center|post-acute care
+    |transitional care|urgent care|family practice|medical group|cancer center
+    """.split("|")
+)
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
 _FACILITY_CUES = frozenset("to from at in via into".split())
 _SUBDIVISIONS = frozenset({"county", "parish", "borough", "township"})
@@ -969,6 +1013,9 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         end = _head_at(reader, index, any_case=True)
         if end is None:
             continue
+        head = " ".join(t.key for t in tokens[index : end + 1])
+        if head not in _LOWER_CASE_HEADS:
+            continue  # "returned to interventional radiology" names a department
         first = index
         while first > 0 and index - first < 4:
             previous = tokens[first - 1]
@@ -986,6 +1033,33 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         if all(t.key in generic or t.key in lex.clinical for t in words):
             continue
         yield FindingKind.HOSPITAL, tokens[first].start, tokens[end].end
+
+    # Where a patient was sent or came from, named without a head: "discharged to Eskaton
+    # Village", "sent to Kindred", "came from kindred ltac".
+    for index, token in enumerate(tokens):
+        if index < 2 or token.stop or token.key in _ARTICLES or len(token.key) < 3:
+            continue
+        cue, verb = tokens[index - 1], tokens[index - 2]
+        if cue.key not in {"to", "from", "at"} or verb.key not in _TRANSFER_VERBS:
+            continue
+        if token.gap != " " or cue.gap != " ":
+            continue
+        last = index
+        if token.capd:
+            while last + 1 < len(tokens) and last - index < 3 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].capd and not tokens[last + 1].stop
+            ):
+                last += 1
+            words = tokens[index : last + 1]
+            if all(t.key in generic or t.key in lex.places for t in words):
+                continue
+            if len(words) == 1 and (token.first or token.sur) and not token.eng:
+                continue  # "sent to Maria" is a person; the name rules see it
+        elif not (last + 1 < len(tokens) and tokens[last + 1].key in _FACILITY_TYPES):
+            continue
+        if last + 1 < len(tokens) and tokens[last + 1].key in _FACILITY_TYPES:
+            last += 1
+        yield FindingKind.HOSPITAL, token.start, tokens[last].end
 
     # "Casa de las Campanas", "Villa Serena", "Hacienda de los Angeles"
     for index, token in enumerate(tokens[:-1]):

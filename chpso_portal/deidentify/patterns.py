@@ -816,6 +816,7 @@ PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [
 _DATE_CUE_WORDS = (
     r"on|dated|date|since|until|till|thru|through|from|by|of|before|after|around|admitted|admit"
     r"|adm|discharged|discharge|dc|d/c|dc'd|seen|dos|dob|born|event|incident|fell|fall|occurred"
+    r"|readmitted|readmit|transferred|presented|arrived|reported|called|noted|found|visited"
     r"|happened|returned|started|stopped|last|next|eve|evening|night|morning|noc|nights|days"
     r"|surgery|procedure|visit|appointment|appt|scheduled|sched|delivered|given|placed|removed"
     r"|inserted|changed|expired|died|deceased|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
@@ -1448,6 +1449,12 @@ ADDRESS_DETECTORS: list[Detector] = [
             ),
         ),
         "live", "resid", "stay", "addr",
+    ),
+    # "off Highway 50", "along Route 66"
+    _regex(
+        FindingKind.PLACE,
+        rf"(?<![\w])(?:Highway|Hwy|Route|Rte|Interstate|I|US|SR){SP}?-?{SP}?[0-9]{{1,3}}(?![\w])",
+        accept=_cue_before(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+)", 10),
     ),
     # Highways in intersections: "Highway 99 and Clinton Ave", "I-70 and Kipling St"
     _detect_highway_crossings,
