@@ -39,7 +39,8 @@ _CLINICAL_ENDINGS = (
     "ize", "ized", "ization", "lysis", "penia", "cyte", "cytes", "ase", "pril", "sartan",
     "olol", "statin", "mab", "nib", "azole", "cillin", "mycin", "floxacin", "cycline",
     "dipine", "parin", "xaban", "tidine", "prazole", "setron", "azepam", "phine", "gesic",
-    "ness", "ity", "ment", "ments", "ism", "less",
+    "ness", "ity", "ment", "ments", "ism", "less", "ation", "ations", "ition", "itions", "ee",
+    "ees", "amine", "aine", "idine", "oxacin", "dronate", "ide", "ides", "one", "ones", "ol",
 )
 # Words after which a name is expected: relations, roles and titles.
 RELATION_CUES = frozenset(
@@ -174,6 +175,7 @@ GENERIC_FACILITY_WORDS = frozenset(
     group associates physicians physician doctors surgery surgeons surgical day night
     hospice palliative comprehensive specialty multispecialty multi-specialty walk-in walk
     express our their your his her the a an this that of and & at in for on to with by
+    one two three four five several many few some any each every another same such which
     unit floor department dept service services program programs office offices facility
     facilities network networks institute foundation partners practice practices north
     south east west northern southern eastern western upper lower mid midtown downtown uptown
@@ -309,6 +311,11 @@ class _Reader:
         cache = _FLAGS
         for token in self.tokens:
             key = token.key
+            word = token.word
+            if len(word) > 2 and word[1].isupper() and word[0].isupper() and not token.upper:
+                token.stop = True  # "ADLs", "RNs", "PRBCs": plural abbreviations
+                token.capd = True
+                continue
             flags = cache.get(key)
             if flags is not None:
                 token.stop, token.eng, token.first, token.sur, token.unknown = flags
@@ -447,7 +454,7 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not reader.capitalised(token) or reader.is_stop(token):
+        if not token.capd or token.stop:
             index += 1
             continue
         last = index
@@ -457,13 +464,13 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
                 break
             if "." in _gap(text, tokens[last], following) and len(tokens[last].word) > 1:
                 break  # "Smith. Then" ends the run; "A. Smith" does not
-            if reader.capitalised(following) and not reader.is_stop(following):
+            if following.capd and not following.stop:
                 last += 1
                 continue
             if (
                 following.key in _PARTICLES
                 and last + 2 < len(tokens)
-                and reader.capitalised(tokens[last + 2])
+                and tokens[last + 2].capd
                 and _adjacent(text, following, tokens[last + 2])
             ):
                 last += 2
@@ -489,7 +496,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # Capitalised runs: "Maria Lopez", "Jen", "Okafor", "Mary Ellen O'Brien".
     for first, last in _name_runs(reader):
         # "Kelly Notified the nurse": a capitalised ordinary word ends the name.
-        while last > first and reader.is_english(tokens[last]) and not reader.namelike(
+        while last > first and tokens[last].eng and not reader.namelike(
             tokens[last]
         ):
             last -= 1
@@ -502,17 +509,17 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if after_article:
             continue
         lead = run[0]
-        if lead.initial and len(run) > 1 and reader.is_english(lead) and cue is None:
+        if lead.initial and len(run) > 1 and lead.eng and cue is None:
             # "Will Smith" at the start of a sentence could be the verb; read the rest.
-            if not (reader.is_first(lead) and not reader.is_english(run[1])):
+            if not (lead.first and not run[1].eng):
                 run = run[1:]
                 first = tokens.index(run[0], first)
         if len(run) >= 2:
             names = [t for t in run if reader.namelike(t)]
-            unknown = [t for t in run if reader.is_unknown_word(t)]
-            given = reader.is_first(run[0]) or len(run[0].key) == 1
-            family = any(reader.is_surname(t) or reader.is_unknown_word(t) for t in run[1:])
-            everyday = all(reader.is_english(t) for t in run if len(t.key) > 1)
+            unknown = [t for t in run if t.unknown]
+            given = run[0].first or len(run[0].key) == 1
+            family = any(t.sur or t.unknown for t in run[1:])
+            everyday = all(t.eng for t in run if len(t.key) > 1)
             if given and family and (not everyday or cue is not None or not run[0].initial):
                 accept(first, last)
                 continue
@@ -527,15 +534,15 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             # Fall through to judge the words one by one.
         for position in range(first, last + 1):
             token = tokens[position]
-            if token.key in _PARTICLES or len(token.key) < 2 or reader.is_stop(token):
+            if token.key in _PARTICLES or len(token.key) < 2 or token.stop:
                 continue
             if token.upper and not reader.mostly_upper and len(token.key) <= 3:
                 continue
             own_cue = reader.cue_before(position)
-            english = reader.is_english(token)
-            first_name = reader.is_first(token)
-            surname = reader.is_surname(token)
-            unknown = reader.is_unknown_word(token)
+            english = token.eng
+            first_name = token.first
+            surname = token.sur
+            unknown = token.unknown
             if own_cue is not None and (
                 first_name or surname or unknown
                 or not english and token.key not in _NATIONS_AND_FAITHS
@@ -551,16 +558,29 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                 not token.initial or reader.verb_after(position) or len(token.key) >= 4
             ):
                 accept(position, position)
-            elif (surname or unknown) and reader.verb_after(position):
+            elif (surname or unknown) and (
+                reader.verb_after(position) or _object_cue_before(reader, position)
+                or _family_after(reader, position)
+            ):
                 accept(position, position)
-            elif surname and not token.initial and not reader.is_first(token):
+            elif surname and not token.initial and not token.first:
                 if len(token.key) >= 4 and token.key not in reader.lex.proper:
                     accept(position, position)
 
+    # Words that could be part of a name; the rules below look at these only.
+    candidates = [
+        index for index, token in enumerate(tokens)
+        if (not token.stop or token.sur)
+        and (token.first or token.sur or token.unknown or token.capd or token.upper
+             or len(token.word) == 1)
+    ]
+
     # "Baker, John" and "BAKER, JOHN A."
-    for index in range(len(tokens) - 1):
+    for index in candidates:
+        if index + 1 >= len(tokens):
+            break
         surname, given = tokens[index], tokens[index + 1]
-        if not (reader.capitalised(surname) and reader.capitalised(given)):
+        if not (surname.capd and given.capd):
             continue
         if _gap(text, surname, given).strip() != "," or "\n" in _gap(text, surname, given):
             continue
@@ -588,7 +608,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         )
 
     # Lower-case typing after a cue: "pt john baker", "wife maria", "mr nguyen", "np tran".
-    for index, token in enumerate(tokens):
+    for index in candidates:
+        token = tokens[index]
         if token.cap or token.stop or len(token.key) < 2:
             continue
         previous = reader.previous_word(index)
@@ -631,7 +652,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # told the charge nurse", "dawn (night rn) says") or by what precedes it ("call patty");
     # a first name of four letters or more that is no word needs nothing more ("luis and
     # tameka checked the pump").
-    for index, token in enumerate(tokens):
+    for index in candidates:
+        token = tokens[index]
         if token.cap or token.stop or len(token.key) < 3 or not (token.first or token.sur):
             continue
         role_after = _role_in_parentheses(reader, index)
@@ -667,7 +689,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             accept(first, last)
 
     # Lower-case first name + surname without a cue, when neither is an ordinary word.
-    for index in range(len(tokens) - 1):
+    for index in candidates:
+        if index + 1 >= len(tokens):
+            break
         token, following = tokens[index], tokens[index + 1]
         if token.cap or following.cap or not _adjacent(text, token, following, allow="-"):
             continue
@@ -678,7 +702,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
     # Capitalised names set off by a role: "The transport aide, Vlad, pushed", "the float was
     # Kuznetsov", "Olamide (pharmacy) called".
-    for index, token in enumerate(tokens):
+    for index in candidates:
+        token = tokens[index]
         if token.stop or len(token.key) < 3 or token.eng and not token.first:
             continue
         if not (token.capd or namish(token)):
@@ -699,8 +724,22 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         has_cue = cue is not None and cue.group(1) in PERSON_CUES
         if group == "i" or has_cue:
             spans.append((start, match.end(group)))
-    # A lower-case initial and surname: "b. okafor".
+    # A family named by its surname in the plural: "the Hendersons", "the Nguyens".
     for index in range(1, len(tokens)):
+        token = tokens[index]
+        if not token.capd or token.stop or len(token.key) < 4 or not token.key.endswith("s"):
+            continue
+        if tokens[index - 1].key != "the" or token.gap != " ":
+            continue
+        stem = token.key[:-2] if token.key.endswith("es") else token.key[:-1]
+        if token.key[:-1] in reader.lex.surnames or stem in reader.lex.surnames:
+            if not token.eng and token.key[:-1] not in reader.lex.english:
+                accept(index, index)
+
+    # A lower-case initial and surname: "b. okafor".
+    for index in candidates:
+        if index == 0:
+            continue
         token, initial = tokens[index], tokens[index - 1]
         if token.cap or len(initial.word) != 1 or initial.cap or token.gap not in (". ", "."):
             continue
@@ -708,10 +747,11 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             accept(index - 1, index)
 
     # Two or three capitals after a cue: "pt JB", "resident MK".
-    for index, token in enumerate(tokens):
+    for index in candidates:
+        token = tokens[index]
         if not token.upper or len(token.word) > 3 or token.word in _CREDENTIAL_INITIALS:
             continue
-        if reader.mostly_upper or reader.is_stop(token):
+        if reader.mostly_upper or token.stop:
             continue
         previous = reader.previous_word(index)
         if previous is not None and previous.key in _STRONG_CUES | {"resident", "res"}:
@@ -727,10 +767,11 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # A name misspelled after it appeared: "Jenkins ... Jenkens".
     if found:
         keys = list(found)
-        for index, token in enumerate(tokens):
-            if token.key in found or len(token.key) < 4 or reader.is_stop(token):
+        for index in candidates:
+            token = tokens[index]
+            if token.key in found or len(token.key) < 4 or token.stop:
                 continue
-            if not token.cap or reader.is_english(token):
+            if not token.cap or token.eng:
                 continue
             limit = 1 if len(token.key) < 7 else 2
             if any(_within(token.key, key, limit) for key in keys):
@@ -742,7 +783,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
 
 # Words after which a lower-case word is read as a name when it is no ordinary word.
-_LOWER_CUES = PERSON_CUES | frozenset("named called fr sr br".split())
+_LOWER_CUES = PERSON_CUES | frozenset("fr sr br".split())
 # Labels of a form or a message header that a name follows after a colon.
 _LABELS = frozenset(
     """
@@ -794,6 +835,19 @@ def tokens_adjacent(reader: _Reader, index: int) -> bool:
     return index > 0 and reader.tokens[index].gap in (" ", "  ")
 
 
+_FAMILY_WORDS = frozenset("family household kids children siblings relatives".split())
+
+
+def _family_after(reader: _Reader, index: int) -> bool:
+    """ "CHAVEZ family visiting", "the Nguyen household" """
+    tokens = reader.tokens
+    return (
+        index + 1 < len(tokens)
+        and tokens[index + 1].gap == " "
+        and tokens[index + 1].key in _FAMILY_WORDS
+    )
+
+
 def _department_after(reader: _Reader, index: int) -> bool:
     """ "ahmed from transport", "patty in pharm" """
     tokens = reader.tokens
@@ -822,8 +876,8 @@ def _appositive_after_role(reader: _Reader, index: int) -> bool:
     if gap != ",":
         return False
     following_gap = tokens[index + 1].gap.strip() if index + 1 < len(tokens) else "."
-    if following_gap not in {",", ".", ";", ""}:
-        return False
+    if following_gap[:1] not in {",", ".", ";", ")"}:
+        return False  # the name is closed by punctuation: ", Olamide, discovered"
     for back in range(index - 1, max(-1, index - 7), -1):
         candidate = tokens[back]
         if candidate.key in PERSON_CUES and candidate.key not in {"do", "pt", "patient"}:
@@ -939,7 +993,7 @@ def _head_at(reader: _Reader, index: int, *, any_case: bool = False) -> int | No
 def _facility_word(reader: _Reader, token: Token) -> bool:
     if token.key in _SAINT:
         return token.cap
-    return reader.capitalised(token) or token.word in {"&"}
+    return token.capd or token.word in {"&"}
 
 
 def _detect_facilities(reader: _Reader) -> Iterator[Span]:
@@ -986,7 +1040,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             while probe < len(tokens) and tokens[probe].key in {"the", "of"}:
                 probe += 1
             tail_end = None
-            while probe < len(tokens) and reader.capitalised(tokens[probe]) and not tokens[
+            while probe < len(tokens) and tokens[probe].capd and not tokens[
                 probe
             ].initial and _adjacent(text, tokens[probe - 1], tokens[probe]):
                 if tokens[probe].key not in generic:
@@ -1053,6 +1107,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             words = tokens[index : last + 1]
             if all(t.key in generic or t.key in lex.places for t in words):
                 continue
+            if any(t.key in _SUBDIVISIONS for t in words) or _place_key(words) in lex.places:
+                continue  # "transferred from Orleans Parish": the place rules see it
             if len(words) == 1 and (token.first or token.sur) and not token.eng:
                 continue  # "sent to Maria" is a person; the name rules see it
         elif not (last + 1 < len(tokens) and tokens[last + 1].key in _FACILITY_TYPES):
@@ -1083,7 +1139,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         if token.word in lex.facility_abbreviations or (
             len(token.key) >= 4
             and token.word.upper() in lex.facility_abbreviations
-            and not reader.is_english(token)
+            and not token.eng
         ):
             yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
             index += 1
@@ -1150,9 +1206,9 @@ def _extend_facility(reader: _Reader, index: int) -> int:
         token = tokens[position]
         if token.initial or not _adjacent(text, tokens[position - 1], token, allow="-&"):
             break
-        if not (reader.capitalised(token) or token.key in {"of", "the"}):
+        if not (token.capd or token.key in {"of", "the"}):
             break
-        if reader.is_stop(token) and token.key not in GENERIC_FACILITY_WORDS:
+        if token.stop and token.key not in GENERIC_FACILITY_WORDS:
             break
         if token.key in _SUBDIVISIONS:
             break
@@ -1305,16 +1361,16 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
 
     # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
     for index, token in enumerate(tokens):
-        if not reader.capitalised(token) or reader.is_stop(token):
+        if not token.capd or token.stop:
             continue
         if index + 1 < len(tokens) and _state_follows(reader, index):
             first = index
             while (
                 first > 0
-                and reader.capitalised(tokens[first - 1])
+                and tokens[first - 1].capd
                 and not tokens[first].initial
                 and _adjacent(text, tokens[first - 1], tokens[first])
-                and not reader.is_stop(tokens[first - 1])
+                and not tokens[first - 1].stop
                 and index - first < 3
             ):
                 first -= 1

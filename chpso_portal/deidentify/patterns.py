@@ -286,6 +286,12 @@ _HOLIDAYS = (
     r"Christmas(?:\s+(?:Eve|Day))?|New\s+Year['\u2019]?s(?:\s+(?:Eve|Day))?|Thanksgiving"
     r"(?:\s+Day)?|Independence\s+Day|Fourth\s+of\s+July|Labor\s+Day|Memorial\s+Day"
     r"|Veterans['\u2019]?\s+Day|Easter(?:\s+Sunday)?|Halloween|Valentine['\u2019]?s\s+Day"
+    r"|(?:St\.?|Saint)\s+Patrick['\u2019]?s\s+Day|Mother['\u2019]?s\s+Day|Father['\u2019]?s\s+Day"
+    r"|Presidents['\u2019]?\s+Day|(?:MLK|Martin\s+Luther\s+King(?:\s+Jr\.?)?)\s+Day"
+    r"|Cinco\s+de\s+Mayo|Juneteenth|Good\s+Friday|Black\s+Friday|Super\s+Bowl\s+Sunday"
+    r"|Groundhog\s+Day|Columbus\s+Day|Indigenous\s+Peoples['\u2019]?\s+Day|Yom\s+Kippur"
+    r"|Rosh\s+Hashanah|Passover|Hanukkah|Chanukah|Diwali|(?:Lunar|Chinese)\s+New\s+Year"
+    r"|Election\s+Day|Boxing\s+Day|Ash\s+Wednesday|Palm\s+Sunday|Mardi\s+Gras"
 )
 
 DATE_DETECTORS: list[Detector] = [
@@ -396,7 +402,7 @@ PHONE_DETECTORS: list[Detector] = [
     # 555-0142 only near a word like "call" or "pager": alone it is as likely a dose range.
     _regex(
         FindingKind.PHONE,
-        _lead("[2-9]", r"[\w\-]") + r"[0-9]{2}-[0-9]{4}(?![\w\-]|\.[0-9])",
+        _lead("[2-9]", r"[\w\-]") + r"[0-9]{2}[\-.][0-9]{4}(?![\w\-]|\.[0-9])",
         accept=_preceded_by(_PHONE_CUE, 40),
     ),
     _regex(
@@ -553,6 +559,18 @@ def _detect_announced_codes(text: str) -> Iterator[Span]:
 
 
 NUMBER_DETECTORS: list[Detector] = [
+    # "last four of SSN 6789", "SSN ending 6789"
+    _regex(
+        FindingKind.SSN,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{3}(?![\w\-]|[.,][0-9])",
+        accept=_cue_before(
+            r"(?i:\b(?:ssn|ss\#|social" + SP + r"+security(?:" + SP + r"+(?:number|no\.?|\#))?"
+            r"|last" + SP + r"+(?:four|4)(?:" + SP + r"+(?:digits|of" + SP + r"+(?:the" + SP
+            + r"+)?(?:ssn|social))?)?)" + SP + r"*(?:ending(?:" + SP + r"+in)?|is|was|:|\#|-)?"
+            + SP + r"*)",
+            40,
+        ),
+    ),
     _regex(
         FindingKind.SSN,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{2}-[0-9]{2}-[0-9]{4}(?![\w\-]|\.[0-9])",
@@ -785,8 +803,8 @@ _COUNTY = (
 PEOPLE_AND_PLACE_DETECTORS: list[Detector] = [
     _detect_titled_names,
     _detect_postnominal_names,
-    _detect_hospital_names,
-    _regex(FindingKind.PLACE, _COUNTY),
+    _gated(_detect_hospital_names, "hospital", "medical", "health", "infirmary"),
+    _gated(_regex(FindingKind.PLACE, _COUNTY), "county", "parish", "borough"),
     _regex(
         FindingKind.PLACE,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
@@ -825,7 +843,8 @@ _DATE_CUE_WORDS = (
 # A CSV field (",2/3," or '"2/3"') is a cue too; a comma followed by a space is not
 # ("sob, 2/2 fluid overload" is "secondary to").
 _SHORT_DATE_CUE = re.compile(
-    r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|[(@])" + SP + r"*$|(?:,\"?|\"|\t)$)"
+    r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|\b[a-z]{3,}ed|[(@])" + SP
+    + r"*$|(?:,\"?|\"|\t)$)"
 )
 _SCORE_BEFORE = re.compile(
     r"(?i:\b(?:pain|score|scored|scale|strength|str|power|motor|gcs|bp|b/p|nibp|abp|map|ratio"
@@ -887,8 +906,8 @@ _ORDINAL_DAY = re.compile(
     r"(?i:st|nd|rd|th)(?![\w])"
 )
 _ORDINAL_CUE = re.compile(
-    r"(?i:\b(?:the|on|of|by|since|until|till|from|before|after|(?:mon|tues|wednes|thurs|fri"
-    r"|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?$)"
+    r"(?i:\b(?:the|on|of|by|since|until|till|from|before|after|and|or|to|thru|through"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day)" + SP + r"+(?:the" + SP + r"+)?$)"
 )
 # An ordinal that counts ("the 4th change", "the 2nd dose") is followed by what it counts; a
 # day of the month is followed by punctuation, a time or a word that goes on the sentence.
@@ -1141,6 +1160,13 @@ _CUE_TAILS = frozenset(
     """.split()
 )
 _CUE_SEPARATORS = frozenset(" \t#:=-")
+# Words that announce a record number without "number" or "#" after them.
+_BARE_ID_CUES = frozenset(
+    """
+    encounter account acct claim policy visit case member subscriber ticket accession specimen
+    requisition invoice incident report confirmation reference booking order enc
+    """.split()
+)
 
 
 def _word_before(text: str, start: int) -> str:
@@ -1174,6 +1200,10 @@ def _detect_codes(text: str) -> Iterator[Span]:
             continue
         tail = _word_before(text, start)
         if tail not in _CUE_TAILS and not tail.endswith("#"):
+            continue
+        digits = sum(ch.isdigit() for ch in value)
+        if tail in _BARE_ID_CUES and digits >= 4:
+            yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
             continue
         digits = sum(ch.isdigit() for ch in value)
         cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
@@ -1457,7 +1487,8 @@ ADDRESS_DETECTORS: list[Detector] = [
         accept=_cue_before(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+)", 10),
     ),
     # Highways in intersections: "Highway 99 and Clinton Ave", "I-70 and Kipling St"
-    _detect_highway_crossings,
+    _gated(_detect_highway_crossings, "highway", "hwy", "route", "rte", "interstate", "sr",
+           "us", "i-", "i ", "cr", "county road"),
     # 1420 Oak Grove Ave, 77 W. 5th St., 12 main st (any case), 5 Elm Ct Apt 4B
     _regex(
         FindingKind.PLACE,

@@ -208,12 +208,14 @@ def test_shortened_names_of_the_origin_hospital_are_found(world):
     assert "Mercy General" in found
     known = lesson_origin_identifiers(lesson)
     assert sent.report.reference in known.hospital_names and "Lodi" in known.places
-    # The same text in a lesson from another hospital flags nothing of Mercy's short name.
+    # A lesson from another hospital does not take Mercy's short name as its origin's. (The
+    # text is still flagged there: the word lists know "Mercy" as a health system, and naming
+    # any hospital in a shared lesson is identifying.)
     elsewhere = origin_report(world, hospital=world.other_hospital, lead=world.other_lead,
                               reporter=world.other_staff)
     other = draft_lesson(world, sent_report=elsewhere,
                          what_happened="Nurses at Mercy General found the pump paused.")
-    assert "Mercy General" not in {f.text for _, f in unresolved_findings(other)}
+    assert "Mercy General" not in lesson_origin_identifiers(other).hospital_names
 
 
 def test_a_session_origin_screens_every_presenting_hospital(world):
