@@ -658,7 +658,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         role_after = _role_in_parentheses(reader, index)
         if token.eng and not role_after:
-            continue
+            continue  # "will from biomed" and "call patty in pharm" say who is meant
         if role_after or (token.first and (
             len(token.key) >= 4 and token.key not in _COMMON_LOWER or
             reader.verb_after(index) or _object_cue_before(reader, index)
@@ -945,6 +945,7 @@ _TRANSFER_VERBS = frozenset(
     moved referred arrived transported brought lives living resides residing went
     """.split()
 )
+_ADVERBS_OF_TRANSFER = frozenset("in over back here down up out".split())
 # Kinds of facility written after its name ("Kindred LTAC", "Mercy SNF").
 _FACILITY_TYPES = frozenset("snf ltac ltach alf irf asc rcfe ccrc ltc ecf nh".split())
 # Heads that name a place of care rather than a department, for text typed in lower case.
@@ -962,6 +963,17 @@ _LOWER_CASE_HEADS = frozenset(
 _FACILITY_CUES = frozenset("to from at in via into".split())
 _SUBDIVISIONS = frozenset({"county", "parish", "borough", "township"})
 _SAINT = frozenset({"st", "saint", "ste", "sainte", "san", "santa"})
+# Words that end a facility name when walking back from its head; state names do not
+# ("Maine Med", "Texas Children's").
+_US_STATES = frozenset(
+    """
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
+    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
+    """.split()
+)
+_NOT_IN_FACILITY_NAMES = _NEVER - {"st"} - _US_STATES
 
 
 def _head_at(reader: _Reader, index: int, *, any_case: bool = False) -> int | None:
@@ -1023,7 +1035,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                     first -= 1
                     continue
                 break
-            if not _facility_word(reader, previous) or previous.key in _NEVER - {"st"}:
+            if not _facility_word(reader, previous) or previous.key in _NOT_IN_FACILITY_NAMES:
                 break
             first -= 1
         words = tokens[first:index]
@@ -1094,6 +1106,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         if index < 2 or token.stop or token.key in _ARTICLES or len(token.key) < 3:
             continue
         cue, verb = tokens[index - 1], tokens[index - 2]
+        if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
+            verb = tokens[index - 3]  # "came in from", "sent over to"
         if cue.key not in {"to", "from", "at"} or verb.key not in _TRANSFER_VERBS:
             continue
         if token.gap != " " or cue.gap != " ":

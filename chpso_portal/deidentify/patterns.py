@@ -1008,8 +1008,12 @@ def _detect_month_dash_days(text: str) -> Iterator[Span]:
             yield FindingKind.DATE, month.start(), match.end()
 
 
+_MONTH_NEEDLES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                  "nov", "dec")
+_WEEKDAY_NEEDLES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 COMPACT_DATE_DETECTORS: list[Detector] = [
-    _detect_weekday_dates,
+    _gated(_detect_weekday_dates, *_WEEKDAY_NEEDLES),
     # 14-Mar-2026, 14-MAR-26, 14Mar2026, 3/Mar/26, 14-Mar
     _regex(
         FindingKind.DATE,
@@ -1018,7 +1022,7 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
         accept=_leading_day_ok,
     ),
     # Mar-14, MAR-14-2026, Mar/14/26
-    _detect_month_dash_days,
+    _gated(_detect_month_dash_days, *_MONTH_NEEDLES),
     # 2026-Mar-14
     _regex(
         FindingKind.DATE,
@@ -1026,7 +1030,7 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
         + r")[\-/ ](?:0?[1-9]|[12][0-9]|3[01])(?![\w])",
     ),
     # "march 3rd", "jan 3rd:" in any case ("mar 3" only as "Mar 3": "mar" is also a verb)
-    _detect_lower_month_days,
+    _gated(_detect_lower_month_days, *_MONTH_NEEDLES),
     _detect_short_dates,
     _detect_ordinal_days,
 ]
@@ -1202,7 +1206,7 @@ def _detect_codes(text: str) -> Iterator[Span]:
         if tail not in _CUE_TAILS and not tail.endswith("#"):
             continue
         digits = sum(ch.isdigit() for ch in value)
-        if tail in _BARE_ID_CUES and digits >= 4:
+        if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
             yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
             continue
         digits = sum(ch.isdigit() for ch in value)
