@@ -1,6 +1,8 @@
 """Speed and memory of the de-identification screening (issue 9, item 4).
 
-    .venv/bin/python bench/deidentify_benchmark.py [--rounds 5] [--output bench/deidentify_results.md]
+    .venv/bin/python bench/deidentify_benchmark.py [--rounds 5] [--output PATH]
+
+(`--output` defaults to bench/deidentify_results.md.)
 
 Measures, in-process and without Django:
 
