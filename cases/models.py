@@ -109,6 +109,9 @@ class IncidentReport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The safety lead's first review (the report moved to "in review"): the dashboard's
+    # "days from report to review".
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
@@ -281,6 +284,29 @@ class ReportImport(models.Model):
 
     def __str__(self):
         return f"Import from {self.source_system} ({self.get_status_display()})"
+
+
+class PatientDays(models.Model):
+    """A hospital's patient days in one month, entered by its safety lead: the denominator of
+    its reports per 1,000 patient days on the PSO's dashboard."""
+
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    patient_days = models.PositiveIntegerField()
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "month"], name="patient_days_once"),
+            models.CheckConstraint(condition=Q(patient_days__gt=0),
+                                   name="patient_days_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}: {self.patient_days} patient days"
 
 
 FACTOR_SEED = [

@@ -14,6 +14,7 @@ from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
 
+from .dashboard import reports_changed
 from .models import (
     Addendum,
     ContributingFactor,
@@ -129,6 +130,7 @@ def report_submit(*, report: IncidentReport, actor) -> IncidentReport:
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
     report.save(update_fields=["reference", "status", "submitted_at", "updated_at"])
+    reports_changed(report.hospital_id)
     audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
                  summary=f"Submitted report {report.reference}",
                  detail={"reporter_hidden": report.reporter_hidden})
@@ -160,7 +162,9 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
     moved = report.status == ReportStatus.SUBMITTED
     if moved:
         report.status = ReportStatus.IN_REVIEW
+        report.reviewed_at = timezone.now()
     report.save()
+    reports_changed(report.hospital_id)
     chosen = list(ContributingFactor.objects.filter(code__in=factors))
     if len(chosen) != len(set(factors)):
         unknown = sorted(set(factors) - {f.code for f in chosen})
@@ -198,6 +202,7 @@ def report_send(*, report: IncidentReport, actor) -> SentReport:
     report.status = ReportStatus.SENT
     report.sent_at = timezone.now()
     report.save(update_fields=["status", "sent_at", "updated_at"])
+    reports_changed(report.hospital_id, sent=True)
     copy = SentReport.objects.create(report=report, hospital=report.hospital,
                                      data=sent_data(report), sent_at=report.sent_at,
                                      sent_by=actor)
@@ -217,6 +222,7 @@ def report_withdraw(*, report: IncidentReport, actor, reason: str) -> IncidentRe
     report.withdrawal_reason = reason.strip()
     report.committed_send_by = None
     report.save()
+    reports_changed(report.hospital_id)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
                  summary=f"Withdrew report {report.reference} from the PSES",
                  detail={"reason": report.withdrawal_reason})
@@ -252,3 +258,30 @@ def report_add_addendum(*, report: IncidentReport, actor, text: str) -> Addendum
 def report_record_view(*, report: IncidentReport, viewer) -> None:
     audit_record(actor=viewer, action=AuditAction.VIEW, obj=report, hospital=report.hospital,
                  summary=f"Read report {report.reference or 'draft'}")
+
+
+@transaction.atomic
+def patient_days_record(*, hospital, actor, month: date, patient_days: int):
+    """Enter (or correct) a month's patient days: the denominator of reports per 1,000
+    patient days. A correction keeps the old figure in the audit log."""
+    from .dashboard import patient_days_changed
+    from .models import PatientDays
+
+    month = month.replace(day=1)
+    if month > timezone.localdate():
+        raise ValidationError({"month": "That month has not started yet."})
+    if patient_days < 1:
+        raise ValidationError({"patient_days": "Give the number of patient days."})
+    row, created = PatientDays.objects.select_for_update().get_or_create(
+        hospital=hospital, month=month,
+        defaults={"patient_days": patient_days, "entered_by": actor})
+    old = None if created else row.patient_days
+    if not created:
+        row.patient_days, row.entered_by, row.entered_at = patient_days, actor, timezone.now()
+        row.save(update_fields=["patient_days", "entered_by", "entered_at"])
+    audit_record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
+                 hospital=hospital, object_type="cases.patientdays",
+                 summary=f"Patient days for {month:%Y-%m}: {patient_days}",
+                 detail={"month": f"{month:%Y-%m}", "old": old, "new": patient_days})
+    patient_days_changed(hospital.pk)
+    return row

@@ -18,6 +18,7 @@ from django.utils import timezone
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 
+from .dashboard import reports_changed
 from .models import ImportStatus, IncidentReport, ReportImport, ReportStatus
 from .services import SENT_FIELDS, allocate_references, validate_report
 from .taxonomy import (
@@ -237,6 +238,7 @@ def _run_import(job: ReportImport) -> ReportImport:
              for reference, data in zip(references, new, strict=True)],
             batch_size=1000,
         )
+        reports_changed(job.hospital_id)
         job.status = ImportStatus.DONE
         job.processed_rows = len(rows)
         job.created_count = len(new)

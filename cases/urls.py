@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import transfer_views, views
+from . import dashboard_views, transfer_views, views
 
 urlpatterns = [
     path("reports/new/", views.report_new, name="report-new"),
     path("reports/mine/", views.my_reports, name="my-reports"),
     path("reports/review/", views.review_queue, name="review-queue"),
+    path("reports/dashboard/", dashboard_views.lead_dashboard, name="reports-dashboard"),
+    path("reports/patient-days/", dashboard_views.patient_days, name="patient-days"),
     path("reports/export.csv", transfer_views.report_export, name="report-export"),
     path("reports/import/", transfer_views.report_import, name="report-import"),
     path("reports/import/template.csv", transfer_views.import_template,
@@ -20,6 +22,7 @@ urlpatterns = [
     path("reports/<uuid:public_id>/commit/", views.report_commit, name="report-commit"),
     path("reports/<uuid:public_id>/addendum/", views.report_addendum, name="report-addendum"),
     path("pso/reports/", views.pso_report_list, name="pso-report-list"),
+    path("pso/reports/dashboard/", dashboard_views.pso_dashboard, name="pso-reports-dashboard"),
     path("pso/reports/export.csv", transfer_views.pso_report_export, name="pso-report-export"),
     path("pso/reports/<uuid:public_id>/", views.pso_report_detail, name="pso-report-detail"),
 ]

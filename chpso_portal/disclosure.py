@@ -76,6 +76,7 @@ class SafeRow:
     denominator: str
     value: float | None  # display units; None when hidden
     hidden: str = ""  # why the value is hidden, "" when shown
+    x: float | None = None  # the denominator, for plotting; only when the value is shown
 
     @property
     def plotted(self) -> bool:
@@ -183,7 +184,8 @@ def compare(rows, *, kind: str = PROPORTION, multiplier: float = 1.0) -> Compari
             value = row.numerator / row.denominator * multiplier
         numerator = _number(row.numerator) if row.own else count_label(row.numerator)
         safe.append(SafeRow(row.key, _label(row), row.own, numerator,
-                            _number(row.denominator) if kind != COUNT else "", value))
+                            _number(row.denominator) if kind != COUNT else "", value,
+                            x=float(row.denominator) if kind != COUNT else None))
     safe.sort(key=lambda r: (not r.own, r.label))
     return Comparison(rows=safe, overall=overall, withheld=withheld)
 

@@ -1,0 +1,150 @@
+"""The incident-report dashboards: the safety lead's (one hospital) and the PSO's (everything
+sent to it). Figures come from cases.dashboard; charts from the chart engine; comparisons
+across hospitals through chpso_portal.disclosure."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from chpso_portal import access, disclosure
+from chpso_portal.chart_pages import (
+    ChartBlock,
+    FunnelBlock,
+    download_response,
+    month_label,
+    page_query,
+    short_month,
+)
+from chpso_portal.charts.engine import RUN, UP, Period, U, build
+from chpso_portal.forms import BootstrapMixin, add_service_errors
+from members.roles import Scope
+
+from . import services
+from .dashboard import PERIODS, hospital_figures, month_starts, pso_figures
+from .models import PatientDays
+from .taxonomy import HarmLevel
+
+
+class PeriodForm(BootstrapMixin, forms.Form):
+    months = forms.TypedChoiceField(
+        label="Period", coerce=int, required=False,
+        choices=[(n, f"Last {n} months") for n in PERIODS])
+
+
+def _months(request) -> int:
+    form = PeriodForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data.get("months"):
+        return form.cleaned_data["months"]
+    return PERIODS[0]
+
+
+def _labels(months):
+    return {month_label(m): short_month(m) for m in months}
+
+
+def lead_blocks(figures, query: str = "") -> list[ChartBlock]:
+    labels = _labels(figures.months)
+    filed = build(RUN, [Period(month_label(m), value=figures.filed.get(m, 0))
+                        for m in figures.months], better=UP)
+    blocks = [ChartBlock("filed", "Reports filed per month", filed, unit="reports",
+                         value_label="Reports", short_labels=labels, query=query)]
+    if figures.patient_days:
+        rate = build(U, [Period(month_label(m), numerator=figures.filed.get(m, 0),
+                                denominator=figures.patient_days.get(m))
+                         for m in figures.months], better=UP, multiplier=1000)
+        blocks.append(ChartBlock("rate", "Reports per 1,000 patient days", rate,
+                                 unit="per 1,000 patient days", value_label="Rate",
+                                 numerator_label="Reports", denominator_label="Patient days",
+                                 short_labels=labels, query=query))
+    return blocks
+
+
+@access.hospital(Scope.REPORTS_REVIEW)
+def lead_dashboard(request):
+    months = _months(request)
+    figures = hospital_figures(hospital_id=request.hospital.pk, months=months)
+    blocks = lead_blocks(figures, page_query(request))
+    download = download_response(request, blocks, hospital=request.hospital,
+                                 what="the hospital's report dashboard")
+    if download is not None:
+        return download
+    return render(request, "cases/dashboard.html", {
+        "figures": figures, "blocks": blocks, "period_form": PeriodForm(initial={"months":
+                                                                                  months}),
+        "months": months,
+    })
+
+
+class PatientDaysForm(BootstrapMixin, forms.Form):
+    month = forms.TypedChoiceField(coerce=date.fromisoformat)
+    patient_days = forms.IntegerField(min_value=1, max_value=10_000_000,
+                                      help_text="Inpatient days in the month, as your finance "
+                                                "or bed-management office counts them.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = month_starts(PERIODS[-1], timezone.localdate())[::-1]
+        self.fields["month"].choices = [(m.isoformat(), month_label(m)) for m in months]
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"))
+def patient_days(request):
+    form = PatientDaysForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_days_record(hospital=request.hospital, actor=request.user,
+                                         **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Patient days for "
+                                      f"{month_label(form.cleaned_data['month'])} saved.")
+            return redirect("patient-days")
+    entered = PatientDays.objects.filter(hospital=request.hospital).order_by("-month")[:36]
+    return render(request, "cases/patient_days.html", {"form": form, "entered": entered})
+
+
+HARM_COLUMNS = [label for _, label in HarmLevel.choices] + ["Not given"]
+
+
+def rate_comparison(figures):
+    rows = [disclosure.Row(key=r.hospital_id, code=r.name, numerator=r.reports,
+                           denominator=r.patient_days, name=r.name, named=True)
+            for r in figures.rates]
+    return disclosure.compare(rows, kind=disclosure.RATE, multiplier=1000)
+
+
+def pso_blocks(figures, query: str = ""):
+    sent = build(RUN, [Period(month_label(m), value=figures.sent.get(m, 0))
+                       for m in figures.months], better=UP)
+    blocks = [ChartBlock("sent", "Reports sent to the PSO per month", sent, unit="reports",
+                         value_label="Reports", short_labels=_labels(figures.months),
+                         query=query)]
+    comparison = rate_comparison(figures)
+    funnel = FunnelBlock.build(
+        "rates", "Reports per 1,000 patient days, by hospital", comparison,
+        [(r.hospital_id, r.reports, r.patient_days) for r in figures.rates],
+        kind="rate", multiplier=1000, unit="per 1,000 patient days", x_label="Patient days",
+        numerator_label="Reports", denominator_label="Patient days", query=query)
+    return blocks, funnel
+
+
+@disclosure.comparative
+@access.pso(Scope.PSO_REPORTS)
+def pso_dashboard(request):
+    months = _months(request)
+    figures = pso_figures(months=months)
+    blocks, funnel = pso_blocks(figures, page_query(request))
+    download = download_response(request, [*blocks, funnel],
+                                 what="the PSO's report dashboard")
+    if download is not None:
+        return download
+    return render(request, "cases/pso_dashboard.html", {
+        "figures": figures, "blocks": blocks, "funnel": funnel,
+        "period_form": PeriodForm(initial={"months": months}), "months": months,
+        "harm_columns": HARM_COLUMNS,
+    })
