@@ -79,6 +79,25 @@ def lead_dashboard(request):
     })
 
 
+@access.hospital(Scope.REPORTS_REVIEW)
+def lead_dashboard_pdf(request):
+    """The dashboard as a printable PDF for the hospital's board, PSWP label on every page."""
+    from chpso_portal.audit.models import AuditAction
+    from chpso_portal.audit.services import audit_record
+    from chpso_portal.pdf import pdf_response
+
+    months = _months(request)
+    figures = hospital_figures(hospital_id=request.hospital.pk, months=months)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, hospital=request.hospital,
+                 summary="Downloaded the report dashboard as a PDF")
+    today = timezone.localdate()
+    return pdf_response("cases/board_pdf.html", {
+        "hospital": request.hospital, "figures": figures, "blocks": lead_blocks(figures),
+        "months": months, "first_month": figures.months[0], "last_month": figures.months[-1],
+        "printed": today,
+    }, f"patient-safety-reports-{today.isoformat()}.pdf", request)
+
+
 class PatientDaysForm(BootstrapMixin, forms.Form):
     month = forms.TypedChoiceField(coerce=date.fromisoformat)
     patient_days = forms.IntegerField(min_value=1, max_value=10_000_000,

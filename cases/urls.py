@@ -7,6 +7,8 @@ urlpatterns = [
     path("reports/mine/", views.my_reports, name="my-reports"),
     path("reports/review/", views.review_queue, name="review-queue"),
     path("reports/dashboard/", dashboard_views.lead_dashboard, name="reports-dashboard"),
+    path("reports/dashboard/board.pdf", dashboard_views.lead_dashboard_pdf,
+         name="reports-dashboard-pdf"),
     path("reports/patient-days/", dashboard_views.patient_days, name="patient-days"),
     path("reports/export.csv", transfer_views.report_export, name="report-export"),
     path("reports/import/", transfer_views.report_import, name="report-import"),

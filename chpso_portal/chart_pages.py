@@ -6,6 +6,7 @@ downloads are reached through the page's access rule and nothing else. CSV files
 PSWP label and go through the portal's CSV writer.
 """
 
+import base64
 import csv
 import io
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ def csv_response(rows, filename: str) -> HttpResponse:
     return response
 
 
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
 def month_label(day) -> str:
     return day.strftime("%b %Y")
 
@@ -82,6 +87,10 @@ class ChartBlock:
     @property
     def svg(self) -> str:
         return mark_safe(self.svg_text())  # noqa: S308 - built with every text escaped
+
+    @property
+    def data_uri(self) -> str:
+        return svg_data_uri(self.svg_text())
 
     @property
     def moving_range(self) -> str:
@@ -203,6 +212,10 @@ class FunnelBlock:
     @property
     def svg(self) -> str:
         return mark_safe(self.svg_text())  # noqa: S308 - built with every text escaped
+
+    @property
+    def data_uri(self) -> str:
+        return svg_data_uri(self.svg_text())
 
     @property
     def bands(self) -> dict:

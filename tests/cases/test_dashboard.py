@@ -223,3 +223,28 @@ def test_pso_rates_are_suppressed_and_never_ranked(world, client_for, hospital_f
     assert complement[1] == "" and complement[3].startswith("hidden")
     assert client_for(world.facilitator).get(reverse("pso-reports-dashboard")).status_code \
         == 403
+
+
+def test_board_pdf_has_the_pswp_label_on_every_page(dashboard_world, client_for):
+    from pypdf import PdfReader
+
+    before = AuditEvent.objects.filter(action="export").count()
+    response = client_for(dashboard_world.lead).get(reverse("reports-dashboard-pdf"),
+                                                    {"months": 24})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) >= 2
+    texts = [page.extract_text() for page in pages]
+    assert all("Patient Safety Work Product" in text for text in texts)
+    assert "Mercy Test Hospital" in texts[0] and "Reports filed per month" in texts[0]
+    assert AuditEvent.objects.filter(action="export").count() == before + 1
+    assert client_for(dashboard_world.other_staff).get(
+        reverse("reports-dashboard-pdf")).status_code == 403
+
+
+def test_pdf_documents_fetch_nothing():
+    from chpso_portal.pdf import _only_inline
+
+    assert _only_inline("file:///etc/passwd", None) == ""
+    assert _only_inline("http://127.0.0.1:6379/", None) == ""
+    assert _only_inline("data:image/svg+xml;base64,PHN2Zy8+", None).startswith("data:")
