@@ -189,6 +189,7 @@ class FunnelBlock:
     numerator_label: str = "Numerator"
     denominator_label: str = "Denominator"
     query: str = ""
+    row_label: str = "Hospital"
 
     @classmethod
     def build(cls, slug, title, comparison, units, *, kind, multiplier, better=None, **kwargs):
@@ -228,7 +229,7 @@ class FunnelBlock:
 
     @property
     def header(self) -> list[str]:
-        return ["Hospital", self.numerator_label, self.denominator_label, self.value_label,
+        return [self.row_label, self.numerator_label, self.denominator_label, self.value_label,
                 "Against the funnel"]
 
     @property

@@ -18,12 +18,13 @@ viewer's own, whose figures it knows anyway:
 4. Too few to compare: with fewer than three hospitals reporting, the overall value and the
    viewer's own would give the other's away: the comparison is withheld.
 
-Peer codes: others appear as codes that reveal nothing (random per collaborative, never
-derived from ids, names or order; the mapping stays with the PSO). A hospital appears by name
-only to itself, or where it has agreed to be named (positive deviance).
+Peer codes: others appear as codes that reveal nothing (drawn at random per collaborative by
+collaboratives.programmes, never derived from ids, names or order; the mapping stays with the
+PSO). A hospital appears by name only to itself, to the PSO, or where it has agreed to be
+named (positive deviance). Rows are listed with the viewer's own first, then by label: never
+by value, so nothing reads as a ranking.
 """
 
-import secrets
 from dataclasses import dataclass
 from functools import wraps
 
@@ -37,20 +38,6 @@ HIDDEN_COMPLEMENT = "hidden so that another hidden figure cannot be worked out"
 NO_DATA = "no data"
 
 PROPORTION, RATE, COUNT = "proportion", "rate", "count"
-
-# Letters and digits that cannot be mistaken for one another when read aloud or printed.
-CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
-CODE_LENGTH = 3
-
-
-def new_peer_code(taken=()) -> str:
-    """A random code such as "Peer K7M", unique among `taken`. Never derived from anything."""
-    taken = set(taken)
-    while True:
-        code = "Peer " + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if code not in taken:
-            return code
-
 
 @dataclass(frozen=True)
 class Row:
@@ -135,7 +122,10 @@ def compare(rows, *, kind: str = PROPORTION, multiplier: float = 1.0) -> Compari
     if kind not in (PROPORTION, RATE, COUNT):
         raise ValueError(f"Unknown comparison kind {kind!r}.")
     rows = list(rows)
-    reasons = {id(r): ("" if r.own else _why_hidden(r, kind)) for r in rows}
+    reasons = {}
+    for r in rows:
+        reason = _why_hidden(r, kind)
+        reasons[id(r)] = reason if (reason == NO_DATA or not r.own) else ""
     reporting = [r for r in rows if r.numerator is not None and r.denominator is not None
                  and (kind == COUNT or r.denominator > 0)]
     withheld = ""

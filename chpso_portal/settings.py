@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "members",
     "cases",
     "collaboratives",
+    "collaboratives.feedback",
 ]
 
 MIDDLEWARE = [

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("collaboratives.urls")),
     path("", include("collaboratives.lessons.urls")),
+    path("", include("collaboratives.feedback.urls")),
     path("", include("members.urls")),
 ]

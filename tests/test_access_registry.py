@@ -108,6 +108,8 @@ def url_kwargs(name, world):
         session, _ = session_world(world)
         lesson = published_lesson(world, author=world.facilitator, session=session)
         return {"public_id": lesson.public_id}
+    if name.startswith("feedback-"):
+        return feedback_kwargs(name, world)
     if name == "invitation-accept":
         invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
                                 role=HospitalRole.STAFF, job_title="nurse")
@@ -115,6 +117,27 @@ def url_kwargs(name, world):
         invitation.save()
         return {"token": token}
     return {}
+
+
+def feedback_kwargs(name, world):
+    """A collaborative whose faculty is `facilitator`, with `hospital`'s team led by `lead`."""
+    from collaboratives.feedback.models import DevianceFlag, DevianceStatus
+
+    from .collaboratives.learning import enrol, make_collaborative
+
+    collaborative = make_collaborative(world)
+    team = enrol(collaborative, world.hospital, world.lead)
+    measure = collaborative.measures.first()
+    if name in ("feedback-team", "feedback-team-pdf", "feedback-phase"):
+        return {"public_id": team.public_id}
+    if name == "feedback-compare":
+        return {"collaborative_id": collaborative.public_id, "measure_id": measure.public_id}
+    if name in ("feedback-deviance", "feedback-deviance-scan"):
+        return {"collaborative_id": collaborative.public_id}
+    flag = DevianceFlag.objects.create(
+        collaborative=collaborative, measure=measure, team=team, first_month="2026-01-01",
+        last_month="2026-03-01", months=3, status=DevianceStatus.ASKED)
+    return {"public_id": flag.public_id}
 
 
 def expected_status(rule, who, world, name):
@@ -143,6 +166,12 @@ def expected_status(rule, who, world, name):
         # attendee. Coordinators see every session but attest only when they facilitate it.
         if name == "session-list":
             return {200}
+        if name == "feedback-phase" and who in ("facilitator", "coordinator"):
+            return {403}  # PSO staff see a team's charts; the team marks its own changes
+        if name == "feedback-phase" and who == "lead":
+            return {302}
+        if name == "feedback-deviance-decide" and who in ("facilitator", "coordinator"):
+            return {404}  # the team answers for itself
         if who not in ("lead", "facilitator", "coordinator"):
             return {404}
         if who == "coordinator" and name in ("session-attest", "session-materials",

@@ -31,6 +31,9 @@ CONTRACT_EXPIRED = Kind("contract_expired", "A PSO contract has expired or ended
                         audience=frozenset({"coordinator", "lead"}))
 HOSPITAL_ACTIVATED = Kind("hospital_activated", "A hospital's membership became active",
                           audience=frozenset({"coordinator"}))
+POSITIVE_DEVIANCE = Kind("positive_deviance",
+                         "Positive deviance: a team does best on a measure, or is asked to share",
+                         audience=frozenset({"coordinator", "lead"}))
 REPORT_UPDATE = Kind("report_update", "News about a report I filed",
                      audience=frozenset({"member"}))
 SESSION_INVITATION = Kind("session_invitation", "An invitation to a microcollaborative session",
@@ -61,6 +64,7 @@ ALL = {
         CONTRACT_EXPIRING,
         CONTRACT_EXPIRED,
         HOSPITAL_ACTIVATED,
+        POSITIVE_DEVIANCE,
         REPORT_UPDATE,
         SESSION_INVITATION,
         SESSION_ANSWERED,

@@ -2,7 +2,6 @@
 
 import pytest
 
-from chpso_portal import disclosure
 from chpso_portal.disclosure import (
     COUNT,
     FEWER_THAN,
@@ -94,6 +93,13 @@ def test_fewer_than_three_hospitals_is_no_comparison():
     assert result["own"].value == pytest.approx(0.1)
 
 
+def test_the_viewers_own_row_without_data():
+    rows = [Row("own", "Peer AAA", None, None, own=True), Row("b", "Peer BBB", 50, 400),
+            Row("c", "Peer CCC", 60, 300), Row("d", "Peer DDD", 70, 300)]
+    own = by_key(compare(rows))["own"]
+    assert own.hidden == NO_DATA and own.value is None
+
+
 def test_counts_without_denominator():
     rows = [Row("own", "Peer AAA", 4, None, own=True), Row("b", "Peer BBB", 4, None),
             Row("c", "Peer CCC", 40, None), Row("d", "Peer DDD", 30, None)]
@@ -110,16 +116,6 @@ def test_labels_are_codes_unless_own_or_agreed_to_be_named():
             Row("d", "Peer DDD", 80, 200, name="Coastal")]
     rows_out = compare(rows).rows
     assert [r.label for r in rows_out] == ["Mercy", "Peer BBB", "Peer DDD", "Sierra"]
-
-
-def test_peer_codes_are_random_and_unique():
-    codes = {disclosure.new_peer_code() for _ in range(200)}
-    assert len(codes) > 190
-    assert all(c.startswith("Peer ") and len(c) == 8 for c in codes)
-    taken = {f"Peer {a}{b}{c}" for a in disclosure.CODE_ALPHABET
-             for b in disclosure.CODE_ALPHABET for c in disclosure.CODE_ALPHABET[:-1]}
-    last = disclosure.new_peer_code(taken)
-    assert last.endswith(disclosure.CODE_ALPHABET[-1])
 
 
 def test_unknown_kind_is_refused():

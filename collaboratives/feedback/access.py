@@ -1,0 +1,91 @@
+"""Who may see a team's charts and a collaborative's comparisons. Everyone else gets 404.
+
+- A team's own members: active team members acting for the team's hospital, whose contract
+  is in force. A patient or family partner reaches only the collaborative's shared pages
+  (TEAM_WORKING_ROLES), not the team's data.
+- The collaborative's faculty, and PSO staff who see every programme (coordinators).
+A member of another team reaches a comparison of its own collaborative (seeing the others as
+codes), never another team's charts.
+"""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from chpso_portal.audit.services import audit_denied
+from collaboratives.measures.models import Measure
+from collaboratives.programmes.models import (
+    TEAM_WORKING_ROLES,
+    LearningCollaborative,
+    Team,
+    TeamMember,
+    TeamStatus,
+)
+from members.roles import Scope
+
+PSO_ALL = Scope.SESSIONS_ALL  # coordinators: see every programme
+
+
+@dataclass(frozen=True)
+class Viewer:
+    team: Team | None  # the viewer's own team in the collaborative, if any
+    pso: bool  # faculty of the collaborative or a coordinator: sees names
+
+
+def _is_pso(user, collaborative) -> bool:
+    if PSO_ALL in user.pso_scopes:
+        return True
+    return bool(user.pso_scopes) and collaborative.faculty.filter(pk=user.pk).exists()
+
+
+def own_team(request, collaborative) -> Team | None:
+    """The viewer's enrolled team in the collaborative, through the hospital they act for
+    (contract in force), in a working role."""
+    membership = request.acting.membership
+    if membership is None or not membership.hospital.has_active_contract:
+        return None
+    found = (TeamMember.objects.active()
+             .filter(user=request.user, team__collaborative=collaborative,
+                     team__status=TeamStatus.ENROLLED, team__hospital=membership.hospital,
+                     role__in=TEAM_WORKING_ROLES)
+             .select_related("team__hospital", "team__peer_code").first())
+    return found.team if found is not None else None
+
+
+def _deny(request, summary):
+    audit_denied(actor=request.user, summary=f"{summary}: {request.path}")
+    raise Http404
+
+
+def team_for_viewer(request, public_id) -> tuple[Team, Viewer]:
+    team = (Team.objects.filter(public_id=public_id, status=TeamStatus.ENROLLED)
+            .select_related("collaborative", "hospital", "peer_code").first())
+    if team is None:
+        raise Http404
+    if _is_pso(request.user, team.collaborative):
+        return team, Viewer(team=None, pso=True)
+    mine = own_team(request, team.collaborative)
+    if mine is None or mine.pk != team.pk:
+        _deny(request, "Team charts not visible to this user")
+    return team, Viewer(team=mine, pso=False)
+
+
+def measure_for_viewer(request, collaborative_id, measure_id) -> tuple[Measure, Viewer]:
+    measure = (Measure.objects.filter(public_id=measure_id, collaborative__public_id=
+                                      collaborative_id, is_active=True)
+               .select_related("collaborative").first())
+    if measure is None:
+        raise Http404
+    if _is_pso(request.user, measure.collaborative):
+        return measure, Viewer(team=None, pso=True)
+    mine = own_team(request, measure.collaborative)
+    if mine is None:
+        _deny(request, "Comparison not visible to this user")
+    return measure, Viewer(team=mine, pso=False)
+
+
+def collaborative_for_pso(request, public_id) -> LearningCollaborative:
+    collaborative = LearningCollaborative.objects.filter(public_id=public_id).first()
+    if collaborative is None or not _is_pso(request.user, collaborative):
+        raise Http404
+    return collaborative

@@ -1,0 +1,237 @@
+"""Reads for a team's charts and a measure's comparison, each in a fixed number of queries.
+
+Charts are built by the chart engine and comparisons go through chpso_portal.disclosure: a
+team other than the viewer's appears under its peer code unless it agreed to be named.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from chpso_portal import disclosure
+from chpso_portal.chart_pages import ChartBlock, FunnelBlock, month_label, short_month
+from chpso_portal.charts.engine import P_PRIME, U_PRIME, Annotation, C, I, P, Period, U, build
+from chpso_portal.charts.funnel import PROPORTION, RATE, Unit, funnel, positive_deviants
+from collaboratives.measures.models import Measure, MeasureKind, MeasureValue, ReportStatus
+from collaboratives.measures.selectors import collaborative_month_values
+from collaboratives.pdsa.models import PdsaCycle
+from collaboratives.programmes.models import Team, TeamStatus
+from collaboratives.programmes.selectors import peer_code_label
+
+from .models import ChartPhase, DevianceFlag, DevianceStatus
+
+# Above this average denominator a P or U chart's limits hug the centre line and flag
+# everything (overdispersion): the Laney P' or U' chart is used instead.
+LANEY_DENOMINATOR = 10_000
+
+
+def months_between(first: date, last: date) -> list[date]:
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def multiplier(measure: Measure) -> float:
+    if measure.kind == MeasureKind.PROPORTION:
+        return 100.0
+    if measure.kind == MeasureKind.RATE:
+        return float(measure.rate_multiplier or 1)
+    return 1.0
+
+
+def unit_label(measure: Measure) -> str:
+    if measure.kind == MeasureKind.PROPORTION:
+        return "%"
+    if measure.kind == MeasureKind.RATE:
+        return f"per {measure.rate_multiplier:,}"
+    return measure.unit or ""
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _chart_kind(measure: Measure, rows) -> str:
+    if measure.kind in (MeasureKind.PROPORTION, MeasureKind.RATE):
+        denominators = [float(r[2]) for r in rows if r[2]]
+        large = denominators and sum(denominators) / len(denominators) > LANEY_DENOMINATOR
+        if measure.kind == MeasureKind.PROPORTION:
+            return P_PRIME if large else P
+        return U_PRIME if large else U
+    return C if measure.kind == MeasureKind.COUNT else I
+
+
+@dataclass
+class MeasureChart:
+    measure: Measure
+    block: ChartBlock
+
+    @property
+    def improvement_since(self) -> str | None:
+        return self.block.chart.improvement_since()
+
+
+def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
+    """Every active measure's chart for the team: submitted months, target, direction,
+    baseline, PDSA cycles as annotations, the team's marked changes as phases (4 queries)."""
+    collaborative = team.collaborative
+    measures = list(Measure.objects.filter(collaborative=collaborative, is_active=True))
+    values = defaultdict(list)
+    for row in (MeasureValue.objects.current()
+                .filter(team=team, report__status=ReportStatus.SUBMITTED,
+                        measure__collaborative=collaborative)
+                .order_by("month")
+                .values_list("measure_id", "month", "numerator", "denominator", "value",
+                             "not_collected")):
+        values[row[0]].append(row[1:])
+    notes = defaultdict(list)
+    for number, title, started, measure_id in (
+            PdsaCycle.objects.filter(team=team, started_on__isnull=False)
+            .values_list("number", "title", "started_on", "measures")):
+        notes[measure_id].append(Annotation(month_label(started.replace(day=1)),
+                                            f"PDSA {number}: {title}", "pdsa"))
+    phases = defaultdict(list)
+    for measure_id, month, label in ChartPhase.objects.filter(team=team).values_list(
+            "measure_id", "month", "label"):
+        phases[measure_id].append((month, label))
+    every = [row[0] for rows in values.values() for row in rows]
+    first = collaborative.starts_on or (min(every) if every else date.today())
+    last = max(every) if every else first
+    charts = []
+    for measure in measures:
+        rows = values.get(measure.pk, [])
+        start = min([first] + [r[0] for r in rows] + ([measure.baseline_start]
+                                                       if measure.baseline_start else []))
+        span = months_between(start, max([last] + [r[0] for r in rows]))
+        by_month = {r[0]: r for r in rows}
+        periods = []
+        for month in span:
+            row = by_month.get(month)
+            label = month_label(month)
+            if row is None or row[4]:
+                periods.append(Period(label))
+            elif measure.kind in (MeasureKind.PROPORTION, MeasureKind.RATE):
+                periods.append(Period(label, _number(row[1]), _number(row[2])))
+            elif measure.kind == MeasureKind.COUNT:
+                periods.append(Period(label, value=_number(row[1])))
+            else:
+                periods.append(Period(label, value=_number(row[3])))
+        baseline = None
+        if measure.baseline_start and measure.baseline_end:
+            baseline = len([m for m in span if measure.baseline_start <= m <= measure.baseline_end
+                            and m in by_month]) or None
+        marked = sorted((m, label) for m, label in phases.get(measure.pk, []) if m in span)
+        kind = _chart_kind(measure, rows)
+        chart = build(kind, periods, better=measure.direction, multiplier=multiplier(measure),
+                      target=_number(measure.target_value), baseline=baseline,
+                      phase_starts=[span.index(m) for m, _ in marked],
+                      phase_labels=["Baseline" if baseline else "Before"]
+                      + [label for _, label in marked],
+                      annotations=notes.get(measure.pk, []) + notes.get(None, []))
+        charts.append(MeasureChart(measure, ChartBlock(
+            f"m{measure.position}-{measure.short_name}", measure.name, chart,
+            unit=unit_label(measure), value_label=measure.short_name,
+            numerator_label="Numerator" if measure.is_ratio else "",
+            denominator_label="Denominator" if measure.is_ratio else "",
+            short_labels={month_label(m): short_month(m) for m in span}, query=query)))
+    return charts
+
+
+# --- Comparisons ------------------------------------------------------------------------------
+
+SPANS = (1, 3, 6, 12)
+
+
+@dataclass
+class Comparison:
+    measure: Measure
+    months: list[date]
+    block: FunnelBlock | None  # None for counts and continuous values: a table only
+    table: disclosure.Comparison
+
+
+def _labels(measure, viewer, team_ids):
+    """{team id: (code label, name, named)} for the teams in the comparison (at most 2
+    queries: named teams, and every name for PSO viewers)."""
+    agreed = set(DevianceFlag.objects.filter(measure=measure, status=DevianceStatus.NAMED)
+                 .values_list("team_id", flat=True))
+    names = {}
+    wanted = set(team_ids) if viewer.pso else agreed
+    if viewer.team is not None:
+        names[viewer.team.pk] = viewer.team.hospital.name
+    if wanted:
+        names.update(Team.objects.filter(pk__in=wanted).values_list("pk", "hospital__name"))
+    return names, agreed
+
+
+def measure_comparison(*, measure: Measure, viewer, end: date, span: int,
+                       query: str = "") -> Comparison:
+    first = end
+    for _ in range(span - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    months = months_between(first, end)
+    totals: dict[int, list] = {}
+    codes: dict[int, str] = {}
+    for value in collaborative_month_values(measure=measure, months=(first, end)):
+        codes[value.team_id] = f"Team {value.peer_code}" if value.peer_code else "Team"
+        entry = totals.setdefault(value.team_id, [0.0, 0.0, 0])
+        if value.not_collected:
+            continue
+        if measure.is_ratio:
+            entry[0] += float(value.numerator or 0)
+            entry[1] += float(value.denominator or 0)
+        else:
+            entry[0] += float(value.numerator if value.numerator is not None else
+                              value.value or 0)
+        entry[2] += 1
+    names, agreed = _labels(measure, viewer, list(totals))
+    kind = {MeasureKind.PROPORTION: disclosure.PROPORTION,
+            MeasureKind.RATE: disclosure.RATE}.get(measure.kind, disclosure.COUNT)
+    rows = []
+    for team_id, (numerator, denominator, reported) in totals.items():
+        own = viewer.team is not None and team_id == viewer.team.pk
+        rows.append(disclosure.Row(
+            key=team_id, code=codes[team_id],
+            numerator=numerator if reported else None,
+            denominator=(denominator if measure.is_ratio else 0) if reported else None,
+            own=own, name=names.get(team_id, ""),
+            named=viewer.pso or team_id in agreed))
+    if viewer.team is not None and viewer.team.pk not in totals:
+        rows.append(disclosure.Row(key=viewer.team.pk, code=peer_code_label(viewer.team),
+                                   numerator=None, denominator=None, own=True,
+                                   name=viewer.team.hospital.name))
+    table = disclosure.compare(rows, kind=kind, multiplier=multiplier(measure))
+    block = None
+    if measure.is_ratio:
+        block = FunnelBlock.build(
+            "funnel", f"{measure.name}: {month_label(first)}"
+            + (f" to {month_label(end)}" if span > 1 else ""), table,
+            [(team_id, t[0], t[1]) for team_id, t in totals.items() if t[2]],
+            kind=PROPORTION if measure.kind == MeasureKind.PROPORTION else RATE,
+            multiplier=multiplier(measure), better=measure.direction, unit=unit_label(measure),
+            x_label="Denominator", value_label=measure.short_name, numerator_label="Numerator",
+            denominator_label="Denominator", query=query, row_label="Team")
+    return Comparison(measure, months, block, table)
+
+
+def deviants(*, measure: Measure) -> dict[int, list[date]]:
+    """Teams beyond the better-side 99.8% limit of the monthly funnel for three months or
+    more in a row: {team id: months} (one query)."""
+    if not measure.is_ratio:
+        return {}
+    by_month: dict[date, list[Unit]] = defaultdict(list)
+    for value in collaborative_month_values(measure=measure):
+        if value.not_collected or value.numerator is None or not value.denominator:
+            continue
+        by_month[value.month].append(Unit(value.team_id, float(value.numerator),
+                                          float(value.denominator)))
+    kind = PROPORTION if measure.kind == MeasureKind.PROPORTION else RATE
+    monthly = [(month, funnel(units, kind=kind, better=measure.direction))
+               for month, units in sorted(by_month.items()) if len(units) >= 3]
+    return positive_deviants(monthly)
+
+
+def enrolled_teams(collaborative):
+    return Team.objects.filter(collaborative=collaborative, status=TeamStatus.ENROLLED)

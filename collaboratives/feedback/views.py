@@ -1,0 +1,190 @@
+"""A team's charts, a measure's comparison across teams, and positive deviance."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from chpso_portal import access, disclosure
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.chart_pages import download_response, month_label, page_query
+from chpso_portal.forms import BootstrapMixin
+from collaboratives.measures.models import Measure
+from collaboratives.programmes.models import TeamMember
+from members.roles import Scope
+
+from . import selectors, services
+from .access import collaborative_for_pso, measure_for_viewer, own_team, team_for_viewer
+from .models import DevianceFlag, DevianceStatus
+
+
+class PhaseForm(BootstrapMixin, forms.Form):
+    measure = forms.UUIDField(widget=forms.HiddenInput)
+    month = forms.DateField(widget=forms.DateInput(attrs={"type": "month"}),
+                            input_formats=["%Y-%m", "%Y-%m-%d"],
+                            help_text="The first month after the change.")
+    label = forms.CharField(max_length=80, label="What changed")
+
+
+def _team_context(request, team, viewer):
+    charts = selectors.team_charts(team=team, query=page_query(request))
+    return {"team": team, "collaborative": team.collaborative, "charts": charts,
+            "viewer": viewer, "label": team.hospital.name,
+            "blocks": [c.block for c in charts]}
+
+
+@access.participant()
+def team_dashboard(request, public_id):
+    team, viewer = team_for_viewer(request, public_id)
+    context = _team_context(request, team, viewer)
+    download = download_response(request, context["blocks"], hospital=team.hospital,
+                                 what="a team's charts")
+    if download is not None:
+        return download
+    context["phase_form"] = PhaseForm()
+    return render(request, "feedback/team_dashboard.html", context)
+
+
+@access.participant()
+def team_dashboard_pdf(request, public_id):
+    from chpso_portal.pdf import pdf_response
+
+    team, viewer = team_for_viewer(request, public_id)
+    context = _team_context(request, team, viewer)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, hospital=team.hospital,
+                 obj=team, summary="Downloaded a team's charts as a PDF")
+    context["printed"] = timezone.localdate()
+    return pdf_response("feedback/team_pdf.html", context,
+                        f"team-charts-{context['printed'].isoformat()}.pdf", request)
+
+
+@access.participant(methods=("POST",))
+def phase_mark(request, public_id):
+    team, viewer = team_for_viewer(request, public_id)
+    if viewer.pso:
+        raise PermissionDenied("The team marks its own changes.")
+    form = PhaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the month and say what changed.")
+        return redirect("feedback-team", public_id=team.public_id)
+    measure = Measure.objects.filter(public_id=form.cleaned_data["measure"],
+                                     collaborative=team.collaborative).first()
+    if measure is None:
+        raise Http404
+    try:
+        services.phase_mark(team=team, measure=measure, month=form.cleaned_data["month"],
+                            label=form.cleaned_data["label"], actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Change marked: the chart computes new limits from that "
+                                  "month on.")
+    return redirect("feedback-team", public_id=team.public_id)
+
+
+def _month(text: str | None) -> date | None:
+    try:
+        year, month = (int(part) for part in (text or "").split("-")[:2])
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return None
+
+
+@disclosure.comparative
+@access.participant()
+def measure_compare(request, collaborative_id, measure_id):
+    measure, viewer = measure_for_viewer(request, collaborative_id, measure_id)
+    today = timezone.localdate()
+    end = _month(request.GET.get("month")) or date(today.year, today.month, 1)
+    try:
+        span = int(request.GET.get("span", 3))
+    except ValueError:
+        span = 3
+    span = span if span in selectors.SPANS else 3
+    comparison = selectors.measure_comparison(measure=measure, viewer=viewer, end=end,
+                                              span=span, query=page_query(request))
+    if comparison.block is not None:
+        download = download_response(request, [comparison.block],
+                                     hospital=viewer.team.hospital if viewer.team else None,
+                                     what="a comparison across teams")
+        if download is not None:
+            return download
+    return render(request, "feedback/compare.html", {
+        "measure": measure, "collaborative": measure.collaborative, "viewer": viewer,
+        "comparison": comparison, "end": end, "span": span, "spans": selectors.SPANS,
+        "period": month_label(comparison.months[0]) + (
+            f" to {month_label(end)}" if span > 1 else ""),
+        "month_value": f"{end:%Y-%m}",
+    })
+
+
+@access.pso(Scope.PSO_DASHBOARD)
+def deviance_list(request, collaborative_id):
+    collaborative = collaborative_for_pso(request, collaborative_id)
+    flags = (DevianceFlag.objects.filter(collaborative=collaborative)
+             .select_related("measure", "team__hospital", "team__peer_code", "asked_by")
+             .order_by("status", "-detected_at"))
+    return render(request, "feedback/deviance_list.html", {
+        "collaborative": collaborative, "flags": flags,
+        "can_ask": Scope.HOSPITALS_MANAGE in request.user.pso_scopes,
+    })
+
+
+@access.pso(Scope.HOSPITALS_MANAGE, methods=("POST",))
+def deviance_scan(request, collaborative_id):
+    collaborative = collaborative_for_pso(request, collaborative_id)
+    new = services.deviance_scan(collaborative=collaborative, actor=request.user)
+    messages.success(request, f"{len(new)} new team(s) flagged." if new else
+                     "No new team beyond the better-side 99.8% limit for three months.")
+    return redirect("feedback-deviance", collaborative_id=collaborative.public_id)
+
+
+@access.pso(Scope.HOSPITALS_MANAGE, methods=("POST",))
+def deviance_ask(request, public_id):
+    flag = DevianceFlag.objects.filter(public_id=public_id).select_related(
+        "collaborative").first()
+    if flag is None:
+        raise Http404
+    collaborative_for_pso(request, flag.collaborative.public_id)
+    try:
+        services.deviance_ask(flag=flag, actor=request.user,
+                              how_to_share=request.POST.get("how_to_share", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The team lead has been asked. The team chooses whether "
+                                  "to be named.")
+    return redirect("feedback-deviance", collaborative_id=flag.collaborative.public_id)
+
+
+@access.participant(methods=("GET", "POST"))
+def deviance_decide(request, public_id):
+    flag = (DevianceFlag.objects.filter(public_id=public_id)
+            .select_related("collaborative", "measure", "team__hospital", "team__peer_code")
+            .first())
+    if flag is None:
+        raise Http404
+    mine = own_team(request, flag.collaborative)
+    if mine is None or mine.pk != flag.team_id:
+        raise Http404
+    manages = TeamMember.objects.active().filter(team=mine, user=request.user).first()
+    if manages is None or not manages.manages_team:
+        raise PermissionDenied("The team lead or sponsor answers for the team.")
+    if request.method == "POST":
+        try:
+            services.deviance_decide(flag=flag, actor=request.user,
+                                     choice=request.POST.get("choice", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Your choice is recorded.")
+            return redirect("feedback-deviance-decide", public_id=flag.public_id)
+    return render(request, "feedback/deviance_decide.html", {
+        "flag": flag, "choices": [(c.value, c.label) for c in services.CHOICES],
+        "asked": flag.status != DevianceStatus.FLAGGED,
+    })
