@@ -121,6 +121,9 @@ class Command(BaseCommand):
         from collaboratives.lessons.demo import load_demo_lessons
 
         load_demo_lessons(stdout=self.stdout)
+        from collaboratives.feedback.demo import load_demo_measurement
+
+        load_demo_measurement(stdout=self.stdout)
         return accounts
 
     def contract(self, hospital, shape, today):
