@@ -10,6 +10,7 @@ import base64
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.http import Http404, HttpResponse
 from django.utils.safestring import mark_safe
@@ -80,9 +81,19 @@ class ChartBlock:
     short_labels: dict = field(default_factory=dict)
     query: str = ""  # the page's query string without `download`
 
-    def svg_text(self) -> str:
+    @cached_property
+    def _svg_markup(self) -> str:
         return chart_svg(self.chart, title=self.title, unit=self.unit,
                          short_labels=self.short_labels)
+
+    def svg_text(self) -> str:
+        return self._svg_markup
+
+    def prepare(self) -> "ChartBlock":
+        """Draw everything now, so a cached block costs nothing to show again."""
+        self._svg_markup  # noqa: B018
+        self.rows  # noqa: B018
+        return self
 
     @property
     def svg(self) -> str:
@@ -147,7 +158,7 @@ class ChartBlock:
         columns += ["Phase", "Signals", "Notes"]
         return columns
 
-    @property
+    @cached_property
     def rows(self) -> list[list[str]]:
         phases = {ph.number: ph.label for ph in self.chart.phases}
         rows = []
@@ -206,9 +217,18 @@ class FunnelBlock:
     def shown(self) -> list[tuple[str, float, float, bool]]:
         return [(r.label, r.x, r.value, r.own) for r in self.comparison.rows if r.plotted]
 
-    def svg_text(self) -> str:
+    @cached_property
+    def _svg_markup(self) -> str:
         return funnel_svg(self.plot, self.shown, title=self.title, unit=self.unit,
                           x_label=self.x_label)
+
+    def svg_text(self) -> str:
+        return self._svg_markup
+
+    def prepare(self) -> "FunnelBlock":
+        self._svg_markup  # noqa: B018
+        self.rows  # noqa: B018
+        return self
 
     @property
     def svg(self) -> str:
@@ -232,7 +252,7 @@ class FunnelBlock:
         return [self.row_label, self.numerator_label, self.denominator_label, self.value_label,
                 "Against the funnel"]
 
-    @property
+    @cached_property
     def rows(self) -> list[dict]:
         bands = self.bands
         rows = []

@@ -4,9 +4,13 @@ Charts are built by the chart engine and comparisons go through chpso_portal.dis
 team other than the viewer's appears under its peer code unless it agreed to be named.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 
 from chpso_portal import disclosure
 from chpso_portal.chart_pages import ChartBlock, FunnelBlock, month_label, short_month
@@ -71,6 +75,44 @@ class MeasureChart:
     @property
     def improvement_since(self) -> str | None:
         return self.block.chart.improvement_since()
+
+
+CACHE_SECONDS = 15 * 60
+
+
+def _team_version(team: Team) -> str:
+    """What a team's charts depend on, read in one query: a change to any of it (a value
+    entered or corrected, a month submitted, a PDSA cycle, a marked change, the charter)
+    gives a new cache key."""
+    from collaboratives.measures.models import MonthlyReport
+
+    row = Team.objects.filter(pk=team.pk).annotate(
+        v_values=Subquery(MeasureValue.objects.filter(team=OuterRef("pk")).order_by()
+                        .values("team").annotate(m=Max("id")).values("m")[:1]),
+        v_reports=Subquery(MonthlyReport.objects.filter(team=OuterRef("pk")).order_by()
+                         .values("team").annotate(m=Max("submitted_at")).values("m")[:1]),
+        v_cycles=Subquery(PdsaCycle.objects.filter(team=OuterRef("pk")).order_by()
+                        .values("team").annotate(m=Max("updated_at")).values("m")[:1]),
+        v_phases=Subquery(ChartPhase.objects.filter(team=OuterRef("pk")).order_by()
+                        .values("team").annotate(n=Count("id")).values("n")[:1],
+                        output_field=IntegerField()),
+        v_charter=Subquery(Team.objects.filter(pk=OuterRef("pk"))
+                         .values("collaborative__charter_version")[:1]),
+    ).values_list("v_values", "v_reports", "v_cycles", "v_phases", "v_charter").first()
+    return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
+
+
+def team_charts_cached(*, team: Team, query: str = "") -> list["MeasureChart"]:
+    key = f"feedback:team:{team.pk}:{_team_version(team)}"
+    charts = cache.get(key)
+    if charts is None:
+        charts = team_charts(team=team)
+        for item in charts:
+            item.block.prepare()
+        cache.set(key, charts, CACHE_SECONDS)
+    for item in charts:
+        item.block.query = query
+    return charts
 
 
 def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
@@ -214,6 +256,39 @@ def measure_comparison(*, measure: Measure, viewer, end: date, span: int,
             x_label="Denominator", value_label=measure.short_name, numerator_label="Numerator",
             denominator_label="Denominator", query=query, row_label="Team")
     return Comparison(measure, months, block, table)
+
+
+def _measure_version(measure: Measure) -> str:
+    """What a comparison depends on, in one query: the measure's values, the months
+    submitted in its collaborative, and the teams' choices to be named."""
+    from collaboratives.measures.models import MonthlyReport
+
+    row = Measure.objects.filter(pk=measure.pk).annotate(
+        v_values=Subquery(MeasureValue.objects.filter(measure=OuterRef("pk")).order_by()
+                        .values("measure").annotate(m=Max("id")).values("m")[:1]),
+        v_reports=Subquery(MonthlyReport.objects.filter(
+            team__collaborative=OuterRef("collaborative")).order_by()
+            .values("team__collaborative").annotate(m=Max("submitted_at")).values("m")[:1]),
+        v_named=Subquery(DevianceFlag.objects.filter(measure=OuterRef("pk")).order_by()
+                         .values("measure").annotate(m=Max("decided_at")).values("m")[:1]),
+    ).values_list("v_values", "v_reports", "v_named").first()
+    return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
+
+
+def measure_comparison_cached(*, measure: Measure, viewer, end: date, span: int,
+                              query: str = "") -> Comparison:
+    who = "pso" if viewer.pso else viewer.team.pk
+    key = f"feedback:compare:{measure.pk}:{who}:{end.isoformat()}:{span}:" + \
+        _measure_version(measure)
+    comparison = cache.get(key)
+    if comparison is None:
+        comparison = measure_comparison(measure=measure, viewer=viewer, end=end, span=span)
+        if comparison.block is not None:
+            comparison.block.prepare()
+        cache.set(key, comparison, CACHE_SECONDS)
+    if comparison.block is not None:
+        comparison.block.query = query
+    return comparison
 
 
 def deviants(*, measure: Measure) -> dict[int, list[date]]:

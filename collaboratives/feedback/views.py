@@ -32,7 +32,7 @@ class PhaseForm(BootstrapMixin, forms.Form):
 
 
 def _team_context(request, team, viewer):
-    charts = selectors.team_charts(team=team, query=page_query(request))
+    charts = selectors.team_charts_cached(team=team, query=page_query(request))
     return {"team": team, "collaborative": team.collaborative, "charts": charts,
             "viewer": viewer, "label": team.hospital.name,
             "blocks": [c.block for c in charts]}
@@ -106,8 +106,8 @@ def measure_compare(request, collaborative_id, measure_id):
     except ValueError:
         span = 3
     span = span if span in selectors.SPANS else 3
-    comparison = selectors.measure_comparison(measure=measure, viewer=viewer, end=end,
-                                              span=span, query=page_query(request))
+    comparison = selectors.measure_comparison_cached(measure=measure, viewer=viewer, end=end,
+                                                     span=span, query=page_query(request))
     if comparison.block is not None:
         download = download_response(request, [comparison.block],
                                      hospital=viewer.team.hospital if viewer.team else None,
