@@ -133,7 +133,8 @@ COLUMNS = [
     "location_detail", "narrative", "harm_level", "harm_duration", "medication_category",
     "near_miss_recovery", "systems_issue", "preventability", "handover_involved",
     "pso_summary", "feedback", "committed_send_by", "created_at", "updated_at",
-    "submitted_at", "sent_at", "withdrawn_at", "withdrawal_reason", "source_system",
+    "submitted_at", "reviewed_at", "sent_at", "withdrawn_at", "withdrawal_reason",
+    "source_system",
     "source_id",
 ]
 COL = {name: i for i, name in enumerate(COLUMNS)}
@@ -415,7 +416,9 @@ class Command(BaseCommand):
         summary = feedback = reason = ""
         if status != ReportStatus.DRAFT:
             submitted = min(now, created + timedelta(seconds=rng.randint(300, 3 * 3600)))
+        reviewed = None
         if status in (ReportStatus.IN_REVIEW, ReportStatus.SENT, ReportStatus.WITHDRAWN):
+            reviewed = min(now, submitted + timedelta(hours=rng.randint(1, 24 * 10)))
             systems_issue = r() < 0.6
             preventability = rng.choice(PREVENTABILITY)
             handover = r() < 0.2
@@ -426,6 +429,8 @@ class Command(BaseCommand):
             sent = submitted + timedelta(days=rng.randint(2, 90), seconds=rng.randint(0, 86399))
             if sent > now:
                 status, sent = ReportStatus.IN_REVIEW, None
+            else:
+                reviewed = min(reviewed, sent)
         if status == ReportStatus.IN_REVIEW and r() < 0.3:
             committed = today + timedelta(days=rng.randint(1, 60))
         if status == ReportStatus.WITHDRAWN:
@@ -437,7 +442,7 @@ class Command(BaseCommand):
             r() < 0.08, status, event_type, category, event_date, event_time, discovered,
             rng.choice(LOCATIONS), rng.choice(DETAILS), narrative, harm, duration, med,
             recovery, systems_issue, preventability or "", handover, summary, feedback,
-            committed, created, updated, submitted, sent, withdrawn, reason, "", "",
+            committed, created, updated, submitted, reviewed, sent, withdrawn, reason, "", "",
         ]
 
     def check_columns(self):
