@@ -58,7 +58,8 @@ def test_safety_lead_report_dashboard_and_board_pdf(world, page):
     for _ in range(3):
         ReportFactory(hospital=world.hospital, reporter=world.staff)
     sign_in(page, world.lead.email)
-    page.get_by_role("link", name="Dashboard").first.click()
+    page.get_by_role("link", name="Review").first.click()
+    page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url(re.compile(r"/reports/dashboard/$"))
     expect(page.get_by_test_id("total")).to_have_text("3")
     expect(page.locator("#chart-filed svg")).to_be_visible()
