@@ -62,6 +62,11 @@ def patient_days_changed(hospital_id) -> None:
     transaction.on_commit(lambda: (_bump(f"hospital:{hospital_id}"), _bump("pso")))
 
 
+def cached(scope: str, name: str, compute):
+    """`compute()`, cached until the scope's version changes (or CACHE_SECONDS pass)."""
+    return _cached(scope, name, compute)
+
+
 def _cached(scope: str, name: str, compute):
     version = cache.get(_version_key(scope), 0)
     key = f"dashboard:{scope}:{name}:{version}"

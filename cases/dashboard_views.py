@@ -24,7 +24,7 @@ from chpso_portal.forms import BootstrapMixin, add_service_errors
 from members.roles import Scope
 
 from . import services
-from .dashboard import PERIODS, hospital_figures, month_starts, pso_figures
+from .dashboard import PERIODS, cached, hospital_figures, month_starts, pso_figures
 from .models import PatientDays
 from .taxonomy import HarmLevel
 
@@ -63,11 +63,21 @@ def lead_blocks(figures, query: str = "") -> list[ChartBlock]:
     return blocks
 
 
+def _lead_figures_and_blocks(hospital_id: int, months: int, query: str):
+    """The figures and their charts, drawn once per version of the hospital's reports."""
+    today = timezone.localdate()
+    figures = hospital_figures(hospital_id=hospital_id, months=months, today=today)
+    blocks = cached(f"hospital:{hospital_id}", f"blocks:{months}:{today.isoformat()}",
+                    lambda: [b.prepare() for b in lead_blocks(figures)])
+    for block in blocks:
+        block.query = query
+    return figures, blocks
+
+
 @access.hospital(Scope.REPORTS_REVIEW)
 def lead_dashboard(request):
     months = _months(request)
-    figures = hospital_figures(hospital_id=request.hospital.pk, months=months)
-    blocks = lead_blocks(figures, page_query(request))
+    figures, blocks = _lead_figures_and_blocks(request.hospital.pk, months, page_query(request))
     download = download_response(request, blocks, hospital=request.hospital,
                                  what="the hospital's report dashboard")
     if download is not None:
@@ -156,8 +166,16 @@ def pso_blocks(figures, query: str = ""):
 @access.pso(Scope.PSO_REPORTS)
 def pso_dashboard(request):
     months = _months(request)
-    figures = pso_figures(months=months)
-    blocks, funnel = pso_blocks(figures, page_query(request))
+    today = timezone.localdate()
+    figures = pso_figures(months=months, today=today)
+
+    def draw():
+        blocks, funnel = pso_blocks(figures)
+        return [b.prepare() for b in blocks], funnel.prepare()
+
+    blocks, funnel = cached("pso", f"blocks:{months}:{today.isoformat()}", draw)
+    for block in [*blocks, funnel]:
+        block.query = page_query(request)
     download = download_response(request, [*blocks, funnel],
                                  what="the PSO's report dashboard")
     if download is not None:
