@@ -283,13 +283,13 @@ class PsoFigures:
     def category_by_harm(self) -> list[tuple[str, str, list[int], int]]:
         """Rows (code, label, counts per harm level, total) for the whole period."""
         harms = [code for code, _ in HarmLevel.choices] + [""]
-        rows = []
-        for code, label in EventCategory.choices:
-            counts = [sum(n for (m, c, h), n in self.cells.items() if c == code and h == harm)
-                      for harm in harms]
-            if sum(counts):
-                rows.append((code, label, counts, sum(counts)))
-        return rows
+        column = {harm: i for i, harm in enumerate(harms)}
+        counts: dict[str, list[int]] = {}
+        for (_, category, harm), n in self.cells.items():
+            row = counts.setdefault(category, [0] * len(harms))
+            row[column.get(harm, len(harms) - 1)] += n
+        return [(code, label, counts[code], sum(counts[code]))
+                for code, label in EventCategory.choices if sum(counts.get(code, [0]))]
 
     def harm_by_quarter(self) -> list[tuple[str, list[int], int]]:
         harms = [code for code, _ in HarmLevel.choices] + [""]

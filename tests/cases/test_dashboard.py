@@ -248,3 +248,17 @@ def test_pdf_documents_fetch_nothing():
     assert _only_inline("file:///etc/passwd", None) == ""
     assert _only_inline("http://127.0.0.1:6379/", None) == ""
     assert _only_inline("data:image/svg+xml;base64,PHN2Zy8+", None).startswith("data:")
+
+
+def test_category_by_harm_and_harm_by_quarter():
+    from cases.dashboard import PsoFigures
+
+    jan, feb, apr = date(2026, 1, 1), date(2026, 2, 1), date(2026, 4, 1)
+    figures = PsoFigures(months=[jan, feb, date(2026, 3, 1), apr], cells={
+        (jan, "fall", "mild"): 2, (feb, "fall", "mild"): 3, (feb, "fall", ""): 1,
+        (apr, "medication", "severe"): 4})
+    rows = {code: (counts, total) for code, _, counts, total in figures.category_by_harm()}
+    # Harm columns: death, severe, moderate, mild, none, unknown, not given.
+    assert rows == {"fall": ([0, 0, 0, 5, 0, 0, 1], 6), "medication": ([0, 4, 0, 0, 0, 0, 0], 4)}
+    quarters = {q: total for q, _, total in figures.harm_by_quarter()}
+    assert quarters == {"2026 Q1": 6, "2026 Q2": 4}
