@@ -328,8 +328,11 @@ class _Reader:
             token.eng = key in english
             token.first = key in first_names
             sur = key in surnames
-            if not sur and "-" in key:  # "Smith-Jones", "Garcia-Lopez"
-                sur = all(p in surnames or p in first_names for p in key.split("-"))
+            if not sur and "-" in key:  # "Garcia-Lopez"; not "Park-style"
+                parts = key.split("-")
+                sur = all(p in surnames or p in first_names for p in parts) and not all(
+                    p in english for p in parts
+                )
             token.sur = sur
             if not (token.first or sur) and ("'" in key or "\u2019" in key):
                 bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN
@@ -410,8 +413,11 @@ class _Reader:
         gap = self.tokens[index].gap
         if gap != " " and (len(gap) > 3 or any(ch not in " .:,-" for ch in gap)):
             return None
-        if "." in gap and previous.key not in _TITLES:
-            return None  # "by PT. Orthostatic vitals": a sentence ends there
+        if "." in gap and previous.key not in _TITLES and not (
+            previous.key == "pt" and (token_is_name := self.tokens[index]).cap
+            and (token_is_name.first or token_is_name.sur)
+        ):
+            return None  # "by PT. Orthostatic vitals" ends a sentence; "Pt. Garcia" does not
         return previous
         # "the patient's daughter, Linda": a cue one word further back through a comma
         return None
@@ -822,7 +828,13 @@ def _role_in_parentheses(reader: _Reader, index: int) -> bool:
     return False
 
 
+_SIGN_OFFS = frozenset("thanks thank thx regards best cheers sincerely".split())
+
+
 def _object_cue_before(reader: _Reader, index: int) -> bool:
+    if index > 0 and reader.tokens[index].gap in (", ", ",\n", " - ", "-"):
+        if reader.tokens[index - 1].key in _SIGN_OFFS:
+            return True  # "Thanks, Maria"
     previous = reader.previous_word(index)
     return (
         previous is not None
@@ -1373,6 +1385,28 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, token.start, end
         index = matched + 1
 
+    # Named places that are not towns: "Discovery Park", "Lincoln Elementary", "Folsom State
+    # Prison", "Travis AFB", "Pine Ridge Reservation", "Modesto PD".
+    for index, token in enumerate(tokens):
+        if token.key not in _PLACE_HEAD_WORDS or not (token.cap or token.upper):
+            continue
+        first = index
+        while first > 0 and index - first < 3:
+            previous = tokens[first - 1]
+            if tokens[first].gap not in (" ", ". ") or not (previous.capd or previous.key
+                                                             in {"st", "mt", "ft"}):
+                break
+            if previous.stop and previous.key not in _US_STATES or previous.key in _ARTICLES:
+                break
+            first -= 1
+        words = tokens[first:index]
+        if not words or all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
+                            for t in words):
+            continue
+        if tokens[first].initial and len(words) == 1 and words[0].eng:
+            continue
+        yield FindingKind.PLACE, tokens[first].start, token.end
+
     # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
     for index, token in enumerate(tokens):
         if not token.capd or token.stop:
@@ -1419,6 +1453,22 @@ def _state_follows(reader: _Reader, index: int) -> bool:
 
 
 _OWNERS = frozenset("our their your its his her".split())
+# The last word of a named place that is not a town.
+_PLACE_HEAD_WORDS = frozenset(
+    """
+    park mall plaza stadium arena airport library church cathedral mosque synagogue casino
+    hotel motel inn apartments apts campground beach bridge elementary academy college
+    university prison jail penitentiary reservation rancheria pueblo afb courthouse pd
+    sheriff's shelter lodge marina fairgrounds speedway ymca ywca
+    """.split()
+)
+_GENERIC_PLACE_WORDS = frozenset(
+    """
+    city county state national public local community regional international central main
+    mobile home trailer rv dog water theme amusement business industrial office medical
+    parking police fire homeless emergency the a an
+    """.split()
+)
 # Short forms of big cities, found after "in", "from", "to" and the like.
 _CITY_SHORT_FORMS = frozenset(
     """

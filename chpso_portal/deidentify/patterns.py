@@ -431,7 +431,8 @@ _URL_WITH_SCHEME = re.compile(
     _lead("[HhFfWw]", r"[\w@/]") + r"(?i:ttps?://|tp://|ww\.)[^\s<>\"'`{}|\\^]++"
 )
 _DOMAIN_ENDING = re.compile(
-    r"\.(?i:com|org|net|edu|gov|io|info|health)(?![\w\-])(?:/[^\s<>\"'`{}|\\^]*+)?"
+    r"\.(?i:com|org|net|edu|gov|io|info|health|us|co|biz|app|nyc)"
+    r"(?![\w\-])(?:/[^\s<>\"'`{}|\\^]*+)?"
 )
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _MAX_DOMAIN = 253
@@ -559,6 +560,11 @@ def _detect_announced_codes(text: str) -> Iterator[Span]:
 
 
 NUMBER_DETECTORS: list[Detector] = [
+    # A masked SSN still shows its last four: "xxx-xx-6789", "***-**-6789"
+    _regex(
+        FindingKind.SSN,
+        _lead("[xX*#]", r"[\w*#]") + r"[xX*#]{2}-?[xX*#]{2}-?[0-9]{4}(?![\w\-])",
+    ),
     # "last four of SSN 6789", "SSN ending 6789"
     _regex(
         FindingKind.SSN,
@@ -1012,7 +1018,32 @@ _MONTH_NEEDLES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
                   "nov", "dec")
 _WEEKDAY_NEEDLES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+_ORDINAL_WORDS = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+    r"|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth"
+    r"|twentieth|(?:twenty|thirty)[\- ]?(?:first|second|third|fourth|fifth|sixth|seventh"
+    r"|eighth|ninth)|thirtieth)"
+)
+
 COMPACT_DATE_DETECTORS: list[Detector] = [
+    # "the first of March", "March first", "the twenty-third of May"
+    _gated(
+        _regex(
+            FindingKind.DATE,
+            r"(?i:\b(?:the" + SP + r"+)?" + _ORDINAL_WORDS + SP + r"+of" + SP + r"+"
+            + _MONTH_WORD + r"\b|\b(?:january|february|march|april|may|june|july|august"
+            r"|september|october|november|december)" + SP + r"+" + _ORDINAL_WORDS + r"\b)",
+        ),
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth", "eleventh", "twelfth", "teenth", "tieth",
+    ),
+    # 2026-03: a month of a year
+    _regex(
+        FindingKind.DATE,
+        _lead("[12]", r"[\w\-/.]") + r"(?:9[0-9]|0[0-9]|1[0-9]|2[0-9])[0-9]-(?:0[1-9]|1[0-2])"
+        r"(?![\w\-/]|\.[0-9])",
+        accept=_NOT_A_CODE,
+    ),
     _gated(_detect_weekday_dates, *_WEEKDAY_NEEDLES),
     # 14-Mar-2026, 14-MAR-26, 14Mar2026, 3/Mar/26, 14-Mar
     _regex(
@@ -1094,6 +1125,9 @@ _SERIAL_CUE_WORDS = [
     rf"licen[cs]e(?:{SP}*{_NO})?", rf"lic\.?{SP}*{_NO}", r"plate", rf"case{SP}*{_NO}",
     rf"ticket{SP}*{_NO}", rf"order{SP}*{_NO}", rf"accession(?:{SP}*{_NO})?",
     rf"specimen{SP}*(?:id|{_NO})", r"id", rf"(?:police{SP}*)?report{SP}*{_NO}",
+    rf"chart{SP}*{_NO}", rf"record{SP}*{_NO}", rf"file{SP}*{_NO}", rf"pt{SP}*{_NO}",
+    rf"patient{SP}*{_NO}", rf"har{SP}*{_NO}?", rf"emr{SP}*{_NO}", r"cin", rf"dl{SP}*{_NO}",
+    rf"driver'?s{SP}*licen[cs]e(?:{SP}*{_NO})?", r"passport", rf"mrn{SP}*{_NO}",
     rf"incident{SP}*{_NO}", rf"ref(?:erence)?{SP}*{_NO}", rf"rx{SP}*{_NO}",
     rf"prescription{SP}*{_NO}", rf"medicare(?:{SP}*(?:id|{_NO}))?", r"mbi",
     rf"medicaid(?:{SP}*(?:id|{_NO}))?", rf"subscriber{SP}*(?:id|{_NO})",
@@ -1152,6 +1186,7 @@ def _code_tokens(text: str) -> Iterator[tuple[int, int]]:
 
 _CUE_TAILS = frozenset(
     """
+    chart record file pt patient har emr cin dl passport
     serial number num no nbr # sn s/n s.n ser lot batch id identifier tag udi imei vin mrn mr
     mr# fin csn acct badge license licence lic plate accession medicare mbi medicaid serial#
     lot# sn# id# report incident case ticket order claim policy member account encounter
