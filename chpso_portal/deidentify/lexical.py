@@ -664,8 +664,13 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         role_after = _role_in_parentheses(reader, index)
         if token.eng and not role_after:
-            continue  # "will from biomed" and "call patty in pharm" say who is meant
-        if role_after or (token.first and (
+            continue  # only "dawn (night rn)" says that an ordinary word is a name
+        surname_with_context = (
+            token.sur and not token.eng and len(token.key) >= 4
+            and token.key not in _COMMON_LOWER
+            and (reader.verb_after(index) or _object_cue_before(reader, index))
+        )  # "garcia was in bed 4", "spoke with nguyen"
+        if role_after or surname_with_context or (token.first and (
             len(token.key) >= 4 and token.key not in _COMMON_LOWER or
             reader.verb_after(index) or _object_cue_before(reader, index)
             or _department_after(reader, index)
@@ -755,6 +760,12 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # Two or three capitals after a cue: "pt JB", "resident MK".
     for index in candidates:
         token = tokens[index]
+        single = len(token.word) == 1 and token.cap and index > 0 and tokens[
+            index - 1
+        ].key in _TITLES  # "Dr. K", "Mr. B"
+        if single and not token.stop:
+            spans.append((tokens[index - 1].start, token.end))
+            continue
         if not token.upper or len(token.word) > 3 or token.word in _CREDENTIAL_INITIALS:
             continue
         if reader.mostly_upper or token.stop:

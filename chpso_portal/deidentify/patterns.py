@@ -1338,6 +1338,14 @@ def _detect_csv_ages(text: str) -> Iterator[Span]:
 
 
 AGE_WORD_DETECTORS: list[Detector] = [
+    # "she is 94 years", "aged 96 yrs" without "old"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?)(?![\w]|[\- ]?(?i:ago|later|earlier|before"
+        r"|after|prior|since|of" + SP + r"+(?!age)))",
+        accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is)" + SP
+                           + r"*:?" + SP + r"*)", 16),
+    ),
     _gated(_detect_age_words, "ninet", "hundred"),
     _gated(_detect_csv_ages, "age"),
     # "ninety-two-year-old", "ninety two years old", "one hundred and one years of age"
