@@ -162,6 +162,29 @@ def _gated(detector: Detector, *needles: str) -> Detector:
     return detect
 
 
+def _gated_case(detector: Detector, *needles: str) -> Detector:
+    """Like `_gated`, with needles in their own letter case (names of holidays)."""
+
+    def detect(text: str) -> Iterator[Span]:
+        if any(needle in text for needle in needles):
+            yield from detector(text)
+
+    detect.__name__ = getattr(detector, "__name__", "detect")
+    return detect
+
+
+def _gated_both(detector: Detector, first: tuple[str, ...], second: tuple[str, ...]) -> Detector:
+    """Run `detector` only when the text holds a needle of each group."""
+
+    def detect(text: str) -> Iterator[Span]:
+        low = lowered(text)
+        if any(n in low for n in first) and any(n in low for n in second):
+            yield from detector(text)
+
+    detect.__name__ = getattr(detector, "__name__", "detect")
+    return detect
+
+
 # Words that are capitalized but are not names; used after titles and before credentials.
 NAME_STOPWORDS = frozenset(
     """
@@ -375,7 +398,12 @@ DATE_DETECTORS: list[Detector] = [
             ),
         ),
     ),
-    _regex(FindingKind.DATE, r"(?:" + _HOLIDAYS + r")(?![\w])", accept=_starts_word),
+    _gated_case(
+        _regex(FindingKind.DATE, r"(?:" + _HOLIDAYS + r")(?![\w])", accept=_starts_word),
+        "Christmas", "Year", "Thanksgiving", "July", " Day", "Easter", "Halloween", "Cinco",
+        "Juneteenth", "Good Friday", "Black Friday", "Bowl Sunday", "Palm Sunday", "Kippur",
+        "Hashanah", "Passover", "Hanukkah", "Chanukah", "Diwali", "Mardi", "Ash Wednesday",
+    ),
 ]
 
 
@@ -1000,7 +1028,7 @@ def _detect_weekday_dates(text: str) -> Iterator[Span]:
 
 
 _DASH_DAY = re.compile(
-    r"(?<=[A-Za-z.])[\-/](?:0?[1-9]|[12][0-9]|3[01])(?:[\-/](?:[0-9]{4}|[0-9]{2}))?"
+    r"[\-/](?<=[A-Za-z.][\-/])(?:0?[1-9]|[12][0-9]|3[01])(?:[\-/](?:[0-9]{4}|[0-9]{2}))?"
     r"(?![\w]|[\-/][0-9])"
 )
 _MONTH_WORD_BEFORE = re.compile(r"(?i:(?<![\w\-/])" + _MONTH_WORD + r"\.?$)")
@@ -1027,15 +1055,17 @@ _ORDINAL_WORDS = (
 
 COMPACT_DATE_DETECTORS: list[Detector] = [
     # "the first of March", "March first", "the twenty-third of May"
-    _gated(
+    _gated_both(
         _regex(
             FindingKind.DATE,
             r"(?i:\b(?:the" + SP + r"+)?" + _ORDINAL_WORDS + SP + r"+of" + SP + r"+"
             + _MONTH_WORD + r"\b|\b(?:january|february|march|april|may|june|july|august"
             r"|september|october|november|december)" + SP + r"+" + _ORDINAL_WORDS + r"\b)",
         ),
-        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-        "tenth", "eleventh", "twelfth", "teenth", "tieth",
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+         "tenth", "eleventh", "twelfth", "teenth", "tieth"),
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+         "october", "november", "december"),
     ),
     # 2026-03: a month of a year
     _regex(
@@ -1493,7 +1523,11 @@ _CROSSING_AFTER = re.compile(
 )
 
 
-def _detect_highway_crossings(text: str) -> Iterator[Span]:
+_HIGHWAY_CUE = re.compile(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+$)")
+
+
+def _detect_highways(text: str) -> Iterator[Span]:
+    """A highway at a crossing, or after "on", "off", "along"... ("off Highway 50")."""
     for match in _HIGHWAY_NUMBER.finditer(text):
         start = match.start()
         word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 16), start)
@@ -1502,6 +1536,8 @@ def _detect_highway_crossings(text: str) -> Iterator[Span]:
         crossing = _CROSSING_AFTER.match(text, match.end())
         if crossing is not None:
             yield FindingKind.PLACE, word.start(), crossing.end()
+        elif _HIGHWAY_CUE.search(text, max(0, word.start() - 10), word.start()):
+            yield FindingKind.PLACE, word.start(), match.end()
 
 
 ADDRESS_DETECTORS: list[Detector] = [
@@ -1527,15 +1563,8 @@ ADDRESS_DETECTORS: list[Detector] = [
         ),
         "live", "resid", "stay", "addr",
     ),
-    # "off Highway 50", "along Route 66"
-    _regex(
-        FindingKind.PLACE,
-        rf"(?<![\w])(?:Highway|Hwy|Route|Rte|Interstate|I|US|SR){SP}?-?{SP}?[0-9]{{1,3}}(?![\w])",
-        accept=_cue_before(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+)", 10),
-    ),
-    # Highways in intersections: "Highway 99 and Clinton Ave", "I-70 and Kipling St"
-    _gated(_detect_highway_crossings, "highway", "hwy", "route", "rte", "interstate", "sr",
-           "us", "i-", "i ", "cr", "county road"),
+    # Highways: "off Highway 50", "Highway 99 and Clinton Ave", "I-70 and Kipling St"
+    _detect_highways,
     # 1420 Oak Grove Ave, 77 W. 5th St., 12 main st (any case), 5 Elm Ct Apt 4B
     _regex(
         FindingKind.PLACE,
