@@ -117,7 +117,8 @@ def team_charts_cached(*, team: Team, query: str = "") -> list["MeasureChart"]:
 
 def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
     """Every active measure's chart for the team: submitted months, target, direction,
-    baseline, PDSA cycles as annotations, the team's marked changes as phases (4 queries)."""
+    baseline, PDSA cycles and the monthly notes as annotations, the team's marked changes as
+    phases (5 queries)."""
     collaborative = team.collaborative
     measures = list(Measure.objects.filter(collaborative=collaborative, is_active=True))
     values = defaultdict(list)
@@ -134,6 +135,14 @@ def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
             .values_list("number", "title", "started_on", "measures")):
         notes[measure_id].append(Annotation(month_label(started.replace(day=1)),
                                             f"PDSA {number}: {title}", "pdsa"))
+    # The team's own monthly notes ("what we tested") mark every chart of the month.
+    from collaboratives.measures.models import MonthlyReport
+
+    for month, tested in (MonthlyReport.objects.filter(team=team,
+                                                       status=ReportStatus.SUBMITTED)
+                          .exclude(what_we_tested="").values_list("month", "what_we_tested")):
+        text = tested if len(tested) <= 80 else tested[:79] + "…"
+        notes[None].append(Annotation(month_label(month), f"Tested: {text}", "note"))
     phases = defaultdict(list)
     for measure_id, month, label in ChartPhase.objects.filter(team=team).values_list(
             "measure_id", "month", "label"):

@@ -35,12 +35,17 @@ def compare_url(collaborative, short_name, **params):
 
 def test_team_sees_its_charts_with_the_improvement_and_its_pdsa_cycles(world, lc, client_for):
     collaborative, (mine, *_) = lc
+    from collaboratives.measures.models import MonthlyReport
+
+    MonthlyReport.objects.filter(team=mine, month=month(7)).update(
+        what_we_tested="Skin checks on two more units")
     page = client_for(world.lead).get(team_url(mine))
     assert page.status_code == 200
     html = page.content.decode()
     assert "At-risk patients with a completed bundle" in html
     assert 'data-testid="improvement">Improvement since Jul 2025' in html
     assert "PDSA 1: Bundle test 1" in html  # on the chart's data table (and as a marker)
+    assert "Tested: Skin checks on two more units" in html  # the month's note
     assert html.count("<svg") >= 3
     # A team member of the same hospital sees it; staff outside the team do not.
     assert client_for(world.staff).get(team_url(mine)).status_code == 200
