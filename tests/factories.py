@@ -19,8 +19,15 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
+    class Params:
+        given_name = factory.Faker("first_name")
+        family_name = factory.Faker("last_name")
+
     email = factory.Sequence(lambda n: f"person{n}@hospital.example")
-    full_name = factory.Faker("name")
+    # First and last name only: Faker's "name" sometimes adds "Dr." or "MD", which the
+    # screening rightly reads as a title and a name, so tests expecting a plain known name
+    # would depend on the draw.
+    full_name = factory.LazyAttribute(lambda o: f"{o.given_name} {o.family_name}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
