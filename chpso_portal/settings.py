@@ -70,7 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Instead of allauth's UserSessionsMiddleware: the same tracking, written once a minute.
+    "members.middleware.ActivityMiddleware",
+    "members.middleware.NoStoreMiddleware",
     "members.middleware.RequireMFAMiddleware",
     "members.middleware.ActingMembershipMiddleware",
 ]
@@ -175,9 +177,13 @@ USERSESSIONS_TRACK_ACTIVITY = True
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
-# Idle timeout: the session lives this many seconds after the last request.
+# Idle timeout: the session lives this many seconds after the last request. Its clock is
+# wound (the session saved) at most once a minute, by members.middleware.ActivityMiddleware,
+# which also updates the "where you are signed in" list at that pace: a page then costs no
+# write, and the session still ends at most a minute before the timeout, never after.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ACTIVITY_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,16 +1,119 @@
+import hashlib
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
 from .roles import MFA_REQUIRED_ROLES
 
 ACTING_SESSION_KEY = "acting_hospital"
+# When the session's idle clock was last wound (a Unix time).
+IDLE_SESSION_KEY = "_idle_wound_at"
+# When the user-sessions row was last written, and for which client ([time, digest]).
+SEEN_SESSION_KEY = "_seen"
+
+
+def _refresh_interval() -> int:
+    return settings.SESSION_ACTIVITY_REFRESH_SECONDS
+
+
+def _client_digest(ip, user_agent: str) -> str:
+    return hashlib.blake2b(f"{ip}\n{user_agent}".encode(), digest_size=8).hexdigest()
+
+
+def _client(request) -> str:
+    from allauth.account.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    max_length = UserSession._meta.get_field("user_agent").max_length
+    return _client_digest(get_adapter(request).get_client_ip(request),
+                          request.META.get("HTTP_USER_AGENT", "")[:max_length])
+
+
+def seen_at_sign_in(sender, request, **kwargs):
+    """allauth writes the user-sessions row when someone signs in: the next minute of pages
+    need not write it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN_SESSION_KEY] = [time.time(), _client(request)]
+
+
+class ActivityMiddleware:
+    """The idle timeout and the "where you are signed in" list, written at most once a minute.
+
+    Django can save the session on every request (SESSION_SAVE_EVERY_REQUEST) and allauth's
+    UserSessionsMiddleware updates the user-sessions row on every request; together they made
+    every page write two rows and commit twice. Instead:
+
+    - the session is saved (which moves its expiry SESSION_COOKIE_AGE ahead) when its idle
+      clock was last wound a minute ago or more; so a session ends between 29 and 30 minutes
+      after the last request, never later;
+    - the user-sessions row (last seen, IP, browser) is written through allauth's own
+      `create_from_request` when it is a minute old or the IP address or browser changed (which
+      also sends allauth's `session_client_changed` signal, as before).
+
+    HEAD requests change nothing. Replaces allauth.usersessions.middleware.UserSessionsMiddleware
+    and sits where it did, after the authentication middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "HEAD":
+            self._track(request)
+        response = self.get_response(request)
+        if request.method != "HEAD":
+            self._wind_idle_clock(request)
+        return response
+
+    def _track(self, request):
+        from allauth.usersessions import app_settings
+        from allauth.usersessions.models import UserSession
+
+        session = request.session
+        if not (app_settings.TRACK_ACTIVITY and session.session_key
+                and request.user.is_authenticated):
+            return
+        now = time.time()
+        client = _client(request)
+        seen = session.get(SEEN_SESSION_KEY)
+        if seen and seen[1] == client and 0 <= now - seen[0] < _refresh_interval():
+            return
+        UserSession.objects.create_from_request(request)
+        session[SEEN_SESSION_KEY] = [now, client]
+
+    def _wind_idle_clock(self, request):
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return  # no session, or it was just ended (signed out)
+        now = time.time()
+        wound = session.get(IDLE_SESSION_KEY)
+        if wound is None or not 0 <= now - wound < _refresh_interval():
+            session[IDLE_SESSION_KEY] = now  # marks it modified: SessionMiddleware saves it
+
+
+class NoStoreMiddleware:
+    """Signed-in pages carry patient safety work product: no browser or proxy may keep a copy
+    (`Cache-Control: no-store`, with Django's other never-cache headers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class Acting:
-    """Which hospital the signed-in user is acting for; resolved on first use (one query)."""
+    """Which hospital the signed-in user is acting for; resolved on first use (from the cache,
+    see members/cache.py)."""
 
     def __init__(self, request):
         self._request = request
@@ -22,10 +125,7 @@ class Acting:
         user = self._request.user
         if not user.is_authenticated:
             return []
-        memberships = memberships_for_user(user=user)
-        for membership in memberships:
-            membership.hospital.has_active_contract = membership._contract_active
-        return memberships
+        return memberships_for_user(user=user)
 
     @cached_property
     def membership(self):
@@ -72,6 +172,16 @@ class RequireMFAMiddleware:
 
 
 def _has_totp(user) -> bool:
+    """Cached per user (members/cache.py forgets it when an authenticator is added or removed):
+    PSO staff would otherwise pay this query on every page."""
     from allauth.mfa.models import Authenticator
+    from django.core.cache import cache
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    from .cache import TIMEOUT, totp_key
+
+    key = totp_key(user.pk)
+    has = cache.get(key)
+    if has is None:
+        has = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        cache.set(key, has, TIMEOUT)
+    return has

@@ -128,7 +128,9 @@ class Hospital(models.Model):
     def contract_on(self, day: date | None = None) -> "Contract | None":
         """The contract in force on `day`, or the most recent one (for explaining a lapse)."""
         day = day or timezone.localdate()
-        contracts = list(self.contracts.order_by("-effective_on", "-id"))
+        # `all()` keeps the default order (newest first) and uses the contracts prefetched with
+        # the signed-in user's memberships, so the home page reads nothing again.
+        contracts = list(self.contracts.all())
         for contract in contracts:
             if contract.is_active_on(day):
                 return contract

@@ -3,27 +3,44 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.core.cache import cache
 from django.utils import timezone
 
+from . import cache as cache_keys
 from .models import Contract, ContractStatus, Hospital, HospitalStatus, Invitation, Membership
 from .roles import HospitalRole
 
 
 def memberships_for_user(*, user) -> list[Membership]:
-    """The user's active memberships, each hospital annotated with its contract state."""
-    today = timezone.localdate()
-    return list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("hospital")
-        .annotate(
-            _contract_active=Exists(
-                Contract.objects.active_on(today).filter(hospital=OuterRef("hospital_id"))
-            )
+    """The user's active memberships, each hospital carrying its contracts and whether one is
+    in force today (`has_active_contract`).
+
+    Read on every signed-in page, so the rows come from the cache (members/cache.py) and only
+    the date test runs each time: a contract that ends tonight stops access tomorrow morning
+    without anything being written. PSO staff are never hospital members (the invitation
+    service refuses them), so nothing is looked up for them.
+    """
+    if user.pso_role:
+        return []
+    key = cache_keys.memberships_key(user.pk)
+    memberships = cache.get(key)
+    if memberships is None:
+        memberships = list(
+            Membership.objects.active()
+            .filter(user=user)
+            .select_related("hospital")
+            .prefetch_related("hospital__contracts")
+            .order_by("hospital__name")
         )
-        .order_by("hospital__name")
-    )
+        cache.set(key, memberships, cache_keys.TIMEOUT)
+    today = timezone.localdate()
+    for membership in memberships:
+        # The signed-in user is already loaded: My reports and the services use it from here.
+        membership.user = user
+        hospital = membership.hospital
+        hospital.has_active_contract = any(
+            contract.is_active_on(today) for contract in hospital.contracts.all())
+    return memberships
 
 
 def hospital_members(*, hospital):

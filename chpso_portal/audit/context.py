@@ -8,6 +8,7 @@ from dataclasses import dataclass
 class RequestContext:
     request_id: str = ""
     ip: str | None = None
+    method: str = ""
 
 
 # RequestContext is a frozen dataclass, so one shared default is safe.

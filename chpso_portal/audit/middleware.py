@@ -17,7 +17,8 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.set_current(
-            context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"))
+            context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"),
+                                   method=request.method)
         )
         try:
             response = self.get_response(request)

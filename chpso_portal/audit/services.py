@@ -24,7 +24,7 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         actor_email=getattr(actor, "email", "") or "",
         hospital=hospital,
@@ -37,6 +37,11 @@ def audit_record(
         ip=ctx.ip,
         request_id=ctx.request_id,
     )
+    # A HEAD request returns no content: nothing was read or exported, and HEAD writes nothing
+    # (a link checker or a prefetching browser must not fill the log).
+    if ctx.method != "HEAD":
+        event.save(force_insert=True)
+    return event
 
 
 def audit_denied(*, actor, summary: str, hospital=None, detail: dict | None = None) -> AuditEvent:

@@ -1,3 +1,5 @@
+from django.core.cache import cache
+
 from . import kinds
 from .models import EmailPreference, Notification
 
@@ -6,8 +8,22 @@ def notifications_for(*, user):
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+UNREAD_TIMEOUT = 5 * 60
+
+
+def unread_key(user_id) -> str:
+    return f"notifications:unread:v1:{user_id}"
+
+
 def unread_count(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The header's badge, on every page: cached per user, forgotten by the services whenever
+    a notification is created for the user or read (`services.forget_unread`)."""
+    key = unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_TIMEOUT)
+    return count
 
 
 def email_choices_for(*, user) -> dict[str, bool]:

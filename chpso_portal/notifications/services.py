@@ -61,7 +61,21 @@ def notify(*, kind: kinds.Kind, event_key: str, recipients, title: str, body: st
                      "site_url": settings.SITE_URL, "pso_name": settings.PSO_NAME},
                 ),
             )
+    forget_unread(user.pk for user in people.values())
     return created
+
+
+def forget_unread(user_ids) -> None:
+    """Drop cached unread counts now and again after commit (a request in between may have
+    cached the count from before this transaction)."""
+    from django.core.cache import cache
+
+    from .selectors import unread_key
+
+    keys = [unread_key(user_id) for user_id in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def queue_email(*, kind: kinds.Kind, event_key: str, to_address: str, subject: str, body: str,
@@ -180,7 +194,10 @@ def notification_mark_read(*, user, notification: Notification | None = None) ->
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification is not None:
         unread = unread.filter(pk=notification.pk)
-    return unread.update(read_at=timezone.now())
+    count = unread.update(read_at=timezone.now())
+    if count:
+        forget_unread([user.pk])
+    return count
 
 
 def email_preferences_save(*, user, choices: dict[str, bool]) -> None:

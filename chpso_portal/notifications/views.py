@@ -17,8 +17,10 @@ def notification_list(request):
     return render(request, "notifications/list.html", {"page": page})
 
 
-@access.account()
+@access.account(methods=("POST",))
 def notification_open(request, public_id):
+    """Marks the notification read, then follows its link. A POST (from the list's buttons):
+    following a link or prefetching a page must not change what the user has read."""
     notification = get_object_or_404(
         selectors.notifications_for(user=request.user), public_id=public_id
     )

@@ -138,11 +138,26 @@ def test_the_header_shows_the_unread_count(world, client_for):
     make_notifications(world.staff, 3)
     make_notifications(world.staff, 2, read=True)
     make_notifications(world.lead, 7)
-    page = client_for(world.staff).get(reverse("home")).content.decode()
+    client = client_for(world.staff)
+    page = client.get(reverse("home")).content.decode()
     assert 'aria-label="3 unread"' in page
-    Notification.objects.filter(recipient=world.staff).update(read_at=timezone.now())
-    page = client_for(world.staff).get(reverse("home")).content.decode()
+    # The count is cached per user: a new notification and reading them both show at once.
+    tell([world.staff])
+    page = client.get(reverse("home")).content.decode()
+    assert 'aria-label="4 unread"' in page
+    services.notification_mark_read(user=world.staff)
+    page = client.get(reverse("home")).content.decode()
     assert "unread" not in page
+
+
+def test_the_unread_count_is_read_once_per_user_until_it_changes(world, client_for):
+    make_notifications(world.staff, 2)
+    client = client_for(world.staff)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("home")).content.decode()
+    assert 'aria-label="2 unread"' in page
+    assert not [q for q in captured.captured_queries if "notifications_notification" in q["sql"]]
 
 
 def test_the_list_is_paginated_and_its_queries_do_not_grow(world, client_for,
@@ -184,15 +199,30 @@ def test_opening_marks_read_and_follows_the_link(world, client_for):
     foreign = Notification.objects.create(recipient=world.staff, kind="contract_expired",
                                           event_key="c", title="t",
                                           link="https://evil.example/phish")
-    response = client.get(reverse("notification-open", args=[local.public_id]))
+    response = client.post(reverse("notification-open", args=[local.public_id]))
     assert response.status_code == 302 and response["Location"] == "/home/"
     local.refresh_from_db()
     assert local.read_at is not None
     for n in (no_link, foreign):
-        response = client.get(reverse("notification-open", args=[n.public_id]))
+        response = client.post(reverse("notification-open", args=[n.public_id]))
         assert response["Location"] == reverse("notification-list")
         n.refresh_from_db()
         assert n.read_at is not None
+
+
+def test_a_get_or_head_never_marks_a_notification_read(world, client_for):
+    client = client_for(world.staff)
+    notification = Notification.objects.create(recipient=world.staff, kind="contract_expired",
+                                               event_key="a", title="t", link="/home/")
+    url = reverse("notification-open", args=[notification.public_id])
+    assert client.get(url).status_code == 405
+    assert client.head(url).status_code == 405
+    notification.refresh_from_db()
+    assert notification.read_at is None
+    # The list opens it with a form that posts to that address.
+    page = client.get(reverse("notification-list")).content.decode()
+    assert f'formaction="{url}"' in page
+    assert '<form method="post">' in page
 
 
 def test_mark_all_read(world, client_for):
@@ -211,7 +241,8 @@ def test_mark_all_read(world, client_for):
 def test_another_users_notification_is_404(world, client_for):
     theirs = Notification.objects.create(recipient=world.lead, kind="contract_expired",
                                          event_key="x", title="Lead only", link="/home/")
-    response = client_for(world.staff).get(reverse("notification-open", args=[theirs.public_id]))
+    response = client_for(world.staff).post(reverse("notification-open",
+                                                    args=[theirs.public_id]))
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
@@ -248,7 +279,7 @@ def test_delivery_waits_for_the_on_commit_callbacks(world, django_capture_on_com
             with transaction.atomic():
                 tell([world.lead])
             delay.assert_not_called()
-        assert len(callbacks) == 1
+        assert len(callbacks) == 2  # the delivery, and forgetting the cached unread count
         delay.assert_called_once_with(OutboxEmail.objects.get().pk)
 
 

@@ -178,8 +178,10 @@ def test_lead_of_expired_hospital_is_refused(world, client_for):
     session, _ = session_world(world)
     client = client_for(world.lead)
     assert client.get(url("session-materials", session)).status_code == 200
-    Contract.objects.filter(hospital=world.hospital).update(
-        expires_on=timezone.localdate() - timedelta(days=1))
+    # Saved as the admin saves it: the members' cached memberships are forgotten at once.
+    contract = Contract.objects.get(hospital=world.hospital)
+    contract.expires_on = timezone.localdate() - timedelta(days=1)
+    contract.save()
     for name in HOSPITAL_VIEWS:
         response = client.get(url(name, session))
         assert response.status_code == 403, name

@@ -309,7 +309,70 @@ def test_the_admin_password_form_is_not_a_way_around_allauth(world, client):
 
 def test_idle_timeout_settings():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+    # The idle clock is wound by members.middleware.ActivityMiddleware, once a minute.
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert django_settings.SESSION_ACTIVITY_REFRESH_SECONDS == 60
+    assert "members.middleware.ActivityMiddleware" in django_settings.MIDDLEWARE
+    assert "allauth.usersessions.middleware.UserSessionsMiddleware" not in \
+        django_settings.MIDDLEWARE
+
+
+def session_writes(captured):
+    return [q["sql"] for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+            and ("django_session" in q["sql"] or "usersessions_usersession" in q["sql"])]
+
+
+def test_pages_within_a_minute_write_nothing_then_the_clocks_are_wound(
+        world, client, time_machine, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    post_login(client, world.staff.email)
+    key = client.session.session_key
+    signed_in_expiry = Session.objects.get(session_key=key).expire_date
+    assert signed_in_expiry == start + timedelta(minutes=30)
+    seen = UserSession.objects.get(session_key=key).last_seen_at
+
+    # Straight after signing in, and for the rest of the minute, pages write nothing.
+    for seconds in (0, 30, 59):
+        time_machine.move_to(start + timedelta(seconds=seconds), tick=False)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        assert session_writes(captured) == []
+    assert Session.objects.get(session_key=key).expire_date == signed_in_expiry
+    assert UserSession.objects.get(session_key=key).last_seen_at == seen
+
+    # A minute on, one page winds both: the session and the user-sessions row.
+    later = start + timedelta(seconds=61)
+    time_machine.move_to(later, tick=False)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("home")).status_code == 200
+    assert len(session_writes(captured)) == 2
+    assert Session.objects.get(session_key=key).expire_date == later + timedelta(minutes=30)
+    assert UserSession.objects.get(session_key=key).last_seen_at == later
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("home"))
+    assert session_writes(captured) == []
+
+
+def test_a_new_browser_or_address_is_recorded_at_once(world, client, time_machine):
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    post_login(client, world.staff.email)
+    key = client.session.session_key
+    client.get(reverse("home"), HTTP_USER_AGENT="Firefox/140.0")
+    assert UserSession.objects.get(session_key=key).user_agent == "Firefox/140.0"
+    client.get(reverse("home"), HTTP_USER_AGENT="Firefox/140.0", REMOTE_ADDR="10.1.2.3")
+    assert UserSession.objects.get(session_key=key).ip == "10.1.2.3"
 
 
 def test_session_expires_after_thirty_idle_minutes(world, client, time_machine, settings):

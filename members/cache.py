@@ -1,0 +1,84 @@
+"""What every signed-in request needs about its user, kept in the cache between requests.
+
+A member's memberships (with each hospital and its contracts) and whether a PSO user has an
+authenticator app are read on every page. They change rarely, so they are cached per user and
+forgotten whenever one of the rows they are built from is saved or deleted, wherever that
+happens (services, the admin, management commands). The contracts are cached with their
+dates and "in force today" is decided in Python on each request, so a contract that lapses
+overnight takes effect at once, without waiting for the cache.
+
+The entries also expire on their own after a few minutes: a bulk `QuerySet.update()` bypasses
+the signals below, and the expiry bounds how long such a change can go unseen.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+TIMEOUT = 5 * 60
+_VERSION = 1
+
+
+def memberships_key(user_id) -> str:
+    return f"members:memberships:v{_VERSION}:{user_id}"
+
+
+def totp_key(user_id) -> str:
+    return f"members:has-totp:v{_VERSION}:{user_id}"
+
+
+def _forget(keys: list[str]) -> None:
+    if not keys:
+        return
+    cache.delete_many(keys)
+    # Again once the writing transaction has committed: a request that read the old rows in
+    # the meantime may have put them back in the cache.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_memberships(*user_ids) -> None:
+    _forget([memberships_key(user_id) for user_id in user_ids if user_id is not None])
+
+
+def forget_hospital(hospital_id) -> None:
+    """Every member of the hospital, active or not, sees its name and contracts."""
+    from .models import Membership
+
+    if hospital_id is None:
+        return
+    forget_memberships(*Membership.objects.filter(hospital_id=hospital_id)
+                       .values_list("user_id", flat=True))
+
+
+def _membership_changed(sender, instance, **kwargs):
+    forget_memberships(instance.user_id)
+
+
+def _hospital_changed(sender, instance, **kwargs):
+    forget_hospital(instance.pk)
+
+
+def _contract_changed(sender, instance, **kwargs):
+    forget_hospital(instance.hospital_id)
+
+
+def _user_changed(sender, instance, **kwargs):
+    forget_memberships(instance.pk)
+    _forget([totp_key(instance.pk)])
+
+
+def _authenticator_changed(sender, instance, **kwargs):
+    _forget([totp_key(instance.user_id)])
+
+
+def connect() -> None:
+    from allauth.mfa.models import Authenticator
+
+    from .models import Contract, Hospital, Membership, User
+
+    for model, receiver in ((Membership, _membership_changed), (Hospital, _hospital_changed),
+                            (Contract, _contract_changed), (User, _user_changed),
+                            (Authenticator, _authenticator_changed)):
+        uid = f"members.cache.{model.__name__}"
+        post_save.connect(receiver, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".delete")

@@ -1,0 +1,109 @@
+"""What every signed-in page pays before its own work: the session and the user, nothing more.
+
+Memberships (with their contracts), the unread count and whether a PSO user has an
+authenticator app come from the cache; the cache forgets them as soon as what they are built
+from changes, and a contract's dates are judged on each request.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from members import services
+from members.cache import memberships_key
+
+FIXED_TABLES = ("members_membership", "members_contract", "members_hospital",
+                "notifications_notification", "mfa_authenticator", "usersessions_usersession")
+
+
+def fixed_queries(client, url):
+    client.get(url)  # fills the cache, winds the idle clock
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    sqls = [q["sql"] for q in captured.captured_queries]
+    return sqls, [s for s in sqls if any(f'"{table}"' in s for table in FIXED_TABLES)]
+
+
+@pytest.mark.parametrize("who", ["staff", "lead", "other_hospital", "facilitator",
+                                 "coordinator", "outsider"])
+def test_a_signed_in_page_costs_the_session_and_the_user(who, world, client_for, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    client = client_for(world.people()[who])
+    sqls, fixed = fixed_queries(client, reverse("notification-preferences"))
+    assert fixed == []
+    assert '"django_session"' in sqls[0] and '"members_user"' in sqls[1]
+    assert not [s for s in sqls if s.lstrip().upper().startswith(("INSERT", "UPDATE",
+                                                                   "DELETE"))]
+
+
+def test_the_members_home_reuses_the_contract_and_user_it_has(world, client_for, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    sqls, fixed = fixed_queries(client_for(world.staff), reverse("home"))
+    assert fixed == []
+    assert len([s for s in sqls if '"members_user"' in s]) == 1
+    sqls, fixed = fixed_queries(client_for(world.staff), reverse("my-reports"))
+    assert fixed == [] and len([s for s in sqls if '"members_user"' in s]) == 1
+
+
+def test_pso_staff_have_no_memberships_to_look_up(world, client_for):
+    from django.core.cache import cache
+
+    client_for(world.coordinator).get(reverse("home"))
+    assert cache.get(memberships_key(world.coordinator.pk)) is None
+    client_for(world.staff).get(reverse("home"))
+    assert cache.get(memberships_key(world.staff.pk)) is not None
+
+
+def test_a_contract_that_ends_overnight_stops_access_without_any_write(world, client_for,
+                                                                       time_machine):
+    client = client_for(world.lead)
+    assert client.get(reverse("member-list")).status_code == 200
+    contract = world.hospital.contracts.get()
+    contract.expires_on = timezone.localdate() + timedelta(days=1)
+    contract.save()
+    assert client.get(reverse("member-list")).status_code == 200  # cached again, with the date
+    time_machine.move_to(timezone.now() + timedelta(days=2))
+    client.force_login(world.lead)  # the old session has passed its idle timeout
+    response = client.get(reverse("member-list"))
+    assert response.status_code == 403
+    assert "paused" in response.content.decode()
+
+
+def test_a_terminated_contract_or_ended_membership_counts_at_once(world, client_for):
+    lead, staff = client_for(world.lead), client_for(world.staff)
+    assert lead.get(reverse("member-list")).status_code == 200
+    assert staff.get(reverse("my-reports")).status_code == 200
+
+    membership = world.hospital.memberships.get(user=world.staff)
+    services.membership_deactivate(membership=membership, actor=world.lead)
+    assert staff.get(reverse("my-reports")).status_code in (302, 403)
+
+    contract = world.hospital.contracts.get()
+    contract.terminated_on = timezone.localdate()
+    contract.termination_reason = "Ended by the board"
+    contract.save()  # as the admin saves it
+    assert lead.get(reverse("member-list")).status_code == 403
+
+
+def test_a_renamed_hospital_shows_at_once(world, client_for):
+    client = client_for(world.lead)
+    assert "Mercy Test Hospital" in client.get(reverse("home")).content.decode()
+    world.hospital.name = "Mercy General Test Hospital"
+    world.hospital.save()
+    assert "Mercy General Test Hospital" in client.get(reverse("home")).content.decode()
+
+
+def test_removing_the_authenticator_app_counts_at_once(world, client_for):
+    from allauth.mfa.models import Authenticator
+
+    client = client_for(world.coordinator)
+    assert client.get(reverse("pso-report-list")).status_code == 200
+    Authenticator.objects.filter(user=world.coordinator).delete()
+    response = client.get(reverse("pso-report-list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
