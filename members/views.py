@@ -144,6 +144,10 @@ def invitation_accept(request, token):
         # An existing account (a member of another hospital): sign in, then accept.
         context["sign_in_url"] = reverse("account_login") + "?" + urlencode({"next": request.path})
         return render(request, "members/invitation.html", context)
+    if request.method != "POST":
+        # Opening the link changes nothing (mail scanners open links too): the button posts.
+        context["sign_up"] = True
+        return render(request, "members/invitation.html", context)
     request.session[INVITATION_SESSION_KEY] = token
     from allauth.account.adapter import get_adapter
 

@@ -76,8 +76,13 @@ def test_lead_invites_a_colleague_and_the_email_carries_a_working_link(
     token = token_in(message)
     assert Invitation.objects.by_token(token).get() == invitation
 
-    # The link in the email opens the sign-up page with the address filled in.
-    opened = client.get(f"/invitations/{token}/")
+    # The link in the email opens a page that changes nothing; its button leads to the
+    # sign-up page with the address filled in.
+    page = client.get(f"/invitations/{token}/")
+    assert page.status_code == 200
+    assert "Create your account" in page.content.decode()
+    assert "invitation_token" not in client.session
+    opened = client.post(f"/invitations/{token}/")
     assert opened.status_code == 302
     assert opened["Location"].startswith(reverse("account_signup"))
     signup = client.get(opened["Location"])
@@ -165,7 +170,7 @@ def test_resend_gives_a_new_token_and_the_old_link_stops_working(
     new_token = token_in(last_mail_to(invitation.email))
     assert new_token != old_token
     assert client.get(f"/invitations/{old_token}/").status_code == 404
-    assert client.get(f"/invitations/{new_token}/").status_code == 302
+    assert client.get(f"/invitations/{new_token}/").status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.INVITE,
                                      object_id=str(invitation.public_id)).count() == 2
 
@@ -188,7 +193,7 @@ def test_resending_an_expired_invitation_gives_it_seven_more_days(
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
     assert client.get(f"/invitations/{token_in(last_mail_to(invitation.email))}/").status_code \
-        == 302
+        == 200
 
 
 def test_revoked_invitation_shows_a_clear_page(world, lead, client,
@@ -229,7 +234,7 @@ def test_invitation_expires_after_seven_days(world, lead, client, time_machine,
     token = token_in(last_mail_to("new.nurse@mercy.test"))
 
     time_machine.move_to(timezone.now() + timedelta(days=6, hours=23))
-    assert client.get(f"/invitations/{token}/").status_code == 302
+    assert client.get(f"/invitations/{token}/").status_code == 200
 
     time_machine.move_to(timezone.now() + timedelta(hours=2))
     page = client.get(f"/invitations/{token}/")
@@ -299,7 +304,7 @@ def test_full_sign_up_through_an_invitation(world, lead, client,
     token = token_in(last_mail_to("new.nurse@mercy.test"))
     invitation = Invitation.objects.get()
 
-    client.get(f"/invitations/{token}/")
+    client.post(f"/invitations/{token}/")
     response = signup(client, "new.nurse@mercy.test")
 
     assert response.status_code == 302
@@ -330,7 +335,7 @@ def test_full_sign_up_through_an_invitation(world, lead, client,
 def test_an_address_with_a_plus_sign_is_filled_in_unchanged(
         world, lead, client, django_capture_on_commit_callbacks):
     invite(lead, django_capture_on_commit_callbacks, email="nora+pso@mercy.test")
-    opened = client.get(f"/invitations/{token_in(last_mail_to('nora+pso@mercy.test'))}/")
+    opened = client.post(f"/invitations/{token_in(last_mail_to('nora+pso@mercy.test'))}/")
 
     signup_page = client.get(opened["Location"])
 
@@ -344,7 +349,7 @@ def test_an_address_with_a_plus_sign_is_filled_in_unchanged(
 def test_sign_up_with_another_address_is_refused(world, lead, client,
                                                  django_capture_on_commit_callbacks):
     invite(lead, django_capture_on_commit_callbacks)
-    client.get(f"/invitations/{token_in(last_mail_to('new.nurse@mercy.test'))}/")
+    client.post(f"/invitations/{token_in(last_mail_to('new.nurse@mercy.test'))}/")
 
     response = signup(client, "someone.else@mercy.test")
 
@@ -360,7 +365,7 @@ def test_sign_up_after_the_invitation_was_revoked_is_closed(
         world, lead, client, django_capture_on_commit_callbacks):
     invite(lead, django_capture_on_commit_callbacks)
     invitation = Invitation.objects.get()
-    client.get(f"/invitations/{token_in(last_mail_to(invitation.email))}/")
+    client.post(f"/invitations/{token_in(last_mail_to(invitation.email))}/")
     lead.post(f"/hospital/invitations/{invitation.public_id}/revoke/")
 
     response = signup(client, invitation.email)
