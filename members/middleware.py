@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
@@ -98,7 +98,7 @@ class ActivityMiddleware:
 
 class NoStoreMiddleware:
     """Signed-in pages carry patient safety work product: no browser or proxy may keep a copy
-    (`Cache-Control: no-store`, with Django's other never-cache headers)."""
+    (`Cache-Control: private, no-store`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -107,7 +107,7 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 
