@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import escape
@@ -131,15 +133,28 @@ class FastSelect(forms.Select):
     """A select rendered in Python: list pages show filters with hundreds of options (every
     member hospital), and the template renderer costs one template per option."""
 
+    # The options already rendered (none selected), when the caller keeps them: see
+    # PsoFilterForm, whose list of every member hospital is rendered once per cache period.
+    rendered_options: str | None = None
+
+    @staticmethod
+    def render_options(choices) -> str:
+        return "".join(f'<option value="{escape(str(v))}">{escape(str(label))}</option>'
+                       for v, label in choices)
+
     def render(self, name, value, attrs=None, renderer=None):
-        current = "" if value is None else str(value)
+        current = escape("" if value is None else str(value))
         attrs = self.build_attrs(self.attrs, attrs)
-        options = "".join(
-            f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>'
-            f"{escape(str(label))}</option>"
-            for v, label in self.choices
-        )
+        options = self.rendered_options or _options_of(tuple(self.choices))
+        options = options.replace(f'<option value="{current}">',
+                                  f'<option value="{current}" selected>', 1)
         return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
+
+
+@functools.lru_cache(maxsize=64)
+def _options_of(choices: tuple) -> str:
+    """The filters' fixed lists (statuses, categories...) are rendered once per process."""
+    return FastSelect.render_options(choices)
 
 
 class ReportFilterForm(BootstrapMixin, forms.Form):
@@ -164,18 +179,20 @@ class ReportFilterForm(BootstrapMixin, forms.Form):
 
 
 def hospital_filter_choices():
-    """Member hospitals for the PSO's filter, cached briefly: the list changes rarely and the
-    PSO list is opened often."""
+    """Member hospitals for the PSO's filter, and their options rendered, cached briefly: the
+    list changes rarely and the PSO list is opened often."""
     from django.core.cache import cache
 
     from members.models import Hospital
 
     def load():
-        return [(str(public_id), f"{name} ({city}, {state})") for public_id, name, city, state in
-                Hospital.objects.exclude(status="applicant").order_by("name")
-                .values_list("public_id", "name", "city", "state")]
+        choices = [("", "Any hospital")] + [
+            (str(public_id), f"{name} ({city}, {state})") for public_id, name, city, state in
+            Hospital.objects.exclude(status="applicant").order_by("name")
+            .values_list("public_id", "name", "city", "state")]
+        return choices, FastSelect.render_options(choices)
 
-    return cache.get_or_set("cases:pso-filter-hospitals", load, 300)
+    return cache.get_or_set("cases:pso-filter-hospitals:v2", load, 300)
 
 
 class PsoFilterForm(ReportFilterForm):
@@ -185,9 +202,10 @@ class PsoFilterForm(ReportFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        hospitals = hospital_filter_choices()
-        self._hospital_ids = {value for value, _ in hospitals}
-        self.fields["hospital"].widget.choices = [("", "Any hospital")] + hospitals
+        choices, rendered = hospital_filter_choices()
+        self._hospital_ids = {value for value, _ in choices if value}
+        widget = self.fields["hospital"].widget
+        widget.choices, widget.rendered_options = choices, rendered
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]
 

@@ -1,6 +1,12 @@
+import functools
+import uuid
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 
 from chpso_portal import access
 from chpso_portal.forms import add_service_errors
@@ -23,6 +29,29 @@ from .taxonomy import FACTOR_LABELS, factors_by_group
 
 SCREENED_FIELDS = ["narrative", "location_detail", "near_miss_recovery"]
 
+
+
+_PLACEHOLDER_ID = uuid.UUID(int=0)
+
+
+@functools.cache
+def _url_pattern(name: str, prefix: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER_ID])
+
+
+def _present_rows(page, url_name: str, *, date_field: str):
+    """Each row's link and date, made once here: resolving the URL configuration and the date
+    filter's localisation for each of 25 rows was a measured share of a list page's time."""
+    pattern = _url_pattern(url_name, get_script_prefix())
+    placeholder = str(_PLACEHOLDER_ID)
+    for report in page:
+        report.url = pattern.replace(placeholder, str(report.public_id))
+        value = getattr(report, date_field)
+        if isinstance(value, datetime):
+            value = timezone.localtime(value)
+        # As the |date:"M j, Y" filter writes it: "Nov 30, 2026".
+        report.date_label = f"{value:%b} {value.day}, {value.year}" if value else ""
+    return page
 
 
 def _report_form_view(request, report=None):
@@ -76,6 +105,7 @@ def report_edit(request, public_id):
 def my_reports(request):
     page = selectors.paginate(selectors.my_reports(membership=request.membership),
                               request.GET.get("page"))
+    _present_rows(page, "report-detail", date_field="created_at")
     return render(request, "cases/my_reports.html", {"page": page})
 
 
@@ -103,6 +133,7 @@ def review_queue(request):
         selectors.review_queue(hospital=request.hospital, filters=filters),
         request.GET.get("page"),
     )
+    _present_rows(page, "report-review", date_field="event_date")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/review_queue.html",
@@ -245,6 +276,7 @@ def pso_report_list(request):
     form = PsoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = selectors.paginate(selectors.pso_reports(filters=filters), request.GET.get("page"))
+    _present_rows(page, "pso-report-detail", date_field="sent_at")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/pso_report_list.html",

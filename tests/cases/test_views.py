@@ -518,3 +518,22 @@ def test_hospital_members_cannot_reach_the_pso_pages(world, client_for):
         assert client.get(reverse("pso-report-list")).status_code == 403
         assert client.get(reverse("pso-report-detail",
                                   args=[report.public_id])).status_code == 403
+
+
+def test_list_rows_link_to_their_report_and_date_it_as_the_filters_would(world, client_for):
+    from django.template.defaultfilters import date as date_filter
+
+    report = ReportFactory(hospital=world.hospital, reporter=world.staff,
+                           pso_summary="A late dose after a silenced pump alarm.")
+    report = services.report_send(report=report, actor=world.lead).report
+    report.refresh_from_db()
+    pages = [
+        (world.staff, "my-reports", "report-detail", date_filter(report.created_at, "M j, Y")),
+        (world.lead, "review-queue", "report-review", date_filter(report.event_date, "M j, Y")),
+        (world.coordinator, "pso-report-list", "pso-report-detail",
+         date_filter(report.sent_at, "M j, Y")),
+    ]
+    for user, page, detail, date_text in pages:
+        html = client_for(user).get(reverse(page)).content.decode()
+        assert f'href="{reverse(detail, args=[report.public_id])}"' in html, page
+        assert date_text and date_text in html, page
