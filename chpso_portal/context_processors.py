@@ -6,12 +6,15 @@ def portal(request):
     """Header data: who is acting for which hospital, unread notifications. Lazy, so pages
     that do not show the header pay nothing."""
 
+    acting = getattr(request, "acting", None)
+
     def unread():
+        if acting is not None:
+            return acting.unread_notifications
         from .notifications.selectors import unread_count
 
         return unread_count(user=request.user) if request.user.is_authenticated else 0
 
-    acting = getattr(request, "acting", None)
     return {
         "pso_name": settings.PSO_NAME,
         "unread_notifications": SimpleLazyObject(unread),

@@ -73,8 +73,8 @@ MIDDLEWARE = [
     # Instead of allauth's UserSessionsMiddleware: the same tracking, written once a minute.
     "members.middleware.ActivityMiddleware",
     "members.middleware.NoStoreMiddleware",
-    "members.middleware.RequireMFAMiddleware",
     "members.middleware.ActingMembershipMiddleware",
+    "members.middleware.RequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "chpso_portal.urls"

@@ -112,20 +112,42 @@ class NoStoreMiddleware:
 
 
 class Acting:
-    """Which hospital the signed-in user is acting for; resolved on first use (from the cache,
-    see members/cache.py)."""
+    """Which hospital the signed-in user is acting for, and the user's other cached facts
+    (members/cache.py), each resolved on first use."""
 
     def __init__(self, request):
         self._request = request
 
     @cached_property
+    def cached(self) -> dict:
+        """Everything the page header and the access checks need from the cache, in one round
+        trip: memberships (hospital members), whether an authenticator app is set up (PSO
+        staff) and the unread count."""
+        from django.core.cache import cache
+
+        from chpso_portal.notifications.selectors import unread_key
+
+        from .cache import memberships_key, totp_key
+
+        user = self._request.user
+        if not user.is_authenticated:
+            return {}
+        keys = [unread_key(user.pk)]
+        if not user.pso_role:
+            keys.append(memberships_key(user.pk))
+        if user.pso_role in MFA_REQUIRED_ROLES:
+            keys.append(totp_key(user.pk))
+        return cache.get_many(keys)
+
+    @cached_property
     def memberships(self):
+        from .cache import memberships_key
         from .selectors import memberships_for_user
 
         user = self._request.user
         if not user.is_authenticated:
             return []
-        return memberships_for_user(user=user)
+        return memberships_for_user(user=user, cached=self.cached.get(memberships_key(user.pk)))
 
     @cached_property
     def membership(self):
@@ -138,6 +160,22 @@ class Acting:
                 return membership
         return memberships[0]
 
+    @cached_property
+    def unread_notifications(self) -> int:
+        from chpso_portal.notifications.selectors import unread_count, unread_key
+
+        user = self._request.user
+        if not user.is_authenticated:
+            return 0
+        return unread_count(user=user, cached=self.cached.get(unread_key(user.pk)))
+
+    @cached_property
+    def has_totp(self) -> bool:
+        from .cache import totp_key
+
+        user = self._request.user
+        return _has_totp(user, cached=self.cached.get(totp_key(user.pk)))
+
 
 class ActingMembershipMiddleware:
     def __init__(self, get_response):
@@ -149,7 +187,8 @@ class ActingMembershipMiddleware:
 
 
 class RequireMFAMiddleware:
-    """PSO coordinators and facilitators set up an authenticator app before anything else."""
+    """PSO coordinators and facilitators set up an authenticator app before anything else.
+    Comes after ActingMembershipMiddleware, whose `request.acting` knows from the cache."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/")
 
@@ -163,7 +202,7 @@ class RequireMFAMiddleware:
             and user.is_authenticated
             and user.pso_role in MFA_REQUIRED_ROLES
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not _has_totp(user)
+            and not request.acting.has_totp
         ):
             return redirect(
                 reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
@@ -171,16 +210,17 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
 
-def _has_totp(user) -> bool:
+def _has_totp(user, cached: bool | None = None) -> bool:
     """Cached per user (members/cache.py forgets it when an authenticator is added or removed):
-    PSO staff would otherwise pay this query on every page."""
+    PSO staff would otherwise pay this query on every page. `cached`: what the cache held, when
+    the caller already asked it."""
     from allauth.mfa.models import Authenticator
     from django.core.cache import cache
 
     from .cache import TIMEOUT, totp_key
 
     key = totp_key(user.pk)
-    has = cache.get(key)
+    has = cached if cached is not None else cache.get(key)
     if has is None:
         has = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         cache.set(key, has, TIMEOUT)

@@ -11,19 +11,20 @@ from .models import Contract, ContractStatus, Hospital, HospitalStatus, Invitati
 from .roles import HospitalRole
 
 
-def memberships_for_user(*, user) -> list[Membership]:
+def memberships_for_user(*, user, cached: list[Membership] | None = None) -> list[Membership]:
     """The user's active memberships, each hospital carrying its contracts and whether one is
     in force today (`has_active_contract`).
 
     Read on every signed-in page, so the rows come from the cache (members/cache.py) and only
     the date test runs each time: a contract that ends tonight stops access tomorrow morning
     without anything being written. PSO staff are never hospital members (the invitation
-    service refuses them), so nothing is looked up for them.
+    service refuses them), so nothing is looked up for them. `cached`: what the cache held,
+    when the caller already asked it (request.acting asks for several entries at once).
     """
     if user.pso_role:
         return []
     key = cache_keys.memberships_key(user.pk)
-    memberships = cache.get(key)
+    memberships = cached if cached is not None else cache.get(key)
     if memberships is None:
         memberships = list(
             Membership.objects.active()

@@ -15,11 +15,12 @@ def unread_key(user_id) -> str:
     return f"notifications:unread:v1:{user_id}"
 
 
-def unread_count(*, user) -> int:
+def unread_count(*, user, cached: int | None = None) -> int:
     """The header's badge, on every page: cached per user, forgotten by the services whenever
-    a notification is created for the user or read (`services.forget_unread`)."""
+    a notification is created for the user or read (`services.forget_unread`). `cached`: what
+    the cache held, when the caller already asked it."""
     key = unread_key(user.pk)
-    count = cache.get(key)
+    count = cached if cached is not None else cache.get(key)
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         cache.set(key, count, UNREAD_TIMEOUT)
