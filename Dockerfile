@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=chpso_portal.settings \
     VAR_DIR=/data/var \
     PRIVATE_MEDIA_ROOT=/data/private \
-    GUNICORN_WORKERS=3
+    GUNICORN_WORKERS=3 \
+    GUNICORN_THREADS=1
 
 # The portal runs as an unprivileged user (portal, uid 10001) that cannot change its own code.
 RUN groupadd --system --gid 10001 portal \
@@ -40,4 +41,4 @@ USER 10001:10001
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "exec gunicorn chpso_portal.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --access-logfile - --error-logfile -"]
+CMD ["sh", "-c", "exec gunicorn chpso_portal.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --threads ${GUNICORN_THREADS:-1} --access-logfile - --error-logfile -"]

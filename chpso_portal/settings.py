@@ -114,6 +114,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # chpso_portal/outage.py) instead of holding a web worker until gunicorn kills it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
+# connection: named (server-side) cursors are turned off.
+DATABASE_POOLER = env_str("DATABASE_POOLER", "")
+if DATABASE_POOLER not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty, 'session' or 'transaction'.")
+if DATABASE_POOLER == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

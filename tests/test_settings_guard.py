@@ -120,3 +120,18 @@ def test_production_turns_on_https_protections():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "True"]
+
+
+def test_behind_a_transaction_pooler_server_side_cursors_are_off():
+    check = ("import chpso_portal.settings as s; "
+             "print(s.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False))")
+    environment = {k: v for k, v in os.environ.items() if k not in GUARDED}
+    environment.update(DJANGO_SETTINGS_MODULE="chpso_portal.settings", SECRET_KEY=GOOD_KEY,
+                       ALLOWED_HOSTS="portal.pso.example")
+    for pooler, expected in (("", "False"), ("session", "False"), ("transaction", "True")):
+        result = subprocess.run([sys.executable, "-c", check], cwd=REPO_ROOT, text=True,
+                                env={**environment, "DATABASE_POOLER": pooler},
+                                capture_output=True, timeout=120)
+        assert result.stdout.strip() == expected, (pooler, result.stderr)
+    assert refused(import_settings(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="portal.pso.example",
+                                   DATABASE_POOLER="yes"), "DATABASE_POOLER must be")
