@@ -5,7 +5,7 @@
 
 Steps: (re)create the benchmark database, migrate, seed 10,000 reports, measure every page,
 grow the same database to 1,000,000 reports, measure again, then print a table and write it
-to bench/results.md. Each page is requested through django.test.Client (the whole middleware
+to bench/report_results.md. Each page is requested through django.test.Client (the whole middleware
 stack, DEBUG off); the figure is the median of --runs timed requests after 3 warm-ups. A bare
 page that lists 50 rows of one table, served through the same middleware, is the yardstick.
 See bench/README.md.
@@ -49,7 +49,7 @@ def parse_args():
                              "hold more than --small reports).")
     parser.add_argument("--redis-url", default="",
                         help="Use Redis for the cache and sessions, as in production.")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument("--output", default=str(ROOT / "bench" / "report_results.md"))
     return parser.parse_args()
 
 
