@@ -1,0 +1,161 @@
+"""Set-up and in-process measurements for bench/http_benchmark.py.
+
+Run in a child process under one project's settings, the portal's or the bare project's
+(DJANGO_SETTINGS_MODULE and the rest come from the environment the benchmark gives it); prints
+one line of JSON. Not meant to be run by hand.
+
+    http_helper.py portal-setup --reports N --hospitals N --largest N --lessons N
+    http_helper.py bare-setup --rows N --username U --password P
+    http_helper.py measure --runs N --pages '[["label", "user", "/path/"], ...]'
+"""
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+WARMUPS = 3
+
+
+def portal_setup(args) -> dict:
+    import benchmark
+    import lesson_benchmark
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.core.management import call_command
+
+    from cases.models import IncidentReport
+    from collaboratives.models import Lesson
+
+    call_command("migrate", verbosity=0)
+    timings = {}
+    if IncidentReport.objects.count() < args.reports:
+        started = time.monotonic()
+        call_command("seed_reports", reports=args.reports, hospitals=args.hospitals,
+                     largest=args.largest, seed=42, force=True, verbosity=0)
+        timings["reports"] = time.monotonic() - started
+    if Lesson.objects.published().count() < args.lessons:
+        timings["lessons"] = lesson_benchmark.seed_lessons(args.lessons, random.Random(7))
+    people = benchmark.pick_people()
+    # The coordinator signs in as in production: password, then a code from an authenticator
+    # app. The benchmark computes the codes from this secret.
+    coordinator = people["coordinator"]
+    Authenticator.objects.filter(user=coordinator).delete()
+    secret = generate_totp_secret()
+    TOTP.activate(coordinator, secret)
+    lesson = Lesson.objects.published().order_by("-published_at", "-id").first()
+    return {
+        "lead": people["lead"].email, "staff": people["staff"].email,
+        "coordinator": coordinator.email, "totp_secret": secret,
+        "lesson": str(lesson.public_id),
+        "reports": IncidentReport.objects.count(),
+        "largest": IncidentReport.objects.filter(hospital_id=people["hospital_id"]).count(),
+        "mine": IncidentReport.objects.filter(reporter=people["staff"]).count(),
+        "lessons": Lesson.objects.published().count(),
+        "seeding_seconds": timings,
+    }
+
+
+def bare_setup(args) -> dict:
+    from bare.models import Row
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    have = Row.objects.count()
+    if have < args.rows:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO bare_row (name, city, state, status, created_at)
+                SELECT 'Hospital number ' || n, 'City ' || mod(n, 997),
+                       (ARRAY['CA', 'NV', 'OR', 'AZ'])[1 + mod(n, 4)],
+                       (ARRAY['active', 'applicant', 'declined'])[1 + mod(n, 3)],
+                       now() - (n || ' minutes')::interval
+                FROM generate_series(%s, %s) AS n
+                """,
+                [have + 1, args.rows],
+            )
+            cursor.execute("VACUUM ANALYZE bare_row")
+    User = get_user_model()  # noqa: N806
+    user, _ = User.objects.get_or_create(username=args.username)
+    user.set_password(args.password)
+    user.save()
+    return {"rows": Row.objects.count(), "seconds": time.monotonic() - started}
+
+
+def measure(args) -> dict:
+    """Median server time of each page through django.test.Client (the whole middleware
+    stack), pages taking turns within each round; queries counted on one more request."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    pages = json.loads(args.pages)
+    User = get_user_model()  # noqa: N806
+    clients = {}
+    for _, who, _ in pages:
+        if who not in clients:
+            client = Client()
+            client.force_login(User.objects.get(**{User.USERNAME_FIELD: who}))
+            clients[who] = client
+    for _ in range(WARMUPS):
+        for label, who, path in pages:
+            status = clients[who].get(path).status_code
+            if status != 200:
+                raise SystemExit(f"{label}: {path} answered {status} in-process")
+    gc.collect()
+    timings = {label: [] for label, _, _ in pages}
+    for _ in range(args.runs):
+        for label, who, path in pages:
+            started = time.perf_counter()
+            clients[who].get(path)
+            timings[label].append((time.perf_counter() - started) * 1000)
+    results = {}
+    for label, who, path in pages:
+        with CaptureQueriesContext(connection) as captured:
+            clients[who].get(path)
+        sqls = [q["sql"] for q in captured.captured_queries]
+        writes = [s for s in sqls if s.lstrip().upper().startswith(("INSERT", "UPDATE",
+                                                                     "DELETE"))]
+        results[label] = {"ms": timings[label], "queries": len(sqls), "writes": len(writes),
+                          "sql": sqls}
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("portal-setup")
+    p.add_argument("--reports", type=int, required=True)
+    p.add_argument("--hospitals", type=int, required=True)
+    p.add_argument("--largest", type=int, required=True)
+    p.add_argument("--lessons", type=int, required=True)
+    p = sub.add_parser("bare-setup")
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", required=True)
+    p = sub.add_parser("measure")
+    p.add_argument("--runs", type=int, required=True)
+    p.add_argument("--pages", required=True)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    result = {"portal-setup": portal_setup, "bare-setup": bare_setup,
+              "measure": measure}[args.command](args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
