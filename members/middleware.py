@@ -98,7 +98,7 @@ class ActivityMiddleware:
 
 class NoStoreMiddleware:
     """Signed-in pages carry patient safety work product: no browser or proxy may keep a copy
-    (`Cache-Control: private, no-store`)."""
+    (`Cache-Control: no-store`, added to whatever the view said)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -107,7 +107,7 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            patch_cache_control(response, private=True, no_store=True)
+            patch_cache_control(response, no_store=True)
         return response
 
 
