@@ -450,8 +450,10 @@ def main():
         "authentication only and one page listing the newest 50 rows of its table.",
         "",
         "- queries, writes: SQL statements of one request, in-process (django.test.Client), "
-        "after warm-up. The lesson page's write is the audit row of the read (the law asks "
-        "for it).",
+        "after warm-up (the user, then the page's own; the session comes from Redis). Redis "
+        "round trips besides: one for the bare page (the session), two for a portal page (the "
+        "session, then the user's cached memberships, unread count and authenticator flag in "
+        "one get_many). The lesson page's write is the audit row of the read.",
         f"- in-process median ms: median server time over {2 * half} requests, the two "
         "projects taking turns twice; x bare: the page's median over the bare page's.",
         f"- req/s, p50, p99: medians over {args.rounds} wrk runs of {args.duration}s "
