@@ -229,7 +229,7 @@ def _review_action(request, public_id, action, *, form_class=None, invalid="", s
 def report_send(request, public_id):
     """Sending freezes the report for good: GET shows exactly what will go, POST sends it."""
     report = report_for_reviewer(request, public_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         if report.is_frozen:
             messages.info(request, f"Report {report.reference} was already sent or withdrawn: "
                                    "there is nothing to send.")

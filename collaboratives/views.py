@@ -266,7 +266,7 @@ def session_add_facilitator(request, public_id):
 def session_advance(request, public_id):
     """Each step along is a point of no return (or nearly): GET says what follows, POST moves."""
     session = session_for_facilitator(request, public_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         label = ADVANCE_LABELS.get(session.status)
         if label is None:
             return _detail(session)

@@ -226,7 +226,7 @@ def member_edit(request, public_id):
 def member_deactivate(request, public_id):
     """GET says what deactivating does and asks; POST deactivates."""
     membership = membership_for_manager(request, public_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         if not membership.is_active:
             return redirect("member-list")
         return render(request, "members/member_deactivate.html", {"member": membership})
