@@ -1,14 +1,13 @@
-import csv
-
 from django import forms
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
-from chpso_portal.audit.services import audit_record
+from chpso_portal.audit.services import audit_denied, audit_record
+from chpso_portal.csv import csv_response
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
 
@@ -26,20 +25,6 @@ from .transfer import (
 )
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class ImportForm(BootstrapMixin, forms.Form):
@@ -84,13 +69,17 @@ def report_import(request):
 def import_status(request, public_id):
     job = ReportImport.objects.filter(hospital=request.hospital, public_id=public_id).first()
     if job is None:
+        # Another hospital's job (or none): the same 404, and the attempt is on record.
+        audit_denied(actor=request.user, hospital=request.hospital,
+                     summary="Opened an import job that is not the hospital's",
+                     detail={"import": str(public_id)})
         raise Http404
     return render(request, "cases/import_status.html", {"job": job})
 
 
 @access.hospital(Scope.REPORTS_TRANSFER)
 def import_template(request):
-    return _csv_response(template_rows(), "incident-report-import-template.csv")
+    return csv_response(template_rows(), "incident-report-import-template.csv")
 
 
 @access.hospital(Scope.REPORTS_TRANSFER)
@@ -103,7 +92,7 @@ def report_export(request):
                  summary="Exported the hospital's reports as CSV",
                  detail={"filters": {k: str(v) for k, v in filters.items() if v}})
     stamp = timezone.localdate().isoformat()
-    return _csv_response(export_rows(reports),
+    return csv_response(export_rows(reports),
                          f"reports-{hospital_prefix(request.hospital)}-{stamp}.csv")
 
 
@@ -117,6 +106,6 @@ def pso_report_export(request):
                  summary="Exported reports sent to the PSO as CSV",
                  detail={"filters": {k: str(v) for k, v in filters.items() if v}})
     stamp = timezone.localdate().isoformat()
-    return _csv_response(pso_export_rows(reports), f"pso-reports-{stamp}.csv")
+    return csv_response(pso_export_rows(reports), f"pso-reports-{stamp}.csv")
 
 

