@@ -114,6 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # chpso_portal/outage.py) instead of holding a web worker until gunicorn kills it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two requests writing at once must wait for each other, not fail with "database is
+    # locked": write-ahead logging lets readers go on while one writes, a transaction takes the
+    # write lock when it begins, and a writer waits up to 20 seconds for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
 # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
 # connection: named (server-side) cursors are turned off.
 DATABASE_POOLER = env_str("DATABASE_POOLER", "")
@@ -135,10 +144,26 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Rate-limit counters live in the cache and must be shared by every process that serves
+    # (gunicorn with three workers would otherwise allow three times the tries): without
+    # Redis, a directory of files that all processes on the machine read and write.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("CACHE_DIR", str(VAR_DIR / "cache")),
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    # Rate limits need a cache shared by every process; the embedded mode runs one process.
+    # django-ratelimit asks for atomic increments (Redis); a file cache is shared but may, under
+    # simultaneous requests, miss a count. Without Redis that is the accepted trade-off.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# How many reverse proxies of our own stand in front of the portal. The visitor's address is
+# read from X-Forwarded-For accordingly (chpso_portal/proxies.py) by the audit log, the rate
+# limits and allauth alike; 0 ignores the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+RATELIMIT_IP_META_KEY = "chpso_portal.proxies.ratelimit_ip"
 
 # --- Accounts ----------------------------------------------------------------------------
 
@@ -165,6 +190,11 @@ ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupDetailsForm"
 ACCOUNT_FORMS = {"login": "members.auth_forms.PortalLoginForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account. A second one exists only while changing address: it is confirmed by
+# a link sent to it and then replaces the first. Addresses with a pending invitation cannot be
+# claimed (members.account_forms).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_FORMS = {"add_email": "members.account_forms.AddEmailForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
@@ -286,6 +316,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
+# Files served at the site's root, such as /favicon.ico, before any session is touched.
+WHITENOISE_ROOT = BASE_DIR / "public"
+CSRF_FAILURE_VIEW = "chpso_portal.errors.csrf_failure"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -310,7 +343,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     if SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
@@ -327,7 +360,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Refused requests (4xx) are logged as one line; tracebacks only for real errors.
+    "filters": {"one_line_refusals": {"()": "chpso_portal.errors.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

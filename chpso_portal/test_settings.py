@@ -12,7 +12,7 @@ os.environ.setdefault("PRIVATE_MEDIA_ROOT", "/tmp/chpso-test-private")
 
 from .env import env_bool  # noqa: E402
 from .settings import *  # noqa: E402,F403
-from .settings import STORAGES  # noqa: E402
+from .settings import REDIS_URL, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -26,3 +26,6 @@ WHITENOISE_USE_FINDERS = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 PSO_REQUIRE_MFA = True
 ACCOUNT_RATE_LIMITS = False
+if not REDIS_URL:
+    # One process: memory is enough, and no file is left behind.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

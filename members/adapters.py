@@ -1,5 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+
+from chpso_portal.proxies import client_ip
 
 from .models import Invitation, InvitationStatus
 
@@ -18,6 +21,13 @@ def invitation_from_session(request) -> Invitation | None:
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sign-up is open only to someone holding a valid invitation."""
+
+    def get_client_ip(self, request):
+        # One reading of the visitor's address for sign-in limits, sessions and the audit log.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
 
     def is_open_for_signup(self, request):
         return invitation_from_session(request) is not None

@@ -135,3 +135,20 @@ def test_behind_a_transaction_pooler_server_side_cursors_are_off():
         assert result.stdout.strip() == expected, (pooler, result.stderr)
     assert refused(import_settings(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="portal.pso.example",
                                    DATABASE_POOLER="yes"), "DATABASE_POOLER must be")
+
+
+def test_hsts_preload_is_off_by_default_as_the_readme_says():
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in GUARDED and not k.startswith("SECURE_")}
+    environment.update(DJANGO_SETTINGS_MODULE="chpso_portal.settings", SECRET_KEY=GOOD_KEY,
+                       ALLOWED_HOSTS="portal.pso.example")
+    code = "from chpso_portal import settings as s; print(s.SECURE_HSTS_PRELOAD)"
+
+    result = subprocess.run([sys.executable, "-c", code], env=environment, cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+    readme = (REPO_ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `SECURE_HSTS_PRELOAD`"))
+    assert "| `false` |" in row

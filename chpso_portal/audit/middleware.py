@@ -1,6 +1,8 @@
 import re
 import uuid
 
+from chpso_portal.proxies import client_ip
+
 from . import context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -17,7 +19,7 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.set_current(
-            context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"),
+            context.RequestContext(request_id=request_id, ip=client_ip(request),
                                    method=request.method)
         )
         try:
