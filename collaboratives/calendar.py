@@ -1,5 +1,6 @@
 """iCalendar (RFC 5545) files for sessions, written by hand: one VEVENT, no dependency."""
 
+import unicodedata
 from datetime import UTC
 
 from django.conf import settings
@@ -7,8 +8,13 @@ from django.utils import timezone
 
 
 def _escape(text: str) -> str:
+    """TEXT value (RFC 5545 3.3.11): every line break becomes an escaped \\n, whatever its form
+    (CR LF, a lone CR or LF, Unicode separators); other control characters are dropped."""
+    text = (text.replace("\r\n", "\n").replace("\r", "\n")
+            .replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n"))
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+            .replace("\n", "\\n"))
 
 
 def _fold(line: str) -> str:

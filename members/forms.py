@@ -1,13 +1,13 @@
 from django import forms
 
-from chpso_portal.forms import BootstrapMixin
+from chpso_portal.forms import BootstrapMixin, SafeTextMixin
 
 from .choices import JobTitle
 from .models import Hospital
 from .roles import HospitalRole
 
 
-class SignupDetailsForm(forms.Form):
+class SignupDetailsForm(SafeTextMixin, forms.Form):
     """Extra fields on allauth's sign-up form."""
 
     full_name = forms.CharField(max_length=150, label="Your full name")

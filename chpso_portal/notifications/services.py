@@ -15,10 +15,15 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chpso_portal.text import shorten
+
 from . import kinds
 from .models import EmailPreference, Notification, OutboxEmail, OutboxStatus
 
 logger = logging.getLogger(__name__)
+
+# Titles and subjects are one line of at most this many characters (the columns' length).
+TITLE_MAX_LENGTH = 200
 
 
 def wants_email(*, user_ids: Iterable[int], kind: kinds.Kind) -> set[int]:
@@ -36,7 +41,11 @@ def wants_email(*, user_ids: Iterable[int], kind: kinds.Kind) -> set[int]:
 
 def notify(*, kind: kinds.Kind, event_key: str, recipients, title: str, body: str = "",
            link: str = "", attachments: list | None = None) -> list[Notification]:
-    """Tell each recipient in the portal and, if they chose so, by email. Idempotent per event."""
+    """Tell each recipient in the portal and, if they chose so, by email. Idempotent per event.
+
+    The title is shortened here to fit its column and an email subject, whatever it holds (a
+    hospital's name from the public form can be long)."""
+    title = shorten(title, TITLE_MAX_LENGTH)
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not people:
         return []
@@ -81,6 +90,7 @@ def forget_unread(user_ids) -> None:
 def queue_email(*, kind: kinds.Kind, event_key: str, to_address: str, subject: str, body: str,
                 recipient=None, attachments: list | None = None) -> OutboxEmail | None:
     """Put one email in the outbox; returns None when this event already mailed this address."""
+    subject = shorten(subject, TITLE_MAX_LENGTH)
     email, is_new = OutboxEmail.objects.get_or_create(
         event_key=event_key,
         to_address=to_address.lower(),
