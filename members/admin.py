@@ -97,6 +97,7 @@ class ContractAdmin(admin.ModelAdmin):
     list_select_related = ["hospital"]
     readonly_fields = ["status_label", "download", "created_by", "created_at", "updated_at"]
     date_hierarchy = "effective_on"
+    audited_by_service = True
 
     @admin.display(description="status")
     def status_label(self, obj):
@@ -198,6 +199,11 @@ class HospitalAdmin(admin.ModelAdmin):
             messages.success(request, f"Declined {declined} application"
                                       f"{'' if declined == 1 else 's'}.")
 
+    audited_by_service = True
+
+    def save_model(self, request, obj, form, change):
+        services.hospital_admin_save(hospital=obj, actor=request.user)
+
     @admin.display(description="contract")
     def add_contract(self, obj):
         if not obj.pk:
@@ -263,6 +269,7 @@ class UserAdmin(admin.ModelAdmin):
     list_display = ["email", "full_name", "pso_role", "is_active", "last_login"]
     list_filter = ["pso_role", "is_active"]
     search_fields = ["email", "full_name"]
+    audited_by_service = True
 
     def get_queryset(self, request):
         users = super().get_queryset(request)
@@ -274,7 +281,7 @@ class UserAdmin(admin.ModelAdmin):
         role = obj.pso_role
         if change:
             obj.pso_role = User.objects.get(pk=obj.pk).pso_role
-        obj.save()
+        services.user_admin_save(user=obj, actor=request.user)
         if role != obj.pso_role or not change:
             try:
                 services.pso_role_set(user=obj, role=role, actor=request.user)

@@ -186,9 +186,32 @@ class ActingMembershipMiddleware:
         return self.get_response(request)
 
 
+def second_factor_required(user) -> bool:
+    """Accounts that must use a second factor: everyone who can open the admin (superusers,
+    staff with or without a PSO role) and PSO coordinators and facilitators."""
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.is_staff or user.pso_role in MFA_REQUIRED_ROLES)
+    )
+
+
+def _changes_other_people(request, view_func) -> bool:
+    """A safety lead opening the views that change another person's role or membership needs
+    a second factor too (someone without that scope gets the usual 403 instead)."""
+    from .roles import Scope
+
+    rule = getattr(view_func, "access_rule", None)
+    if rule is None or rule.scope != Scope.MEMBERS_MANAGE:
+        return False
+    membership = request.acting.membership
+    return membership is not None and Scope.MEMBERS_MANAGE in membership.scopes
+
+
 class RequireMFAMiddleware:
-    """PSO coordinators and facilitators set up an authenticator app before anything else.
-    Comes after ActingMembershipMiddleware, whose `request.acting` knows from the cache."""
+    """With PSO_REQUIRE_MFA on (the default), accounts that can open the admin and PSO staff
+    set up an authenticator app before anything else, and a safety lead sets one up before
+    managing members. Signing in then asks for its code (allauth). Comes after
+    ActingMembershipMiddleware, whose `request.acting` knows from the cache."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/")
 
@@ -196,18 +219,23 @@ class RequireMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
         if (
-            settings.PSO_REQUIRE_MFA
-            and user.is_authenticated
-            and user.pso_role in MFA_REQUIRED_ROLES
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.acting.has_totp
+            not settings.PSO_REQUIRE_MFA
+            or not user.is_authenticated
+            or request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            return redirect(
-                reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
-            )
-        return self.get_response(request)
+            return None
+        if not (second_factor_required(user) or _changes_other_people(request, view_func)):
+            return None
+        if request.acting.has_totp:
+            return None
+        return redirect(
+            reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
+        )
 
 
 def _has_totp(user, cached: bool | None = None) -> bool:

@@ -17,6 +17,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify, queue_email
+from chpso_portal.text import shorten
 
 from . import selectors
 from .models import (
@@ -56,6 +57,54 @@ def hospital_apply(*, name, city, state, ccn, bed_size, contact_name, contact_ti
         link=reverse("admin:members_hospital_change", args=[hospital.pk]),
     )
     return hospital
+
+
+HOSPITAL_ADMIN_FIELDS = ["name", "city", "state", "ccn", "bed_size", "contact_name",
+                         "contact_title", "contact_email"]
+
+
+def _changes(before: dict, obj, fields) -> dict:
+    return {name: {"from": str(before.get(name) if before.get(name) is not None else ""),
+                   "to": str(getattr(obj, name) if getattr(obj, name) is not None else "")}
+            for name in fields if before.get(name) != getattr(obj, name)}
+
+
+@transaction.atomic
+def hospital_admin_save(*, hospital: Hospital, actor: User) -> Hospital:
+    """A coordinator's edit of a hospital in the admin, audited with the values before and
+    after (the contact email receives the invitation to become the hospital's lead)."""
+    adding = hospital._state.adding
+    before = {} if adding else (
+        Hospital.objects.filter(pk=hospital.pk).values(*HOSPITAL_ADMIN_FIELDS).first() or {})
+    hospital.save()
+    changes = _changes(before, hospital, HOSPITAL_ADMIN_FIELDS)
+    if adding or changes:
+        audit_record(actor=actor, action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+                     obj=hospital, hospital=hospital,
+                     summary=f"{'Added' if adding else 'Changed'} hospital {hospital.name} in "
+                             f"the admin: {', '.join(changes) or 'new'}",
+                     detail={"changes": changes})
+    return hospital
+
+
+USER_ADMIN_FIELDS = ["email", "full_name", "is_active"]
+
+
+@transaction.atomic
+def user_admin_save(*, user: User, actor: User) -> User:
+    """An admin's edit of a user (not the PSO role: pso_role_set), audited before and after."""
+    adding = user._state.adding
+    before = {} if adding else (
+        User.objects.filter(pk=user.pk).values(*USER_ADMIN_FIELDS).first() or {})
+    user.save()
+    changes = _changes(before, user, USER_ADMIN_FIELDS)
+    if adding or changes:
+        audit_record(actor=actor, action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+                     obj=user,
+                     summary=f"Admin {'added' if adding else 'changed'} user {user.email}: "
+                             f"{', '.join(changes) or 'new'}",
+                     detail={"changes": changes})
+    return user
 
 
 # --- Contracts ---------------------------------------------------------------------------
@@ -157,7 +206,8 @@ def contracts_send_reminders(*, today=None) -> int:
                 kind=kinds.CONTRACT_EXPIRING,
                 event_key=f"contract:{contract.pk}:expiring:{threshold}",
                 recipients=_contract_recipients(contract),
-                title=f"PSO contract for {contract.hospital.name} ends in {days_left} days",
+                title=f"PSO contract for {shorten(contract.hospital.name, 120)} ends in "
+                      f"{days_left} days",
                 body=f"The contract ends on {contract.expires_on:%B %-d, %Y}. Without a new "
                      "contract the hospital's members lose access to the portal the next day.",
             ))
@@ -175,7 +225,7 @@ def contracts_send_reminders(*, today=None) -> int:
                 kind=kinds.CONTRACT_EXPIRED,
                 event_key=f"contract:{contract.pk}:ended",
                 recipients=_contract_recipients(contract),
-                title=f"PSO contract for {contract.hospital.name} has "
+                title=f"PSO contract for {shorten(contract.hospital.name, 120)} has "
                       + ("been terminated" if status == ContractStatus.TERMINATED else "expired"),
                 body="The hospital's members can no longer reach the portal until a new "
                      "contract is active.",
@@ -216,6 +266,26 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
     )
 
 
+def release_unproven_claims(*, email: str, keep_user=None) -> int:
+    """Remove other accounts' unconfirmed claims on an address that is being given to its owner
+    (an invitation sent to it): they never proved it was theirs, and a pending claim would
+    stall the invitee's sign-up or let a confirmation attach the address to someone else."""
+    from allauth.account.models import EmailAddress
+
+    claims = EmailAddress.objects.filter(email__iexact=email, verified=False)
+    if keep_user is not None:
+        claims = claims.exclude(user=keep_user)
+    claims = list(claims.select_related("user"))
+    for claim in claims:
+        audit_record(actor=None, action=AuditAction.REVOKE, object_type="account.emailaddress",
+                     object_id=str(claim.pk),
+                     summary=f"Unconfirmed address {claim.email} removed from {claim.user.email}: "
+                             "it was invited",
+                     detail={"user": claim.user.email, "email": claim.email})
+        claim.delete()
+    return len(claims)
+
+
 @transaction.atomic
 def invitation_create(*, hospital: Hospital, email: str, role: str, job_title: str,
                       invited_by: User | None) -> Invitation:
@@ -231,6 +301,8 @@ def invitation_create(*, hospital: Hospital, email: str, role: str, job_title: s
             )
         existing.revoked_at = timezone.now()  # expired: make way for the new one
         existing.save(update_fields=["revoked_at"])
+    release_unproven_claims(email=email,
+                            keep_user=User.objects.filter(email__iexact=email).first())
     invitation = Invitation(hospital=hospital, email=email, role=role, job_title=job_title,
                             invited_by=invited_by)
     token = invitation.new_token()

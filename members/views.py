@@ -12,7 +12,7 @@ from django_ratelimit.core import is_ratelimited
 
 from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
-from chpso_portal.audit.services import audit_record
+from chpso_portal.audit.services import audit_denied, audit_record
 from chpso_portal.forms import add_service_errors
 
 from . import selectors, services
@@ -165,6 +165,9 @@ def switch_hospital(request):
             messages.info(request, f"You are now acting for {membership.hospital.name}.")
             break
     else:
+        audit_denied(actor=request.user, summary="Tried to act for a hospital they do not "
+                                                 "belong to",
+                     detail={"hospital": wanted[:64]})
         messages.error(request, "You are not a member of that hospital.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
