@@ -67,8 +67,11 @@ def _annotated_sessions(request):
     annotations = {
         "_facilitates": Exists(through.objects.filter(
             collaborativesession_id=OuterRef("pk"), user_id=user.pk)) if facilitates else NO,
+        # Guests are people outside member hospitals: a member of a hospital (whatever its
+        # contract says) takes part only through their hospital, never as a guest.
         "_guest": Exists(Guest.objects.filter(session_id=OuterRef("pk"), user_id=user.pk,
-                                              access_until__gte=today)),
+                                              access_until__gte=today))
+        if not request.acting.memberships else NO,
     }
     membership = _hospital_membership(request)
     lead = membership is not None and Scope.SESSIONS_PARTICIPATE in membership.scopes

@@ -49,6 +49,7 @@ def eligible_user_ids(session: CollaborativeSession, today=None) -> set[int]:
     ids |= set(attendees)
     ids |= set(
         Guest.objects.filter(session=session, access_until__gte=today, user__is_active=True)
+        .exclude(user__memberships__is_active=True)  # members take part through their hospital
         .values_list("user_id", flat=True)
     )
     return ids

@@ -243,10 +243,17 @@ def session_invite_guest(*, session, email: str, full_name: str, expertise: str,
     user = User.objects.filter(email__iexact=email).first()
     new_account = user is None
     if new_account:
+        from members.services import release_unproven_claims
+
+        release_unproven_claims(email=email)
         user = User.objects.create_user(email, None, full_name=full_name.strip())
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     elif user.pso_role:
         raise ValidationError("PSO staff take part as facilitators, not as guests.")
+    elif user.memberships.filter(is_active=True).exists():
+        raise ValidationError(
+            "This person is a member of a hospital. Guests are experts from outside the "
+            "member hospitals; members take part through their own hospital's invitation.")
     guest, created = Guest.objects.get_or_create(
         session=session, user=user,
         defaults={"expertise": expertise, "invited_by": actor,
@@ -261,7 +268,7 @@ def session_invite_guest(*, session, email: str, full_name: str, expertise: str,
     queue_email(
         kind=kinds.SESSION_INVITATION, event_key=f"session:{session.pk}:guest:{user.pk}",
         to_address=email, recipient=user,
-        subject=f"Invitation to a PSO session: {session.title}"[:200],
+        subject=f"Invitation to a PSO session: {session.title}",
         body=(f"{actor.display_name} invited you as a guest expert to \"{session.title}\" on "
               f"{session.date:%B %-d, %Y} at {session.start_time:%H:%M} "
               f"({session.get_time_zone_display()}).\n\n{how}\n{conf.SITE_URL}"
