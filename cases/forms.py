@@ -36,6 +36,15 @@ class ChoiceWithHelpRadio(forms.RadioSelect):
         return context
 
 
+HIDDEN_REPORTER_HELP = (
+    "Your name is then shown to no one who reads or reviews the report: not to your hospital's "
+    "safety lead, not to the PSO. The audit log records what you do on this report under a "
+    "pseudonym, without your name or address. The portal keeps the link between you and the "
+    "report for your hospital only: your hospital's safety lead can look it up only when the "
+    "law requires it, must give the reason, which is recorded, and you are told."
+)
+
+
 class ReportForm(BootstrapMixin, forms.ModelForm):
     confirm_screening = forms.BooleanField(
         required=False,
@@ -63,6 +72,7 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
                          "birth dates, or colleagues' names: describe roles instead "
                          "(\"the night nurse\", \"the covering physician\").",
             "event_date": "Leave empty if unknown.",
+            "reporter_hidden": HIDDEN_REPORTER_HELP,
         }
 
     def __init__(self, *args, **kwargs):
@@ -214,3 +224,13 @@ class PsoFilterForm(ReportFilterForm):
         if value and value not in self._hospital_ids:
             raise forms.ValidationError("Choose a member hospital.")
         return value
+
+
+class RevealReporterForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why does the law require knowing who filed this report?",
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=500,
+        help_text="For example the court order or the request you are answering. The reason is "
+                  "recorded in the audit log and sent to the reporter.",
+    )
+

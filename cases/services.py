@@ -88,6 +88,21 @@ def validate_report(data: dict) -> None:
         raise ValidationError(errors)
 
 
+def hidden_reporter_label(report: IncidentReport) -> str:
+    """How the audit log names a reporter who hid their name: by the report, never the person,
+    so their rows on different reports cannot be put together."""
+    return f"hidden reporter of report {report.public_id}"
+
+
+def _audit_actor(report: IncidentReport, actor) -> dict:
+    """The reporter of a report with their name hidden appears in the audit log under a
+    pseudonym (the hospital keeps the link on the report itself); everyone else by name."""
+    if (report.reporter_hidden and actor is not None and report.reporter_id is not None
+            and actor.pk == report.reporter_id):
+        return {"actor": None, "pseudonym": hidden_reporter_label(report)}
+    return {"actor": actor}
+
+
 def _notify_reporter(report: IncidentReport, title: str, event: str = "") -> None:
     """Tell the reporter; one notice per report and event (a status reached, a new feedback)."""
     if report.reporter_id is None:
@@ -114,7 +129,8 @@ def report_save_draft(*, hospital, reporter, data: dict,
             setattr(report, field, data[field])
     adding = report._state.adding
     report.save()
-    audit_record(actor=reporter, action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+    audit_record(**_audit_actor(report, reporter),
+                 action=AuditAction.CREATE if adding else AuditAction.UPDATE,
                  obj=report, hospital=hospital, summary="Saved a draft report")
     return report
 
@@ -131,8 +147,8 @@ def report_submit(*, report: IncidentReport, actor) -> IncidentReport:
     report.submitted_at = timezone.now()
     report.save(update_fields=["reference", "status", "submitted_at", "updated_at"])
     reports_changed(report.hospital_id)
-    audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
-                 summary=f"Submitted report {report.reference}",
+    audit_record(**_audit_actor(report, actor), action=AuditAction.SEND, obj=report,
+                 hospital=report.hospital, summary=f"Submitted report {report.reference}",
                  detail={"reporter_hidden": report.reporter_hidden})
     _notify_reporter(report, f"Report {report.reference} received: thank you")
     return report
@@ -256,8 +272,8 @@ def report_add_addendum(*, report: IncidentReport, actor, text: str) -> Addendum
 
 
 def report_record_view(*, report: IncidentReport, viewer) -> None:
-    audit_record(actor=viewer, action=AuditAction.VIEW, obj=report, hospital=report.hospital,
-                 summary=f"Read report {report.reference or 'draft'}")
+    audit_record(**_audit_actor(report, viewer), action=AuditAction.VIEW, obj=report,
+                 hospital=report.hospital, summary=f"Read report {report.reference or 'draft'}")
 
 
 @transaction.atomic
@@ -285,3 +301,33 @@ def patient_days_record(*, hospital, actor, month: date, patient_days: int):
                  detail={"month": f"{month:%Y-%m}", "old": old, "new": patient_days})
     patient_days_changed(hospital.pk)
     return row
+
+
+REVEAL_REASON_MIN = 20
+
+
+@transaction.atomic
+def report_reveal_reporter(*, report: IncidentReport, actor, reason: str):
+    """The hospital's safety lead looks up who filed a report whose reporter hid their name,
+    when the law requires it. The reason is recorded (the row names the report, never the
+    reporter) and the reporter is told."""
+    reason = " ".join(reason.split())
+    if not report.reporter_hidden or report.reporter_id is None:
+        raise ValidationError("This report's reporter did not hide their name.")
+    if len(reason) < REVEAL_REASON_MIN:
+        raise ValidationError({"reason": "Say why the law requires knowing the reporter (for "
+                                         "example the court order or request it answers)."})
+    audit_record(actor=actor, action=AuditAction.VIEW, obj=report, hospital=report.hospital,
+                 summary=f"Looked up the hidden reporter of report {report.reference}",
+                 detail={"reason": reason})
+    notify(
+        kind=kinds.REPORT_UPDATE,
+        event_key=f"report:{report.public_id}:reporter-revealed:{timezone.now().isoformat()}",
+        recipients=[report.reporter],
+        title=f"Your name on report {report.reference} was looked up by your hospital's "
+              "safety lead",
+        body=f"Reason given: {reason}",
+        link=reverse("report-detail", args=[report.public_id]),
+    )
+    return report.reporter
+

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/<uuid:public_id>/withdraw/", views.report_withdraw, name="report-withdraw"),
     path("reports/<uuid:public_id>/commit/", views.report_commit, name="report-commit"),
     path("reports/<uuid:public_id>/addendum/", views.report_addendum, name="report-addendum"),
+    path("reports/<uuid:public_id>/reporter/", views.report_reporter, name="report-reporter"),
     path("pso/reports/", views.pso_report_list, name="pso-report-list"),
     path("pso/reports/dashboard/", dashboard_views.pso_dashboard, name="pso-reports-dashboard"),
     path("pso/reports/export.csv", transfer_views.pso_report_export, name="pso-report-export"),

@@ -19,6 +19,7 @@ from .forms import (
     CommitForm,
     PsoFilterForm,
     ReportFilterForm,
+    RevealReporterForm,
     ReportForm,
     ReviewForm,
     WithdrawForm,
@@ -305,3 +306,19 @@ def pso_report_detail(request, public_id):
         "factors": [FACTOR_LABELS.get(c, c) for c in data.get("contributing_factors", [])],
         "addenda": report.addenda.all(),
     })
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"), object_scoped=True)
+def report_reporter(request, public_id):
+    """The hospital's lead looks up a hidden reporter when the law requires it (recorded)."""
+    report = report_for_reviewer(request, public_id)
+    form = RevealReporterForm(request.POST or None)
+    context = {"report": report, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["reporter"] = services.report_reveal_reporter(
+                report=report, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "cases/report_reporter.html", context)
+

@@ -44,15 +44,18 @@ def sign_in(page, email, *, totp_secret=None):
 
 
 def make_lead():
+    """A safety lead manages members, so they have a second factor: sign in with lead.secret."""
     hospital = ContractFactory(hospital__name="Mercy Browser Hospital").hospital
     lead = MembershipFactory(hospital=hospital, role=HospitalRole.SAFETY_LEAD,
                              user__email="lead@mercy.test", user__full_name="Lee Lead").user
+    lead.secret = generate_totp_secret()
+    TOTP.activate(lead, lead.secret)
     return hospital, lead
 
 
 def test_a_safety_lead_invites_a_colleague(page):
     hospital, lead = make_lead()
-    sign_in(page, lead.email)
+    sign_in(page, lead.email, totp_secret=lead.secret)
     expect(page.get_by_text("Mercy Browser Hospital").first).to_be_visible()
 
     page.get_by_role("link", name="Members", exact=True).click()
@@ -121,7 +124,7 @@ def test_a_phone_sized_screen_needs_no_horizontal_scroll(new_page, who):
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     if who == "lead":
         _, lead = make_lead()
-        sign_in(page, lead.email)
+        sign_in(page, lead.email, totp_secret=lead.secret)
         paths = ["/home/", "/hospital/members/", "/hospital/members/invite/", "/notifications/"]
     else:
         paths = ["/", "/accounts/login/", "/register/"]
