@@ -1,7 +1,14 @@
+import logging
+import threading
+
 from celery import shared_task
+from django.conf import settings
+from django.db import connections
 
 from .models import ImportStatus, ReportImport
-from .transfer import run_import
+from .transfer import fail_stale_imports, run_import
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="cases.import_reports")
@@ -12,3 +19,40 @@ def import_reports(import_id: int) -> str:
     if job is None:  # already run (a retried message): nothing to do
         return ""
     return run_import(report_import=job).status
+
+
+@shared_task(name="cases.fail_stale_imports")
+def fail_stale_imports_task() -> int:
+    return fail_stale_imports()
+
+
+def start_import(job: ReportImport):
+    """Hand an import to a worker; call it after commit. With Redis a Celery worker runs it.
+    Without Redis (tasks run in-process) a small file is imported at once, but a large one in
+    a thread of its own, never inside the request, so the request cannot meet the server's
+    time limit. A job whose process dies is failed later by fail_stale_imports."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        import_reports.delay(job.pk)
+        return None
+    if job.file.size <= settings.IMPORT_INLINE_MAX_BYTES:
+        import_reports(job.pk)
+        return None
+    thread = threading.Thread(target=_import_in_thread, args=(job.pk,),
+                              name=f"report-import-{job.pk}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_in_thread(job_id: int) -> None:
+    try:
+        import_reports(job_id)
+    except BaseException:
+        logger.exception("Report import %s stopped in its thread", job_id)
+        ReportImport.objects.filter(
+            pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+        ).update(status=ImportStatus.FAILED, errors=[
+            {"row": 0, "column": "", "message": "The import stopped unexpectedly; nothing was "
+                                                "saved. Upload the file again."}])
+    finally:
+        connections.close_all()
+

@@ -9,14 +9,16 @@ import csv
 import io
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
+from chpso_portal.text import first_control_character
 
 from .dashboard import reports_changed
 from .models import ImportStatus, IncidentReport, ReportImport, ReportStatus
@@ -90,6 +92,32 @@ def _time(value: str) -> time | None:
         raise ValueError(f"'{value}' is not a time in the form HH:MM") from None
 
 
+# Columns that hold one line; the others (narrative, near_miss_recovery) may span lines.
+ONE_LINE_COLUMNS = {"source_id", "location_detail"}
+
+
+def _max_length(column: str) -> int | None:
+    try:
+        return IncidentReport._meta.get_field(column).max_length
+    except FieldDoesNotExist:
+        return None
+
+
+def _text_problem(column: str, value: str, *, check_length: bool = True) -> str:
+    """What is wrong with a value whatever the column holds, said for its row and column."""
+    if "\x00" in value:
+        return "contains a NUL character (byte 0): remove it, it is not text"
+    char = first_control_character(value, multiline=column not in ONE_LINE_COLUMNS)
+    if char is not None:
+        if column in ONE_LINE_COLUMNS and char in "\r\n":
+            return "must be on one line: remove the line break"
+        return f"contains an invisible control character (U+{ord(char):04X}): remove it"
+    limit = _max_length(column) if check_length else None
+    if limit and len(value) > limit:
+        return f"is {len(value)} characters long; at most {limit} are allowed"
+    return ""
+
+
 def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     """One CSV row -> (report fields, [(column, message), ...])."""
     data: dict = {}
@@ -98,6 +126,10 @@ def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         value = (raw.get(column) or "").strip()
         if required and not value:
             errors.append((column, "is required"))
+            continue
+        problem = _text_problem(column, value, check_length=choices is None)
+        if problem:
+            errors.append((column, problem))
             continue
         try:
             if choices is not None:
@@ -115,8 +147,6 @@ def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
             validate_report(data)
         except ValidationError as exc:
             errors.extend((field, " ".join(msgs)) for field, msgs in exc.message_dict.items())
-    if len(data.get("source_id", "")) > 80:
-        errors.append(("source_id", "is longer than 80 characters"))
     return data, errors
 
 
@@ -144,13 +174,14 @@ def read_rows(content: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
 
     records: list[tuple[int, list[str]]] = []
     try:
-        for values in csv.reader(lines()):
+        for values in csv.reader(lines(), strict=True):
             start, state["start"] = state["start"], None
             if any(value.strip() for value in values):
                 records.append((start, values))
     except csv.Error as exc:
-        return [], [{"row": state["start"] or state["line"], "column": "",
-                     "message": f"The file is not valid CSV: {exc}"}]
+        row = state["start"] or state["line"]
+        header = [name.strip() for name in records[0][1]] if records else []
+        return [], [_csv_error(text, row, header, exc)]
     if not records:
         return [], [{"row": 1, "column": c, "message": "column missing from the header"}
                     for c, (_, _, required) in IMPORT_COLUMNS.items() if required]
@@ -163,6 +194,20 @@ def read_rows(content: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
                     for c in missing]
     rows = [(number, dict(zip(header, values, strict=False))) for number, values in records[1:]]
     return rows, []
+
+
+def _csv_error(text: str, row: int, header: list[str], exc: csv.Error) -> dict:
+    """Name the row and, when it can be told, the column of a quoting mistake."""
+    line = text.splitlines()[row - 1] if 0 < row <= len(text.splitlines()) else ""
+    before = next(csv.reader([line]), []) if line else []
+    index = max(len(before) - 1, 0)
+    column = header[index] if index < len(header) else ""
+    if "unexpected end of data" in str(exc) or line.count('"') % 2:
+        message = ("a quoted value is never closed: a \" is missing at its end, so the rest "
+                   "of the file would be read as this one value")
+    else:
+        message = f"is not valid CSV ({exc}); check the quotes around this value"
+    return {"row": row, "column": column, "message": message}
 
 
 def run_import(*, report_import: ReportImport) -> ReportImport:
@@ -183,6 +228,27 @@ def run_import(*, report_import: ReportImport) -> ReportImport:
         )
         report_import.refresh_from_db()
         return report_import
+
+
+STOPPED_MESSAGE = ("The import stopped before it finished (the server restarted or the job "
+                   "ran out of time); nothing was saved. Upload the file again.")
+
+
+def fail_stale_imports(*, now=None) -> int:
+    """Jobs queued or running for longer than IMPORT_STALE_AFTER_MINUTES died with the process
+    that ran them: mark them failed, so that their page stops waiting and says so."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.IMPORT_STALE_AFTER_MINUTES)
+    stale = ReportImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING], created_at__lt=cutoff)
+    return stale.update(status=ImportStatus.FAILED, finished_at=now,
+                        errors=[{"row": 0, "column": "", "message": STOPPED_MESSAGE}])
+
+
+def is_stale(job: ReportImport, *, now=None) -> bool:
+    now = now or timezone.now()
+    return (job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+            and job.created_at < now - timedelta(minutes=settings.IMPORT_STALE_AFTER_MINUTES))
 
 
 def _run_import(job: ReportImport) -> ReportImport:

@@ -18,8 +18,11 @@ from .services import hospital_prefix
 from .transfer import (
     EXAMPLE_ROW,
     IMPORT_COLUMNS,
+    STOPPED_MESSAGE,
     column_docs,
     export_rows,
+    fail_stale_imports,
+    is_stale,
     pso_export_rows,
     template_rows,
 )
@@ -46,17 +49,18 @@ class ImportForm(BootstrapMixin, forms.Form):
 
 @access.hospital(Scope.REPORTS_TRANSFER, methods=("GET", "POST"))
 def report_import(request):
-    from .tasks import import_reports
+    from .tasks import start_import
 
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        fail_stale_imports()
         with transaction.atomic():
             job = ReportImport.objects.create(
                 hospital=request.hospital, uploaded_by=request.user,
                 source_system=form.cleaned_data["source_system"].strip(),
                 file=form.cleaned_data["file"],
             )
-            transaction.on_commit(lambda: import_reports.delay(job.pk))
+            transaction.on_commit(lambda: start_import(job))
         return redirect("report-import-status", public_id=job.public_id)
     recent = ReportImport.objects.filter(hospital=request.hospital)[:5]
     return render(request, "cases/import.html",
@@ -74,7 +78,10 @@ def import_status(request, public_id):
                      summary="Opened an import job that is not the hospital's",
                      detail={"import": str(public_id)})
         raise Http404
-    return render(request, "cases/import_status.html", {"job": job})
+    # A job whose process died reads as failed at once; the upload page and the periodic task
+    # record it.
+    return render(request, "cases/import_status.html",
+                  {"job": job, "stale": is_stale(job), "stopped_message": STOPPED_MESSAGE})
 
 
 @access.hospital(Scope.REPORTS_TRANSFER)

@@ -232,6 +232,10 @@ CONTRACT_EXPIRING_DAYS = 60
 CONTRACT_REMINDER_DAYS = (60, 30, 7)
 CONTRACT_DOCUMENT_MAX_BYTES = env_int("CONTRACT_DOCUMENT_MAX_MB", 10) * 1024 * 1024
 REGISTRATION_RATE = env_str("REGISTRATION_RATE", "5/h")
+# Without Redis, CSV imports larger than this run in a thread of their own, never in the request.
+IMPORT_INLINE_MAX_BYTES = 256 * 1024
+# An import still queued or running after this long died with its process: it is marked failed.
+IMPORT_STALE_AFTER_MINUTES = env_int("IMPORT_STALE_AFTER_MINUTES", 60)
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {
@@ -269,6 +273,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_outbox",
         "schedule": float(env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 60)),
     },
+    "imports-stale": {"task": "cases.fail_stale_imports", "schedule": 600.0},
     "contracts-reconcile": {
         "task": "members.reconcile_contracts",
         "schedule": crontab(hour=9, minute=5),  # 01:05 in California
