@@ -36,6 +36,7 @@ REVIEW_FIELDS = ["systems_issue", "preventability", "handover_involved", "pso_su
 SENT_FIELDS = [f for f in REPORTER_FIELDS if f != "reporter_hidden"] + [
     "systems_issue", "preventability", "handover_involved", "pso_summary",
 ]
+EARLIEST_EVENT_DATE = date(1900, 1, 1)
 _SMALL_WORDS = {"of", "the", "and", "at", "for", "de", "la"}
 
 
@@ -64,6 +65,10 @@ def validate_report(data: dict) -> None:
     event_date, discovered = data.get("event_date"), data.get("discovered_date")
     if event_date and event_date > today:
         errors["event_date"] = "The date it happened cannot be in the future."
+    if event_date and event_date < EARLIEST_EVENT_DATE:
+        errors["event_date"] = "The date it happened cannot be before 1900."
+    if discovered and discovered < EARLIEST_EVENT_DATE:
+        errors["discovered_date"] = "The date it was discovered cannot be before 1900."
     if discovered and discovered > today:
         errors["discovered_date"] = "The date it was discovered cannot be in the future."
     if event_date and discovered and discovered < event_date:

@@ -1,13 +1,18 @@
 from django import forms
 
-from .text import multi_line, one_line
+from .text import multi_line, one_line, sensible_date
 
 
 def refuse_control_characters(form) -> None:
     """Every text field of the form refuses control characters: one-line fields all of them
     (a line break would break an email header or a calendar line), text areas all but tab and
-    line breaks. Used by every form of the portal, the admin's and sign-up's included."""
+    line breaks. Every date lies between 1900 and 2100 (9999-12-31 breaks date arithmetic and
+    calendar files). Used by every form of the portal, the admin's and sign-up's included."""
     for field in form.fields.values():
+        if isinstance(field, forms.DateField | forms.DateTimeField):
+            if sensible_date not in field.validators:
+                field.validators.append(sensible_date)
+            continue
         if not isinstance(field, forms.CharField):
             continue
         validator = multi_line if isinstance(field.widget, forms.Textarea) else one_line

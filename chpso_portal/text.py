@@ -8,6 +8,7 @@
 """
 
 import unicodedata
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -62,3 +63,16 @@ def shorten(text: str, limit: int) -> str:
     if text[limit - 1] != " " and " " in cut[limit // 2:]:  # do not split a word
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:-") + "\u2026"
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def sensible_date(value) -> None:
+    """Dates people type lie between 1900 and 2100."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError("Enter a date between 1900 and 2100.", code="date_range")
+

@@ -85,7 +85,19 @@ def session_create(*, actor, **fields) -> CollaborativeSession:
     return session
 
 
+SESSION_YEARS_AHEAD = 3
+SESSION_YEARS_BACK = 2
+
+
 def _check_schedule(session: CollaborativeSession) -> None:
+    today = timezone.localdate()
+    earliest = today.replace(year=today.year - SESSION_YEARS_BACK, day=min(today.day, 28))
+    latest = today.replace(year=today.year + SESSION_YEARS_AHEAD, day=min(today.day, 28))
+    for name in ("date", "nomination_deadline"):
+        value = getattr(session, name)
+        if value and not earliest <= value <= latest:
+            raise ValidationError({name: f"Choose a date between {earliest:%B %-d, %Y} and "
+                                         f"{latest:%B %-d, %Y}."})
     if session.nomination_deadline and session.date and session.nomination_deadline > session.date:
         raise ValidationError({"nomination_deadline": "The nomination deadline must be on or "
                                                       "before the session date."})
