@@ -13,8 +13,8 @@ def refuse_control_characters(form) -> None:
             if sensible_date not in field.validators:
                 field.validators.append(sensible_date)
             continue
-        if not isinstance(field, forms.CharField):
-            continue
+        if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+            continue  # passwords are never shown, mailed or stored as text
         validator = multi_line if isinstance(field.widget, forms.Textarea) else one_line
         if validator not in field.validators:
             field.validators.append(validator)

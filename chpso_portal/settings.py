@@ -187,14 +187,14 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupDetailsForm"
-ACCOUNT_FORMS = {"login": "members.auth_forms.PortalLoginForm"}
+ACCOUNT_FORMS = {"login": "members.auth_forms.PortalLoginForm",
+                 "add_email": "members.auth_forms.AddEmailForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 # One address per account. A second one exists only while changing address: it is confirmed by
 # a link sent to it and then replaces the first. Addresses with a pending invitation cannot be
-# claimed (members.account_forms).
+# claimed (members.auth_forms.AddEmailForm).
 ACCOUNT_CHANGE_EMAIL = True
-ACCOUNT_FORMS = {"add_email": "members.account_forms.AddEmailForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
