@@ -106,3 +106,17 @@ class ReportFactory(factory.django.DjangoModelFactory):
     narrative = "The night nurse gave a dose two hours late after the pump alarm was silenced."
     harm_level = "mild"
     harm_duration = "temporary"
+
+
+def admin_hospital_extra(hospital) -> dict:
+    """The fields of the admin's hospital page besides the hospital's own text: its status and
+    the inline list of its contracts, as the page sends them back."""
+    contracts = list(hospital.contracts.order_by("pk"))
+    data = {"status": hospital.status, "contracts-TOTAL_FORMS": str(len(contracts)),
+            "contracts-INITIAL_FORMS": str(len(contracts)), "contracts-MIN_NUM_FORMS": "0",
+            "contracts-MAX_NUM_FORMS": "1000"}
+    for i, contract in enumerate(contracts):
+        data[f"contracts-{i}-id"] = str(contract.pk)
+        data[f"contracts-{i}-hospital"] = str(hospital.pk)
+    return data
+

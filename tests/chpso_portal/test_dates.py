@@ -73,11 +73,12 @@ def test_the_admin_refuses_a_contract_ending_in_9999(world, client_for):
     contract = world.hospital.contracts.get()
     client = client_for(world.coordinator)
     url = f"/admin/members/contract/{contract.pk}/change/"
-    client.post(url, {"hospital": world.hospital.pk,
+    response = client.post(url, {"hospital": world.hospital.pk,
                       "signed_on": contract.signed_on.isoformat(),
                       "effective_on": contract.effective_on.isoformat(),
                       "expires_on": "9999-12-31", "signed_by_name": "CEO",
                       "signed_by_title": "CEO", "terminated_on": "",
                       "termination_reason": ""})
+    assert "between 1900 and 2100" in response.content.decode()
     contract.refresh_from_db()
     assert contract.expires_on != date(9999, 12, 31)

@@ -17,6 +17,7 @@ from members.forms import HospitalApplicationForm, SignupDetailsForm
 from members.models import Hospital
 from tests.collaboratives.test_rules import make_session
 from tests.collaboratives.test_services import parse_ics
+from tests.factories import admin_hospital_extra
 
 BAD = ["Mercy\r\nBcc: all@evil.example", "Mercy\rGeneral", "Mercy\nGeneral", "Mercy\x00",
        "Mercy\x1bGeneral", "Mercy\u2028General", "Mercy\x85General"]
@@ -115,10 +116,13 @@ def test_the_admin_refuses_a_line_break_in_a_hospital_name(world, client_for):
     data = {"name": "Mercy\r\nBcc: all@evil.example", "city": hospital.city,
             "state": hospital.state, "ccn": hospital.ccn or "", "bed_size": hospital.bed_size,
             "contact_name": "A", "contact_title": "B", "contact_email": hospital.contact_email,
-            "contracts-TOTAL_FORMS": "0", "contracts-INITIAL_FORMS": "0"}
-    client.post(url, data)
+            **admin_hospital_extra(hospital)}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "one line" in refused.content.decode()
     hospital.refresh_from_db()
     assert "\n" not in hospital.name
+    # The same form with a plain name saves: the refusal was the line break.
+    assert client.post(url, {**data, "name": "Mercy General"}).status_code == 302
 
 
 def test_a_lone_carriage_return_never_reaches_the_ics_file(world):

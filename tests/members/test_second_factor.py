@@ -14,7 +14,7 @@ from members.models import Hospital, User
 from members.roles import HospitalRole
 
 from ..conftest import give_totp
-from ..factories import PASSWORD, MembershipFactory, UserFactory
+from ..factories import PASSWORD, MembershipFactory, UserFactory, admin_hospital_extra
 from .test_auth import confirm_password, current_totp_code, post_login
 
 SETUP = reverse("mfa_activate_totp")
@@ -168,7 +168,7 @@ def test_a_hospital_edit_in_the_admin_is_audited(world, client_for):
         "ccn": hospital.ccn or "", "bed_size": hospital.bed_size,
         "contact_name": hospital.contact_name, "contact_title": hospital.contact_title,
         "contact_email": "someone.else@evil.example",
-        "contracts-TOTAL_FORMS": "0", "contracts-INITIAL_FORMS": "0"})
+        **admin_hospital_extra(hospital)})
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Hospital.objects.get(pk=hospital.pk).contact_email == "someone.else@evil.example"
     event = AuditEvent.objects.get(object_type="members.hospital", action=AuditAction.UPDATE)
