@@ -19,8 +19,8 @@ from .forms import (
     CommitForm,
     PsoFilterForm,
     ReportFilterForm,
-    RevealReporterForm,
     ReportForm,
+    RevealReporterForm,
     ReviewForm,
     WithdrawForm,
 )

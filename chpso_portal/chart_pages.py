@@ -7,8 +7,6 @@ PSWP label and go through the portal's CSV writer.
 """
 
 import base64
-import csv
-import io
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,6 +17,7 @@ from django.utils.text import slugify
 
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
+from chpso_portal.csv import csv_attachment
 
 from . import disclosure
 from .charts.engine import RUN, Chart
@@ -27,35 +26,10 @@ from .charts.rules import RULE_NAMES
 from .charts.svg import chart_svg, fmt, funnel_svg, moving_range_svg
 
 PSWP_LABEL = "Patient Safety Work Product: confidential and privileged (42 U.S.C. 299b-22)"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return True
 
 
 def csv_response(rows, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([f"# {PSWP_LABEL}"])
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return csv_attachment([[f"# {PSWP_LABEL}"], *rows], filename)
 
 
 def svg_data_uri(svg: str) -> str:

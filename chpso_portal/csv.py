@@ -1,7 +1,8 @@
 """The one CSV writer for every file the portal hands out.
 
 Spreadsheet programs run a cell that starts with =, +, -, @, a tab or a carriage return as a
-formula (`=HYPERLINK(...)` sends the reader's data to another site). Much of what the portal
+formula (`=HYPERLINK(...)` sends the reader's data to another site). A plain number such as -2.5 is
+left as it is. Much of what the portal
 exports was typed by someone else: report summaries, hospital names from the public
 application form, audit summaries. Every cell therefore goes through `safe_cell`, which puts an
 apostrophe in front of such text, so the spreadsheet shows it as typed and runs nothing.
@@ -20,7 +21,21 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if text.startswith(FORMULA_START) and not _is_plain_number(text):
+        return "'" + text
+    return text
+
+
+def _is_plain_number(text: str) -> bool:
+    """A number such as -2.5 or +3 is data, not a formula: it stays as it is, so charts' CSV
+    files keep numbers a spreadsheet can add up."""
+    if text != text.strip():
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def safe_row(row: Iterable) -> list[str]:

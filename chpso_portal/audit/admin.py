@@ -6,6 +6,7 @@ from chpso_portal.csv import csv_attachment
 from .models import AuditAction, AuditEvent
 from .services import audit_record
 
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Coordinators browse and export the log here; nobody can add, change or delete a row."""

@@ -41,6 +41,26 @@ def test_a_formula_cell_is_shown_as_typed(payload):
         ["'" + payload, "plain", "", "3"]]
 
 
+@pytest.mark.parametrize("number", ["-2.5", "+3", "-0", "-1e3"])
+def test_a_plain_number_stays_a_number(number):
+    assert safe_cell(number) == number
+
+
+@pytest.mark.parametrize("text", ["-2+3", "-", "- 2", "-2.5\t", "\t5", "+1 "])
+def test_almost_numbers_are_still_neutralised(text):
+    assert safe_cell(text) == "'" + text
+
+
+def test_chart_downloads_go_through_the_shared_writer():
+    from chpso_portal.chart_pages import csv_response
+
+    response = csv_response([["month", "label"], ["2026-01", "=cmd()"], ["2026-02", "-1.5"]],
+                            "chart.csv")
+    rows = rows_of(response)
+    assert rows[0][0].startswith("# Patient Safety Work Product")
+    assert rows[2] == ["2026-01", "'=cmd()"] and rows[3] == ["2026-02", "-1.5"]
+
+
 def test_the_leads_and_the_psos_exports_neutralise_formulas(world, client_for):
     world.hospital.name = "=cmd|' /C calc'!A0"
     world.hospital.save()

@@ -202,8 +202,9 @@ def test_switching_to_a_foreign_hospital_is_audited(world, client_for):
 
 
 def test_probing_another_hospitals_import_job_is_audited(world, client_for):
-    from cases.models import ReportImport
     from django.core.files.base import ContentFile
+
+    from cases.models import ReportImport
 
     job = ReportImport.objects.create(hospital=world.other_hospital,
                                       uploaded_by=world.other_lead, source_system="x",
