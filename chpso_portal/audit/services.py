@@ -26,7 +26,7 @@ def audit_record(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if pseudonym:
-        actor, ctx = None, context.RequestContext()
+        actor, ctx = None, context.RequestContext(method=ctx.method)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
