@@ -158,3 +158,20 @@ def participant(*, methods=("GET",)):
     """A URL of one session: who may see it depends on the session (facilitator, invited
     hospital's lead, named attendee, guest), so the object helper answers 404 to everyone else."""
     return _declare(Rule(PARTICIPANT, methods=tuple(methods), object_scoped=True), _require_login)
+
+
+LEARNING = "learning"  # signed in; the learning collaborative's object helper decides
+# Who a learning-collaborative URL is for (the rule's `scope` field carries it):
+LC_MEMBER = "lc.member"  # the collaborative's shared pages: its teams' members and its faculty
+LC_TEAM = "lc.team"  # one team's working pages: that team (not its patient partner), faculty
+LC_TEAM_WORK = "lc.team_work"  # that team's own members only (entering its data): faculty 403
+LC_TEAM_LEAD = "lc.team_lead"  # the team's lead or day-to-day lead
+LC_FACULTY = "lc.faculty"  # the collaborative's faculty and coordinators
+
+
+def learning(audience: str, *, methods=("GET",)):
+    """A URL of one learning collaborative or one of its teams. The object helper in
+    collaboratives/programmes/access.py answers 404 to anyone outside it (a lapsed contract
+    puts a team outside) and 403 to an insider whose place does not reach the page."""
+    return _declare(Rule(LEARNING, scope=audience, methods=tuple(methods), object_scoped=True),
+                    _require_login)

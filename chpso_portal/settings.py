@@ -287,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.nightly",
         "schedule": crontab(hour=9, minute=20),
     },
+    "learning-reminders": {
+        # Calls and sessions two days ahead; monthly reports due soon or late (each once).
+        "task": "collaboratives.learning_reminders",
+        "schedule": crontab(minute=35),
+    },
     "lessons-digest": {
         # Monday morning in California; the week is fixed by the calendar, so a late or
         # repeated run sends the same digest once.

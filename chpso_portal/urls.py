@@ -26,5 +26,8 @@ urlpatterns = [
     path("", include("collaboratives.urls")),
     path("", include("collaboratives.lessons.urls")),
     path("", include("collaboratives.feedback.urls")),
+    path("", include("collaboratives.programmes.urls")),
+    path("", include("collaboratives.measures.urls")),
+    path("", include("collaboratives.pdsa.urls")),
     path("", include("members.urls")),
 ]

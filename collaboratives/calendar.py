@@ -30,6 +30,38 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
+def _calendar(uid, summary, location, description, starts_at, ends_at, cancelled) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//PSO portal//Learning collaboratives//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{uid}@pso-portal",
+        f"DTSTAMP:{timezone.now().astimezone(UTC).strftime(fmt)}",
+        f"DTSTART:{starts_at.astimezone(UTC).strftime(fmt)}",
+        f"DTEND:{ends_at.astimezone(UTC).strftime(fmt)}",
+        f"SUMMARY:{_escape(summary)}",
+        f"LOCATION:{_escape(location)}",
+        f"DESCRIPTION:{_escape(description)}",
+        "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def event_ics(event) -> str:
+    """One event of a learning collaborative's calendar."""
+    description = (f"{event.collaborative.name}: {event.get_kind_display()}.\n{event.agenda}\n\n"
+                   f"Details in the portal: {settings.SITE_URL}").strip()
+    return _calendar(event.public_id, f"{event.collaborative.name}: {event.title}",
+                     event.location, description, event.starts_at, event.ends_at,
+                     event.is_cancelled)
+
+
 def session_ics(session) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
     description = (f"{session.description}\n\nPatient Safety Work Product: confidential. "

@@ -28,3 +28,13 @@ def lesson_digest() -> int:
     from .lessons.digest import lessons_send_digest
 
     return lessons_send_digest()
+
+
+@shared_task(name="collaboratives.learning_reminders")
+def learning_reminders() -> dict[str, int]:
+    """Hourly: learning sessions and calls two days ahead; monthly reports due soon or late.
+    Each reminder is recorded when sent, so it goes out once however often this runs."""
+    from .measures.services import reports_send_reminders
+    from .programmes.services import events_send_reminders
+
+    return {"events": events_send_reminders(), **reports_send_reminders()}

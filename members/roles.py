@@ -18,6 +18,8 @@ class Scope(models.TextChoices):
     SESSIONS_PARTICIPATE = "sessions.participate", "Answer session invitations, name attendees, "\
         "nominate cases"
     LESSONS_READ = "lessons.read", "Read the PSO's published lessons, mark them, comment on them"
+    COLLABORATIVES_ENROL = "collaboratives.enrol", "Apply to learning collaboratives and answer "\
+        "invitations for the hospital"
     # PSO scopes, granted through a PSO role.
     PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
     HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
@@ -28,6 +30,10 @@ class Scope(models.TextChoices):
     SESSIONS_ALL = "sessions.all", "See every session, not only one's own"
     LESSONS_DRAFT = "lessons.draft", "Draft lessons from sessions and sent reports"
     LESSONS_REVIEW = "lessons.review", "Review, publish and withdraw other people's lessons"
+    COLLABORATIVES_CHARTER = "collaboratives.charter", "Charter learning collaboratives, name "\
+        "their faculty, enrol teams"
+    COLLABORATIVES_COACH = "collaboratives.coach", "Coach the teams of the learning "\
+        "collaboratives one is faculty of"
 
 
 class HospitalRole(models.TextChoices):
@@ -47,7 +53,7 @@ HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
     HospitalRole.SAFETY_LEAD: frozenset(
         {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE, Scope.REPORTS_CREATE,
          Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER, Scope.SESSIONS_ATTEND,
-         Scope.SESSIONS_PARTICIPATE, Scope.LESSONS_READ}
+         Scope.SESSIONS_PARTICIPATE, Scope.LESSONS_READ, Scope.COLLABORATIVES_ENROL}
     ),
 }
 
@@ -55,10 +61,11 @@ PSO_ROLE_SCOPES: dict[str, frozenset[str]] = {
     PsoRole.COORDINATOR: frozenset(
         {Scope.PSO_DASHBOARD, Scope.HOSPITALS_MANAGE, Scope.CONTRACTS_MANAGE, Scope.AUDIT_VIEW,
          Scope.PSO_REPORTS, Scope.SESSIONS_FACILITATE, Scope.SESSIONS_ALL, Scope.LESSONS_DRAFT,
-         Scope.LESSONS_REVIEW}
+         Scope.LESSONS_REVIEW, Scope.COLLABORATIVES_CHARTER, Scope.COLLABORATIVES_COACH}
     ),
     PsoRole.FACILITATOR: frozenset(
-        {Scope.PSO_DASHBOARD, Scope.SESSIONS_FACILITATE, Scope.LESSONS_DRAFT}
+        {Scope.PSO_DASHBOARD, Scope.SESSIONS_FACILITATE, Scope.LESSONS_DRAFT,
+         Scope.COLLABORATIVES_COACH}
     ),
 }
 

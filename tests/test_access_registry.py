@@ -110,6 +110,15 @@ def url_kwargs(name, world):
         return {"public_id": lesson.public_id}
     if name.startswith("feedback-"):
         return feedback_kwargs(name, world)
+    if name.startswith("lc-") and name not in ("lc-home", "lc-create"):
+        from .collaboratives.learning import registry_world
+
+        objects = registry_world(world)
+        target = LC_URL_OBJECTS.get(name, "collaborative")
+        kwargs = {"public_id": objects[target].public_id}
+        if name == "lc-report-month":
+            kwargs.update(year=2026, month=1)
+        return kwargs
     if name == "invitation-accept":
         invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
                                 role=HospitalRole.STAFF, job_title="nurse")
@@ -138,6 +147,46 @@ def feedback_kwargs(name, world):
         collaborative=collaborative, measure=measure, team=team, first_month="2026-01-01",
         last_month="2026-03-01", months=3, status=DevianceStatus.ASKED)
     return {"public_id": flag.public_id}
+
+
+# Learning collaborative URLs that name something other than the collaborative.
+LC_URL_OBJECTS = {
+    "lc-event-ics": "event", "lc-event-attendance": "event",
+    "lc-team-member-remove": "member",
+    "lc-report": "report", "lc-report-submit": "report", "lc-report-comment": "report",
+    "lc-pdsa-detail": "cycle", "lc-pdsa-edit": "cycle", "lc-pdsa-comment": "cycle",
+    **{name: "team" for name in (
+        "lc-team", "lc-team-decide", "lc-team-member-add", "lc-team-partner-add", "lc-skills",
+        "lc-spread", "lc-reports", "lc-report-month", "lc-upload", "lc-upload-template",
+        "lc-pdsa", "lc-pdsa-new", "lc-coaching-notes")},
+}
+
+
+def expected_learning(rule, who, name):
+    """The collaborative of registry_world: `hospital`'s team (lead and staff), the other
+    hospital's team (its lead), the expired hospital's team (contract lapsed: outside),
+    `facilitator` on the faculty, `coordinator` charters every collaborative."""
+    inside = {"lead", "staff", "other_hospital", "facilitator", "coordinator"}
+    if who not in inside:
+        return {404}
+    faculty = who in ("facilitator", "coordinator")
+    names_team = LC_URL_OBJECTS.get(name) in ("team", "report", "cycle", "member")
+    if who == "other_hospital":
+        # Inside the collaborative, outside `hospital`'s team: its pages do not exist for them.
+        if names_team:
+            return {404}
+        return {200, 302} if rule.scope == access.LC_MEMBER else {403}
+    if rule.scope == access.LC_MEMBER:
+        return {200, 302}
+    if rule.scope == access.LC_TEAM:
+        return {200, 302}
+    if rule.scope == access.LC_TEAM_WORK:
+        return {403} if faculty else {200, 302}
+    if rule.scope == access.LC_TEAM_LEAD:
+        return {200, 302} if who == "lead" else {403}
+    if rule.scope == access.LC_FACULTY:
+        return {200, 302} if faculty else {403}
+    raise AssertionError(f"unknown audience {rule.scope}")
 
 
 def expected_status(rule, who, world, name):
@@ -178,6 +227,8 @@ def expected_status(rule, who, world, name):
                                              "session-agenda"):
             return {403}
         return {200}
+    if rule.kind == access.LEARNING:
+        return expected_learning(rule, who, name)
     if rule.kind == access.HOSPITAL:
         if who in ("facilitator", "coordinator", "outsider"):
             return {403}

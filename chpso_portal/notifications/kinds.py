@@ -55,6 +55,18 @@ LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a less
 # Opt-in: nobody gets the weekly digest until they ask for it.
 LESSON_DIGEST = Kind("lesson_digest", "Weekly digest of newly published lessons",
                      email_default=False, audience=frozenset({"member"}))
+# Learning collaborative kinds with no audience reach patient and family partners too (guest
+# accounts with no membership), so they are offered to everyone.
+LC_ENROLMENT = Kind("lc_enrolment", "Learning collaborative invitations, applications and "
+                                     "enrolment",
+                    audience=frozenset({"coordinator", "facilitator", "lead", "member"}))
+LC_CHARTER_CHANGED = Kind("lc_charter_changed", "A learning collaborative's charter changed")
+LC_EVENT_REMINDER = Kind("lc_event_reminder", "Learning sessions and calls coming up")
+LC_REPORT_REMINDER = Kind("lc_report_reminder", "A team's monthly report is due or late",
+                          audience=frozenset({"member", "facilitator"}))
+LC_FACULTY_COMMENT = Kind("lc_faculty_comment", "Faculty commented on my team's work",
+                          audience=frozenset({"member"}))
+LC_TEAM = Kind("lc_team", "I was added to a learning collaborative team")
 
 ALL = {
     kind.code: kind
@@ -75,6 +87,12 @@ ALL = {
         LESSON_WITHDRAWN,
         LESSON_COMMENT,
         LESSON_DIGEST,
+        LC_ENROLMENT,
+        LC_CHARTER_CHANGED,
+        LC_EVENT_REMINDER,
+        LC_REPORT_REMINDER,
+        LC_FACULTY_COMMENT,
+        LC_TEAM,
     )
 }
 CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]

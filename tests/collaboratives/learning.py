@@ -58,3 +58,42 @@ def enrol(collaborative, hospital, lead, *, members=(), actor=None):
             membership=(None if role == TeamRole.PATIENT_PARTNER
                         else user.memberships.get(hospital=hospital)))
     return team
+
+
+def registry_world(world):
+    """One running collaborative with `world.facilitator` as faculty and three enrolled teams:
+    `world.hospital` (lead as team lead, staff as nurse), `world.other_hospital` (its lead) and
+    `world.expired_hospital` (its lead; the contract has lapsed). Made once per test, then
+    found again; returns the objects that URLs of `world.hospital`'s team name."""
+    from datetime import timedelta
+
+    from collaboratives.measures.models import MonthlyReport
+    from collaboratives.pdsa.models import PdsaCycle
+    from collaboratives.programmes.models import CalendarEvent, EventKind
+
+    collaborative = LearningCollaborative.objects.filter(name="Registry collaborative").first()
+    if collaborative is None:
+        collaborative = make_collaborative(world, name="Registry collaborative")
+        enrol(collaborative, world.hospital, world.lead,
+              members=[(world.staff, TeamRole.NURSE)])
+        enrol(collaborative, world.other_hospital, world.other_lead)
+        enrol(collaborative, world.expired_hospital, world.expired_lead)
+        team = collaborative.teams.get(hospital=world.hospital)
+        now = timezone.now()
+        CalendarEvent.objects.create(
+            collaborative=collaborative, kind=EventKind.LEARNING_SESSION,
+            title="Learning session 1", starts_at=now + timedelta(days=10),
+            ends_at=now + timedelta(days=10, hours=6), created_by=world.coordinator)
+        MonthlyReport.objects.create(team=team, month=date(2026, 1, 1), created_by=world.lead)
+        PdsaCycle.objects.create(team=team, number=1, title="Hourly rounding on 4 West",
+                                 objective="Test rounding", own_idea="Rounding",
+                                 created_by=world.lead)
+    team = collaborative.teams.get(hospital=world.hospital)
+    return {
+        "collaborative": collaborative,
+        "team": team,
+        "event": collaborative.events.get(),
+        "report": team.monthly_reports.get(),
+        "cycle": team.pdsa_cycles.get(),
+        "member": team.members.get(user=world.staff),
+    }

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("learning/", views.lc_home, name="lc-home"),
+    path("learning/new/", views.lc_create, name="lc-create"),
+    path("learning/<uuid:public_id>/", views.lc_detail, name="lc-detail"),
+    path("learning/<uuid:public_id>/edit/", views.lc_edit, name="lc-edit"),
+    path("learning/<uuid:public_id>/status/", views.lc_status, name="lc-status"),
+    path("learning/<uuid:public_id>/change-ideas/new/", views.lc_change_idea_add,
+         name="lc-change-idea-add"),
+    path("learning/<uuid:public_id>/measures/new/", views.lc_measure_add,
+         name="lc-measure-add"),
+    path("learning/<uuid:public_id>/versions/", views.lc_versions, name="lc-versions"),
+    path("learning/<uuid:public_id>/calendar/", views.lc_calendar, name="lc-calendar"),
+    path("learning/<uuid:public_id>/calendar/new/", views.lc_event_add, name="lc-event-add"),
+    path("learning/<uuid:public_id>/teams/", views.lc_teams, name="lc-teams"),
+    path("learning/<uuid:public_id>/teams/invite/", views.lc_team_invite,
+         name="lc-team-invite"),
+    path("learning/<uuid:public_id>/enrol/", views.lc_enrol, name="lc-enrol"),
+    path("learning/events/<uuid:public_id>/event.ics", views.lc_event_ics, name="lc-event-ics"),
+    path("learning/events/<uuid:public_id>/attendance/", views.lc_event_attendance,
+         name="lc-event-attendance"),
+    path("learning/teams/<uuid:public_id>/", views.lc_team, name="lc-team"),
+    path("learning/teams/<uuid:public_id>/decide/", views.lc_team_decide,
+         name="lc-team-decide"),
+    path("learning/teams/<uuid:public_id>/members/new/", views.lc_team_member_add,
+         name="lc-team-member-add"),
+    path("learning/teams/<uuid:public_id>/partners/new/", views.lc_team_partner_add,
+         name="lc-team-partner-add"),
+    path("learning/team-members/<uuid:public_id>/remove/", views.lc_team_member_remove,
+         name="lc-team-member-remove"),
+    path("learning/teams/<uuid:public_id>/skills/", views.lc_skills, name="lc-skills"),
+    path("learning/teams/<uuid:public_id>/spread/", views.lc_spread, name="lc-spread"),
+]
