@@ -124,6 +124,11 @@ class Command(BaseCommand):
         from collaboratives.feedback.demo import load_demo_measurement
 
         load_demo_measurement(stdout=self.stdout)
+        from collaboratives.programmes.demo import PARTNER, load_demo_learning
+
+        self.user(*PARTNER)
+        load_demo_learning(stdout=self.stdout)
+        accounts.append((PARTNER[0], "patient and family partner on Mercy's falls team"))
         return accounts
 
     def contract(self, hospital, shape, today):
