@@ -29,5 +29,7 @@ urlpatterns = [
     path("", include("collaboratives.programmes.urls")),
     path("", include("collaboratives.measures.urls")),
     path("", include("collaboratives.pdsa.urls")),
+    path("", include("collaboratives.office.urls")),
+    path("", include("collaboratives.discussion.urls")),
     path("", include("members.urls")),
 ]

@@ -155,6 +155,9 @@ LC_URL_OBJECTS = {
     "lc-team-member-remove": "member",
     "lc-report": "report", "lc-report-submit": "report", "lc-report-comment": "report",
     "lc-pdsa-detail": "cycle", "lc-pdsa-edit": "cycle", "lc-pdsa-comment": "cycle",
+    "lc-thread": "thread", "lc-thread-reply": "thread", "lc-thread-subscribe": "thread",
+    "lc-post-hide": "post",
+    "lc-resource-download": "resource", "lc-resource-remove": "resource",
     **{name: "team" for name in (
         "lc-team", "lc-team-decide", "lc-team-member-add", "lc-team-partner-add", "lc-skills",
         "lc-spread", "lc-reports", "lc-report-month", "lc-upload", "lc-upload-template",

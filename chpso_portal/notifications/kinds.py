@@ -67,6 +67,8 @@ LC_REPORT_REMINDER = Kind("lc_report_reminder", "A team's monthly report is due 
 LC_FACULTY_COMMENT = Kind("lc_faculty_comment", "Faculty commented on my team's work",
                           audience=frozenset({"member"}))
 LC_TEAM = Kind("lc_team", "I was added to a learning collaborative team")
+LC_DISCUSSION = Kind("lc_discussion", "Replies in discussion threads I follow")
+LC_ANNOUNCEMENT = Kind("lc_announcement", "Announcements from a collaborative's faculty")
 
 ALL = {
     kind.code: kind
@@ -93,6 +95,8 @@ ALL = {
         LC_REPORT_REMINDER,
         LC_FACULTY_COMMENT,
         LC_TEAM,
+        LC_DISCUSSION,
+        LC_ANNOUNCEMENT,
     )
 }
 CONFIGURABLE = [kind for kind in ALL.values() if kind.configurable]

@@ -88,6 +88,21 @@ def registry_world(world):
         PdsaCycle.objects.create(team=team, number=1, title="Hourly rounding on 4 West",
                                  objective="Test rounding", own_idea="Rounding",
                                  created_by=world.lead)
+        # The other team starts a thread and shares a link; this team replies.
+        from collaboratives.discussion.models import Post, Thread
+        from collaboratives.office.models import Resource
+
+        theirs = collaborative.teams.get(hospital=world.other_hospital)
+        thread = Thread.objects.create(collaborative=collaborative, category="change_ideas",
+                                       title="Rounding at night?", author=world.other_lead,
+                                       author_team=theirs, post_count=2)
+        Post.objects.create(thread=thread, author=world.other_lead, author_team=theirs,
+                            body="How do you round at night without waking patients?")
+        Post.objects.create(thread=thread, author=world.lead, author_team=team,
+                            body="We pair it with toileting at fixed times.")
+        Resource.objects.create(collaborative=collaborative, team=theirs, kind="link",
+                                title="Our rounding log", url="https://example.org/log",
+                                uploaded_by=world.other_lead)
     team = collaborative.teams.get(hospital=world.hospital)
     return {
         "collaborative": collaborative,
@@ -96,4 +111,7 @@ def registry_world(world):
         "report": team.monthly_reports.get(),
         "cycle": team.pdsa_cycles.get(),
         "member": team.members.get(user=world.staff),
+        "thread": collaborative.threads.get(),
+        "post": collaborative.threads.get().posts.order_by("id").first(),
+        "resource": collaborative.resources.get(),
     }

@@ -1,0 +1,118 @@
+"""Writes in the virtual office: resources (private files or links) and announcements.
+
+A file is checked before it is stored: its extension is one of RESOURCE_TYPES, its size at most
+RESOURCE_MAX_BYTES, and its first bytes match the type (a PDF starts with %PDF, an Office file
+is a ZIP, an image has its signature, a text file decodes as UTF-8). It is stored under a random
+name in the private storage and reached only through the access-checked download view.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.notifications import kinds
+from chpso_portal.notifications.services import notify
+
+from .models import RESOURCE_MAX_BYTES, RESOURCE_TYPES, Announcement, Resource, ResourceKind
+
+SIGNATURES = {
+    "pdf": (b"%PDF",),
+    "docx": (b"PK\x03\x04",), "xlsx": (b"PK\x03\x04",), "pptx": (b"PK\x03\x04",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+}
+
+
+def check_file(upload) -> tuple[str, str]:
+    """-> (extension, content type), or a ValidationError saying what is wrong."""
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension == "jpeg":
+        extension = "jpg"
+    if extension not in RESOURCE_TYPES:
+        raise ValidationError({"file": "Upload a PDF, Word, Excel, PowerPoint, CSV, text, PNG "
+                                       "or JPEG file."})
+    if upload.size > RESOURCE_MAX_BYTES:
+        raise ValidationError({"file": "The file is larger than 10 MB."})
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    if extension in SIGNATURES:
+        if not head.startswith(SIGNATURES[extension]):
+            raise ValidationError({"file": f"The file's content is not a .{extension} file."})
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a character cut at the end of the sample is fine
+                raise ValidationError({"file": "A text file must be UTF-8 text."}) from None
+    return extension, RESOURCE_TYPES[extension]
+
+
+def _may_share(place) -> None:
+    if place is None or not (place.coaches or place.works_on_team):
+        raise ValidationError("Faculty and team members share resources.")
+
+
+@transaction.atomic
+def resource_add(*, collaborative, place, actor, title: str, description: str = "",
+                 upload=None, url: str = "") -> Resource:
+    _may_share(place)
+    title = title.strip()[:200]
+    if not title:
+        raise ValidationError({"title": "Give the resource a title."})
+    if bool(upload) == bool(url.strip()):
+        raise ValidationError("Upload a file or give a link, not both.")
+    team = None if place.coaches and not place.member else place.team
+    resource = Resource(collaborative=collaborative, team=team, title=title,
+                        description=description.strip(), uploaded_by=actor)
+    if upload:
+        _, content_type = check_file(upload)
+        resource.kind = ResourceKind.FILE
+        resource.original_name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+        resource.content_type = content_type
+        resource.size = upload.size
+        resource.file.save(resource.original_name, upload, save=False)
+    else:
+        if not url.strip().lower().startswith(("https://", "http://")):
+            raise ValidationError({"url": "Give a web link (https://...)."})
+        resource.kind = ResourceKind.LINK
+        resource.url = url.strip()
+    resource.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=resource,
+                 summary=f"Resource shared: {resource.get_kind_display()}")
+    return resource
+
+
+@transaction.atomic
+def resource_remove(*, resource, place, actor) -> None:
+    if not (place.coaches or resource.uploaded_by_id == actor.pk):
+        raise ValidationError("Faculty or the person who shared it remove a resource.")
+    resource.removed_at, resource.removed_by = timezone.now(), actor
+    resource.save(update_fields=["removed_at", "removed_by"])
+    audit_record(actor=actor, action=AuditAction.DEACTIVATE, obj=resource,
+                 summary="Resource removed")
+
+
+@transaction.atomic
+def announcement_post(*, collaborative, place, actor, title: str, body: str) -> Announcement:
+    from ..programmes.services import enrolled_team_people, faculty_people
+
+    if place is None or not place.coaches:
+        raise ValidationError("Announcements come from the faculty.")
+    if not title.strip() or not body.strip():
+        raise ValidationError("Give the announcement a title and a text.")
+    announcement = Announcement.objects.create(collaborative=collaborative,
+                                               title=title.strip()[:200], body=body.strip(),
+                                               author=actor)
+    audit_record(actor=actor, action=AuditAction.PUBLISH, obj=announcement,
+                 summary="Announcement posted")
+    notify(kind=kinds.LC_ANNOUNCEMENT, event_key=f"lc-announcement:{announcement.pk}",
+           recipients=list(enrolled_team_people(collaborative))
+           + list(faculty_people(collaborative).exclude(pk=actor.pk)),
+           title=f"{collaborative.name}: {announcement.title}", body=announcement.body[:500],
+           link=reverse("lc-office", args=[collaborative.public_id]))
+    return announcement
