@@ -13,7 +13,9 @@ blinded (teams see each other only by their codes), running for 18 months:
   noisy; Valley's last month is late and Sierra's is a draft;
 - PDSA cycles (Mercy's ramp reads as one story), faculty comments and a coaching note, skills
   checks, spread of Mercy's adopted change, and the calendar (pre-work, three learning sessions
-  with action periods, a closing session, monthly calls) with attendance.
+  with action periods, a closing session, monthly calls) with attendance;
+- the virtual office (links to the evidence and a team's template, an announcement) and two
+  discussion threads, one answered by another team.
 
 Everything goes through the services, so audit rows, versions and notifications exist as they
 would. The figures come from a seeded random generator: the same every time. Idempotent: if the
@@ -179,6 +181,51 @@ def _calendar(collaborative, faculty, months):
         month = monthly.next_month(month)
 
 
+def _office_and_discussion(collaborative, faculty, teams):
+    from ..discussion import services as discussion
+    from ..office import services as office
+    from .access import Place
+
+    def place_of(short):
+        team, _, nurse = teams[short]
+        return nurse, Place(collaborative=collaborative,
+                            member=team.members.get(user=nurse, removed_at__isnull=True))
+
+    coach = Place(collaborative=collaborative, is_faculty=True)
+    for title, url, description in (
+            ("Preventing Falls in Hospitals: a toolkit", "https://www.ahrq.gov/patient-safety/"
+             "settings/hospital/fall-prevention/toolkit/index.html", "The change package's "
+             "main source, with the rounding and risk assessment tools."),
+            ("How-to guide: reducing injuries from falls", "https://www.ihi.org/resources",
+             "Measures and changes, with worked examples.")):
+        office.resource_add(collaborative=collaborative, place=coach, actor=faculty,
+                            title=title, url=url, description=description)
+    nurse, mercy = place_of("mercy")
+    office.resource_add(collaborative=collaborative, place=mercy, actor=nurse,
+                        title="Our rounding log (template)", url="https://example.org/"
+                        "rounding-log", description="The door log that kept rounds going.")
+    office.announcement_post(collaborative=collaborative, place=coach, actor=faculty,
+                             title="Learning session 3: bring your run charts",
+                             body="Each team presents its run chart of falls with injury, "
+                                  "annotated with the changes it tested.")
+    nurse_v, valley = place_of("valley")
+    thread = discussion.thread_create(
+        collaborative=collaborative, place=valley, actor=nurse_v,
+        title="Rounding at night without waking patients?", category="change_ideas",
+        body="Our night staff worry that hourly rounds wake patients. How did other teams "
+             "handle nights?")
+    discussion.reply(thread=thread, place=mercy, actor=nurse,
+                     body="We paired night rounds with scheduled toileting three times a "
+                          "night and kept the lights low; patients slept and unassisted "
+                          "trips fell.")
+    nurse_s, sierra = place_of("sierra")
+    discussion.thread_create(
+        collaborative=collaborative, place=sierra, actor=nurse_s,
+        title="Too few falls for a control chart?", category="measurement",
+        body="With few patient days our monthly rate jumps around. Should we use a run chart "
+             "or a chart of days between falls?")
+
+
 @transaction.atomic
 def load_demo_learning(*, stdout=None, password: str = "") -> LearningCollaborative | None:
     if LearningCollaborative.objects.filter(name=NAME).exists():
@@ -314,6 +361,7 @@ def load_demo_learning(*, stdout=None, password: str = "") -> LearningCollaborat
     pdsa.comment_add(team=valley, actor=faculty, report=monthly_report,
                      text="Alarms alone rarely move falls; rounding may suit 5 East.")
 
+    _office_and_discussion(collaborative, faculty, teams)
     _calendar(collaborative, faculty, months)
     for event in CalendarEvent.objects.filter(collaborative=collaborative,
                                               kind=EventKind.LEARNING_SESSION,

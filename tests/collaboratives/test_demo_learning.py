@@ -46,6 +46,9 @@ def test_the_demo_shows_improvement_at_mercy_and_none_yet_at_valley(demo):
     assert demo.events.filter(kind="learning_session").count() == 3
     assert teams["Mercy"].members.filter(role=TeamRole.PATIENT_PARTNER).exists()
     assert not demo.teams_named
+    assert demo.resources.count() == 3 and demo.announcements.count() == 1
+    assert demo.threads.count() == 2 and demo.threads.get(category="change_ideas") \
+        .posts.count() == 2
 
 
 def test_demo_is_idempotent_and_its_pages_render(demo, client_for):
@@ -59,7 +62,11 @@ def test_demo_is_idempotent_and_its_pages_render(demo, client_for):
     for url in (reverse("lc-home"), reverse("lc-detail", args=[demo.public_id]),
                 reverse("lc-team", args=[team.public_id]),
                 reverse("lc-pdsa", args=[team.public_id]),
-                reverse("lc-calendar", args=[demo.public_id])):
+                reverse("lc-calendar", args=[demo.public_id]),
+                reverse("lc-office", args=[demo.public_id]),
+                reverse("lc-threads", args=[demo.public_id]),
+                reverse("lc-thread", args=[demo.threads.get(category="change_ideas")
+                                           .public_id])):
         assert client.get(url).status_code == 200, url
     page = client.get(reverse("lc-detail", args=[demo.public_id])).content.decode()
     assert "Valley" not in page and "Sierra" not in page
