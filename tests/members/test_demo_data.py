@@ -17,7 +17,8 @@ MEMBER_HOSPITALS = {
     "coastal": "Coastal Medical Center",
 }
 DEMO_EMAILS = (
-    ["coordinator@pso.example", "facilitator@pso.example", "expert@humanfactors.example"]
+    ["coordinator@pso.example", "facilitator@pso.example", "expert@humanfactors.example",
+     "partner@family.example"]
     + [f"{who}@{short}.example" for short in MEMBER_HOSPITALS for who in ("lead", "nurse")]
 )
 
