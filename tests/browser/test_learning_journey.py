@@ -80,7 +80,7 @@ def test_a_collaborative_from_charter_to_coaching(new_page):
     # 2. The hospital's lead enrols a team, naming the sponsor and the team lead.
     lead_page = new_page(**VIEWPORT)
     sign_in(lead_page, lead.email)
-    lead_page.locator("#nav").get_by_role("link", name="Collaboratives").click()
+    lead_page.get_by_role("link", name="Learning collaboratives").click()
     lead_page.get_by_role("link", name="Answer the invitation").click()
     lead_page.select_option("select[name=sponsor]", label="Lee Lead")
     lead_page.select_option("select[name=team_lead]", label="Lee Lead")
