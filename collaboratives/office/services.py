@@ -59,11 +59,17 @@ def _may_share(place) -> None:
 
 @transaction.atomic
 def resource_add(*, collaborative, place, actor, title: str, description: str = "",
-                 upload=None, url: str = "") -> Resource:
+                 upload=None, url: str = "", posted=None) -> Resource:
+    """A team's title and description reach the other teams: they are screened for
+    identifiers like a post (each finding fixed or dismissed with a reason)."""
+    from ..discussion.services import _screened
+
     _may_share(place)
     title = title.strip()[:200]
     if not title:
         raise ValidationError({"title": "Give the resource a title."})
+    if not place.coaches:
+        _screened(actor, [("Title", title), ("Description", description)], posted)
     if bool(upload) == bool(url.strip()):
         raise ValidationError("Upload a file or give a link, not both.")
     team = None if place.coaches and not place.member else place.team

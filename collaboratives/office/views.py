@@ -12,6 +12,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.forms import add_service_errors
 
+from ..discussion.services import screening
 from ..programmes.access import collaborative_for_viewer
 from ..programmes.selectors import team_label
 from . import services
@@ -26,6 +27,7 @@ def lc_office(request, public_id):
     collaborative, place = collaborative_for_viewer(request, public_id)
     may_share = place.coaches or place.works_on_team
     form = ResourceForm(request.POST or None, request.FILES or None) if may_share else None
+    findings = []
     if request.method == "POST":
         if form is None:
             raise Http404
@@ -35,9 +37,13 @@ def lc_office(request, public_id):
                 services.resource_add(collaborative=collaborative, place=place,
                                       actor=request.user, title=data["title"],
                                       description=data["description"], upload=data["file"],
-                                      url=data["url"] or "")
+                                      url=data["url"] or "", posted=request.POST)
             except ValidationError as exc:
                 add_service_errors(form, exc)
+                if not place.coaches:
+                    findings, _ = screening([("Title", data["title"]),
+                                             ("Description", data["description"])],
+                                            request.POST)
             else:
                 messages.success(request, "Resource shared.")
                 return redirect("lc-office", public_id=collaborative.public_id)
@@ -49,6 +55,7 @@ def lc_office(request, public_id):
             faculty=place.coaches))
     return render(request, T + "office.html", {
         "collaborative": collaborative, "place": place, "resources": resources, "form": form,
+        "findings": findings,
         "announcements": list(collaborative.announcements.select_related("author")[:20]),
         "announcement_form": AnnouncementForm() if place.coaches else None})
 
@@ -69,7 +76,10 @@ def lc_resource_download(request, public_id):
         return redirect(resource.url)
     audit_record(actor=request.user, action=AuditAction.DOWNLOAD, obj=resource,
                  summary="Resource downloaded")
-    name = re.sub(r"[^A-Za-z0-9._ -]", "_", resource.original_name) or "resource"
+    # Named after the title, never the uploaded file's own name, which may name a hospital.
+    extension = resource.file.name.rsplit(".", 1)[-1]
+    name = (re.sub(r"[^A-Za-z0-9]+", "-", resource.title).strip("-").lower()[:80]
+            or "resource") + f".{extension}"
     response = FileResponse(resource.file.open("rb"), as_attachment=True, filename=name,
                             content_type=resource.content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -143,6 +143,10 @@ def test_files_are_checked_for_type_and_size(world, lc, teams, settings, tmp_pat
     with pytest.raises(ValidationError, match="10 MB"):
         office.resource_add(collaborative=lc, place=lead, actor=world.lead, title="x",
                             upload=big)
+    with pytest.raises(ValidationError, match="may identify"):
+        office.resource_add(collaborative=lc, place=lead, actor=world.lead,
+                            title="Mercy Test Hospital rounding log",
+                            upload=SimpleUploadedFile("log.pdf", PDF))
     resource = office.resource_add(collaborative=lc, place=lead, actor=world.lead,
                                    title="Rounding log", upload=SimpleUploadedFile(
                                        "Mercy log.pdf", PDF))
@@ -158,10 +162,11 @@ def test_download_is_access_checked_and_audited(world, lc, teams, client_for, se
                                      "OPTIONS": {"location": str(tmp_path / "private")}}}
     resource = office.resource_add(collaborative=lc, place=place(lc, world.lead),
                                    actor=world.lead, title="Rounding log",
-                                   upload=SimpleUploadedFile("log.pdf", PDF))
+                                   upload=SimpleUploadedFile("Mercy Test Hospital.pdf", PDF))
     url = reverse("lc-resource-download", args=[resource.public_id])
     response = client_for(world.other_lead).get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"] == 'attachment; filename="rounding-log.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert AuditEvent.objects.filter(action="download", object_id=str(resource.public_id),
                                      actor=world.other_lead).exists()
