@@ -1,15 +1,14 @@
 """A team's monthly reports: the month's form, submission, corrections, CSV upload."""
 
-import csv
-import io
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from chpso_portal import access
+from chpso_portal.csv import csv_attachment
 from chpso_portal.forms import add_service_errors
 
 from ..pdsa.forms import CommentForm
@@ -136,10 +135,5 @@ def lc_upload(request, public_id):
 @access.learning(access.LC_TEAM)
 def lc_upload_template(request, public_id):
     team, _ = team_for_viewer(request, public_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in upload.template_rows(_measures(team.collaborative)):
-        writer.writerow(row)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="monthly-data-template.csv"'
-    return response
+    return csv_attachment(upload.template_rows(_measures(team.collaborative)),
+                          "monthly-data-template.csv")
