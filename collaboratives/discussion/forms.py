@@ -1,6 +1,6 @@
 from django import forms
 
-from chpso_portal.forms import BootstrapMixin
+from chpso_portal.forms import BootstrapMixin, SafeTextMixin
 
 from .models import ThreadCategory
 
@@ -23,7 +23,7 @@ class HideForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label="Why hide this post", max_length=300)
 
 
-class SearchForm(forms.Form):
+class SearchForm(SafeTextMixin, forms.Form):
     q = forms.CharField(required=False, max_length=100)
     category = forms.ChoiceField(choices=[("", "All")] + ThreadCategory.choices,
                                  required=False)

@@ -1,6 +1,6 @@
 from django import forms
 
-from chpso_portal.forms import BootstrapMixin
+from chpso_portal.forms import BootstrapMixin, SafeTextMixin
 
 from .models import PROGRESS_SCALE, MeasureKind
 
@@ -84,5 +84,5 @@ class MonthlyReportForm(BootstrapMixin, forms.Form):
         return out
 
 
-class UploadForm(forms.Form):
+class UploadForm(SafeTextMixin, forms.Form):
     file = forms.FileField(label="CSV file")

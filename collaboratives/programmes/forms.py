@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from chpso_portal.forms import BootstrapMixin
+from chpso_portal.forms import BootstrapMixin, SafeTextMixin
 from members.models import Membership
 from members.roles import PsoRole
 
@@ -99,7 +99,7 @@ class EnrolForm(BootstrapMixin, forms.Form):
             self.fields[name].label_from_instance = lambda u: u.display_name
 
 
-class DecideForm(forms.Form):
+class DecideForm(SafeTextMixin, forms.Form):
     accept = forms.TypedChoiceField(choices=[("yes", "Accept"), ("no", "Decline")],
                                     coerce=lambda v: v == "yes")
 
