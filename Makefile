@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
-DEMO_ENV := DEBUG=true PSO_REQUIRE_MFA=false
+# `make demo PORT=8001` when 8000 is taken; links in emails follow (SITE_URL).
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+DEMO_ENV := DEBUG=true PSO_REQUIRE_MFA=false SITE_URL=$(SITE_URL)
 
 .PHONY: demo test install lock lint clean
 
@@ -13,8 +16,8 @@ demo: $(STAMP)
 	@mkdir -p var
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py demo_data
-	@echo "Serving on http://127.0.0.1:8000 (tasks run in-process, emails print here)."
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on $(SITE_URL) (tasks run in-process, emails print here)."
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -328,9 +328,11 @@ def session_advance(*, session, actor) -> CollaborativeSession:
         without_case = session.hospitals.filter(status=ParticipationStatus.ACCEPTED).exclude(
             nominations__status=NominationStatus.ACCEPTED).count()
         if without_case:
-            raise ValidationError(f"{without_case} participating hospital(s) have no accepted "
-                                  "case yet: each hospital presents one to three (ground rule "
-                                  "2). Accept a case, or record that the hospital declined.")
+            hospitals = ("1 participating hospital has" if without_case == 1 else
+                         f"{without_case} participating hospitals have")
+            raise ValidationError(f"{hospitals} no accepted case yet: each hospital presents "
+                                  "one to three (ground rule 2). Accept a case, or record that "
+                                  "the hospital declined.")
     session.status = nxt
     session.save(update_fields=["status"])
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=session,
@@ -411,9 +413,9 @@ def nomination_submit(*, session_hospital: SessionHospital, report, summary: str
     active = session_hospital.nominations.exclude(
         status__in=[NominationStatus.WITHDRAWN, NominationStatus.RETURNED])
     if active.count() >= session.max_cases_per_hospital:
-        raise ValidationError(f"Each hospital may bring at most "
-                              f"{session.max_cases_per_hospital} case(s) to this session "
-                              "(ground rule 2).")
+        most = session.max_cases_per_hospital
+        raise ValidationError(f"Each hospital may bring at most {most} "
+                              f"case{'' if most == 1 else 's'} to this session (ground rule 2).")
     if active.filter(report=report).exists():
         raise ValidationError("This report is already nominated for the session.")
     if not report.systems_issue or not report.contributing_factors.exists():

@@ -212,8 +212,9 @@ def session_invite_hospitals(request, public_id):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Invited {len(invited)} hospital(s); their safety leads "
-                                      "are told.")
+            count = len(invited)
+            messages.success(request, f"Invited {count} hospital{'' if count == 1 else 's'}; "
+                                      "their safety leads are told.")
             return _detail(session)
     return render(request, "collaboratives/session_invite_hospitals.html",
                   {"form": form, "session": session})

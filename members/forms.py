@@ -40,6 +40,9 @@ class HospitalApplicationForm(BootstrapMixin, forms.ModelForm):
         self.fields["state"].choices = [("", "Choose a state")] + list(
             self.fields["state"].choices
         )[1:]
+        self.fields["bed_size"].choices = [("", "Choose the number of beds")] + list(
+            self.fields["bed_size"].choices
+        )[1:]
 
     def clean_ccn(self):
         ccn = (self.cleaned_data.get("ccn") or "").strip().upper()
@@ -71,7 +74,8 @@ class HospitalApplicationForm(BootstrapMixin, forms.ModelForm):
 class InvitationForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(label="Work email")
     role = forms.ChoiceField(choices=HospitalRole.choices, initial=HospitalRole.STAFF)
-    job_title = forms.ChoiceField(choices=JobTitle.choices)
+    # No default: a preselected "Chief executive officer" was kept by mistake.
+    job_title = forms.ChoiceField(choices=[("", "Choose a job title")] + JobTitle.choices)
 
 
 class MembershipForm(BootstrapMixin, forms.Form):

@@ -298,7 +298,10 @@ def lesson_submit(request, public_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Submitted. Another coordinator will review it.")
+        # A facilitator's lesson goes to a coordinator; a coordinator's to another one.
+        who = ("Another coordinator" if Scope.LESSONS_REVIEW in request.user.pso_scopes
+               else "A PSO coordinator")
+        messages.success(request, f"Submitted. {who} will review it.")
     return redirect("lesson-pso-detail", public_id=lesson.public_id)
 
 

@@ -134,7 +134,7 @@ def test_a_lesson_goes_from_a_case_to_a_hospital_acting_on_it(new_page, cast):
     expect(fac.get_by_text("No identifiers found in the text.")).to_be_visible()
     fac.get_by_role("button", name="Submit for review").click()
     fac.wait_for_url(re.compile(PSO_LESSON_PATH))
-    expect(alert(fac, "Submitted. Another coordinator will review it.")).to_be_visible()
+    expect(alert(fac, "Submitted. A PSO coordinator will review it.")).to_be_visible()
     expect(fac.get_by_role("heading", level=1)).to_contain_text("In review")
     lesson.refresh_from_db()
     assert (lesson.status, lesson.what_happened) == (LessonStatus.IN_REVIEW, FIXED)

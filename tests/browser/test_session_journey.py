@@ -132,7 +132,7 @@ def test_a_session_goes_from_scheduling_to_an_attendee_reading_the_case(new_page
     fac.get_by_label(f"{SECOND} (Fresno, CA)").check()
     fac.get_by_role("button", name="Invite", exact=True).click()
     fac.wait_for_url(re.compile(SESSION_PATH))
-    expect(fac.get_by_role("alert").filter(has_text="Invited 2 hospital(s)")).to_be_visible()
+    expect(fac.get_by_role("alert").filter(has_text="Invited 2 hospitals")).to_be_visible()
     expect(fac.get_by_role("heading", level=1)).to_contain_text("Invitations sent")
     for name in (FIRST, SECOND):
         expect(fac.locator("tr", has_text=name)).to_contain_text("Invited")

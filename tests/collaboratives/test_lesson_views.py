@@ -539,7 +539,7 @@ def test_facilitator_drafts_from_a_session_and_dismisses_a_finding(world, client
     assert "A made-up name in a teaching example." in page
 
     response = facilitator.post(url("lesson-submit", lesson), follow=True)
-    assert "Submitted. Another coordinator will review it." in response.content.decode()
+    assert "Submitted. A PSO coordinator will review it." in response.content.decode()
     lesson.refresh_from_db()
     assert lesson.status == LessonStatus.IN_REVIEW
     assert client_for(world.other_staff).get(url("lesson-detail", lesson)).status_code == 404

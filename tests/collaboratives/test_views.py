@@ -490,7 +490,7 @@ def test_nomination_rules_are_refused_with_the_service_message(world, client_for
     report = eligible_report(hospital=world.hospital, lead=world.lead, reporter=world.staff)
     response = client.post(url("session-nominate", session),
                            {"report": str(report.public_id), "summary": SUMMARY})
-    assert "at most 1 case(s)" in response.content.decode()
+    assert "at most 1 case to this session" in response.content.decode()
     # Another hospital's report is not even offered.
     foreign = ReportFactory(hospital=world.other_hospital, reporter=world.other_staff,
                             status="sent")

@@ -1,5 +1,6 @@
 """`manage.py demo_data`: a newcomer's first look at the portal, loaded in one command."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -170,3 +171,25 @@ def test_the_command_prints_the_accounts_and_the_password(db, settings, tmp_path
 
     assert "coordinator@pso.example" in out.getvalue()
     assert PASSWORD in out.getvalue()
+
+
+def test_the_first_load_summarises_its_emails_instead_of_printing_them(db, settings, tmp_path,
+                                                                       capsys, monkeypatch):
+    # The emails go out after commit, which a test's transaction never reaches: run the
+    # after-commit work at once, as the real commit at the end of the load does.
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit",
+                        lambda func, using=None, robust=False: func())
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.STORAGES = {**settings.STORAGES,
+                         "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "private")}}}
+    out = StringIO()
+    call_command("demo_data", stdout=out)
+    text = out.getvalue()
+    assert re.search(r"Loading sent \d+ demo emails to \d+ addresses \(not printed\)", text)
+    assert "Subject:" not in text and len(text.splitlines()) < 60
+    # The console email backend writes to the terminal: nothing was written there.
+    assert "Subject:" not in capsys.readouterr().out

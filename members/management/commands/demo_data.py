@@ -4,9 +4,11 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from members import services
@@ -46,8 +48,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("Demo data is for development only: set DEBUG=true to load it.")
-        with transaction.atomic():
-            accounts = self.load()
+        # Loading sends a few hundred invitations and notices; printed, they would bury the
+        # sign-in table under thousands of lines. They are counted instead.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            mail.outbox = []
+            with transaction.atomic():
+                accounts = self.load()
+            sent = list(mail.outbox)
+        if sent:
+            recipients = {address for message in sent for address in message.to}
+            self.stdout.write(f"Loading sent {len(sent)} demo emails to {len(recipients)} "
+                              "addresses (not printed). Emails sent from now on print here.")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with:"))
         for email, what in accounts:
             self.stdout.write(f"  {email:32} {what}")
