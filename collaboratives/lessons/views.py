@@ -22,7 +22,7 @@ from chpso_portal.audit.services import audit_record
 from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
-from ..models import ActionStrength, LessonStatus
+from ..models import ActionStrength, LessonAdoption, LessonStatus
 from . import selectors, services
 from .access import lesson_for_author, lesson_for_member, lesson_for_pso
 from .forms import (
@@ -97,8 +97,13 @@ def lesson_library(request):
 
 def _member_page(request, lesson, comment_form=None):
     present(lesson)
+    # Any member may say the hospital acts on a lesson (often the nurse leading the change on
+    # a unit); the hospital's own members see who said so, and when.
+    own_mark = (LessonAdoption.objects.filter(lesson=lesson, hospital=request.hospital)
+                .select_related("marked_by").first() if lesson.acting_here else None)
     return render(request, "collaboratives/lessons/lesson.html", {
-        "lesson": lesson, "comment_form": comment_form or LessonCommentForm(),
+        "lesson": lesson, "own_mark": own_mark,
+        "comment_form": comment_form or LessonCommentForm(),
         "strength_help": STRENGTH_HELP,
         "my_comments": lesson.member_comments.filter(
             hospital=request.hospital, author=request.user).only(

@@ -885,3 +885,14 @@ def test_a_filter_that_is_not_understood_is_named_and_ignored(world, client_for,
     assert response.status_code == 200
     assert "Some filters were not understood and were ignored" in response.content.decode()
     assert listed(response) == [shelf["alarms"].pk]
+
+
+def test_the_hospitals_own_members_see_who_marked_it(world, client_for):
+    lesson = published_lesson(world)
+    detail, acting = url("lesson-detail", lesson), url("lesson-acting", lesson)
+    client_for(world.staff).post(acting, {"acting": "yes"})
+    page = client_for(world.lead).get(detail).content.decode()
+    marked = re.search(r'data-testid="marked-by">(.*?)</p>', page).group(1)
+    assert marked.startswith(f"Marked by {world.staff.display_name} on ")
+    other = client_for(world.other_staff).get(detail).content.decode()
+    assert 'data-testid="marked-by"' not in other and world.staff.display_name not in other
