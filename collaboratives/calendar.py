@@ -64,8 +64,9 @@ def event_ics(event) -> str:
 
 def session_ics(session) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
-    description = (f"{session.description}\n\nPatient Safety Work Product: confidential. "
-                   f"Details in the portal: {settings.SITE_URL}").strip()
+    joining = f"Join: {session.meeting_url}\n\n" if session.meeting_url else ""
+    description = (f"{joining}{session.description}\n\nPatient Safety Work Product: "
+                   f"confidential. Details in the portal: {settings.SITE_URL}").strip()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -79,6 +80,7 @@ def session_ics(session) -> str:
         f"DTEND:{session.ends_at.astimezone(UTC).strftime(fmt)}",
         f"SUMMARY:{_escape(session.title)}",
         f"LOCATION:{_escape(session.location)}",
+        *([f"URL:{session.meeting_url}"] if session.meeting_url else []),
         f"DESCRIPTION:{_escape(description)}",
         "STATUS:" + ("CANCELLED" if session.status == "cancelled" else "CONFIRMED"),
         "END:VEVENT",

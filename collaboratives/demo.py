@@ -54,7 +54,8 @@ UPCOMING = {
     "description": "Three cases where a device or order-entry setting hid a change from the "
                    "bedside team. Bring one to three systems-issue cases; summaries are "
                    "de-identified before the meeting.",
-    "location": "Video call (the link is in the calendar invitation)",
+    "location": "Video call",
+    "meeting_url": "https://meet.example.org/pso-alarms-infusions",
     "days": 21,
     "deadline_days": 14,
     "cases": [
@@ -191,6 +192,7 @@ def _build(spec: dict, facilitator, people, *, past: bool) -> CollaborativeSessi
         focus_categories=spec["focus_categories"], description=spec["description"],
         date=date, start_time=time(10, 0) if not past else time(13, 30),
         time_zone="America/Los_Angeles", duration_minutes=90, location=spec["location"],
+        meeting_url=spec.get("meeting_url", ""),
         nomination_deadline=deadline, max_cases_per_hospital=3,
     )
     case_hospitals = [c.hospital for c in spec["cases"]]

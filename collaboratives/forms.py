@@ -15,7 +15,7 @@ from members.roles import PsoRole
 from .models import TIME_ZONES, CollaborativeSession, NominationStatus
 
 SESSION_FIELDS = ["title", "focus_categories", "theme", "date", "start_time", "time_zone",
-                  "duration_minutes", "location", "nomination_deadline",
+                  "duration_minutes", "location", "meeting_url", "nomination_deadline",
                   "max_cases_per_hospital", "description"]
 
 
@@ -32,7 +32,12 @@ class SessionForm(BootstrapMixin, forms.Form):
     time_zone = forms.ChoiceField(choices=TIME_ZONES)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=15,
                                           max_value=8 * 60, initial=90)
-    location = forms.CharField(label="Place or video-call link", max_length=300)
+    location = forms.CharField(label="Place", max_length=300,
+                               help_text="Where people meet, or \"Video call\".")
+    meeting_url = forms.URLField(
+        label="Meeting link", required=False, max_length=500, assume_scheme="https",
+        help_text="The video-call address. Participants see it on the session page and in the "
+                  "calendar file.")
     nomination_deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     max_cases_per_hospital = forms.TypedChoiceField(
         label="Most cases each hospital may bring", choices=[(n, n) for n in (1, 2, 3)],

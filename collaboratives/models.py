@@ -47,6 +47,7 @@ class CollaborativeSession(models.Model):
         default=90, validators=[MinValueValidator(15), MaxValueValidator(8 * 60)]
     )
     location = models.CharField("place or video-call link", max_length=300)
+    meeting_url = models.URLField("meeting link", max_length=500, blank=True)
     nomination_deadline = models.DateField()
     max_cases_per_hospital = models.PositiveSmallIntegerField(
         "most cases each hospital may bring", default=3,
