@@ -92,7 +92,7 @@ def test_a_coordinator_records_a_contract_and_the_hospital_becomes_a_member(page
     page.goto(f"/admin/members/contract/add/?hospital={applicant.pk}")
     hospital_select = page.locator("select#id_hospital")
     expect(hospital_select).to_have_value(str(applicant.pk))  # pre-filled from the query
-    expect(page.locator("#select2-id_hospital-container")).to_contain_text(
+    expect(hospital_select.locator("option:checked")).to_contain_text(
         "Harbor Applicant Hospital")
 
     today = timezone.localdate()
