@@ -117,7 +117,7 @@ def test_a_session_goes_from_scheduling_to_an_attendee_reading_the_case(new_page
     expect(heading).to_contain_text(TITLE)
     expect(heading).to_contain_text("Draft")
     expect(fac.get_by_text(LOCATION)).to_be_visible()
-    expect(fac.get_by_text(f"{session_date:%A, %B} {session_date.day}, {session_date.year}"
+    expect(fac.get_by_text(f"{session_date:%a, %b} {session_date.day}, {session_date.year}"
                            " at 14:00 (Central), 90 minutes")).to_be_visible()
     expect(fac.locator("dd", has_text="up to 2")).to_be_visible()
 
