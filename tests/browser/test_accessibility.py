@@ -54,6 +54,8 @@ PAGES = {
         ("session-attendees", "session"), ("session-nominate", "session"),
         ("session-attest", "session"), ("session-materials", "session"),
         ("session-agenda", "session"), ("lesson-library", None), ("lesson-detail", "lesson"),
+        ("reports-dashboard", None), ("patient-days", None), ("feedback-team", "team"),
+        ("feedback-compare", "compare"), ("feedback-deviance-decide", "flag"),
     ],
     "facilitator": [
         ("home", None), ("session-list", None), ("session-create", None),
@@ -67,6 +69,8 @@ PAGES = {
         ("home", None), ("pso-report-list", None), ("pso-report-detail", "sent"),
         ("lesson-pso-list", None), ("lesson-create", None), ("lesson-pso-detail", "draft_lesson"),
         ("lesson-edit", "draft_lesson"), ("lesson-pso-detail", "lesson"),
+        ("pso-reports-dashboard", None), ("feedback-deviance", "collaborative"),
+        ("feedback-team", "team"), ("feedback-compare", "compare"),
         ("admin:index", None), ("admin:members_hospital_changelist", None),
         ("admin:members_hospital_change", "hospital"), ("admin:members_contract_changelist", None),
         ("admin:members_contract_add", None), ("admin:members_contract_change", "contract"),
@@ -80,7 +84,7 @@ PAGES = {
 # Not pages: files, redirects and form targets.
 NOT_PAGES = {
     "report-export", "report-import-template", "pso-report-export", "session-ics",
-    "contract-document", "notification-open",
+    "contract-document", "notification-open", "reports-dashboard-pdf", "feedback-team-pdf",
 }
 
 
@@ -126,10 +130,31 @@ def stage(world):
         "hospital": {"object_id": world.hospital.pk},
         "contract": {"object_id": world.hospital.contracts.get().pk},
     }
+    objects.update(learning_objects(world))
     people = {"anonymous": None, "nurse": world.staff, "lead": world.lead,
               "facilitator": world.facilitator, "coordinator": world.coordinator,
               "guest": guest}
     return Stage(objects=objects, people=people)
+
+
+def learning_objects(world) -> dict:
+    """A collaborative whose faculty is the facilitator, with the hospital's team."""
+    from collaboratives.feedback.models import DevianceFlag, DevianceStatus
+    from tests.collaboratives.learning import enrol, make_collaborative
+
+    collaborative = make_collaborative(world)
+    team = enrol(collaborative, world.hospital, world.lead)
+    measure = collaborative.measures.first()
+    flag = DevianceFlag.objects.create(
+        collaborative=collaborative, measure=measure, team=team, first_month="2026-01-01",
+        last_month="2026-03-01", months=3, status=DevianceStatus.ASKED)
+    return {
+        "team": {"public_id": team.public_id},
+        "compare": {"collaborative_id": collaborative.public_id,
+                    "measure_id": measure.public_id},
+        "collaborative": {"collaborative_id": collaborative.public_id},
+        "flag": {"public_id": flag.public_id},
+    }
 
 
 def signed_in_context(chromium, live_server, user):
