@@ -158,9 +158,9 @@ class NominationForm(BootstrapMixin, forms.Form):
             .order_by("-submitted_at")
         )
         self.fields["report"].label_from_instance = (
-            lambda r: f"{r.reference}: {r.get_category_display()}, "
-                      f"{r.get_status_display().lower()}"
-                      f"{' (systems issue)' if r.systems_issue else ''}")
+            lambda r: f"{r.reference}: {r.get_category_display()} · "
+                      f"{r.get_status_display()}"
+                      f"{' · systems issue' if r.systems_issue else ''}")
 
 
 class AttestForm(BootstrapMixin, forms.Form):

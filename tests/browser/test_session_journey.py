@@ -152,7 +152,7 @@ def test_a_session_goes_from_scheduling_to_an_attendee_reading_the_case(new_page
     lead.wait_for_url(re.compile(r"/nominate/$"))
     expect(lead.get_by_role("heading", name="Nominate a case")).to_be_visible()
     expect(lead.locator("select[name=report] option", has_text=report.reference)
-           ).to_contain_text("(systems issue)")
+           ).to_contain_text("Sent to the PSO · systems issue")
     lead.select_option("select[name=report]", str(report.public_id))
     lead.fill("textarea[name=summary]", CASE_SUMMARY)
     lead.get_by_role("button", name="Nominate", exact=True).click()
