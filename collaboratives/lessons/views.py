@@ -99,8 +99,9 @@ def _member_page(request, lesson, comment_form=None):
     present(lesson)
     # Any member may say the hospital acts on a lesson (often the nurse leading the change on
     # a unit); the hospital's own members see who said so, and when.
+    # One query whether or not the hospital acts on it: the page's cost does not tell.
     own_mark = (LessonAdoption.objects.filter(lesson=lesson, hospital=request.hospital)
-                .select_related("marked_by").first() if lesson.acting_here else None)
+                .select_related("marked_by").first())
     return render(request, "collaboratives/lessons/lesson.html", {
         "lesson": lesson, "own_mark": own_mark,
         "comment_form": comment_form or LessonCommentForm(),
