@@ -48,6 +48,7 @@ PAGES = {
     "lead": [
         ("home", None), ("review-queue", None), ("report-review", "submitted"),
         ("report-send", "submitted"), ("report-review", "sent"), ("report-import", None),
+        ("report-reporter", "submitted"),
         ("report-import-status", "import"), ("member-list", None), ("member-invite", None),
         ("member-edit", "staff_membership"), ("member-deactivate", "staff_membership"),
         ("session-list", None), ("session-detail", "session"), ("session-answer", "session"),
