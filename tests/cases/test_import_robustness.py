@@ -74,23 +74,28 @@ def test_a_large_import_without_redis_runs_outside_the_request(
     settings.IMPORT_INLINE_MAX_BYTES = 10
     ran_in = []
     started = []
-    real_run, real_start = transfer.run_import, tasks.start_import
+    real_run = transfer.run_import
 
     def run(**kwargs):
         ran_in.append(threading.current_thread())
         return real_run(**kwargs)
 
-    def start(job):
-        thread = real_start(job)
-        started.append(thread)
-        return thread
+    real_thread = threading.Thread
+
+    class LaterThread(real_thread):
+        # Starts only once the response is back, so that the test's in-memory database is not
+        # written by two threads at once.
+        def start(self):
+            started.append(self)
 
     monkeypatch.setattr(tasks, "run_import", run)
-    monkeypatch.setattr(tasks, "start_import", start)
+    monkeypatch.setattr(tasks.threading, "Thread", LaterThread)
     response = upload(client_for(world.lead), csv_bytes([row("B-1"), row("B-2")]),
                       capture=django_capture_on_commit_callbacks)
     assert response.status_code == 302
-    assert started and started[0] is not None
+    assert not ran_in  # nothing was imported inside the request
+    assert len(started) == 1
+    real_thread.start(started[0])
     started[0].join(timeout=60)
     assert ran_in and ran_in[0] is not threading.main_thread()
     job = ReportImport.objects.get()
