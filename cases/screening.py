@@ -1,9 +1,22 @@
-"""Screening of report text with the names the portal knows (DESIGN.md section 7)."""
+"""Screening of text that crosses a boundary, with the names the portal knows (DESIGN.md 7).
+
+One helper for every form and page that screens text: `screen_texts` screens named texts and
+keeps each text with its findings, so that a page can show every finding in its context
+(`{% findings_in_context %}` in chpso_portal/templatetags/screening.py); `finding_rows` turns
+them into one row per distinct (kind, words) with the reason a reviewer gave to dismiss it;
+`unresolved` says which findings are neither fixed nor dismissed. A dismissal is recorded by
+kind and words, so it holds wherever the same words appear and survives an edit elsewhere.
+"""
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
 CACHE_KEY = "deidentify:known-identifiers:v1"
 CACHE_SECONDS = 300
+REASON_MAX_LENGTH = 300
 
 
 def known_identifiers():
@@ -33,16 +46,103 @@ def known_identifiers():
     return known
 
 
-def screen_fields(data: dict, fields: list[str]) -> dict[str, list]:
-    """Findings per field name, only for fields that have any."""
+def kind_of(finding) -> str:
+    """A finding's kind as its plain value ("name"), whether it holds the enum or a string."""
+    return str(getattr(finding.kind, "value", finding.kind))
+
+
+def finding_key(kind: str, text: str) -> str:
+    """A short stable key for (kind, words): the name of the form field holding its reason."""
+    return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class ScreenedText:
+    """One text as it was screened: its field name, the label a reader knows it by, the text
+    itself and what was found in it (positions index into `text`)."""
+
+    name: str
+    label: str
+    text: str
+    findings: tuple = field(default_factory=tuple)
+
+
+def screen_texts(texts: Iterable[tuple[str, str, str]], known=None) -> list[ScreenedText]:
+    """Screen (name, label, text) triples; returns only the texts with findings, in order.
+
+    `known` defaults to the names the portal knows (`known_identifiers`).
+    """
     from chpso_portal.deidentify import screen
 
-    known = known_identifiers()
-    results = {}
-    for name in fields:
-        text = data.get(name) or ""
-        if text:
-            findings = screen(text, known)
-            if findings:
-                results[name] = findings
-    return results
+    if known is None:
+        known = known_identifiers()
+    screened = []
+    for name, label, text in texts:
+        if text and (findings := screen(str(text), known)):
+            screened.append(ScreenedText(name=name, label=label, text=str(text),
+                                         findings=tuple(findings)))
+    return screened
+
+
+def screen_form_fields(data: Mapping, form, fields: Iterable[str]) -> list[ScreenedText]:
+    """Screen the named fields of a form's data, each labelled as the form labels it."""
+    return screen_texts((name, str(form.fields[name].label or name), data.get(name) or "")
+                        for name in fields)
+
+
+def screen_fields(data: dict, fields: list[str]) -> dict[str, list]:
+    """Findings per field name, only for fields that have any."""
+    return {item.name: list(item.findings)
+            for item in screen_texts((name, name, data.get(name) or "") for name in fields)}
+
+
+def _reasons(dismissed: Iterable[Mapping] | None) -> dict[tuple[str, str], str]:
+    return {(d.get("kind"), d.get("text")): d.get("reason", "") for d in dismissed or ()
+            if d.get("reason")}
+
+
+def finding_rows(screened: Iterable[ScreenedText], *, posted: Mapping | None = None,
+                 saved: Iterable[Mapping] | None = None) -> tuple[list[dict], list[dict]]:
+    """One row per distinct (kind, words) for a fix-or-dismiss form, and the dismissals.
+
+    A row carries `key` (the reason's field is `dismiss-<key>`), `kind`, `text`, `where` (the
+    labels of the texts it is in), `explanation` and `reason`. The reason comes from the posted
+    form when it carried that field, else from the saved dismissals, so a form shown again
+    keeps every reason typed. `dismissed` lists {kind, text, reason} for the rows with one.
+    """
+    saved_reasons = _reasons(saved)
+    rows: dict[str, dict] = {}
+    for item in screened:
+        for finding in item.findings:
+            kind = kind_of(finding)
+            key = finding_key(kind, finding.text)
+            if key in rows:
+                if item.label not in rows[key]["where"]:
+                    rows[key]["where"].append(item.label)
+                continue
+            if posted is not None and f"dismiss-{key}" in posted:
+                reason = (posted.get(f"dismiss-{key}") or "").strip()[:REASON_MAX_LENGTH]
+            else:
+                reason = saved_reasons.get((kind, finding.text), "")
+            rows[key] = {"key": key, "kind": kind, "text": finding.text, "where": [item.label],
+                         "explanation": finding.explanation, "reason": reason}
+    dismissed = [{"kind": row["kind"], "text": row["text"], "reason": row["reason"]}
+                 for row in rows.values() if row["reason"]]
+    return list(rows.values()), dismissed
+
+
+def unresolved(screened: Iterable[ScreenedText],
+               dismissed: Iterable[Mapping] | None) -> list[tuple[str, object]]:
+    """(label, finding) for every finding neither fixed nor dismissed with a reason."""
+    reasons = _reasons(dismissed)
+    return [(item.label, finding) for item in screened for finding in item.findings
+            if (kind_of(finding), finding.text) not in reasons]
+
+
+def listed(findings: Iterable[tuple[str, object]], limit: int = 5) -> str:
+    """"'Dr. Okafor' (What happened); ..." for a message naming what is still unresolved."""
+    findings = list(findings)
+    text = "; ".join(f"'{finding.text}' ({label})" for label, finding in findings[:limit])
+    if len(findings) > limit:
+        text += f"; and {len(findings) - limit} more"
+    return text

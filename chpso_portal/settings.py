@@ -93,6 +93,8 @@ TEMPLATES = [
                 "chpso_portal.context_processors.portal",
             ],
             "builtins": ["chpso_portal.templatetags.portal_forms"],
+            # chpso_portal is not an app; its tags are registered by name.
+            "libraries": {"screening": "chpso_portal.templatetags.screening"},
         },
     },
 ]

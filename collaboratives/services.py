@@ -379,12 +379,9 @@ def accepted_hospital_count(session) -> int:
 
 
 def _unresolved_findings(text: str, dismissed: list[dict]) -> list:
-    from cases.screening import known_identifiers
-    from chpso_portal.deidentify import screen
+    from cases.screening import screen_texts, unresolved
 
-    dismissed_keys = {(d.get("kind"), d.get("text")) for d in dismissed if d.get("reason")}
-    return [f for f in screen(text, known_identifiers())
-            if (str(getattr(f.kind, "value", f.kind)), f.text) not in dismissed_keys]
+    return [finding for _, finding in unresolved(screen_texts([("text", "", text)]), dismissed)]
 
 
 @transaction.atomic

@@ -5,8 +5,6 @@ ValidationError message is shown to the user as it is. Which hospital presented 
 on the case materials page only, to the session's attestation holders (ground rule 9).
 """
 
-import hashlib
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.screening import screen_fields
+from cases.screening import finding_rows, screen_form_fields
 from cases.taxonomy import FACTOR_LABELS, EventCategory
 from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
@@ -83,30 +81,13 @@ def _focus(session) -> list[str]:
 # --- De-identification findings ----------------------------------------------------------
 
 
-def _finding_key(kind: str, text: str) -> str:
-    return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()[:12]
-
-
-def _screened(data: dict, fields: list[str], post) -> tuple[list[dict], list[dict]]:
-    """The findings in `fields`, one row per (kind, text), and the dismissals posted for them.
-
-    A dismissal is posted as `dismiss-<key>` holding the reviewer's reason, so it survives an
-    edit of the text elsewhere; the service checks that every finding is fixed or dismissed.
-    """
-    rows, dismissed, seen = [], [], set()
-    for findings in screen_fields(data, fields).values():
-        for finding in findings:
-            kind = str(getattr(finding.kind, "value", finding.kind))
-            key = _finding_key(kind, finding.text)
-            if key in seen:
-                continue
-            seen.add(key)
-            reason = (post.get(f"dismiss-{key}") or "").strip()[:300]
-            rows.append({"key": key, "kind": kind, "text": finding.text,
-                         "explanation": finding.explanation, "reason": reason})
-            if reason:
-                dismissed.append({"kind": kind, "text": finding.text, "reason": reason})
-    return rows, dismissed
+def _screened(form, data: dict, fields: list[str], post) -> tuple[list, list[dict], list[dict]]:
+    """The texts of `fields` with their findings, one row per (kind, words) with the reason
+    posted for it (`dismiss-<key>`), and the dismissals; the service checks that every finding
+    is fixed or dismissed."""
+    screened = screen_form_fields(data, form, fields)
+    rows, dismissed = finding_rows(screened, posted=post)
+    return screened, rows, dismissed
 
 
 # --- Seeing sessions ---------------------------------------------------------------------
@@ -371,10 +352,10 @@ def session_attendees(request, public_id):
 def session_nominate(request, public_id):
     session, invitation = session_for_hospital(request, public_id)
     form = NominationForm(request.POST or None, hospital=request.hospital)
-    findings = []
+    screened, findings = [], []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        findings, dismissed = _screened(data, ["summary"], request.POST)
+        screened, findings, dismissed = _screened(form, data, ["summary"], request.POST)
         try:
             services.nomination_submit(session_hospital=invitation, report=data["report"],
                                        summary=data["summary"], actor=request.user,
@@ -389,7 +370,7 @@ def session_nominate(request, public_id):
                    .prefetch_related("comments__author").order_by("created_at"))
     return render(request, "collaboratives/session_nominate.html", {
         "form": form, "session": session, "invitation": invitation,
-        "findings": findings, "nominations": nominations,
+        "findings": findings, "screened": screened, "nominations": nominations,
     })
 
 
@@ -497,11 +478,12 @@ def session_notes(request, public_id):
         raise PermissionDenied("Discussion notes are for the session's facilitators who "
                                "accepted the ground rules.")
     form = NoteForm(request.POST or None, session=session)
-    findings = []
+    screened, findings = [], []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        findings, dismissed = _screened(data, ["observations", "improvement_ideas"],
-                                        request.POST)
+        screened, findings, dismissed = _screened(form, data,
+                                                  ["observations", "improvement_ideas"],
+                                                  request.POST)
         try:
             services.note_add(session=session, actor=request.user,
                               observations=data["observations"],
@@ -514,7 +496,7 @@ def session_notes(request, public_id):
             messages.success(request, "Notes saved.")
             return redirect("session-notes", public_id=session.public_id)
     return render(request, "collaboratives/session_notes.html", {
-        "session": session, "form": form, "findings": findings,
+        "session": session, "form": form, "findings": findings, "screened": screened,
         "notes": list(session.notes.select_related("nomination").order_by("created_at")),
         "factor_labels": FACTOR_LABELS,
     })

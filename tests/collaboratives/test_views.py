@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from cases.screening import finding_key as _finding_key
 from chpso_portal.audit.models import AuditEvent
 from chpso_portal.notifications.models import Notification
 from collaboratives import services
@@ -20,7 +21,6 @@ from collaboratives.models import (
     ParticipationStatus,
     SessionStatus,
 )
-from collaboratives.views import _finding_key
 from members.models import Contract
 from members.roles import PsoRole
 
