@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
+from chpso_portal.deidentify import summarize
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
 
@@ -38,6 +39,8 @@ SENT_FIELDS = [f for f in REPORTER_FIELDS if f != "reporter_hidden"] + [
 ]
 EARLIEST_EVENT_DATE = date(1900, 1, 1)
 _SMALL_WORDS = {"of", "the", "and", "at", "for", "de", "la"}
+# The free text among SENT_FIELDS: screened before the report leaves the hospital.
+SENT_TEXT_FIELDS = ["location_detail", "narrative", "near_miss_recovery", "pso_summary"]
 
 
 def hospital_prefix(hospital) -> str:
@@ -141,7 +144,9 @@ def report_save_draft(*, hospital, reporter, data: dict,
 
 
 @transaction.atomic
-def report_submit(*, report: IncidentReport, actor) -> IncidentReport:
+def report_submit(*, report: IncidentReport, actor, confirmed_findings=()) -> IncidentReport:
+    """File a draft. `confirmed_findings`: what the screening found and the reporter chose to
+    send as it was; the audit row counts them by kind, never repeating the words."""
     report = IncidentReport.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.DRAFT:
         raise ValidationError("This report was already submitted.")
@@ -154,7 +159,9 @@ def report_submit(*, report: IncidentReport, actor) -> IncidentReport:
     reports_changed(report.hospital_id)
     audit_record(**_audit_actor(report, actor), action=AuditAction.SEND, obj=report,
                  hospital=report.hospital, summary=f"Submitted report {report.reference}",
-                 detail={"reporter_hidden": report.reporter_hidden})
+                 detail={"reporter_hidden": report.reporter_hidden,
+                         **({"screening_confirmed": summarize(confirmed_findings)}
+                            if confirmed_findings else {})})
     _notify_reporter(report, f"Report {report.reference} received: thank you")
     return report
 
@@ -170,9 +177,42 @@ def _lock_for_review(report: IncidentReport) -> IncidentReport:
     return report
 
 
+def sent_texts(report: IncidentReport, **overrides) -> list[tuple[str, str, str]]:
+    """(field, label, text) of each free text the PSO receives; `overrides` replace a value
+    (the summary being edited on the review form)."""
+    texts = []
+    for name in SENT_TEXT_FIELDS:
+        label = str(IncidentReport._meta.get_field(name).verbose_name)
+        texts.append((name, label[:1].upper() + label[1:],
+                      overrides.get(name, getattr(report, name)) or ""))
+    return texts
+
+
+def unresolved_sent_findings(report: IncidentReport) -> list:
+    """(label, finding) for what the screening finds in the text the PSO would receive and
+    the reviewer neither fixed nor dismissed with a reason."""
+    from .screening import screen_texts, unresolved
+
+    return unresolved(screen_texts(sent_texts(report)), report.dismissed_findings)
+
+
+def _stamp(dismissed, actor, saved=()) -> list[dict]:
+    """Dismissals as recorded: kind, words, reason, and who gave the reason when. A reason
+    already saved keeps its author and time."""
+    earlier = {(d.get("kind"), d.get("text"), d.get("reason")): d for d in saved or ()}
+    now = timezone.now().isoformat()
+    return [earlier.get((d["kind"], d["text"], d["reason"]))
+            or {"kind": d["kind"], "text": d["text"], "reason": d["reason"],
+                "by": actor.email, "at": now}
+            for d in dismissed]
+
+
 @transaction.atomic
 def report_review_save(*, report: IncidentReport, actor, factors: list[str],
+                       dismissed_findings: list[dict] | None = None,
                        **fields) -> IncidentReport:
+    """Save the review. `dismissed_findings` ({kind, text, reason}) replaces the dismissals of
+    screening findings in the text sent to the PSO; None keeps them as they are."""
     report = _lock_for_review(report)
     old_feedback = report.feedback
     unknown = set(fields) - set(REVIEW_FIELDS)
@@ -180,6 +220,11 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
         raise ValueError(f"Not review fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(report, name, value)
+    if dismissed_findings is not None:
+        if any(not (d.get("reason") or "").strip() for d in dismissed_findings):
+            raise ValidationError("A finding is dismissed with a reason.")
+        report.dismissed_findings = _stamp(dismissed_findings, actor,
+                                           saved=report.dismissed_findings)
     moved = report.status == ReportStatus.SUBMITTED
     if moved:
         report.status = ReportStatus.IN_REVIEW
@@ -193,7 +238,8 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
     report.contributing_factors.set(chosen)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
                  summary=f"Reviewed report {report.reference}",
-                 detail={"fields": sorted(fields), "factors": sorted(factors)})
+                 detail={"fields": sorted(fields), "factors": sorted(factors),
+                         "dismissed_findings": len(report.dismissed_findings)})
     if moved:
         _notify_reporter(report, f"Report {report.reference} is being reviewed")
     if report.feedback and report.feedback != old_feedback:
@@ -220,6 +266,12 @@ def report_send(*, report: IncidentReport, actor) -> SentReport:
     report = _lock_for_review(report)
     if not report.pso_summary.strip():
         raise ValidationError("Write the summary for the PSO before sending.")
+    if unresolved := unresolved_sent_findings(report):
+        from .screening import listed
+
+        raise ValidationError(
+            "Before the report leaves the hospital, fix or dismiss with a reason each word "
+            f"that may identify someone: {listed(unresolved)}.")
     report.status = ReportStatus.SENT
     report.sent_at = timezone.now()
     report.save(update_fields=["status", "sent_at", "updated_at"])
@@ -228,7 +280,8 @@ def report_send(*, report: IncidentReport, actor) -> SentReport:
                                      data=sent_data(report), sent_at=report.sent_at,
                                      sent_by=actor)
     audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
-                 summary=f"Sent report {report.reference} to the PSO")
+                 summary=f"Sent report {report.reference} to the PSO",
+                 detail={"dismissed_findings": len(report.dismissed_findings)})
     _notify_reporter(report, f"Report {report.reference} was sent to the PSO")
     return copy
 

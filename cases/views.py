@@ -25,10 +25,12 @@ from .forms import (
     WithdrawForm,
 )
 from .models import IncidentReport, ReportStatus
-from .screening import screen_fields
+from .screening import finding_rows, listed, screen_form_fields, screen_texts
 from .taxonomy import FACTOR_LABELS, factors_by_group
 
 SCREENED_FIELDS = ["narrative", "location_detail", "near_miss_recovery"]
+_UNRESOLVED = ("Before the report is sent to the PSO, fix or dismiss with a reason each word "
+               "that may identify someone:")
 
 
 
@@ -60,25 +62,33 @@ def _present_rows(page, url_name: str, *, date_field: str):
 
 
 def _report_form_view(request, report=None):
+    """The report form. On submit the text is screened first: findings are shown highlighted
+    in their context at the top of the form shown again with everything typed, and the reporter
+    changes the words or sends it as it is. Screening never blocks a report, and a draft (seen
+    by its reporter only) is saved without it."""
     form = ReportForm(request.POST or None, instance=report)
-    findings = {}
+    screened = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        findings = screen_fields(data, SCREENED_FIELDS)
-        if findings and not data.get("confirm_screening"):
-            form.add_error(None, "Some words look like they could identify a person, a place "
-                                 "or a date. Change them, or tick the box below if they do "
-                                 "not identify anyone.")
-        else:
-            submit = "submit" in request.POST
+        confirmed = bool(data.get("confirm_screening"))
+        submit = "submit" in request.POST
+        valid = True
+        if submit:
             try:
-                if submit:
-                    services.validate_report(data)
+                services.validate_report(data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                valid = False
+            screened = screen_form_fields(data, form, SCREENED_FIELDS)
+        if valid and not (screened and not confirmed):
+            try:
                 saved = services.report_save_draft(
                     hospital=request.hospital, reporter=request.user, data=data, report=report
                 )
                 if submit:
-                    saved = services.report_submit(report=saved, actor=request.user)
+                    saved = services.report_submit(
+                        report=saved, actor=request.user,
+                        confirmed_findings=[f for item in screened for f in item.findings])
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -89,7 +99,7 @@ def _report_form_view(request, report=None):
                     messages.info(request, "Draft saved. Only you can see it.")
                 return redirect("report-detail", public_id=saved.public_id)
     return render(request, "cases/report_form.html",
-                  {"form": form, "report": report, "findings": findings})
+                  {"form": form, "report": report, "screened": screened})
 
 
 @access.hospital(Scope.REPORTS_CREATE, methods=("GET", "POST"))
@@ -171,36 +181,45 @@ def report_review(request, public_id):
         "feedback": report.feedback,
     }
     form = ReviewForm(request.POST or None, initial=initial)
-    findings = {}
-    if request.method == "POST" and not report.is_frozen and form.is_valid():
+    posted = request.POST if request.method == "POST" and not report.is_frozen else None
+    if posted is not None and form.is_valid():
         data = dict(form.cleaned_data)
         factors = data.pop("factors")
         # "Send to the PSO" posts the review form too: what is on the form is saved first, so
         # nothing typed is lost, and the send itself waits for a confirmation page.
         sending = "send" in request.POST
+        screened = screen_texts(services.sent_texts(report, pso_summary=data["pso_summary"]))
+        _, dismissed = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
         try:
-            services.report_review_save(report=report, actor=request.user, factors=factors,
-                                        **data)
+            saved = services.report_review_save(report=report, actor=request.user,
+                                                factors=factors, dismissed_findings=dismissed,
+                                                **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            findings = screen_fields(data, ["pso_summary"])
-            if findings:
-                messages.warning(request, "The summary for the PSO may contain identifiers; "
-                                          "the PSO does not need names of people.")
+            unresolved = services.unresolved_sent_findings(saved)
             if sending and not data["pso_summary"].strip():
                 form.add_error("pso_summary", "Write the summary for the PSO before sending. "
                                               "The rest of the review was saved.")
-            elif sending:
+            elif sending and not unresolved:
                 messages.success(request, "Review saved. Check what will be sent.")
                 return redirect("report-send", public_id=report.public_id)
             else:
                 messages.success(request, "Review saved.")
+                if unresolved:
+                    level = messages.error if sending else messages.warning
+                    level(request, _UNRESOLVED + f" {listed(unresolved)}.")
                 return redirect("report-review", public_id=report.public_id)
     if report.status != ReportStatus.DRAFT:
         services.report_record_view(report=report, viewer=request.user)
+    # The summary as typed when the form is shown again, so no reason or word is lost.
+    summary = form.data.get("pso_summary", report.pso_summary) if posted is not None \
+        else report.pso_summary
+    screened = screen_texts(services.sent_texts(report, pso_summary=summary))
+    rows, _ = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
     return render(request, "cases/report_review.html",
-                  {**_review_context(report, form=form), "findings": findings})
+                  {**_review_context(report, form=form), "screened": screened,
+                   "finding_rows": rows})
 
 
 def _review_action(request, public_id, action, *, form_class=None, invalid="", success):

@@ -150,7 +150,7 @@ def test_identifiers_in_the_narrative_need_a_confirmation(world, client_for):
     assert 'data-testid="screening-findings"' in page
     assert "916-555-0142" in page and world.other_staff.full_name in page
     assert "confirm_screening" in page
-    assert "narrative" in response.context["findings"]
+    assert [item.name for item in response.context["screened"]] == ["narrative"]
 
     response = client.post(reverse("report-new"), {**data, "confirm_screening": "on"})
     assert response.status_code == 302
