@@ -104,6 +104,11 @@ class IncidentReport(models.Model):
     feedback = models.TextField("feedback to the reporter", blank=True)
     committed_send_by = models.DateField("committed to send to the PSO by", null=True,
                                          blank=True)
+    dismissed_findings = models.JSONField(
+        default=list, blank=True,
+        help_text="De-identification findings in the text sent to the PSO that the reviewer "
+                  "dismissed: kind, text, reason, who, when.",
+    )
 
     # Lifecycle.
     created_at = models.DateTimeField(default=timezone.now)
@@ -276,6 +281,10 @@ class ReportImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # What the de-identification screening found in the imported rows' text: row, column,
+    # reference and words, for the first rows; flagged_rows counts them all.
+    findings = models.JSONField(default=list, blank=True)
+    flagged_rows = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -59,6 +59,8 @@ EXPORT_COLUMNS = ["reference", "status", "submitted_at", "sent_at", *IMPORT_COLU
                   "systems_issue", "preventability", "handover_involved",
                   "contributing_factors", "pso_summary"]
 MAX_ERRORS_KEPT = 200
+MAX_FINDINGS_KEPT = 200  # rows with findings listed on the import's page; all are counted
+SCREENED_COLUMNS = ["location_detail", "narrative", "near_miss_recovery"]
 PROGRESS_EVERY = 500
 
 
@@ -258,7 +260,7 @@ def _run_import(job: ReportImport) -> ReportImport:
         rows, errors = read_rows(handle.read())
     job.total_rows = len(rows)
     job.save(update_fields=["total_rows"])
-    parsed: list[dict] = []
+    parsed: list[tuple[int, dict]] = []
     seen: set[str] = set()
     error_count = len(errors)
     for index, (number, raw) in enumerate(rows, start=1):
@@ -271,7 +273,7 @@ def _run_import(job: ReportImport) -> ReportImport:
             error_count += 1
             if len(errors) < MAX_ERRORS_KEPT:
                 errors.append({"row": number, "column": column, "message": message})
-        parsed.append(data)
+        parsed.append((number, data))
         if index % PROGRESS_EVERY == 0:
             ReportImport.objects.filter(pk=job.pk).update(processed_rows=index)
     if error_count:
@@ -285,6 +287,8 @@ def _run_import(job: ReportImport) -> ReportImport:
                      hospital=job.hospital, outcome="failure",
                      summary=f"Report import refused: {error_count} error(s), nothing saved")
         return job
+    # Screened before the transaction, which holds the hospital's reference sequence.
+    screened = _screen_rows(parsed)
     with transaction.atomic():
         existing: set[str] = set()
         ids = sorted(seen)
@@ -293,17 +297,19 @@ def _run_import(job: ReportImport) -> ReportImport:
                 hospital=job.hospital, source_system=job.source_system,
                 source_id__in=ids[i:i + 500],
             ).values_list("source_id", flat=True))
-        new = [data for data in parsed if data["source_id"] not in existing]
+        new = [(number, data) for number, data in parsed
+               if data["source_id"] not in existing]
         references = allocate_references(hospital=job.hospital, year=timezone.localdate().year,
                                          count=len(new)) if new else []
         now = timezone.now()
-        IncidentReport.objects.bulk_create(
-            [IncidentReport(hospital=job.hospital, source_system=job.source_system,
-                            reference=reference, status=ReportStatus.SUBMITTED,
-                            submitted_at=now, created_at=now, **data)
-             for reference, data in zip(references, new, strict=True)],
-            batch_size=1000,
-        )
+        reports = [IncidentReport(hospital=job.hospital, source_system=job.source_system,
+                                  reference=reference, status=ReportStatus.SUBMITTED,
+                                  submitted_at=now, created_at=now, **data)
+                   for reference, (_, data) in zip(references, new, strict=True)]
+        job.findings, job.flagged_rows = _finding_entries(
+            [(number, report, screened[number]) for (number, _), report
+             in zip(new, reports, strict=True) if number in screened])
+        IncidentReport.objects.bulk_create(reports, batch_size=1000)
         reports_changed(job.hospital_id)
         job.status = ImportStatus.DONE
         job.processed_rows = len(rows)
@@ -311,12 +317,44 @@ def _run_import(job: ReportImport) -> ReportImport:
         job.skipped_count = len(parsed) - len(new)
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "processed_rows", "created_count", "skipped_count",
-                                "finished_at"])
+                                "finished_at", "findings", "flagged_rows"])
         audit_record(actor=job.uploaded_by, action=AuditAction.CREATE, obj=job,
                      hospital=job.hospital,
                      summary=f"Imported {len(new)} report(s) from {job.source_system}; "
-                             f"{job.skipped_count} already there")
+                             f"{job.skipped_count} already there",
+                     detail={"rows_with_screening_findings": job.flagged_rows})
     return job
+
+
+def _screen_rows(parsed: list[tuple[int, dict]]) -> dict[int, list]:
+    """Row number -> the row's texts with what the de-identification screening found in them,
+    for the rows with any. Importing is never refused for them: each finding is fixed or
+    dismissed on the report's review page before the report is sent to the PSO."""
+    from .screening import known_identifiers, screen_texts
+
+    known = known_identifiers()
+    found = {}
+    for number, data in parsed:
+        if screened := screen_texts(((column, column, data.get(column) or "")
+                                     for column in SCREENED_COLUMNS), known):
+            found[number] = screened
+    return found
+
+
+def _finding_entries(rows) -> tuple[list[dict], int]:
+    """For the import's page: one entry per row and column (row number, column, the report's
+    reference and id, the words and their kinds) for the first rows, and the count of rows."""
+    from .screening import kind_of
+
+    entries: list[dict] = []
+    for number, report, screened in rows[:MAX_FINDINGS_KEPT]:
+        for item in screened:
+            entries.append({
+                "row": number, "column": item.name, "reference": report.reference,
+                "report": str(report.public_id),
+                "words": [{"text": f.text, "kind": kind_of(f)} for f in item.findings],
+            })
+    return entries, len(rows)
 
 
 def template_rows() -> Iterator[list[str]]:

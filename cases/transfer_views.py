@@ -80,8 +80,10 @@ def import_status(request, public_id):
         raise Http404
     # A job whose process died reads as failed at once; the upload page and the periodic task
     # record it.
+    listed_rows = {entry.get("row") for entry in job.findings}
     return render(request, "cases/import_status.html",
-                  {"job": job, "stale": is_stale(job), "stopped_message": STOPPED_MESSAGE})
+                  {"job": job, "stale": is_stale(job), "stopped_message": STOPPED_MESSAGE,
+                   "findings_truncated": job.flagged_rows > len(listed_rows)})
 
 
 @access.hospital(Scope.REPORTS_TRANSFER)
