@@ -102,10 +102,11 @@ def findings_in_context(text, findings, label=""):
     heading = format_html('<p class="small fw-semibold mb-1">{}</p>', label) if label else ""
     items = format_html_join(
         "", '<li><span class="finding-number" aria-hidden="true">{}.</span> '
-            "<q><mark>{}</mark></q> ({}): {}</li>",
+            '<q><mark class="p-0">{}</mark></q> ({}): {}</li>',
         ((e["number"], e["text"], e["label"], e["explanation"]) for e in entries))
     return format_html(
         '<div class="findings-in-context mb-2" data-testid="findings-in-context">{}'
         '<p class="findings-text border rounded bg-body p-2 mb-1">{}</p>'
-        '<p class="small mb-0">We found:</p><ul class="findings-list small mb-0">{}</ul></div>',
+        '<p class="small mb-0">We found:</p>'
+        '<ul class="findings-list list-unstyled small mb-0">{}</ul></div>',
         heading, highlight(text, findings), items)
