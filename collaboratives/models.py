@@ -493,6 +493,11 @@ class LessonComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
     text = models.TextField()
+    dismissed_findings = models.JSONField(
+        default=list, blank=True,
+        help_text="De-identification findings the author dismissed: kind, text, reason, who, "
+                  "when.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

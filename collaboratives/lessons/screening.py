@@ -9,7 +9,7 @@ A finding is resolved when the text is fixed or the author dismissed it with a r
 import hashlib
 from collections.abc import Mapping
 
-from cases.screening import known_identifiers
+from cases.screening import ScreenedText, known_identifiers
 from chpso_portal.deidentify import Finding, FindingKind, KnownIdentifiers, screen
 
 from ..models import Lesson, NominationStatus
@@ -101,6 +101,15 @@ def screen_texts(texts: list[tuple[str, str]],
     extra = extra or KnownIdentifiers()
     return [(label, finding) for label, text in texts
             for finding in _screen(text, known, extra)]
+
+
+def in_context(texts: list[tuple[str, str]],
+               extra: KnownIdentifiers | None = None) -> list[ScreenedText]:
+    """The texts with findings, each with them, for `{% findings_in_context %}`."""
+    known = known_identifiers()
+    extra = extra or KnownIdentifiers()
+    return [ScreenedText(name=label, label=label, text=text, findings=tuple(found))
+            for label, text in texts if (found := _screen(text, known, extra))]
 
 
 def _dismissed_keys(dismissed: list[dict]) -> set[tuple[str, str]]:

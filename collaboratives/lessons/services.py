@@ -385,17 +385,27 @@ def lesson_set_acting(*, lesson: Lesson, membership, acting: bool) -> bool:
 
 
 @transaction.atomic
-def lesson_comment(*, lesson: Lesson, membership, text: str) -> LessonComment:
+def lesson_comment(*, lesson: Lesson, membership, text: str,
+                   dismissed_findings: list[dict] | None = None) -> LessonComment:
+    """A member's comment to the PSO. The text leaves the hospital, so it is screened: each
+    finding is fixed or dismissed with a reason ({kind, text, reason}) before it is sent."""
+    from cases.screening import listed, screen_texts, unresolved
+
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write your comment."})
     if len(text) > COMMENT_MAX_LENGTH:
         raise ValidationError({"text": f"Keep the comment under {COMMENT_MAX_LENGTH} "
                                        "characters."})
+    if left := unresolved(screen_texts([("text", "Your comment", text)]), dismissed_findings):
+        raise ValidationError({"text": "Some words may identify a person, a hospital, a place "
+                                       "or a date: change them, or give a reason to keep "
+                                       f"each one: {listed(left)}."})
     lesson = _lock(lesson)  # the status in the database, not the caller's copy
     _check_published(lesson)
-    comment = LessonComment.objects.create(lesson=lesson, hospital=membership.hospital,
-                                           author=membership.user, text=text)
+    comment = LessonComment.objects.create(
+        lesson=lesson, hospital=membership.hospital, author=membership.user, text=text,
+        dismissed_findings=_stamp(dismissed_findings, membership.user))
     audit_record(actor=membership.user, action=AuditAction.CREATE, obj=comment,
                  hospital=membership.hospital, summary="Commented to the PSO on a lesson")
     notify(kind=kinds.LESSON_COMMENT, event_key=f"lesson-comment:{comment.pk}",

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.screening import finding_rows as screened_rows
+from cases.screening import screen_form_fields
 from cases.selectors import paginate
 from cases.taxonomy import FACTOR_LABELS, EventCategory
 from chpso_portal import access
@@ -37,6 +39,7 @@ from .forms import (
 )
 from .screening import (
     finding_rows,
+    in_context,
     lesson_origin_identifiers,
     lesson_texts,
     origin_identifiers,
@@ -95,7 +98,7 @@ def lesson_library(request):
     })
 
 
-def _member_page(request, lesson, comment_form=None):
+def _member_page(request, lesson, comment_form=None, screened=(), findings=()):
     present(lesson)
     # Any member may say the hospital acts on a lesson (often the nurse leading the change on
     # a unit); the hospital's own members see who said so, and when.
@@ -105,6 +108,7 @@ def _member_page(request, lesson, comment_form=None):
     return render(request, "collaboratives/lessons/lesson.html", {
         "lesson": lesson, "own_mark": own_mark,
         "comment_form": comment_form or LessonCommentForm(),
+        "comment_screened": screened, "comment_findings": findings,
         "strength_help": STRENGTH_HELP,
         "my_comments": lesson.member_comments.filter(
             hospital=request.hospital, author=request.user).only(
@@ -142,16 +146,21 @@ def lesson_acting(request, public_id):
 def lesson_comment(request, public_id):
     lesson = lesson_for_member(request, public_id)
     form = LessonCommentForm(request.POST)
+    screened, findings = [], []
     if form.is_valid():
+        screened = screen_form_fields(form.cleaned_data, form, ["text"])
+        findings, dismissed = screened_rows(screened, posted=request.POST)
         try:
             services.lesson_comment(lesson=lesson, membership=request.membership,
-                                    text=form.cleaned_data["text"])
+                                    text=form.cleaned_data["text"],
+                                    dismissed_findings=dismissed)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Thank you: your comment went to the PSO.")
             return redirect("lesson-detail", public_id=lesson.public_id)
-    return _member_page(request, lesson, comment_form=form)
+    return _member_page(request, lesson, comment_form=form, screened=screened,
+                        findings=findings)
 
 
 # --- PSO: drafting -----------------------------------------------------------------------
@@ -200,9 +209,10 @@ def _content_texts(content: dict) -> list[tuple[str, str]]:
                         what_helped=content["what_helped"], actions=content["actions"])
 
 
-def _lesson_form_page(request, *, form, findings, lesson=None, origin_form=None):
+def _lesson_form_page(request, *, form, findings, lesson=None, origin_form=None, screened=()):
     return render(request, "collaboratives/lessons/form.html", {
         "form": form, "origin_form": origin_form, "findings": findings, "lesson": lesson,
+        "screened": screened,
         "strength_help": STRENGTH_HELP,
     })
 
@@ -226,13 +236,14 @@ def lesson_create(request):
     form = LessonForm(request.POST or None, action_rows=_action_rows(request))
     origin_form = OriginForm(request.POST or None, user=request.user,
                              initial=_origin_initial(request))
-    findings = []
+    findings, screened = [], []
     if request.method == "POST" and form.is_valid() and origin_form.is_valid():
         content = form.content()
         origin = origin_identifiers(session=origin_form.cleaned_data["session"],
                                     sent_report=origin_form.cleaned_data["report_reference"])
         findings, dismissed = finding_rows(_content_texts(content), posted=request.POST,
                                            extra=origin)
+        screened = in_context(_content_texts(content), origin)
         try:
             lesson = services.lesson_create(
                 actor=request.user, session=origin_form.cleaned_data["session"],
@@ -249,7 +260,8 @@ def lesson_create(request):
         else:
             messages.success(request, _saved_message(lesson))
             return redirect("lesson-pso-detail", public_id=lesson.public_id)
-    return _lesson_form_page(request, form=form, findings=findings, origin_form=origin_form)
+    return _lesson_form_page(request, form=form, findings=findings, origin_form=origin_form,
+                             screened=screened)
 
 
 def _names_origin(exc: ValidationError) -> bool:
@@ -277,10 +289,12 @@ def lesson_edit(request, public_id):
             # Shown again with the saved reasons, so nothing the author dismissed is lost.
             findings, _ = finding_rows(_posted_texts(form), posted=request.POST,
                                        saved=lesson.dismissed_findings, extra=origin)
+            texts = _posted_texts(form)
         else:
             content = form.content()
             findings, dismissed = finding_rows(_content_texts(content), posted=request.POST,
                                                saved=lesson.dismissed_findings, extra=origin)
+            texts = _content_texts(content)
             try:
                 lesson = services.lesson_update(lesson=lesson, actor=request.user,
                                                 dismissed_findings=dismissed, **content)
@@ -291,9 +305,10 @@ def lesson_edit(request, public_id):
                 return redirect("lesson-pso-detail", public_id=lesson.public_id)
     else:
         form = LessonForm(initial=LessonForm.initial_for(lesson), action_rows=rows)
-        findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
-                                   extra=origin)
-    return _lesson_form_page(request, form=form, findings=findings, lesson=lesson)
+        texts = texts_of(lesson)
+        findings, _ = finding_rows(texts, saved=lesson.dismissed_findings, extra=origin)
+    return _lesson_form_page(request, form=form, findings=findings, lesson=lesson,
+                             screened=in_context(texts, origin) if findings else [])
 
 
 @access.pso(Scope.LESSONS_DRAFT, methods=("POST",))
@@ -315,8 +330,8 @@ def lesson_submit(request, public_id):
 def lesson_pso_detail(request, public_id):
     lesson = present(lesson_for_pso(request, public_id, detail=True))
     origin = getattr(lesson, "origin", None)
-    findings, _ = finding_rows(texts_of(lesson), saved=lesson.dismissed_findings,
-                               extra=lesson_origin_identifiers(lesson))
+    texts, origin_names = texts_of(lesson), lesson_origin_identifiers(lesson)
+    findings, _ = finding_rows(texts, saved=lesson.dismissed_findings, extra=origin_names)
     unresolved = {(row["kind"], row["text"]) for row in findings if not row["reason"]}
     may_review = (Scope.LESSONS_REVIEW in request.user.pso_scopes
                   and lesson.created_by_id != request.user.pk
@@ -325,6 +340,7 @@ def lesson_pso_detail(request, public_id):
                  summary="Opened a lesson (PSO)")
     return render(request, "collaboratives/lessons/pso_detail.html", {
         "lesson": lesson, "origin": origin, "findings": findings,
+        "screened": in_context(texts, origin_names) if findings else [],
         "unresolved_count": len(unresolved), "strength_help": STRENGTH_HELP,
         "is_author": lesson.created_by_id == request.user.pk,
         "may_review": may_review,

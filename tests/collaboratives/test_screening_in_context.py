@@ -57,3 +57,46 @@ def test_discussion_notes_show_their_findings_in_context(world, client_for):
     assert response.status_code == 200 and not session.notes.exists()
     assert marks(page) == ["Dr. Okafor"]
     assert "Ideas for improvement" in page and "Ask Dr. Okafor to redesign it." in page
+
+
+def test_a_comment_on_a_lesson_is_screened_before_it_goes_to_the_pso(world, client_for):
+    from django.core.exceptions import ValidationError
+
+    from collaboratives.lessons import services as lesson_services
+    from collaboratives.models import LessonComment
+
+    from .lessons import published_lesson
+
+    lesson = published_lesson(world)
+    client = client_for(world.staff)
+    comment = reverse("lesson-comment", args=[lesson.public_id])
+    text = "Dr. Okafor tried this on our unit and the banner was ignored."
+    response = client.post(comment, {"text": text})
+    page = response.content.decode()
+    assert response.status_code == 200 and not LessonComment.objects.exists()
+    assert marks(page) == ["Dr. Okafor"] and text in page
+    key = finding_key("title_name", "Dr. Okafor")
+    assert f'name="dismiss-{key}"' in page
+    # An empty reason is no dismissal.
+    response = client.post(comment, {"text": text, f"dismiss-{key}": "  "})
+    assert response.status_code == 200 and not LessonComment.objects.exists()
+    response = client.post(comment, {"text": text, f"dismiss-{key}": "A made-up name."})
+    assert response.status_code == 302
+    saved = LessonComment.objects.get()
+    assert saved.dismissed_findings[0]["reason"] == "A made-up name."
+    assert saved.dismissed_findings[0]["by"] == world.staff.email
+    # The service refuses on its own, whatever calls it.
+    membership = world.hospital.memberships.get(user=world.staff)
+    with pytest.raises(ValidationError, match="Dr. Okafor"):
+        lesson_services.lesson_comment(lesson=lesson, membership=membership, text=text)
+
+
+def test_lesson_texts_show_their_findings_in_context(world, client_for):
+    from .lessons import draft_lesson
+
+    lesson = draft_lesson(world, what_happened="Dr. Okafor gave the dose two hours late.")
+    client = client_for(world.coordinator)
+    for name in ("lesson-pso-detail", "lesson-edit"):
+        page = client.get(reverse(name, args=[lesson.public_id])).content.decode()
+        assert marks(page) == ["Dr. Okafor"], name
+        assert "What happened" in page and "We found:" in page
