@@ -254,9 +254,15 @@ def report_send(request, public_id):
             messages.info(request, f"Report {report.reference} was already sent or withdrawn: "
                                    "there is nothing to send.")
             return redirect("report-review", public_id=report.public_id)
+        if unresolved := services.unresolved_sent_findings(report):
+            messages.error(request, _UNRESOLVED + f" {listed(unresolved)}.")
+            return redirect("report-review", public_id=report.public_id)
+        screened = screen_texts(services.sent_texts(report))
+        rows, _ = finding_rows(screened, saved=report.dismissed_findings)
         return render(request, "cases/report_send.html", {
             "report": report,
             "factors": [f.label for f in report.contributing_factors.all()],
+            "screened": screened, "finding_rows": rows,
         })
     return _review_action(
         request, public_id,

@@ -136,19 +136,21 @@ def test_an_imported_row_shows_its_record_number_and_name_on_the_review_page(
     expect(highlighted.nth(0)).to_contain_text(MRN)
     expect(highlighted.nth(1)).to_contain_text(PATIENT)
     page.fill("textarea[name=pso_summary]", "A fall on a wet floor with a minor injury.")
-    page.get_by_role("button", name="Save the review").click()
-    page.get_by_role("button", name="Send to the PSO").click()
+    page.get_by_role("button", name="Save and check what will be sent").click()
     expect(page.get_by_role("alert").filter(has_text="fix or dismiss")).to_contain_text(MRN)
+    assert page.url.endswith(f"/reports/{report.public_id}/review/")
     report.refresh_from_db()
     assert report.status != ReportStatus.SENT
 
-    # The lead keeps both, each with a reason, and the report goes.
+    # The lead keeps both, each with a reason, checks what will go and sends.
     page.get_by_label(re.compile(rf"Reason to keep \W*{MRN}")).fill(
         "A made-up number in the source system's test data.")
     page.get_by_label(re.compile(rf"Reason to keep \W*{PATIENT}")).fill(
         "The PSO receives the report; the name is the on-call physician's role title.")
-    page.get_by_role("button", name="Save the review").click()
-    page.get_by_role("button", name="Send to the PSO").click()
+    page.get_by_role("button", name="Save and check what will be sent").click()
+    page.wait_for_url(re.compile(r"/send/$"))
+    expect(page.get_by_test_id("screening-findings")).to_contain_text("made-up number")
+    page.get_by_role("button", name="Send to the PSO now").click()
     expect(page.get_by_role("alert").filter(has_text="was sent to the PSO")).to_be_visible()
     report.refresh_from_db()
     assert report.status == ReportStatus.SENT

@@ -200,8 +200,33 @@ def test_each_finding_is_dismissed_with_a_reason_before_sending(world, client_fo
     assert report.status == ReportStatus.SENT
     # Once sent, the page shows the reasons, with no field left to change them.
     page = html(client.get(review))
-    assert "dismissed because <q>A made-up name in a training case.</q>" in page
+    assert "kept because <q>A made-up name in a training case.</q>" in page
     assert 'name="dismiss-' not in page
+
+
+def test_save_and_send_stops_on_the_review_page_while_a_finding_is_unresolved(world,
+                                                                            client_for):
+    report = ReportFactory(hospital=world.hospital, reporter=world.staff, narrative=NARRATIVE)
+    client = client_for(world.lead)
+    review = reverse("report-review", args=[report.public_id])
+    send = reverse("report-send", args=[report.public_id])
+    response = client.post(review, {**REVIEW, "send": "1"})
+    assert response.status_code == 302 and response.url == review
+    page = html(client.get(review))
+    assert "fix or dismiss with a reason" in page and "&#x27;00482913&#x27;" in page
+    # The confirmation page is not offered either.
+    assert client.get(send).url == review
+    reasons = {f"dismiss-{finding_key(kind, text)}": "Test data from the source system."
+               for kind, text in (("title_name", "Dr. Okafor"), ("long_number", "00482913"),
+                                  ("date", "3/14/2026"))}
+    response = client.post(review, {**REVIEW, **reasons, "send": "1"})
+    assert response.url == send
+    page = html(client.get(send))
+    assert "Words kept with a reason" in page
+    assert "kept because <q>Test data from the source system.</q>" in page
+    assert client.post(send).status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SENT
 
 
 def test_a_word_fixed_in_the_summary_needs_no_reason(world, client_for):
@@ -211,7 +236,7 @@ def test_a_word_fixed_in_the_summary_needs_no_reason(world, client_for):
     response = client.post(review, {**REVIEW, "pso_summary": "Dr. Okafor gave it early."},
                            follow=True)
     assert "Dr. Okafor" in marks(html(response))
-    assert "fix or dismiss each one" in html(response)
+    assert "fix or dismiss with a reason" in html(response)
     with pytest.raises(ValidationError, match="Summary for the PSO"):
         services.report_send(report=report, actor=world.lead)
     client.post(review, REVIEW)
