@@ -2,6 +2,7 @@
 
     {% findings_in_context text findings %}
     {% findings_in_context text findings label="What happened" %}
+    {% findings_in_context text findings with_list=False %}  (the page lists them itself)
 
 renders `text` escaped, line breaks kept, with each finding wrapped in
 `<mark class="finding" data-kind="...">` and followed by visually hidden words naming its kind
@@ -93,13 +94,18 @@ def highlight(text, findings) -> str:
 
 
 @register.simple_tag
-def findings_in_context(text, findings, label=""):
+def findings_in_context(text, findings, label="", with_list=True):
     """The text with its findings highlighted, and the list of what was found (see above)."""
     findings = list(findings or ())
     if not findings:
         return ""
     entries, _ = _entries(findings)
     heading = format_html('<p class="small fw-semibold mb-1">{}</p>', label) if label else ""
+    if not with_list:
+        return format_html(
+            '<div class="findings-in-context mb-2" data-testid="findings-in-context">{}'
+            '<p class="findings-text border rounded bg-body p-2 mb-1">{}</p></div>',
+            heading, highlight(text, findings))
     items = format_html_join(
         "", '<li><span class="finding-number" aria-hidden="true">{}.</span> '
             '<q><mark class="p-0">{}</mark></q> ({}): {}</li>',

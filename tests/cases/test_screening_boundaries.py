@@ -68,6 +68,14 @@ def test_a_finding_from_another_text_is_listed_but_not_highlighted():
     assert render_in_context("Nothing here", []) == ""
 
 
+def test_a_page_that_lists_the_findings_itself_asks_for_the_text_only():
+    text = "Seen by Dr. Okafor."
+    template = Template("{% load screening %}{% findings_in_context text findings "
+                        "with_list=False %}")
+    out = template.render(Context({"text": text, "findings": screen(text)}))
+    assert marks(out) == ["Dr. Okafor"] and "We found" not in out
+
+
 def test_one_helper_gives_rows_reasons_and_what_is_unresolved(db):
     screened = screen_texts([("narrative", "What happened", NARRATIVE),
                              ("pso_summary", "Summary", "Seen by Dr. Okafor."),
