@@ -33,6 +33,7 @@ register = template.Library()
 # their value with spaces.
 KIND_LABELS = {
     "name": "a person's name",
+    "person": "a person's name",
     "hospital": "a hospital or other facility",
     "facility": "a hospital or other facility",
     "place": "a place smaller than a state",

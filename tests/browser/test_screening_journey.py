@@ -19,10 +19,11 @@ from tests.browser.test_report_journey import UUID_PATH, people  # noqa: F401 (a
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-# A patient's name as a nurse would write it.
-PATIENT = "Dr. Okafor"
-NARRATIVE = (f"Pt was given the evening dose twice. {PATIENT} noticed the second dose on the "
-             "MAR at 22:00 and stopped the pump.")
+# A patient the portal has never heard of, written as a nurse types between tasks.
+PATIENT = "john baker"
+NARRATIVE = (f"pt {PATIENT} was given the evening dose twice. The night nurse noticed the "
+             "second dose on the MAR and stopped the pump.")
+IMPORTED_PATIENT = "John Baker"
 MRN = "00482913"
 
 
@@ -61,7 +62,7 @@ def test_a_nurse_sees_the_patients_name_highlighted_before_sending(new_page, peo
     expect(page.locator("input[name=harm_level][value=mild]")).to_be_checked()
 
     # The nurse changes the words and sends.
-    page.fill("textarea[name=narrative]", NARRATIVE.replace(PATIENT, "The evening nurse"))
+    page.fill("textarea[name=narrative]", NARRATIVE.replace(f"pt {PATIENT}", "The patient"))
     page.get_by_role("button", name="Submit the report").first.click()
     page.wait_for_url(re.compile(UUID_PATH))
     report = IncidentReport.objects.get(hospital=hospital)
@@ -96,7 +97,7 @@ def import_file(tmp_path):
     writer.writerow({
         "source_id": "RL-1", "event_type": "incident", "category": "fall", "event_date": day,
         "discovered_date": day, "location_type": "med_surg", "location_detail": "corridor",
-        "narrative": f"Patient MRN {MRN} slipped on a wet floor; {PATIENT} was called.",
+        "narrative": f"Patient {IMPORTED_PATIENT}, MRN {MRN}, slipped on a wet floor.",
         "harm_level": "mild", "harm_duration": "temporary"})
     writer.writerow({
         "source_id": "RL-2", "event_type": "unsafe_condition", "category": "fall",
@@ -123,7 +124,7 @@ def test_an_imported_row_shows_its_record_number_and_name_on_the_review_page(
     expect(findings).to_contain_text("1 imported row may identify")
     table_row = page.locator("table tr", has_text=MRN)
     expect(table_row).to_contain_text("narrative")
-    expect(table_row).to_contain_text(PATIENT)
+    expect(table_row).to_contain_text(IMPORTED_PATIENT)
     expect(table_row.locator("td").first).to_have_text("2")
     report = IncidentReport.objects.get(hospital=hospital, source_id="RL-1")
     table_row.get_by_role("link", name=report.reference).click()
@@ -133,8 +134,8 @@ def test_an_imported_row_shows_its_record_number_and_name_on_the_review_page(
     warning = page.get_by_test_id("screening-findings")
     highlighted = warning.locator("mark.finding")
     expect(highlighted).to_have_count(2)
-    expect(highlighted.nth(0)).to_contain_text(MRN)
-    expect(highlighted.nth(1)).to_contain_text(PATIENT)
+    expect(highlighted.nth(0)).to_contain_text(IMPORTED_PATIENT)
+    expect(highlighted.nth(1)).to_contain_text(MRN)
     page.fill("textarea[name=pso_summary]", "A fall on a wet floor with a minor injury.")
     page.get_by_role("button", name="Save and check what will be sent").click()
     expect(page.get_by_role("alert").filter(has_text="fix or dismiss")).to_contain_text(MRN)
@@ -145,8 +146,8 @@ def test_an_imported_row_shows_its_record_number_and_name_on_the_review_page(
     # The lead keeps both, each with a reason, checks what will go and sends.
     page.get_by_label(re.compile(rf"Reason to keep \W*{MRN}")).fill(
         "A made-up number in the source system's test data.")
-    page.get_by_label(re.compile(rf"Reason to keep \W*{PATIENT}")).fill(
-        "The PSO receives the report; the name is the on-call physician's role title.")
+    page.get_by_label(re.compile(rf"Reason to keep \W*{IMPORTED_PATIENT}")).fill(
+        "A made-up name in the source system's test data.")
     page.get_by_role("button", name="Save and check what will be sent").click()
     page.wait_for_url(re.compile(r"/send/$"))
     expect(page.get_by_test_id("screening-findings")).to_contain_text("made-up number")
@@ -154,4 +155,4 @@ def test_an_imported_row_shows_its_record_number_and_name_on_the_review_page(
     expect(page.get_by_role("alert").filter(has_text="was sent to the PSO")).to_be_visible()
     report.refresh_from_db()
     assert report.status == ReportStatus.SENT
-    assert {d["text"] for d in report.dismissed_findings} == {MRN, PATIENT}
+    assert {d["text"] for d in report.dismissed_findings} == {MRN, IMPORTED_PATIENT}
