@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collaboratives', '0006_learning_collaboratives'),
+        ('collaboratives', '0007_session_meeting_link'),
     ]
 
     operations = [
