@@ -46,3 +46,25 @@ def test_a_second_address_is_only_a_change_of_address(world, client):
     add_email(client, "second.try@mercy.test")
     unconfirmed = EmailAddress.objects.filter(user=world.staff, verified=False)
     assert list(unconfirmed.values_list("email", flat=True)) == ["second.try@mercy.test"]
+
+
+def test_the_invitee_signs_up_after_a_squatter_s_claim_is_removed(
+        world, client_for, client, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from members.models import Membership
+
+    from .test_invitations import last_mail_to, signup, token_in
+
+    post_login(client, world.other_staff.email)
+    add_email(client, INVITEE)
+    invite(client_for(world.lead), django_capture_on_commit_callbacks)
+
+    invitee = Client()
+    invitee.post(f"/invitations/{token_in(last_mail_to(INVITEE))}/")
+    response = signup(invitee, INVITEE)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    membership = Membership.objects.get(user__email=INVITEE)
+    assert membership.hospital == world.hospital
+    assert EmailAddress.objects.get(email=INVITEE).user == membership.user
