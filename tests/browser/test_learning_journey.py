@@ -1,6 +1,7 @@
 """A learning collaborative in a real browser: the coordinator charters it with a measure and
 invites a hospital; the hospital's lead enrols a team; the team submits a month and logs a PDSA
-cycle; the coach comments on the cycle and the team reads the comment."""
+cycle; the coach comments on the cycle and the team reads the comment; the lead starts a
+thread and a member of another hospital's team replies to it."""
 
 import re
 
@@ -8,12 +9,14 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import expect
 
+from collaboratives.discussion.models import Post
 from collaboratives.measures.models import MeasureValue, MonthlyReport
 from collaboratives.pdsa.models import FacultyComment, PdsaCycle
 from collaboratives.programmes.models import LearningCollaborative, Team, TeamStatus
 from members import services as member_services
 from members.roles import HospitalRole, PsoRole
 from tests.browser.test_journeys import sign_in
+from tests.collaboratives.learning import enrol
 from tests.factories import ContractFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -125,3 +128,32 @@ def test_a_collaborative_from_charter_to_coaching(new_page):
 
     lead_page.goto(f"/learning/pdsa/{cycle.public_id}/")
     expect(lead_page.get_by_text("Track the night shift separately.")).to_be_visible()
+
+    # 6. The lead starts a thread; a member of another hospital's team replies. The
+    #    collaborative is blinded, so the reply names a team code, never the hospital.
+    other = ContractFactory(hospital__name="Valley Journey Hospital").hospital
+    other_lead = MembershipFactory(hospital=other, role=HospitalRole.SAFETY_LEAD,
+                                   user__email="lead@valley.test",
+                                   user__full_name="Val Lead").user
+    other_team = enrol(collaborative, other, other_lead)
+
+    lead_page.goto(f"/learning/{collaborative.public_id}/discussion/")
+    lead_page.get_by_role("link", name="Start a thread").click()
+    lead_page.fill("input[name=title]", "Night rounds")
+    lead_page.fill("textarea[name=body]", "How do you keep hourly rounds going at night?")
+    lead_page.get_by_role("button", name="Post").click()
+    thread_url = lead_page.url
+
+    valley = new_page(**VIEWPORT)
+    sign_in(valley, other_lead.email)
+    valley.goto(thread_url)
+    expect(valley.get_by_text("How do you keep hourly rounds going at night?")).to_be_visible()
+    valley.fill("textarea[name=body]", "We pair the rounds with toileting.")
+    valley.get_by_role("button", name="Reply").click()
+    expect(valley.get_by_text("We pair the rounds with toileting.")).to_be_visible()
+    assert Post.objects.filter(body="We pair the rounds with toileting.").exists()
+
+    lead_page.goto(thread_url)
+    expect(lead_page.get_by_text("We pair the rounds with toileting.")).to_be_visible()
+    expect(lead_page.get_by_text(f"A member of Team {other_team.peer_code.code}")).to_be_visible()
+    assert "Valley" not in lead_page.content()
