@@ -206,3 +206,22 @@ def test_services_refuse_what_is_not_theirs(world, lc):
         services.deviance_decide(flag=flag, actor=world.lead, choice="named")  # not asked
     with pytest.raises(ValidationError):
         services.deviance_ask(flag=flag, actor=world.coordinator, how_to_share=" ")
+
+
+def test_team_and_faculty_find_the_charts_from_the_collaborative_pages(world, lc, client_for):
+    collaborative, (mine, *_) = lc
+    for user in (world.lead, world.facilitator):
+        client = client_for(user)
+        team_page = client.get(reverse("lc-team", args=[mine.public_id])).content.decode()
+        assert f'href="{team_url(mine)}"' in team_page
+        assert client.get(team_url(mine)).status_code == 200
+
+    faculty = client_for(world.facilitator)
+    detail = faculty.get(reverse("lc-detail", args=[collaborative.public_id])).content.decode()
+    deviance = reverse("feedback-deviance", args=[collaborative.public_id])
+    assert f'href="{deviance}"' in detail
+    assert faculty.get(deviance).status_code == 200
+    # Team members are not shown the PSO's list.
+    member_detail = client_for(world.lead).get(
+        reverse("lc-detail", args=[collaborative.public_id])).content.decode()
+    assert deviance not in member_detail
