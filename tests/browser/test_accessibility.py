@@ -57,6 +57,14 @@ PAGES = {
         ("session-agenda", "session"), ("lesson-library", None), ("lesson-detail", "lesson"),
         ("reports-dashboard", None), ("patient-days", None), ("feedback-team", "team"),
         ("feedback-compare", "compare"), ("feedback-deviance-decide", "flag"),
+        ("lc-home", None), ("lc-detail", "lc"), ("lc-versions", "lc"), ("lc-calendar", "lc"),
+        ("lc-team", "lc_team"), ("lc-team-member-add", "lc_team"),
+        ("lc-team-partner-add", "lc_team"), ("lc-skills", "lc_team"), ("lc-spread", "lc_team"),
+        ("lc-reports", "lc_team"), ("lc-report-month", "lc_month"), ("lc-upload", "lc_team"),
+        ("lc-report", "lc_report"), ("lc-pdsa", "lc_team"), ("lc-pdsa-new", "lc_team"),
+        ("lc-pdsa-detail", "lc_cycle"), ("lc-pdsa-edit", "lc_cycle"), ("lc-office", "lc"),
+        ("lc-threads", "lc"), ("lc-thread-new", "lc"), ("lc-thread", "lc_thread"),
+        ("lc-enrol", "lc_invited"),
     ],
     "facilitator": [
         ("home", None), ("session-list", None), ("session-create", None),
@@ -65,6 +73,9 @@ PAGES = {
         ("session-add-facilitator", "session"), ("session-advance", "session"),
         ("session-notes", "session"), ("session-materials", "session"),
         ("lesson-pso-list", None),
+        ("lc-home", None), ("lc-detail", "lc"), ("lc-teams", "lc"), ("lc-event-add", "lc"),
+        ("lc-event-attendance", "lc_event"), ("lc-coaching-notes", "lc_team"),
+        ("lc-change-idea-add", "lc"), ("lc-measure-add", "lc"), ("lc-team", "lc_team"),
     ],
     "coordinator": [
         ("home", None), ("pso-report-list", None), ("pso-report-detail", "sent"),
@@ -76,6 +87,7 @@ PAGES = {
         ("admin:members_hospital_change", "hospital"), ("admin:members_contract_changelist", None),
         ("admin:members_contract_add", None), ("admin:members_contract_change", "contract"),
         ("admin:audit_auditevent_changelist", None), ("admin:members_user_changelist", None),
+        ("lc-create", None), ("lc-edit", "lc"), ("lc-status", "lc"),
     ],
     "guest": [
         ("home", None), ("session-list", None), ("session-detail", "session"),
@@ -86,6 +98,7 @@ PAGES = {
 NOT_PAGES = {
     "report-export", "report-import-template", "pso-report-export", "session-ics",
     "contract-document", "notification-open", "reports-dashboard-pdf", "feedback-team-pdf",
+    "lc-event-ics", "lc-resource-download", "lc-upload-template",
 }
 
 
@@ -132,6 +145,7 @@ def stage(world):
         "contract": {"object_id": world.hospital.contracts.get().pk},
     }
     objects.update(learning_objects(world))
+    objects.update(collaborative_objects(world))
     people = {"anonymous": None, "nurse": world.staff, "lead": world.lead,
               "facilitator": world.facilitator, "coordinator": world.coordinator,
               "guest": guest}
@@ -155,6 +169,32 @@ def learning_objects(world) -> dict:
                     "measure_id": measure.public_id},
         "collaborative": {"collaborative_id": collaborative.public_id},
         "flag": {"public_id": flag.public_id},
+    }
+
+
+def collaborative_objects(world) -> dict:
+    """The learning collaborative pages' objects: the hospital's team in a running
+    collaborative, and a second collaborative that has invited the hospital to enrol."""
+    from collaboratives.programmes.models import CollaborativeStatus, Team, TeamStatus
+    from tests.collaboratives.learning import make_collaborative, registry_world
+
+    lc = registry_world(world)
+    invited = make_collaborative(world, name="Sepsis bundle collaborative")
+    invited.status = CollaborativeStatus.ENROLLING
+    invited.save(update_fields=["status"])
+    Team.objects.create(collaborative=invited, hospital=world.hospital,
+                        status=TeamStatus.INVITED, created_by=world.coordinator)
+    month = lc["report"].month
+    return {
+        "lc": {"public_id": lc["collaborative"].public_id},
+        "lc_team": {"public_id": lc["team"].public_id},
+        "lc_month": {"public_id": lc["team"].public_id, "year": month.year,
+                     "month": month.month},
+        "lc_event": {"public_id": lc["event"].public_id},
+        "lc_report": {"public_id": lc["report"].public_id},
+        "lc_cycle": {"public_id": lc["cycle"].public_id},
+        "lc_thread": {"public_id": lc["thread"].public_id},
+        "lc_invited": {"public_id": invited.public_id},
     }
 
 
@@ -211,26 +251,11 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(chromium, live_ser
     assert problems == [], "\n".join(problems)
 
 
-# The learning collaboratives' pages landed while this walk was being written; they still need
-# their objects in `stage` and a place in PAGES. Listed by name so that nothing else slips by.
-NOT_YET_WALKED = {
-    "lc-calendar", "lc-change-idea-add", "lc-coaching-notes", "lc-create", "lc-detail",
-    "lc-edit", "lc-enrol", "lc-event-add", "lc-event-attendance", "lc-event-ics", "lc-home",
-    "lc-measure-add", "lc-office", "lc-pdsa", "lc-pdsa-detail", "lc-pdsa-edit", "lc-pdsa-new",
-    "lc-report", "lc-report-month", "lc-reports", "lc-resource-download", "lc-skills",
-    "lc-spread", "lc-status", "lc-team", "lc-team-member-add", "lc-team-partner-add",
-    "lc-teams", "lc-thread", "lc-thread-new", "lc-threads", "lc-upload", "lc-upload-template",
-    "lc-versions",
-}
-
-
 def test_every_page_is_checked():
     """A page added to the portal is added to PAGES (or, if it is not a page, NOT_PAGES)."""
     checked = {name for pages in PAGES.values() for name, _ in pages}
     readable = {name for name, rule in own_views() if "GET" in rule.methods}
-    assert readable - checked - NOT_PAGES - NOT_YET_WALKED == set()
-    # The list of pages not yet walked only shrinks.
-    assert NOT_YET_WALKED <= readable
+    assert readable - checked - NOT_PAGES == set()
 
 
 def test_the_leads_navigation_fits_one_line_at_1280(chromium, live_server, world):
