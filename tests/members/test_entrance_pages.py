@@ -21,7 +21,7 @@ def test_the_invitations_sign_up_page_says_which_hospital_and_role(world):
     token = invitation.new_token()
     invitation.save()
     client = Client()
-    opened = client.get(reverse("invitation-accept", args=[token]))
+    opened = client.post(reverse("invitation-accept", args=[token]))
     page = client.get(opened["Location"]).content.decode()
     summary = re.search(r'data-testid="invitation-summary".*?</div></div>', page, re.S).group(0)
     assert world.hospital.name in summary and "as <strong>staff</strong>" in summary
