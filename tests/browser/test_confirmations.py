@@ -67,11 +67,14 @@ def test_deactivating_a_member_asks_first_and_can_be_undone(new_page):
     hospital = ContractFactory(hospital__name="Mercy Confirm Hospital").hospital
     lead = MembershipFactory(hospital=hospital, role=HospitalRole.SAFETY_LEAD,
                              user__email="lead@mercy.test").user
+    # Managing members needs the lead's second factor.
+    secret = generate_totp_secret()
+    TOTP.activate(lead, secret)
     nurse = MembershipFactory(hospital=hospital, role=HospitalRole.STAFF,
                               user__email="nurse@mercy.test", user__full_name="Nell Nightly")
 
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    sign_in(page, lead.email)
+    sign_in(page, lead.email, totp_secret=secret)
     page.goto("/hospital/members/")
     row = page.locator("tr", has_text="nurse@mercy.test")
     row.get_by_role("link", name="Deactivate").click()
