@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import dateformat, timezone
 from django.utils.deconstruct import deconstructible
 
 _ALLOWED_IN_MULTILINE = {"\t", "\n", "\r"}
@@ -76,3 +77,31 @@ def sensible_date(value) -> None:
     if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError("Enter a date between 1900 and 2100.", code="date_range")
 
+
+
+# One way to write a date everywhere, in pages and in messages alike: "Mar 3, 2026". Templates
+# write the same patterns with the `date` filter.
+DAY = "M j, Y"
+DAY_AND_MONTH = "M j"
+DAY_AND_TIME = "M j, Y H:i"
+
+
+def day(value) -> str:
+    """A date (or a datetime, in local time) as "Mar 3, 2026"."""
+    return _format(value, DAY)
+
+
+def day_and_month(value) -> str:
+    """A date without its year, as "Mar 3", for a sentence that has already named the year."""
+    return _format(value, DAY_AND_MONTH)
+
+
+def day_and_time(value) -> str:
+    """A datetime in local time as "Mar 3, 2026 14:05"."""
+    return _format(value, DAY_AND_TIME)
+
+
+def _format(value, pattern: str) -> str:
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, pattern)

@@ -15,6 +15,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify, queue_email
+from chpso_portal.text import day, day_and_month
 from members import selectors as member_selectors
 from members.models import Contract, Membership
 from members.roles import PsoRole
@@ -96,8 +97,8 @@ def _check_schedule(session: CollaborativeSession) -> None:
     for name in ("date", "nomination_deadline"):
         value = getattr(session, name)
         if value and not earliest <= value <= latest:
-            raise ValidationError({name: f"Choose a date between {earliest:%B %-d, %Y} and "
-                                         f"{latest:%B %-d, %Y}."})
+            raise ValidationError({name: f"Choose a date between {day(earliest)} and "
+                                         f"{day(latest)}."})
     if session.nomination_deadline and session.date and session.nomination_deadline > session.date:
         raise ValidationError({"nomination_deadline": "The nomination deadline must be on or "
                                                       "before the session date."})
@@ -124,7 +125,7 @@ def session_update(*, session: CollaborativeSession, actor, **fields) -> Collabo
         _notify(kind=kinds.SESSION_CHANGED, event_key=f"session:{session.pk}:moved:{stamp}",
                 recipients=_everyone_invited(session),
                 title=f"Session moved: {session.title}",
-                body=f"Now on {session.date:%B %-d, %Y} at {session.start_time:%H:%M} "
+                body=f"Now on {day(session.date)} at {session.start_time:%H:%M} "
                      f"({session.get_time_zone_display()}), {session.location}.",
                 link=_link(session))
     return session
@@ -160,7 +161,7 @@ def session_invite_hospitals(*, session, hospitals, actor) -> list[SessionHospit
         if not _contract_active_on(hospital, session.date):
             raise ValidationError(
                 f"{hospital.name} cannot be invited: its PSO contract is not in force on "
-                f"{session.date:%B %-d, %Y} (ground rule 1)."
+                f"{day(session.date)} (ground rule 1)."
             )
         row, created = SessionHospital.objects.get_or_create(session=session, hospital=hospital)
         if not created:
@@ -172,9 +173,9 @@ def session_invite_hospitals(*, session, hospitals, actor) -> list[SessionHospit
             _notify(kind=kinds.SESSION_INVITATION,
                     event_key=f"session:{session.pk}:invite:{hospital.pk}",
                     recipients=[lead], title=f"Your hospital is invited: {session.title}",
-                    body=f"{session.date:%B %-d, %Y} at {session.start_time:%H:%M} "
+                    body=f"{day(session.date)} at {session.start_time:%H:%M} "
                          f"({session.get_time_zone_display()}). Nominations close "
-                         f"{session.nomination_deadline:%B %-d}.",
+                         f"{day_and_month(session.nomination_deadline)}.",
                     link=_link(session), attachments=_ics_attachment(session))
     if invited and session.status == SessionStatus.DRAFT:
         session.status = SessionStatus.INVITATIONS_SENT
@@ -282,10 +283,10 @@ def session_invite_guest(*, session, email: str, full_name: str, expertise: str,
         to_address=email, recipient=user,
         subject=f"Invitation to a PSO session: {session.title}",
         body=(f"{actor.display_name} invited you as a guest expert to \"{session.title}\" on "
-              f"{session.date:%B %-d, %Y} at {session.start_time:%H:%M} "
+              f"{day(session.date)} at {session.start_time:%H:%M} "
               f"({session.get_time_zone_display()}).\n\n{how}\n{conf.SITE_URL}"
               f"{reverse('account_login')}\n\nYour access covers this session only and ends "
-              f"on {guest.access_until:%B %-d, %Y}.\n"),
+              f"on {day(guest.access_until)}.\n"),
         attachments=_ics_attachment(session),
     )
     return guest
@@ -362,7 +363,7 @@ def session_reopen_nominations(*, session, actor) -> CollaborativeSession:
                                                       f"{timezone.now():%Y%m%d%H%M%S}",
                 recipients=recipients, title=f"Nominations are open again: {session.title}",
                 body=f"You can nominate cases and fix returned ones until "
-                     f"{session.nomination_deadline:%B %-d, %Y}.",
+                     f"{day(session.nomination_deadline)}.",
                 link=_link(session))
     return session
 

@@ -21,6 +21,7 @@ from chpso_portal import access
 from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_denied, audit_record
 from chpso_portal.forms import add_service_errors
+from chpso_portal.text import day
 from members.roles import Scope
 
 from . import services
@@ -214,7 +215,7 @@ def session_invite_guest(request, public_id):
         else:
             messages.success(request, f"Invited {guest.user.email}. Their access covers this "
                                       f"session only and ends on "
-                                      f"{guest.access_until:%B %-d, %Y}.")
+                                      f"{day(guest.access_until)}.")
             return _detail(session)
     return render(request, "collaboratives/session_simple_form.html", {
         "form": form, "session": session, "heading": "Invite an outside expert",

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from chpso_portal.text import day
+
 from . import services
 from .models import (
     Contract,
@@ -52,7 +54,7 @@ class ContractForm(forms.ModelForm):
         if (terminated_on and terminated_on != self.instance.terminated_on
                 and not cleaned.get("confirm_termination")):
             self.add_error("confirm_termination",
-                           f"Ending the contract on {terminated_on:%B %-d, %Y} cuts "
+                           f"Ending the contract on {day(terminated_on)} cuts "
                            f"{cleaned.get('hospital') or 'the hospital'} off from the portal "
                            "from that day. Tick the box to confirm.")
         return cleaned

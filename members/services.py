@@ -17,7 +17,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify, queue_email
-from chpso_portal.text import shorten
+from chpso_portal.text import day, day_and_time, shorten
 
 from . import selectors
 from .models import (
@@ -208,7 +208,7 @@ def contracts_send_reminders(*, today=None) -> int:
                 recipients=_contract_recipients(contract),
                 title=f"PSO contract for {shorten(contract.hospital.name, 120)} ends in "
                       f"{days_left} days",
-                body=f"The contract ends on {contract.expires_on:%B %-d, %Y}. Without a new "
+                body=f"The contract ends on {day(contract.expires_on)}. Without a new "
                      "contract the hospital's members lose access to the portal the next day.",
             ))
     recently = today - timedelta(days=30)
@@ -260,7 +260,8 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
             f"{inviter} invited you to join {invitation.hospital.name} on the {settings.PSO_NAME} "
             f"portal as {invitation.get_role_display().lower()}.\n\n"
             f"Create your account here (the link works until "
-            f"{timezone.localtime(invitation.expires_at):%B %-d, %Y %H:%M %Z}):\n{link}\n\n"
+            f"{day_and_time(invitation.expires_at)} "
+            f"{timezone.localtime(invitation.expires_at):%Z}):\n{link}\n\n"
             "If you did not expect this email you can ignore it.\n"
         ),
     )

@@ -12,6 +12,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
+from chpso_portal.text import day_and_month
 
 from ..programmes.models import CollaborativeStatus, Team, TeamMember, TeamRole, TeamStatus
 from .models import (
@@ -250,7 +251,7 @@ def reports_send_reminders(today: date | None = None) -> dict[str, int]:
         if due - timedelta(days=collaborative.reminder_days_before) <= today <= due:
             wanted.append((ReminderKind.DUE_SOON, month,
                            f"{collaborative.name}: the {month:%B %Y} report is due "
-                           f"{due:%B} {due.day}"))
+                           f"{day_and_month(due)}"))
         late_month = latest_past_due_month(collaborative, today)
         wanted.append((ReminderKind.LATE, late_month,
                        f"{collaborative.name}: a {late_month:%B %Y} report is late"))

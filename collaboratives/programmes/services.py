@@ -18,6 +18,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
+from chpso_portal.text import day_and_time
 from members import selectors as member_selectors
 from members.models import Contract, Membership
 from members.roles import PsoRole, Scope
@@ -264,7 +265,7 @@ def events_send_reminders(now=None) -> int:
                    recipients=people,
                    title=f"{event.get_kind_display()} coming up: {event.title}",
                    body=f"{collaborative.name}. Starts "
-                        f"{timezone.localtime(event.starts_at):%A %B %d, %H:%M}. "
+                        f"{day_and_time(event.starts_at)}. "
                         f"{event.location}".strip(),
                    link=reverse("lc-calendar", args=[collaborative.public_id]),
                    attachments=[{"filename": "event.ics", "content": event_ics(event),
