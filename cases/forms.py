@@ -139,6 +139,25 @@ class AddendumForm(BootstrapMixin, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum")
 
 
+class ReportMessageForm(BootstrapMixin, forms.Form):
+    """A message in a report's conversation. Its length is checked by the service, not by a
+    maxlength attribute that would cut a pasted text short without a word."""
+
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+                              error_messages={"required": "Write your message."})
+
+    def __init__(self, *args, side: str = "reporter", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["message"]
+        if side == "reporter":
+            field.label = "Answer or add information"
+            field.help_text = ("Your safety team reads it with the report. Describe roles, not "
+                               "names (\"the night nurse\").")
+        else:
+            field.label = "Write to the reporter"
+            field.help_text = "Ask a question or answer one. The reporter is notified."
+
+
 class FastSelect(forms.Select):
     """A select rendered in Python: list pages show filters with hundreds of options (every
     member hospital), and the template renderer costs one template per option."""

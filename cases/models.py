@@ -258,6 +258,55 @@ class Addendum(models.Model):
         raise ValueError("An addendum cannot be deleted.")
 
 
+class MessageSide(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class ReportMessageQuerySet(models.QuerySet):
+    """A conversation is kept as it was written: no bulk change, no deletion."""
+
+    def update(self, **kwargs):
+        raise ValueError("A message cannot be changed; write another one.")
+
+    def delete(self):
+        raise ValueError("A message cannot be deleted.")
+
+
+class ReportMessage(models.Model):
+    """One message between a report's reporter and the hospital's reviewers. It stays in the
+    hospital: never part of what is sent to the PSO.
+
+    `side` is stored so that the thread names a reporter who hid their name by their role,
+    without reading who wrote it."""
+
+    report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT,
+                               related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    side = models.CharField(max_length=10, choices=MessageSide.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReportMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at", "id"],
+                                name="report_message_thread_idx")]
+
+    def __str__(self):
+        return f"Message on {self.report_id} ({self.created_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A message cannot be changed; write another one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A message cannot be deleted.")
+
+
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Checking and importing"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, transfer_views, views
+from . import conversation_views, dashboard_views, transfer_views, views
 
 urlpatterns = [
     path("reports/new/", views.report_new, name="report-new"),
@@ -24,6 +24,8 @@ urlpatterns = [
     path("reports/<uuid:public_id>/commit/", views.report_commit, name="report-commit"),
     path("reports/<uuid:public_id>/addendum/", views.report_addendum, name="report-addendum"),
     path("reports/<uuid:public_id>/reporter/", views.report_reporter, name="report-reporter"),
+    path("reports/<uuid:public_id>/messages/", conversation_views.report_message,
+         name="report-message"),
     path("pso/reports/", views.pso_report_list, name="pso-report-list"),
     path("pso/reports/dashboard/", dashboard_views.pso_dashboard, name="pso-reports-dashboard"),
     path("pso/reports/export.csv", transfer_views.pso_report_export, name="pso-report-export"),

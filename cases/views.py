@@ -14,6 +14,7 @@ from members.roles import Scope
 
 from . import selectors, services
 from .access import report_for_member, report_for_reviewer, sent_report_for_pso
+from .conversation_views import conversation_context
 from .forms import (
     AddendumForm,
     CommitForm,
@@ -139,6 +140,9 @@ def report_detail(request, public_id):
         "factors": [FACTOR_LABELS[c] for c in
                     report.contributing_factors.values_list("code", flat=True)],
         "addenda": report.addenda.select_related("author") if reviewer else [],
+        # Reviewers hold the conversation on the review page; here it is the reporter's.
+        **(conversation_context(request, report) if report.reporter_id == request.user.pk
+           else {}),
     })
 
 
@@ -219,7 +223,7 @@ def report_review(request, public_id):
     rows, _ = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
     return render(request, "cases/report_review.html",
                   {**_review_context(report, form=form), "screened": screened,
-                   "finding_rows": rows})
+                   "finding_rows": rows, **conversation_context(request, report)})
 
 
 def _review_action(request, public_id, action, *, form_class=None, invalid="", success):

@@ -36,6 +36,8 @@ POSITIVE_DEVIANCE = Kind("positive_deviance",
                          audience=frozenset({"coordinator", "lead"}))
 REPORT_UPDATE = Kind("report_update", "News about a report I filed",
                      audience=frozenset({"member"}))
+REPORT_MESSAGE = Kind("report_message", "A reporter wrote on a report my hospital reviews",
+                      audience=frozenset({"lead"}))
 SESSION_INVITATION = Kind("session_invitation", "An invitation to a microcollaborative session",
                           audience=frozenset({"lead", "guest"}))
 SESSION_ANSWERED = Kind("session_answered", "A hospital answered a session invitation",
@@ -80,6 +82,7 @@ ALL = {
         HOSPITAL_ACTIVATED,
         POSITIVE_DEVIANCE,
         REPORT_UPDATE,
+        REPORT_MESSAGE,
         SESSION_INVITATION,
         SESSION_ANSWERED,
         SESSION_CHANGED,

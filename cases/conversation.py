@@ -1,0 +1,135 @@
+"""The conversation on a report between its reporter and the hospital's reviewers.
+
+The reporter answers questions and adds information after submitting; reviewers ask and reply.
+A reporter who hid their name stays hidden here too: the thread, the notices and the audit log
+name them by their role. Messages stay in the hospital: the PSO's copy never includes them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
+from chpso_portal.notifications import kinds
+from chpso_portal.notifications.services import notify
+from members.roles import HOSPITAL_ROLE_SCOPES, Scope
+
+from .models import IncidentReport, MessageSide, ReportMessage, ReportStatus
+from .services import _audit_actor
+
+MESSAGE_MAX_LENGTH = 5000
+HIDDEN_REPORTER = "Reporter (name hidden)"
+
+
+def side_of(report: IncidentReport, membership) -> str | None:
+    """Which side `membership`'s user writes on for this report, or None if they may not.
+
+    The reporter writes as the reporter, whatever else they may do; anyone else needs the
+    hospital's review scope. Drafts have no conversation: nobody but their author sees them."""
+    if report.status == ReportStatus.DRAFT or membership.hospital_id != report.hospital_id:
+        return None
+    if report.reporter_id is not None and report.reporter_id == membership.user_id:
+        return MessageSide.REPORTER
+    if Scope.REPORTS_REVIEW in membership.scopes:
+        return MessageSide.REVIEWER
+    return None
+
+
+def _reviewers(report: IncidentReport, *, exclude_id: int):
+    """The hospital's active members who may review its reports, but the one who wrote."""
+    from django.contrib.auth import get_user_model
+
+    roles = [role for role, scopes in HOSPITAL_ROLE_SCOPES.items()
+             if Scope.REPORTS_REVIEW in scopes]
+    return (get_user_model().objects
+            .filter(is_active=True, memberships__hospital_id=report.hospital_id,
+                    memberships__is_active=True, memberships__role__in=roles)
+            .exclude(pk=exclude_id).distinct())
+
+
+def validate_message(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"message": "Write your message."})
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"message": f"Keep the message to {MESSAGE_MAX_LENGTH:,} "
+                                          f"characters (it has {len(text):,})."})
+    return text
+
+
+@transaction.atomic
+def report_message_post(*, report: IncidentReport, author, side: str,
+                        text: str) -> ReportMessage:
+    """Add a message to the report's conversation and tell the other side.
+
+    The audit row says who wrote on which side, never the text (the hospital's log is read by
+    others than the two sides); a hidden reporter appears under the report's pseudonym."""
+    text = validate_message(text)
+    report = IncidentReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == ReportStatus.DRAFT:
+        raise ValidationError("A draft has no conversation yet: submit the report first.")
+    if side == MessageSide.REPORTER:
+        if report.reporter_id != author.pk:
+            raise ValidationError("Only the reporter writes as the reporter.")
+    elif side == MessageSide.REVIEWER:
+        if report.reporter_id is None:
+            raise ValidationError("This report has no reporter in the portal to write to.")
+    else:
+        raise ValueError(f"Unknown side: {side}")
+    message = ReportMessage.objects.create(report=report, author=author, side=side, text=text)
+    reporter_side = side == MessageSide.REPORTER
+    audit_record(**_audit_actor(report, author), action=AuditAction.CREATE, obj=report,
+                 hospital=report.hospital,
+                 summary=(f"The reporter wrote on report {report.reference}" if reporter_side
+                          else f"Wrote to the reporter of report {report.reference}"),
+                 detail={"side": side, "message": message.pk, "length": len(text)})
+    event = f"report:{report.public_id}:message:{message.pk}"
+    if reporter_side:
+        # No name here even when the reporter did not hide it: the notice is the same for
+        # both, so it never tells the two apart.
+        notify(kind=kinds.REPORT_MESSAGE, event_key=event,
+               recipients=list(_reviewers(report, exclude_id=author.pk)),
+               title=f"The reporter of {report.reference} wrote on the report",
+               body="Open the report to read the message.",
+               link=reverse("report-review", args=[report.public_id]) + "#conversation")
+    else:
+        notify(kind=kinds.REPORT_UPDATE, event_key=event, recipients=[report.reporter],
+               title=f"Your safety team wrote to you about report {report.reference}",
+               body="Open the report to read the message and answer it.",
+               link=reverse("report-detail", args=[report.public_id]) + "#conversation")
+    return message
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    side: str
+    label: str
+    text: str
+    created_at: datetime
+    mine: bool
+
+
+def _label(message: ReportMessage, report: IncidentReport, viewer_id: int) -> str:
+    if message.side == MessageSide.REPORTER:
+        if viewer_id == report.reporter_id:
+            return "You"
+        if report.reporter_hidden:
+            return HIDDEN_REPORTER  # the author is never read for a hidden reporter
+        return f"{message.author.display_name} (reporter)"
+    if message.author_id == viewer_id:
+        return "You"
+    return f"{message.author.display_name} (safety team)"
+
+
+def report_thread(*, report: IncidentReport, viewer) -> list[ThreadEntry]:
+    """The conversation as `viewer` reads it, oldest first: one query, however long."""
+    messages = report.messages.select_related("author").only(
+        "side", "text", "created_at", "report_id", "author_id",
+        "author__full_name", "author__email")
+    return [ThreadEntry(side=m.side, label=_label(m, report, viewer.pk), text=m.text,
+                        created_at=m.created_at, mine=m.author_id == viewer.pk)
+            for m in messages]
