@@ -150,6 +150,49 @@ def measure_fork_sharing(pieces: list[str]) -> dict[str, float] | None:
             "worker_shared_mb": shared}
 
 
+def measure_recall() -> list[str]:
+    """Recall per kind on dev, holdout and both, and the clean texts flagged, by the scoring
+    rule of `chpso_portal/deidentify/evaluation.py` (`manage.py deid_evaluate`)."""
+    from collections import Counter
+
+    from chpso_portal.deidentify.evaluation import KINDS_WITH_OWN_THRESHOLD, evaluate
+    from tests.chpso_portal.deid_corpus_format import CORPUS_DIR, load_corpus
+
+    texts = load_corpus(CORPUS_DIR)
+    splits = {
+        "dev": evaluate([t for t in texts if t.source.startswith("dev/")]),
+        "holdout": evaluate([t for t in texts if t.source.startswith("holdout/")]),
+        "all": evaluate(texts),
+    }
+    kinds = sorted(splits["all"].marks, key=lambda k: (-splits["all"].marks[k], k))
+
+    def cell(score, kind=None):
+        hits = sum(score.found.values()) if kind is None else score.found[kind]
+        total = sum(score.marks.values()) if kind is None else score.marks[kind]
+        return f"{hits / total:.3f} ({hits}/{total})" if total else "-"
+
+    lines = ["## Recall on the marked corpus", "",
+             "Scored as `manage.py deid_evaluate` scores (a mark is found when findings cover "
+             "half of it; thresholds: 0.95 overall, 0.90 for "
+             + ", ".join(KINDS_WITH_OWN_THRESHOLD) + ", at most 10% of clean texts flagged).",
+             "", "| kind | dev | holdout | all |", "|---|---|---|---|"]
+    for kind in kinds:
+        lines.append(f"| {kind} | " + " | ".join(cell(s, kind) for s in splits.values()) + " |")
+    lines.append("| **overall** | " + " | ".join(cell(s) for s in splits.values()) + " |")
+    lines.append("| clean texts flagged | " + " | ".join(
+        f"{s.clean_flagged / s.clean_texts:.3f} ({s.clean_flagged}/{s.clean_texts})"
+        for s in splits.values()) + " |")
+    by_kind = {name: Counter(kind for alarm in s.false_alarms for kind in
+                             {kind for kind, _ in alarm.findings})
+               for name, s in splits.items()}
+    found_kinds = sorted(set().union(*by_kind.values()))
+    for kind in found_kinds:
+        lines.append(f"| clean texts flagged with a {kind} finding | " + " | ".join(
+            f"{by_kind[name][kind]}/{s.clean_texts}" for name, s in splits.items()) + " |")
+    lines.append("")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -209,6 +252,7 @@ def main() -> int:
         "shared pages as they are read).",
         "",
     ]
+    lines += measure_recall()
     args.output.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0 if all(met is not False for *_, met in checks) else 1

@@ -28,7 +28,9 @@ _WORD = re.compile(
 )
 _SENTENCE_END = frozenset(".!?:;\n\u2022*>|")
 # Abbreviations whose period does not end a sentence.
-_ABBREVIATIONS = frozenset("dr mr mrs ms mx st vs prof rev sr jr no approx pt dept".split())
+_ABBREVIATIONS = frozenset(
+    "dr mr mrs ms mx st mt ft vs prof rev sr jr no approx pt dept sgt det dep capt cpl".split()
+)
 
 _TITLES = frozenset("dr mr mrs ms mx miss prof rev fr sr br".split())
 # Endings of clinical words missing from the dictionary ("asymptomatic", "tachycardic"); a
@@ -59,6 +61,7 @@ ROLE_CUES = frozenset(
     chaplain officer clerk transporter volunteer student preceptor preceptee traveler
     traveller registry agency locum charge director manager supervisor coordinator educator
     anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian float pct cnm
+    sgt sergeant deputy detective det trooper capt captain cpl corporal firefighter ranger
     """.split()
 )
 PERSON_CUES = RELATION_CUES | ROLE_CUES
@@ -542,6 +545,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             token = tokens[position]
             if token.key in _PARTICLES or len(token.key) < 2 or token.stop:
                 continue
+            if position > first and token.key in EPONYM_HEADS:
+                continue  # "Coma Scale", "Tension Sign": the head of a clinical name
             if token.upper and not reader.mostly_upper and len(token.key) <= 3:
                 continue
             own_cue = reader.cue_before(position)
@@ -629,8 +634,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             and not following.cap
             and _adjacent(text, token, following, allow="-")
         )
-        if token.first and follows and following.sur and not following.stop and (
-            following.key not in _COMMON_LOWER
+        if token.first and token.key not in _VERB_NAMES and follows and following.sur and (
+            not following.stop and following.key not in _COMMON_LOWER
+            and following.key not in PERSON_VERBS
         ):
             last = index + 1
         elif namish(token):
@@ -652,6 +658,86 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                 last += 2
             else:
                 break
+        accept(index, last)
+
+    # An ordinary word that is also a given name, right after a title, a role or a relation:
+    # "pharmacist wen", "rn joy gave", "Dr. May", "wife hope". A word that is as often a verb
+    # ("will", "may", "rose", "drew", "hope") is a name only when the sentence says a person is
+    # meant: a verb of speech or action, a credential or punctuation follows ("nurse rose
+    # said"), or a title stands before it that no article turns into a noun ("called dr may
+    # re: the k+", not "the dr may need").
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        if not token.first or len(token.key) < 3 or token.upper:
+            continue
+        if not (token.eng or token.stop) or token.key in _NOT_GIVEN_NAMES:
+            continue  # names that are no ordinary word have their own rules
+        previous = tokens[index - 1]
+        if token.initial or previous.key not in _GIVEN_NAME_CUES or previous.possessive:
+            continue
+        if not _adjacent(text, previous, token, allow=".:"):
+            continue
+        if previous.cap != token.cap and previous.key not in _TITLES and not previous.upper:
+            if token.cap:
+                continue  # "the nurse Grace" is read by the capitalised rules
+        titled = previous.key in _TITLES and not (
+            index >= 2 and tokens[index - 2].key in _ARTICLES | _OWNERS
+            and not previous.gap.endswith("\n")
+        )
+        if token.key in _VERB_NAMES or token.stop:
+            if not (titled or _person_meant_after(reader, index)):
+                continue
+        elif token.key in _COMMON_LOWER:
+            continue
+        accept(index, index)
+
+    # A given name that is also a word, placed by a department after it and opening the
+    # sentence or after a word that asks for a person: "Will from biomed came", "call patty in
+    # pharm". Not "BP rose in PACU".
+    for index, token in enumerate(tokens):
+        if not (token.first and token.eng) or len(token.key) < 3 or token.upper:
+            continue
+        if token.stop and token.key not in _VERB_NAMES or token.key in _NOT_GIVEN_NAMES:
+            continue
+        if not _department_after(reader, index):
+            continue
+        previous = reader.previous_word(index)
+        if previous is None:
+            if token.key not in _MONTH_NAMES:  # "May in ICU" opens with the month as often
+                accept(index, index)
+        elif previous.key in _OBJECT_CUES or previous.key in _GIVEN_NAME_CUES and not (
+            previous.key in {"pt", "patient"} and token.key in _VERB_NAMES
+        ):
+            accept(index, index)
+
+    # A signature after a dash at the end of a message or a line: "he left early. -Kat",
+    # "thx - jen o".
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        dash = token.gap.rstrip(" ")
+        if not dash.endswith(("-", "~")):
+            continue
+        before = dash.rstrip("-~")
+        if before[-1:] not in {" ", ".", "!", "?", "\n"}:
+            continue  # "x2-Kat" is a word broken, not a signature
+        if token.stop or len(token.key) < 2 or not (
+            token.first and (token.cap or not token.eng) or token.cap and token.unknown
+        ):
+            continue
+        last = index
+        if index + 1 < len(tokens) and _adjacent(text, token, tokens[index + 1]) and (
+            len(tokens[index + 1].key) == 1
+            or (tokens[index + 1].sur or tokens[index + 1].unknown) and not tokens[index + 1].eng
+        ):
+            last = index + 1
+        rest = text[tokens[last].end : tokens[last].end + 3]
+        if rest.strip(" .!") != "" and not rest.lstrip(" .!").startswith("\n"):
+            if last == index:
+                continue
+            last = index
+            rest = text[token.end : token.end + 3]
+            if rest.strip(" .!") != "" and not rest.lstrip(" .!").startswith("\n"):
+                continue
         accept(index, last)
 
     # A lower-case name that is no ordinary word, read as a name by what follows it ("jen
@@ -797,6 +883,45 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
     for start, end in spans:
         yield FindingKind.PERSON, start, end
+
+
+# Cues before a given name that is also an ordinary word ("pharmacist wen", "wife hope"):
+# titles, relations and the roles of staff; not "do", "charge", "float" or "fellow", which
+# are as often other words.
+_GIVEN_NAME_CUES = (PERSON_CUES | frozenset("fr sr br".split())) - frozenset(
+    "do charge float fellow member agency registry student intern resident client pa ot pt"
+    " rt medic officer director manager supervisor coordinator educator provider".split()
+) | frozenset({"pt"})
+# Given names that are as often verbs or everyday words after "pt" or a role: read as names
+# only when the sentence says so.
+_VERB_NAMES = frozenset(
+    """
+    will may can rose drew mark bill sue rob grant chase pat wade hope faith trust jack ray
+    art sunny rich guy page earl dean miles lane reed gale major sterling june april august
+    """.split()
+)
+_COPULAS = frozenset("is was has had are were".split())
+_MONTH_NAMES = frozenset("may june april august".split())
+# Given names that never follow a role as a name in practice ("nurse aide", "pt care").
+_NOT_GIVEN_NAMES = frozenset("care said home well best".split())
+
+
+def _person_meant_after(reader: _Reader, index: int) -> bool:
+    """What follows token `index` says it is a person: "rose said", "may, rn", "drew." """
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return reader.text[tokens[index].end :].strip() == ""
+    following = tokens[index + 1]
+    gap = following.gap
+    if "\n" in gap or gap.strip()[:1] in {",", ".", ";", ")", "(", "-"}:
+        return True
+    if gap.strip():
+        return False
+    if following.key in _COPULAS:
+        return False  # "pt hope is to go home"
+    return following.key in PERSON_VERBS or following.key in _CREDENTIAL_WORDS or (
+        _department_after(reader, index)
+    )
 
 
 # Words after which a lower-case word is read as a name when it is no ordinary word.
@@ -962,6 +1087,7 @@ for _head in _FACILITY_HEADS:
 for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
+_VA_WORDS = frozenset({"VA", "VAMC", "VAHCS"})
 _TRANSFER_VERBS = frozenset(
     """
     discharged dc'd dcd transferred transfered sent admitted readmitted came returned
@@ -1202,6 +1328,44 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, matched)
         index = matched + 1
 
+    # A site of the VA, named by its town: "VA clinic in Redding", "Palo Alto VA", "the VA in
+    # Reno", "VA Loma Linda", "Fresno VAMC". The VA alone names no site and is left alone.
+    for index, token in enumerate(tokens):
+        if token.word not in _VA_WORDS:
+            continue
+        first = last = index
+        probe = index - 1
+        while probe >= 0 and index - probe <= 3 and tokens[probe].capd and not tokens[
+            probe + 1
+        ].initial and _adjacent(text, tokens[probe], tokens[probe + 1]):
+            probe -= 1
+        for start in range(probe + 1, index):
+            if _place_key(tokens[start:index]) in lex.places:
+                first = start
+                break
+        if index + 1 < len(tokens) and _adjacent(text, token, tokens[index + 1]):
+            head = _head_at(reader, index + 1, any_case=True)
+            if head is not None:
+                last = head
+            elif tokens[index + 1].word in _VA_WORDS | {"CBOC", "HCS", "MC"}:
+                last = index + 1
+            elif tokens[index + 1].capd and not tokens[index + 1].stop:
+                matched = _longest_phrase(tokens, index + 1, lex.place_heads, lex.places,
+                                          allow=".-", lower=False)
+                if matched is not None:
+                    last = matched  # "VA Loma Linda"
+        if last + 2 < len(tokens) and tokens[last + 1].key in {"in", "at", "of"} and tokens[
+            last + 2
+        ].capd and not tokens[last + 2].stop and tokens[last + 1].gap == " ":
+            place_end = last + 2
+            matched = _longest_phrase(tokens, last + 2, lex.place_heads, lex.places,
+                                      allow=".-", lower=False)
+            if matched is not None:
+                place_end = matched
+            last = place_end
+        if first < index or last > index and tokens[last].key not in GENERIC_FACILITY_WORDS:
+            yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
+
     # "St. Agnes", "Saint Joseph's", "St Joe's": a saint's name is a hospital more often than
     # not in a safety report; after a capitalised word it is a street ("Main St.").
     for index, token in enumerate(tokens[:-1]):
@@ -1418,6 +1582,57 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         yield FindingKind.PLACE, tokens[first].start, token.end
 
+    # Lakes, mountains, rivers and valleys, named before or after their kind: "Lake Tahoe",
+    # "Mount Hood", "Mt. Shasta", "Crater Lake", "the Feather River", "San Joaquin valley";
+    # in lower case only after a cue ("camping at mt hood"). Not "Rocky Mountain spotted
+    # fever", "Valley fever" or "mount the bag".
+    for index, token in enumerate(tokens):
+        key = token.key
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if key in _FEATURE_PREFIXES and following is not None and _adjacent(
+            text, token, following, allow="."
+        ) and not following.initial and not following.stop and len(following.key) >= 3 and (
+            following.key not in lex.clinical
+        ) and (token.cap and following.capd or not token.cap and not following.cap):
+            if token.cap:
+                if key == "mount" and index > 0 and tokens[index - 1].key == "to":
+                    continue  # "to Mount Sinai" is read as a hospital
+                last = index + 1
+                if last + 1 < len(tokens) and tokens[last + 1].capd and not tokens[
+                    last + 1
+                ].stop and _adjacent(text, tokens[last], tokens[last + 1]):
+                    last += 1  # "Mount St Helens" is cut at "St"; "Lake Buena Vista"
+                yield FindingKind.PLACE, token.start, tokens[last].end
+                continue
+            if key != "mount" and _place_cue(reader, index) == "cue":
+                yield FindingKind.PLACE, token.start, following.end
+                continue
+        if key not in _FEATURE_HEADS or index == 0:
+            continue
+        if _next_is_clinical(reader, index) or reader.eponym_after(index) or (
+            index + 1 < len(tokens) and tokens[index + 1].key in _DISEASE_WORDS
+        ):
+            continue
+        first = index
+        while first > 0 and index - first < 3:
+            previous = tokens[first - 1]
+            if tokens[first].initial or not _adjacent(text, previous, tokens[first]):
+                break
+            if not previous.capd or previous.key in _ARTICLES:
+                break
+            if previous.stop and previous.key not in _SAINT and previous.key not in _US_STATES:
+                break
+            first -= 1
+        words = tokens[first:index]
+        if not words or all(t.key in _GENERIC_PLACE_WORDS or t.key in GENERIC_FACILITY_WORDS
+                            for t in words):
+            continue
+        if not token.cap and not (token.upper or len(words) >= 2 or not words[0].eng):
+            continue  # "the Green valley" is too vague in lower case
+        if tokens[first].initial and len(words) == 1 and words[0].eng and not token.cap:
+            continue
+        yield FindingKind.PLACE, tokens[first].start, token.end
+
     # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
     for index, token in enumerate(tokens):
         if not token.capd or token.stop:
@@ -1435,6 +1650,12 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
                 first -= 1
             yield FindingKind.PLACE, tokens[first].start, token.end
 
+
+_FEATURE_PREFIXES = frozenset({"lake", "mount", "mt"})
+_FEATURE_HEADS = frozenset(
+    "lake lakes river creek canyon mountain mountains peak valley island forest".split()
+)
+_DISEASE_WORDS = frozenset("spotted fever disease virus syndrome".split())
 
 _AMBIGUOUS_STATE_CODES = frozenset(
     "or in me pa md co de la ma mi ok hi id ms mt ne oh sc va wa al ar ga ct nd sd".split()

@@ -933,6 +933,11 @@ _SHORT_DATE = re.compile(
     r"(?![\w/\-]|[.:][0-9]|" + SP + r"*(?:/|-[0-9]))"
 )
 
+_MONTH_WORD_ANY = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+
 # The ordinal is found first and its cue looked for behind it: a pattern that started with
 # the cue words would try them at every position of the text.
 _ORDINAL_DAY = re.compile(
@@ -954,15 +959,37 @@ _DAY_FOLLOWS = re.compile(
 )
 
 
+# A second day after a dash or "to": "the 14th-15th", "the 3rd to 5th".
+_DAY_RANGE = re.compile(
+    SP + r"*(?:-|\u2013|to|thru|through)" + SP + r"*(?:the" + SP + r"+)?"
+    r"(?:[12]?[0-9]|3[01])(?i:st|nd|rd|th)(?![\w])"
+)
+# "3rd of june", "21st of Sept.": a day and "of" before a month in any case.
+_OF_MONTH = re.compile(
+    SP + r"+of" + SP + r"+(?i:" + _MONTH_WORD_ANY + r")\.?(?![A-Za-z])"
+    r"(?:,?" + SP + r"+(?:19|20)[0-9]{2}(?![0-9]))?"
+)
+
+
 def _detect_ordinal_days(text: str) -> Iterator[Span]:
     for match in _ORDINAL_DAY.finditer(text):
         start = match.start()
         day = int(match.group()[:-2])
-        if not 1 <= day <= 31 or not _DAY_FOLLOWS.match(text, match.end()):
+        if not 1 <= day <= 31:
+            continue
+        end = match.end()
+        month = _OF_MONTH.match(text, end)
+        if month is not None:
+            yield FindingKind.DATE, start, month.end()
+            continue
+        second = _DAY_RANGE.match(text, end)
+        if second is not None:
+            end = second.end()
+        if not _DAY_FOLLOWS.match(text, end):
             continue
         if _ORDINAL_CUE.search(text, max(0, start - 24), start) is None:
             continue
-        yield FindingKind.DATE, start, match.end()
+        yield FindingKind.DATE, start, end
 
 
 _MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
