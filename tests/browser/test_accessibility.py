@@ -16,7 +16,14 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases import services as report_services
-from cases.models import FACTOR_SEED, ContributingFactor, ReportImport, ReportStatus
+from cases.conversation import report_message_post
+from cases.models import (
+    FACTOR_SEED,
+    ContributingFactor,
+    MessageSide,
+    ReportImport,
+    ReportStatus,
+)
 from collaboratives import services as session_services
 from members.models import Invitation
 from members.roles import HospitalRole
@@ -118,6 +125,11 @@ def stage(world):
         session=session, email="guest@outside.test", full_name="Gita Guest",
         expertise="Human factors", actor=world.facilitator).user
     submitted = ReportFactory(hospital=world.hospital, reporter=world.staff)
+    # Its conversation shows on the nurse's report page and the lead's review page.
+    report_message_post(report=submitted, author=world.lead, side=MessageSide.REVIEWER,
+                        text="Which pump was it?")
+    report_message_post(report=submitted, author=world.staff, side=MessageSide.REPORTER,
+                        text="The older one on bay 4.")
     draft = ReportFactory(hospital=world.hospital, reporter=world.staff,
                           status=ReportStatus.DRAFT, reference="")
     sent = ReportFactory(hospital=world.hospital, reporter=world.staff)
