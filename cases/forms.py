@@ -190,7 +190,7 @@ class ReportFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(required=False, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
     status = forms.ChoiceField(required=False, widget=FastSelect,
-                               choices=[("", "Any status")] + [
+                               choices=[("action", "Needs action"), ("all", "All statuses")] + [
                                    c for c in ReportStatus.choices if c[0] != "draft"])
     category = forms.ChoiceField(required=False, widget=FastSelect,
                                  choices=[("", "Any category")] + EventCategory.choices)
@@ -202,9 +202,43 @@ class ReportFilterForm(BootstrapMixin, forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.ChoiceField(required=False, widget=FastSelect, choices=[
-        ("newest", "Newest first"), ("oldest", "Oldest first"), ("event", "Event date"),
+    sort = forms.ChoiceField(required=False, label="Order", widget=FastSelect, choices=[
+        ("newest", "Newest first"), ("oldest", "Oldest first"),
+        ("event", "Event date, latest first"), ("event_oldest", "Event date, earliest first"),
+        ("harm", "Most harm first"), ("harm_desc", "Least harm first"),
+        ("category", "Category, A to Z"), ("category_desc", "Category, Z to A"),
+        ("status", "Status, A to Z"), ("status_desc", "Status, Z to A"),
         ("reference", "Reference")])
+
+    def __init__(self, data=None, *args, **kwargs):
+        # An order the list does not know (an old link, a typed address) is dropped rather
+        # than making the whole filter invalid.
+        if data is not None and data.get("sort"):
+            known = {value for value, _ in self.base_fields["sort"].choices}
+            if data.get("sort") not in known:
+                data = data.copy()
+                data.pop("sort")
+        super().__init__(data, *args, **kwargs)
+
+    def canonical_query(self) -> str:
+        """The filter as a query string of known parameters only, in a fixed order."""
+        from urllib.parse import urlencode
+
+        values = self.cleaned_data if self.is_valid() else {}
+        pairs = []
+        for name in self.fields:
+            value = values.get(name)
+            if value in (None, ""):
+                continue
+            pairs.append((name, value.isoformat() if hasattr(value, "isoformat") else value))
+        return urlencode(pairs)
+
+
+class SavedViewForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="Save this view as", max_length=60,
+                           help_text="The filters and order above, kept for you under this "
+                                     "name.",
+                           widget=forms.TextInput(attrs={"placeholder": "Falls this month"}))
 
 
 def hospital_filter_choices():
@@ -237,6 +271,9 @@ class PsoFilterForm(ReportFilterForm):
         widget.choices, widget.rendered_options = choices, rendered
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]
+        if self.is_bound and self.data.get("sort") not in ("", None, "newest", "oldest"):
+            self.data = self.data.copy()
+            self.data.pop("sort")
 
     def clean_hospital(self):
         value = self.cleaned_data["hospital"]

@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from members.models import private_storage
@@ -26,6 +27,19 @@ class ReportStatus(models.TextChoices):
     IN_REVIEW = "in_review", "In review"
     SENT = "sent", "Sent to the PSO"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What the hospital's lead still has to act on: the review queue's default view.
+NEEDS_ACTION = [ReportStatus.SUBMITTED.value, ReportStatus.IN_REVIEW.value]
+
+# Harm from the most to the least, then unknown, then not given (near misses, unsafe
+# conditions): the review queue's harm order, and the expression its index is built on.
+HARM_RANK = Case(
+    *[When(harm_level=level, then=Value(rank)) for rank, level in enumerate(
+        [level.value for level in (HarmLevel.DEATH, HarmLevel.SEVERE, HarmLevel.MODERATE,
+                                 HarmLevel.MILD, HarmLevel.NONE, HarmLevel.UNKNOWN)])],
+    default=Value(9), output_field=models.IntegerField(),
+)
 
 
 class ContributingFactor(models.Model):
@@ -86,6 +100,10 @@ class IncidentReport(models.Model):
     discovered_date = models.DateField("date it was discovered", null=True, blank=True)
     location_type = models.CharField("where", max_length=20, choices=LocationType.choices)
     location_detail = models.CharField("where, in your words", max_length=200, blank=True)
+    # One of the hospital's own units, when the reporter chose one. It stays in the hospital:
+    # what is sent to the PSO carries the location type only.
+    unit = models.ForeignKey("cases.HospitalUnit", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="reports")
     narrative = models.TextField("what happened")
     harm_level = models.CharField("harm", max_length=10, choices=HarmLevel.choices, blank=True)
     harm_duration = models.CharField("how long the harm lasts", max_length=10,
@@ -149,6 +167,14 @@ class IncidentReport(models.Model):
                          name="report_filed_cat_idx", condition=~Q(status=ReportStatus.DRAFT)),
             models.Index(fields=["hospital", "-event_date", "-id"], name="report_filed_event_idx",
                          condition=~Q(status=ReportStatus.DRAFT)),
+            models.Index(F("hospital"), HARM_RANK, F("submitted_at").desc(), F("id").desc(),
+                         name="report_filed_harm_idx", condition=~Q(status=ReportStatus.DRAFT)),
+            # "Needs action", the queue's default: submitted and in review only, however many
+            # reports were sent or withdrawn before them.
+            models.Index(fields=["hospital", "-submitted_at", "-id"], name="report_action_idx",
+                         condition=Q(status__in=NEEDS_ACTION)),
+            models.Index(fields=["hospital", "-event_date", "-id"],
+                         name="report_action_event_idx", condition=Q(status__in=NEEDS_ACTION)),
             # "My reports": one reporter in the hospital they act for.
             models.Index(fields=["reporter", "hospital", "-created_at", "-id"],
                          name="report_mine_idx"),
@@ -365,6 +391,53 @@ class PatientDays(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m}: {self.patient_days} patient days"
+
+
+class HospitalUnit(models.Model):
+    """A unit or location of one hospital ("4 West", "Cath lab"), kept by its safety lead and
+    offered on the report form and in the import. Retired, never deleted once reports use it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.PROTECT,
+                                 related_name="units")
+    name = models.CharField(max_length=80)
+    location_type = models.CharField("kind of location", max_length=20,
+                                     choices=LocationType.choices)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(F("hospital"), Lower("name"),
+                                    name="unit_name_unique_in_hospital"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SavedQueueView(models.Model):
+    """A safety lead's named filter and order of the review queue, for one hospital."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    hospital = models.ForeignKey("members.Hospital", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    # The queue's query string, rebuilt from the validated filter form: only known parameters.
+    query = models.CharField(max_length=600, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(F("user"), F("hospital"), Lower("name"),
+                                    name="saved_queue_view_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 FACTOR_SEED = [

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.functions import Substr
 
-from .models import ContributingFactor, IncidentReport, ReportStatus
+from .models import HARM_RANK, NEEDS_ACTION, ContributingFactor, IncidentReport, ReportStatus
 
 PAGE_SIZE = 25
 
@@ -46,16 +47,37 @@ def paginate(queryset, page_number, per_page: int = PAGE_SIZE) -> Page:
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
 
 
+# The review queue's orders, by the `sort` value that names them; anything else is ignored.
+# Each descending order is its ascending one with every column turned round, so that one index
+# read backwards serves both (report_queue_idx for status, report_filed_cat_idx for category,
+# report_filed_harm_idx for harm, the *_event_idx ones for the event date).
 SORTS = {
     "newest": ("-submitted_at", "-id"),
     "oldest": ("submitted_at", "id"),
     "event": ("-event_date", "-id"),
+    "event_oldest": ("event_date", "id"),
+    "category": ("category", "-submitted_at", "-id"),
+    "category_desc": ("-category", "submitted_at", "id"),
+    # Most harm first: death, severe, moderate, mild, none, unknown, not said.
+    "harm": (HARM_RANK.asc(), "-submitted_at", "-id"),
+    "harm_desc": (HARM_RANK.desc(), "submitted_at", "id"),
+    "status": ("status", "-submitted_at", "-id"),
+    "status_desc": ("-status", "submitted_at", "id"),
     "reference": ("-reference",),
 }
 
+# The status filter's two views that are not a single status.
+ACTION = "action"  # submitted or in review: what the lead has to act on (the default)
+ALL = "all"  # every filed report
+
+SNIPPET_LENGTH = 100
+
 
 def _apply_filters(reports, filters: dict):
-    if status := filters.get("status"):
+    status = filters.get("status")
+    if status == ACTION:
+        reports = reports.filter(status__in=NEEDS_ACTION)
+    elif status and status != ALL:
         reports = reports.filter(status=status)
     if category := filters.get("category"):
         reports = reports.filter(category=category)
@@ -84,6 +106,21 @@ def review_queue(*, hospital, filters: dict):
     reports = IncidentReport.objects.filter(hospital=hospital).exclude(status=ReportStatus.DRAFT)
     reports = _apply_filters(reports, filters)
     return reports.order_by(*SORTS.get(filters.get("sort") or "newest", SORTS["newest"]))
+
+
+def review_queue_rows(*, hospital, filters: dict, fields):
+    """The queue's rows: `fields`, the start of the narrative (cut in the database, so a page
+    never reads whole narratives) and the reporter's name, which the database itself leaves
+    empty when the reporter hid it: a hidden name never reaches the page's context."""
+    return review_queue(hospital=hospital, filters=filters).only(*fields).annotate(
+        snippet=Substr("narrative", 1, SNIPPET_LENGTH + 1),
+        reporter_name=Case(
+            When(reporter_hidden=True, then=Value("")),
+            default=F("reporter__full_name"), output_field=CharField()),
+        reporter_email=Case(
+            When(reporter_hidden=True, then=Value("")),
+            default=F("reporter__email"), output_field=CharField()),
+    )
 
 
 def pso_reports(*, filters: dict):

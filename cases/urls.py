@@ -6,6 +6,8 @@ urlpatterns = [
     path("reports/new/", views.report_new, name="report-new"),
     path("reports/mine/", views.my_reports, name="my-reports"),
     path("reports/review/", views.review_queue, name="review-queue"),
+    path("reports/review/views/<uuid:public_id>/delete/", views.queue_view_delete,
+         name="queue-view-delete"),
     path("reports/dashboard/", dashboard_views.lead_dashboard, name="reports-dashboard"),
     path("reports/dashboard/board.pdf", dashboard_views.lead_dashboard_pdf,
          name="reports-dashboard-pdf"),

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from chpso_portal import access
 from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
-from . import selectors, services
+from . import queue, selectors, services
 from .access import report_for_member, report_for_reviewer, sent_report_for_pso
 from .conversation_views import conversation_context
 from .forms import (
@@ -23,6 +24,7 @@ from .forms import (
     ReportForm,
     RevealReporterForm,
     ReviewForm,
+    SavedViewForm,
     WithdrawForm,
 )
 from .models import IncidentReport, ReportStatus
@@ -146,19 +148,123 @@ def report_detail(request, public_id):
     })
 
 
-@access.hospital(Scope.REPORTS_REVIEW)
-def review_queue(request):
-    form = ReportFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+# The queue's columns: (key, heading, the order a first click asks for, the order it toggles
+# to, and which of the two reads as "ascending" to a screen reader).
+QUEUE_COLUMNS = [
+    ("reference", "Reference", None),
+    ("status", "Status", ("status", "status_desc", "status")),
+    ("age", "Age", ("newest", "oldest", "newest")),
+    ("snippet", "What happened", None),
+    ("reporter", "Reporter", None),
+    ("category", "Category", ("category", "category_desc", "category")),
+    ("harm", "Harm", ("harm", "harm_desc", "harm_desc")),
+    ("unit", "Where", None),
+    ("event", "Event date", ("event", "event_oldest", "event_oldest")),
+]
+QUEUE_FIELDS = (*ROW_FIELDS, "submitted_at", "reporter_hidden", "location_detail")
+
+
+def age_label(moment, today) -> str:
+    """How long a report has waited, as people say it: "today", "1 day", "12 days"."""
+    if moment is None:
+        return ""
+    days = (today - timezone.localdate(moment)).days
+    if days <= 0:
+        return "today"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def _queue_headers(current_sort: str, base_query: str):
+    headers = []
+    prefix = f"?{base_query}&sort=" if base_query else "?sort="
+    for key, label, order in QUEUE_COLUMNS:
+        header = {"key": key, "label": label, "url": None, "aria_sort": None}
+        if order is not None:
+            first, second, ascending = order
+            if current_sort in (first, second):
+                header["aria_sort"] = "ascending" if current_sort == ascending else "descending"
+                header["url"] = prefix + (second if current_sort == first else first)
+            else:
+                header["url"] = prefix + first
+        headers.append(header)
+    return headers
+
+
+def _queue_context(request, save_form=None):
+    data = request.GET.copy()
+    data.pop("page", None)
+    if not data.get("status"):
+        data["status"] = selectors.ACTION  # what the lead has to act on, unless asked for more
+    form = ReportFilterForm(data)
+    filters = form.cleaned_data if form.is_valid() else {"status": selectors.ACTION}
     page = selectors.paginate(
-        selectors.review_queue(hospital=request.hospital, filters=filters).only(*ROW_FIELDS),
+        selectors.review_queue_rows(hospital=request.hospital, filters=filters,
+                                    fields=QUEUE_FIELDS),
         request.GET.get("page"),
     )
     _present_rows(page, "report-review", date_field="event_date")
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "cases/review_queue.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    today = timezone.localdate()
+    for report in page:
+        report.age = age_label(report.submitted_at, today)
+        snippet = (report.snippet or "").replace("\n", " ").replace("\r", " ")
+        report.snippet = snippet[:selectors.SNIPPET_LENGTH].rstrip() + (
+            "..." if len(snippet) > selectors.SNIPPET_LENGTH else "")
+    query = form.canonical_query()
+    without_sort = data.copy()
+    without_sort.pop("sort", None)
+    views = queue.saved_views(user=request.user, hospital=request.hospital)
+    return {
+        "form": form, "page": page, "query": query,
+        "headers": _queue_headers(filters.get("sort") or "newest", without_sort.urlencode()),
+        "needs_action": filters.get("status") == selectors.ACTION,
+        "all_query": _replace(data, status=selectors.ALL),
+        "saved_views": views,
+        "current_view": next((v for v in views if v.query == query), None),
+        "save_form": save_form or SavedViewForm(),
+        "max_saved_views": queue.MAX_SAVED_VIEWS,
+    }
+
+
+def _replace(data, **values) -> str:
+    data = data.copy()
+    for key, value in values.items():
+        data[key] = value
+    return data.urlencode()
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"))
+def review_queue(request):
+    """The hospital's filed reports, what needs action first. POST saves the filter and order
+    in the address as a named view of the person's own."""
+    if request.method == "POST":
+        save_form = SavedViewForm(request.POST)
+        context = _queue_context(request, save_form)
+        if save_form.is_valid():
+            try:
+                view = queue.saved_view_create(
+                    user=request.user, hospital=request.hospital,
+                    name=save_form.cleaned_data["name"], query=context["query"])
+            except ValidationError as exc:
+                add_service_errors(save_form, exc)
+            else:
+                messages.success(request, f"Saved the view \"{view.name}\".")
+                url = reverse("review-queue")
+                return redirect(f"{url}?{view.query}" if view.query else url)
+        return render(request, "cases/review_queue.html", context)
+    return render(request, "cases/review_queue.html", _queue_context(request))
+
+
+@access.hospital(Scope.REPORTS_REVIEW, methods=("GET", "POST"), object_scoped=True)
+def queue_view_delete(request, public_id):
+    view = queue.saved_view_for_user(user=request.user, hospital=request.hospital,
+                                     public_id=public_id)
+    if view is None:
+        raise Http404
+    if request.method == "POST":
+        queue.saved_view_delete(view=view, actor=request.user)
+        messages.success(request, f"Deleted the saved view \"{view.name}\". No report changed.")
+        return redirect("review-queue")
+    return render(request, "cases/queue_view_delete.html", {"view": view})
 
 
 def _review_context(report, **forms):

@@ -67,6 +67,12 @@ def url_kwargs(name, world):
         n = Notification.objects.create(recipient=world.staff, kind="contract_expired",
                                         event_key="x", title="t")
         return {"public_id": n.public_id}
+    if name == "queue-view-delete":
+        from cases.queue import saved_view_create
+
+        view = saved_view_create(user=world.lead, hospital=world.hospital, name="Falls",
+                                 query="category=fall")
+        return {"public_id": view.public_id}
     if name.startswith("report-") and name not in ("report-new", "report-export") \
             and not name.startswith("report-import"):
         report = ReportFactory(hospital=world.hospital, reporter=world.staff)

@@ -24,6 +24,7 @@ from cases.models import (
     ReportImport,
     ReportStatus,
 )
+from cases.queue import saved_view_create
 from collaboratives import services as session_services
 from members.models import Invitation
 from members.roles import HospitalRole
@@ -53,7 +54,8 @@ PAGES = {
         ("account_change_password", None), ("mfa_index", None), ("usersessions_list", None),
     ],
     "lead": [
-        ("home", None), ("review-queue", None), ("report-review", "submitted"),
+        ("home", None), ("review-queue", None),
+        ("queue-view-delete", "saved_view"), ("report-review", "submitted"),
         ("report-send", "submitted"), ("report-review", "sent"), ("report-import", None),
         ("report-reporter", "submitted"),
         ("report-import-status", "import"), ("member-list", None), ("member-invite", None),
@@ -153,6 +155,9 @@ def stage(world):
         "lesson": {"public_id": published_lesson(world).public_id},
         "draft_lesson": {"public_id": draft_lesson(world, title="A draft lesson").public_id},
         "token": {"token": token},
+        "saved_view": {"public_id": saved_view_create(
+            user=world.lead, hospital=world.hospital, name="Falls by harm",
+            query="status=all&category=fall&sort=harm").public_id},
         "hospital": {"object_id": world.hospital.pk},
         "contract": {"object_id": world.hospital.contracts.get().pk},
     }

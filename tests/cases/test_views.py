@@ -334,7 +334,8 @@ def test_review_queue_sorts_and_paginates(world, client_for):
     # Filters are kept when paging.
     filtered = html(client.get(reverse("review-queue"), {"category": "medication"}))
     assert "category=medication&amp;page=2" in filtered
-    assert reverse("report-export") + "?category=medication" in filtered
+    # The export takes what the queue shows: the default "needs action" and the category.
+    assert reverse("report-export") + "?status=action&amp;category=medication" in filtered
     assert client.get(reverse("review-queue"), {"page": "nonsense"}).status_code == 200
 
 
@@ -534,6 +535,8 @@ def test_list_rows_link_to_their_report_and_date_it_as_the_filters_would(world, 
          date_filter(report.sent_at, "M j, Y")),
     ]
     for user, page, detail, date_text in pages:
-        html = client_for(user).get(reverse(page)).content.decode()
+        # A sent report is under "All reports" in the review queue, not "Needs action".
+        params = {"status": "all"} if page == "review-queue" else {}
+        html = client_for(user).get(reverse(page), params).content.decode()
         assert f'href="{reverse(detail, args=[report.public_id])}"' in html, page
         assert date_text and date_text in html, page

@@ -1,0 +1,103 @@
+"""A safety lead's daily tools in a real browser: the review queue (sorting, saved views, a
+phone screen)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from members.roles import HospitalRole
+from tests.browser.test_journeys import make_lead, sign_in
+from tests.factories import MembershipFactory, ReportFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def queue_world():
+    hospital, lead = make_lead()
+    nurse = MembershipFactory(hospital=hospital, role=HospitalRole.STAFF,
+                              user__email="nurse@mercy.test", user__full_name="Nell Nightly").user
+    now = timezone.now()
+    reports = {
+        "fall": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0001",
+                              category="fall", harm_level="severe",
+                              submitted_at=now - timedelta(days=4),
+                              narrative="Found on the floor beside the bed at night."),
+        "med": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0002",
+                             category="medication", harm_level="mild",
+                             submitted_at=now - timedelta(days=1), reporter_hidden=True,
+                             narrative="A dose was given two hours late after a pump alarm."),
+        "fall2": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0003",
+                               category="fall", harm_level="none", submitted_at=now,
+                               narrative="Slipped in the bathroom, caught by the aide."),
+    }
+    return hospital, lead, nurse, reports
+
+
+def row_references(page):
+    return page.locator("table.queue-table tbody tr td:first-child").all_inner_texts()
+
+
+def test_the_lead_sorts_the_queue_and_saves_a_view(page, queue_world):
+    _, lead, nurse, reports = queue_world
+    sign_in(page, lead.email, totp_secret=lead.secret)
+    page.goto("/reports/review/")
+    expect(page.get_by_role("heading", name="Reports to review")).to_be_visible()
+    assert row_references(page) == ["MBH-2026-0003", "MBH-2026-0002", "MBH-2026-0001"]
+    expect(page.get_by_role("link", name="Needs action")).to_have_attribute("aria-current",
+                                                                          "page")
+    table = page.locator("table.queue-table")
+    expect(table).to_contain_text("4 days")
+    expect(table).to_contain_text("Name hidden")
+    expect(table).to_contain_text("Found on the floor beside the bed")
+
+    # Harm, most first; a second click turns the order round.
+    page.locator("th.col-harm a").click()
+    page.wait_for_url(re.compile(r"sort=harm$"))
+    expect(page.locator("th.col-harm")).to_have_attribute("aria-sort", "descending")
+    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0002", "MBH-2026-0003"]
+    page.locator("th.col-harm a").click()
+    page.wait_for_url(re.compile(r"sort=harm_desc$"))
+    expect(page.locator("th.col-harm")).to_have_attribute("aria-sort", "ascending")
+    assert row_references(page) == ["MBH-2026-0003", "MBH-2026-0002", "MBH-2026-0001"]
+
+    # Falls only, most harm first, saved as a view.
+    page.select_option("select[name=category]", "fall")
+    page.select_option("select[name=sort]", "harm")
+    page.get_by_role("button", name="Filter").click()
+    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0003"]
+    page.locator("summary", has_text="Save these filters").click()
+    page.get_by_label("Save this view as").fill("Falls by harm")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_text('Saved the view "Falls by harm"')).to_be_visible()
+
+    # Back to the default view, then the saved one again.
+    page.get_by_role("link", name="Needs action").click()
+    assert len(row_references(page)) == 3
+    page.get_by_role("link", name="Falls by harm", exact=True).click()
+    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0003"]
+    expect(page.get_by_role("link", name="Falls by harm", exact=True)).to_have_attribute(
+        "aria-current", "page")
+
+    # Deleting it asks first.
+    page.get_by_role("link", name="Delete the saved view Falls by harm").click()
+    expect(page.get_by_role("heading", name='Delete the saved view "Falls by harm"?')
+           ).to_be_visible()
+    page.get_by_role("button", name="Delete the view").click()
+    expect(page.get_by_text("Deleted the saved view")).to_be_visible()
+    expect(page.get_by_role("link", name="Falls by harm", exact=True)).to_have_count(0)
+
+
+def test_the_queue_fits_a_phone_and_shows_the_status(new_page, queue_world):
+    _, lead, _, _ = queue_world
+    page = new_page(viewport={"width": 390, "height": 844})
+    sign_in(page, lead.email, totp_secret=lead.secret)
+    page.goto("/reports/review/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    status = page.locator("table.queue-table tbody tr").first.locator(".badge")
+    expect(status).to_be_visible()
+    box = status.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
