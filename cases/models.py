@@ -266,6 +266,10 @@ class Addendum(models.Model):
                                related_name="+")
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    dismissed_findings = models.JSONField(
+        default=list, blank=True,
+        help_text="De-identification findings in the addendum that its author kept with a "
+                  "reason before it went to the PSO: kind, text, reason, who, when.")
 
     objects = FrozenQuerySet.as_manager()
 

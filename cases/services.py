@@ -316,16 +316,43 @@ def report_commit_to_send(*, report: IncidentReport, actor, send_by: date) -> In
     return report
 
 
+ADDENDUM_LABEL = "Addendum"
+
+
+def screen_addendum(text: str) -> list:
+    """The addendum screened as the PSO would receive it (`cases.screening.screen_texts`)."""
+    from .screening import screen_texts
+
+    return screen_texts([("text", ADDENDUM_LABEL, (text or "").strip())])
+
+
 @transaction.atomic
-def report_add_addendum(*, report: IncidentReport, actor, text: str) -> Addendum:
+def report_add_addendum(*, report: IncidentReport, actor, text: str,
+                        dismissed_findings: list[dict] | None = None) -> Addendum:
+    """Add an addendum to a sent report. The PSO receives it as written, so it is screened
+    like the summary: every finding is changed in the text or kept with a reason in
+    `dismissed_findings` ({kind, text, reason}), else nothing is added."""
+    from .screening import listed, unresolved
+
     report = IncidentReport.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.SENT:
         raise ValidationError("Addenda are for reports already sent; edit the review instead.")
     if not text.strip():
         raise ValidationError({"text": "Write the addendum."})
-    addendum = Addendum.objects.create(report=report, author=actor, text=text.strip())
+    screened = screen_addendum(text)
+    kept = [d for d in dismissed_findings or () if (d.get("reason") or "").strip()]
+    if still := unresolved(screened, kept):
+        raise ValidationError({"text": "Before the addendum goes to the PSO, change each word "
+                                       "that may identify someone or keep it with a reason: "
+                                       f"{listed(still)}."})
+    found = {(str(getattr(f.kind, "value", f.kind)), f.text)
+             for item in screened for f in item.findings}
+    kept = [d for d in kept if (d.get("kind"), d.get("text")) in found]
+    addendum = Addendum.objects.create(report=report, author=actor, text=text.strip(),
+                                       dismissed_findings=_stamp(kept, actor))
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=report, hospital=report.hospital,
-                 summary=f"Added an addendum to {report.reference}")
+                 summary=f"Added an addendum to {report.reference}",
+                 detail={"dismissed_findings": len(kept)})
     return addendum
 
 

@@ -405,12 +405,34 @@ def report_commit(request, public_id):
 
 @access.hospital(Scope.REPORTS_REVIEW, methods=("POST",), object_scoped=True)
 def report_addendum(request, public_id):
-    return _review_action(
-        request, public_id,
-        lambda report, **f: services.report_add_addendum(report=report, actor=request.user,
-                                                         **f),
-        form_class=AddendumForm, invalid="Write the addendum.", success="Addendum added.",
-    )
+    """An addendum reaches the PSO as written, so it is screened like the summary for the PSO:
+    while a finding is neither changed nor kept with a reason, the review page comes back
+    with the addendum as typed, each finding highlighted in it and a reason field for each."""
+    report = report_for_reviewer(request, public_id)
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the addendum.")
+        return redirect("report-review", public_id=report.public_id)
+    text = form.cleaned_data["text"]
+    screened = services.screen_addendum(text)
+    rows, dismissed = finding_rows(screened, posted=request.POST)
+    try:
+        services.report_add_addendum(report=report, actor=request.user, text=text,
+                                     dismissed_findings=dismissed)
+    except ValidationError as exc:
+        if not screened:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("report-review", public_id=report.public_id)
+        add_service_errors(form, exc)
+    else:
+        messages.success(request, "Addendum added. The PSO sees it with the report.")
+        return redirect("report-review", public_id=report.public_id)
+    sent_screened = screen_texts(services.sent_texts(report))
+    sent_rows, _ = finding_rows(sent_screened, saved=report.dismissed_findings)
+    return render(request, "cases/report_review.html", {
+        **_review_context(report, addendum_form=form), "screened": sent_screened,
+        "finding_rows": sent_rows, "addendum_screened": screened, "addendum_rows": rows,
+    })
 
 
 @access.pso(Scope.PSO_REPORTS)
