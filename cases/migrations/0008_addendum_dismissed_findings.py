@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_report_messages'),
+        ('cases', '0007_review_queue_units'),
     ]
 
     operations = [
