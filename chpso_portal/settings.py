@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cases",
     "collaboratives",
     "collaboratives.feedback",
+    "actions",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.learning_reminders",
         "schedule": crontab(minute=35),
     },
+    "actions-reminders": {
+        # Owners of actions due in a few days or overdue; each reminder once per due date.
+        "task": "actions.send_reminders",
+        "schedule": crontab(hour=14, minute=40),  # 06:40 in California
+    },
     "lessons-digest": {
         # Monday morning in California; the week is fixed by the calendar, so a late or
         # repeated run sends the same digest once.
@@ -301,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week=1, hour=15, minute=0),
     },
 }
+# An action's owner is reminded this many days before its due date (and once when overdue).
+ACTION_REMINDER_DAYS = env_int("ACTION_REMINDER_DAYS", 3)
 # A pending email not picked up this long after it was written is queued again by the sweeper;
 # a failed send waits OUTBOX_RETRY_BASE_SECONDS, then twice as long each time (6 h at most).
 OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", 120)

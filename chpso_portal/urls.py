@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("collaboratives.pdsa.urls")),
     path("", include("collaboratives.office.urls")),
     path("", include("collaboratives.discussion.urls")),
+    path("", include("actions.urls")),
     path("", include("members.urls")),
 ]

@@ -20,6 +20,8 @@ class Scope(models.TextChoices):
     LESSONS_READ = "lessons.read", "Read the PSO's published lessons, mark them, comment on them"
     COLLABORATIVES_ENROL = "collaboratives.enrol", "Apply to learning collaboratives and answer "\
         "invitations for the hospital"
+    ACTIONS_MANAGE = "actions.manage", "Plan the hospital's actions on its reports and on "\
+        "lessons, assign them and follow them up"
     # PSO scopes, granted through a PSO role.
     PSO_DASHBOARD = "pso.dashboard", "See the PSO dashboard"
     HOSPITALS_MANAGE = "hospitals.manage", "Review applications and hospitals"
@@ -53,7 +55,8 @@ HOSPITAL_ROLE_SCOPES: dict[str, frozenset[str]] = {
     HospitalRole.SAFETY_LEAD: frozenset(
         {Scope.HOSPITAL_VIEW, Scope.MEMBERS_VIEW, Scope.MEMBERS_MANAGE, Scope.REPORTS_CREATE,
          Scope.REPORTS_REVIEW, Scope.REPORTS_TRANSFER, Scope.SESSIONS_ATTEND,
-         Scope.SESSIONS_PARTICIPATE, Scope.LESSONS_READ, Scope.COLLABORATIVES_ENROL}
+         Scope.SESSIONS_PARTICIPATE, Scope.LESSONS_READ, Scope.COLLABORATIVES_ENROL,
+         Scope.ACTIONS_MANAGE}
     ),
 }
 

@@ -73,6 +73,8 @@ def url_kwargs(name, world):
         view = saved_view_create(user=world.lead, hospital=world.hospital, name="Falls",
                                  query="category=fall")
         return {"public_id": view.public_id}
+    if name.startswith("action-") and name not in ("action-list", "action-mine"):
+        return action_kwargs(name, world)
     if name.startswith("report-") and name not in ("report-new", "report-export") \
             and not name.startswith("report-import"):
         report = ReportFactory(hospital=world.hospital, reporter=world.staff)
@@ -132,6 +134,28 @@ def url_kwargs(name, world):
         invitation.save()
         return {"token": token}
     return {}
+
+
+def action_kwargs(name, world):
+    """An action on a report of `hospital`, owned by its staff member; or the objects an
+    action is added to."""
+    from actions.services import action_create
+
+    report = ReportFactory(hospital=world.hospital, reporter=world.staff)
+    if name == "action-new-report":
+        return {"public_id": report.public_id}
+    if name == "action-new-lesson":
+        from .collaboratives import session_world
+        from .collaboratives.lessons import published_lesson
+
+        session, _ = session_world(world)
+        lesson = published_lesson(world, author=world.facilitator, session=session)
+        return {"public_id": lesson.public_id}
+    action = action_create(hospital=world.hospital, actor=world.lead, report=report,
+                           title="Lock the bed alarm volume", owner=world.staff,
+                           due_date=timezone.localdate() + timedelta(days=14),
+                           strength="stronger")
+    return {"public_id": action.public_id}
 
 
 def feedback_kwargs(name, world):

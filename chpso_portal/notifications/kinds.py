@@ -57,6 +57,10 @@ LESSON_COMMENT = Kind("lesson_comment", "A member's comment to the PSO on a less
 # Opt-in: nobody gets the weekly digest until they ask for it.
 LESSON_DIGEST = Kind("lesson_digest", "Weekly digest of newly published lessons",
                      email_default=False, audience=frozenset({"member"}))
+ACTION_ASSIGNED = Kind("action_assigned", "An action of my hospital's plan was given to me",
+                       audience=frozenset({"member"}))
+ACTION_REMINDER = Kind("action_reminder", "An action I own is due soon or overdue",
+                       audience=frozenset({"member"}))
 # Learning collaborative kinds with no audience reach patient and family partners too (guest
 # accounts with no membership), so they are offered to everyone.
 LC_ENROLMENT = Kind("lc_enrolment", "Learning collaborative invitations, applications and "
@@ -92,6 +96,8 @@ ALL = {
         LESSON_WITHDRAWN,
         LESSON_COMMENT,
         LESSON_DIGEST,
+        ACTION_ASSIGNED,
+        ACTION_REMINDER,
         LC_ENROLMENT,
         LC_CHARTER_CHANGED,
         LC_EVENT_REMINDER,

@@ -7,14 +7,17 @@ sign-in form or second factor per role), each page loaded once per width.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from actions import services as action_services
 from cases import services as report_services
 from cases.conversation import report_message_post
 from cases.models import (
@@ -52,6 +55,7 @@ PAGES = {
         ("lesson-detail", "lesson"), ("notification-list", None),
         ("notification-preferences", None), ("account_email", None),
         ("account_change_password", None), ("mfa_index", None), ("usersessions_list", None),
+        ("action-mine", None), ("action-detail", "action"),
     ],
     "lead": [
         ("home", None), ("review-queue", None),
@@ -74,6 +78,9 @@ PAGES = {
         ("lc-pdsa-detail", "lc_cycle"), ("lc-pdsa-edit", "lc_cycle"), ("lc-office", "lc"),
         ("lc-threads", "lc"), ("lc-thread-new", "lc"), ("lc-thread", "lc_thread"),
         ("lc-enrol", "lc_invited"),
+        ("action-list", None), ("action-mine", None), ("action-detail", "action"),
+        ("action-edit", "action"), ("action-cancel", "action"),
+        ("action-new-report", "submitted"), ("action-new-lesson", "lesson"),
     ],
     "facilitator": [
         ("home", None), ("session-list", None), ("session-create", None),
@@ -161,6 +168,10 @@ def stage(world):
         "hospital": {"object_id": world.hospital.pk},
         "contract": {"object_id": world.hospital.contracts.get().pk},
     }
+    objects["action"] = {"public_id": action_services.action_create(
+        hospital=world.hospital, actor=world.lead, report=submitted,
+        title="Lock the bed alarm volume on every bed", owner=world.staff,
+        due_date=timezone.localdate() + timedelta(days=10), strength="stronger").public_id}
     objects.update(learning_objects(world))
     objects.update(collaborative_objects(world))
     people = {"anonymous": None, "nurse": world.staff, "lead": world.lead,
