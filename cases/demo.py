@@ -15,8 +15,15 @@ from django.utils import timezone
 
 from members.models import Membership
 
-from . import services
-from .models import FACTOR_SEED, ContributingFactor, IncidentReport, ReportStatus, SentReport
+from . import conversation, services
+from .models import (
+    FACTOR_SEED,
+    ContributingFactor,
+    IncidentReport,
+    MessageSide,
+    ReportStatus,
+    SentReport,
+)
 
 SOURCE_SYSTEM = "demo"
 
@@ -34,11 +41,14 @@ class DemoReport:
     commit_in_days: int | None = None              # commitment to send, days from today
     withdraw_reason: str = ""
     sent_after_days: int = 5                       # days between submission and sending
+    # Messages between the lead and the reporter, oldest first: ("lead" or "reporter", text).
+    conversation: list = field(default_factory=list)
 
 
 def _r(key, hospital, reporter, days_ago, status, **data):
     extra = {name: data.pop(name) for name in
-             ("review", "factors", "commit_in_days", "withdraw_reason", "sent_after_days")
+             ("review", "factors", "commit_in_days", "withdraw_reason", "sent_after_days",
+              "conversation")
              if name in data}
     return DemoReport(key, hospital, reporter, days_ago, status, data, **extra)
 
@@ -144,7 +154,15 @@ REPORTS = [
        review={"systems_issue": True, "preventability": "", "handover_involved": False,
                "pso_summary": "Portable suction units in the ED hallway found incomplete at "
                               "the daily check.", "feedback": ""},
-       factors=["physical_surroundings", "policies"], commit_in_days=30),
+       factors=["physical_surroundings", "policies"], commit_in_days=30,
+       conversation=[
+           ("lead", "Thank you for this. Were the two units taken out of use, and did the "
+                    "daily check sheet have a line for the canister liner?"),
+           ("reporter", "Both were tagged and sent to biomed the same morning. The check sheet "
+                        "only asks whether the unit turns on, nothing about liners or tubing."),
+           ("reporter", "One more thing: the spare liners are kept in the clean supply room, "
+                        "not on the carts, so they are easy to forget."),
+       ]),
     _r("mercy-07", "mercy", "nurse", 12, S,
        event_type="near_miss", category="medication",
        location_type="pediatrics", location_detail="peds floor",
@@ -473,6 +491,10 @@ def _create(spec: DemoReport, hospital, people, today) -> IncidentReport:
                   "pso_summary": "", "feedback": "", **spec.review}
         report = services.report_review_save(report=report, actor=lead, factors=spec.factors,
                                              **review)
+    for side, text in spec.conversation:
+        conversation.report_message_post(
+            report=report, author=lead if side == "lead" else reporter, text=text,
+            side=MessageSide.REVIEWER if side == "lead" else MessageSide.REPORTER)
     if spec.commit_in_days is not None:
         report = services.report_commit_to_send(
             report=report, actor=lead, send_by=today + timedelta(days=spec.commit_in_days))

@@ -172,3 +172,15 @@ def test_the_texts_name_no_one_and_give_no_exact_dates(demo):
                 if str(finding.kind) in IDENTIFYING_KINDS:
                     problems.append((report.source_id, name, finding.kind, finding.text))
     assert problems == []
+
+
+def test_a_demo_report_shows_a_conversation_between_lead_and_nurse(demo):
+    from cases.models import MessageSide, ReportMessage
+
+    messages = list(ReportMessage.objects.filter(report__source_id="mercy-06")
+                    .select_related("report", "author"))
+    assert [m.side for m in messages] == [MessageSide.REVIEWER, MessageSide.REPORTER,
+                                          MessageSide.REPORTER]
+    report = messages[0].report
+    assert report.status == ReportStatus.IN_REVIEW
+    assert {m.author for m in messages} == {report.reporter, messages[0].author}
