@@ -209,7 +209,8 @@ _FACILITY_HEADS = [
     "dermatology", "urology", "women's center", "birth center", "wellness center",
     "health clinic", "medical clinic", "medical", "specialty hospital", "care",
     "senior care", "healthcare center", "health and rehabilitation", "health & rehab",
-    "post-acute care", "rehab center", "surgery", "ob/gyn", "obgyn", "med",
+    "post-acute care", "rehab center", "surgery", "ob/gyn", "obgyn", "med", "hosp",
+    "community hosp", "med center",
 ]  # fmt: skip
 
 
@@ -1105,7 +1106,8 @@ _LOWER_CASE_HEADS = frozenset(
     |memory care|nursing home|nursing center|nursing facility|skilled nursing|health center
     |rehabilitation center|rehab center|surgery center|surgical center|convalescent hospital
     |care home|retirement community|living center|manor|healthcare center|post-acute care
-    |transitional care|urgent care|family practice|medical group|cancer center
+    |transitional care|urgent care|family practice|medical group|cancer center|hosp
+    |med center|med ctr
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -1247,7 +1249,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         words = tokens[first:index]
         if all(t.key in generic or t.key in lex.clinical for t in words):
             continue
-        yield FindingKind.HOSPITAL, tokens[first].start, tokens[end].end
+        yield FindingKind.HOSPITAL, tokens[first].start, _extend_facility(reader, end)
 
     # Where a patient was sent or came from, named without a head: "discharged to Eskaton
     # Village", "sent to Kindred", "came from kindred ltac".
@@ -1407,6 +1409,11 @@ def _extend_facility(reader: _Reader, index: int) -> int:
         token = tokens[position]
         if token.initial or not _adjacent(text, tokens[position - 1], token, allow="-&"):
             break
+        if not token.capd and not token.stop and not token.eng and token.key in (
+            reader.lex.places
+        ):
+            end = token.end  # "kaiser vacaville": a town typed in lower case
+            break
         if not (token.capd or token.key in {"of", "the"}):
             break
         if token.stop and token.key not in GENERIC_FACILITY_WORDS:
@@ -1535,7 +1542,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             ok = True
         elif lower:
             # Lower-case typing: only after a cue, and only a name that is no ordinary word.
-            ok = not any(t.eng or t.stop for t in run) or (len(run) >= 2 and not everyday)
+            ok = not any(t.eng or t.stop for t in run) or (len(run) >= 2 and not everyday) or (
+                len(run) >= 2 and not any(t.stop for t in run)
+                and not (_next_is_lower_noun(reader, matched) and len(tokens[matched + 1].key) > 2)
+            )  # "in red bluff", not "in red blood cells"
             ok = ok and cue is not None
         elif previous is not None and previous.key in _ARTICLES and cue is None and not (
             curated and previous.key == "the"

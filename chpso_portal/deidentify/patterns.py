@@ -1080,6 +1080,16 @@ _ORDINAL_WORDS = (
     r"|eighth|ninth)|thirtieth)"
 )
 
+def _date_range_ok(match: re.Match[str], text: str) -> bool:
+    """ "1/12-1/15" is a range of days; "pain 3/10 - 5/10" and "4/5-5/5" are scores."""
+    parts = [part.strip().split("/") for part in re.split("[\\-\u2013]", match.group())]
+    if not all(_month_day_plausible(*part) for part in parts):
+        return False
+    if parts[0][1] == parts[1][1] and parts[0][1] in _SMALL_DENOMINATORS:
+        return False
+    return _SCORE_BEFORE.search(text, max(0, match.start() - 24), match.start()) is None
+
+
 COMPACT_DATE_DETECTORS: list[Detector] = [
     # "the first of March", "March first", "the twenty-third of May"
     _gated_both(
@@ -1121,6 +1131,38 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
     _gated(_detect_lower_month_days, *_MONTH_NEEDLES),
     _detect_short_dates,
     _detect_ordinal_days,
+    # "1/12-1/15", "12/28 - 1/2": a range of days is one date
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", r"[\w/.\-:]") + r"[0-9]?/[0-9]{1,2}" + SP + r"?[\-\u2013]" + SP
+        + r"?[0-9]{1,2}/[0-9]{1,2}(?![\w/\-]|[.:][0-9])",
+        accept=lambda match, text: _date_range_ok(match, text),
+    ),
+    # Holidays typed in lower case: "xmas eve", "new years day", "memorial day weekend"
+    _gated(
+        _regex(
+            FindingKind.DATE,
+            r"(?i:(?<![\w])(?:christmas|xmas|x-mas)(?:" + SP + r"+(?:eve|day))?"
+            r"|new" + SP + r"+year['\u2019]?s(?:" + SP + r"+(?:eve|day))?"
+            r"|(?:memorial|labor|labour|veterans['\u2019]?|presidents['\u2019]?|mlk"
+            r"|columbus|mother['\u2019]?s|father['\u2019]?s|valentine['\u2019]?s)" + SP
+            + r"+day|thanksgiving(?:" + SP + r"+day)?|easter(?:" + SP + r"+sunday)?"
+            r"|halloween|july" + SP + r"+4th|fourth" + SP + r"+of" + SP + r"+july)(?![\w])",
+        ),
+        "christmas", "xmas", "x-mas", "new year", "memorial day", "labor day", "labour day",
+        "veteran", "president", "mlk day", "columbus day", "mother", "father", "valentine",
+        "thanksgiving", "easter", "halloween", "july 4", "of july",
+    ),
+    # "DOS: 031426", "dob 03141931": a date of service or birth written without separators
+    _regex(
+        FindingKind.DATE,
+        _lead("[01]", r"[\w\-/]") + r"[0-9][0-3][0-9](?:(?:19|20)[0-9]{2}|[0-9]{2})(?![\w\-/])",
+        accept=_all(
+            lambda match, text: _month_day_plausible(match.group()[:2], match.group()[2:4]),
+            _cue_before(r"(?i:\b(?:dos|dob|doi|date|dated|born)" + SP + r"*[:#]?" + SP + r"*)",
+                        12),
+        ),
+    ),
 ]
 
 EXTRA_PHONE_DETECTORS: list[Detector] = [
@@ -1540,6 +1582,27 @@ def _detect_streets(text: str) -> Iterator[Span]:
         yield FindingKind.PLACE, start, end
 
 
+_NUMBERED_STREET = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,2}(?i:st|nd|rd|th)(?![\w])")
+_NAMED_STREET_BEFORE = re.compile(
+    r"(?i:\b(?:at|near|on|off|of)" + SP + rf"+)(?P<street>[{UC}][{LC}]+)" + SP
+    + r"*(?:and|&|/)" + SP + r"*$"
+)
+
+
+_NOT_A_STREET_NAME = re.compile(r"(?i:" + _WEEKDAY_ANY + "|" + _MONTH_WORD + r")$")
+
+
+def _detect_numbered_cross_streets(text: str) -> Iterator[Span]:
+    """ "on Pine and 3rd", "at Oak/12th": a named street, then a numbered one, after a cue."""
+    for match in _NUMBERED_STREET.finditer(text):
+        start = match.start()
+        before = _NAMED_STREET_BEFORE.search(text, max(0, start - 30), start)
+        if before is not None and before.group("street") not in _NOT_STREET_NAMES and not (
+            _NOT_A_STREET_NAME.match(before.group("street"))
+        ):
+            yield FindingKind.PLACE, before.start("street"), match.end()
+
+
 _HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,2}[A-Z]?(?![\w])")
 _HIGHWAY_WORD_BEFORE = re.compile(
     rf"(?<![\w])(?:Highway|Hwy|Route|Rte|Interstate|State{SP}+Route|SR|US|I|County{SP}+Road"
@@ -1625,6 +1688,7 @@ ADDRESS_DETECTORS: list[Detector] = [
         + rf"*[{UC}][{LC}]+(?![\w])",
         accept=_cue_before(r"(?i:\b(?:at|near|of|on|off)" + SP + "+)", 8),
     ),
+    _detect_numbered_cross_streets,
     # P.O. Box 1234
     _gated(
         _regex(
