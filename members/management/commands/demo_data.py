@@ -132,6 +132,9 @@ class Command(BaseCommand):
         from collaboratives.lessons.demo import load_demo_lessons
 
         load_demo_lessons(stdout=self.stdout)
+        from actions.demo import load_demo_actions
+
+        load_demo_actions(stdout=self.stdout)
         from collaboratives.feedback.demo import load_demo_measurement
 
         load_demo_measurement(stdout=self.stdout)
