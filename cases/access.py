@@ -14,10 +14,11 @@ from members.roles import Scope
 from .models import IncidentReport, ReportStatus
 
 
-def _deny(request, public_id, hospital=None):
-    if IncidentReport.objects.filter(public_id=public_id).exists():
+def _deny(request, public_id, hospital=None, model=IncidentReport, what="Report"):
+    """404, with a denial in the audit log when the object exists (the not-yours case)."""
+    if model.objects.filter(public_id=public_id).exists():
         audit_denied(actor=request.user, hospital=hospital,
-                     summary=f"Report not visible to this user: {request.path}")
+                     summary=f"{what} not visible to this user: {request.path}")
     raise Http404
 
 

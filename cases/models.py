@@ -448,3 +448,63 @@ FACTOR_SEED = [
     {"code": code, "label": label, "seips_group": group, "position": i}
     for i, (code, label, group) in enumerate(CONTRIBUTING_FACTORS)
 ]
+
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_REPORT = 10
+ATTACHMENT_TYPES = ("jpg", "png", "pdf", "txt", "docx", "xlsx")
+
+
+def attachment_path(instance, filename):
+    # A random name with the extension of the type read from the content: the stored file
+    # never carries the name it was uploaded under, which may name a patient.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"reports/attachments/{uuid.uuid4().hex}.{extension}"
+
+
+class ReportAttachment(models.Model):
+    """A photo or document on a report, kept in the private storage of the hospital's
+    reports. It leaves the hospital only when the safety lead ticks it on sending the report;
+    the file name's screening findings are fixed (renamed) or kept with a reason first."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(IncidentReport, on_delete=models.PROTECT,
+                               related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    file = models.FileField(storage=private_storage, upload_to=attachment_path)
+    display_name = models.CharField("file name", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # A JPEG or PNG written again from its pixels: no location, device or owner.
+    metadata_removed = models.BooleanField(default=False)
+    # What the screening found in the file name as it now reads ({kind, text}), and the
+    # findings kept as they are with a reason ({kind, text, reason, by, at}).
+    name_findings = models.JSONField(default=list, blank=True)
+    name_dismissed = models.JSONField(default=list, blank=True)
+    share_with_pso = models.BooleanField("sent to the PSO", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__lte=ATTACHMENT_MAX_BYTES + 1024 * 1024),
+                                   name="attachment_size_limit"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def extension(self) -> str:
+        return self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+    def delete(self, *args, **kwargs):
+        if self.share_with_pso:
+            raise ValueError("A file sent to the PSO with its report cannot be deleted.")
+        return super().delete(*args, **kwargs)

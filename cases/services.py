@@ -262,7 +262,11 @@ def sent_data(report: IncidentReport) -> dict:
 
 
 @transaction.atomic
-def report_send(*, report: IncidentReport, actor) -> SentReport:
+def report_send(*, report: IncidentReport, actor, attachments=()) -> SentReport:
+    """Send the report, and with it the files the lead chose (`attachments`: public ids);
+    no file goes unless chosen."""
+    from .attachments import attachments_share
+
     report = _lock_for_review(report)
     if not report.pso_summary.strip():
         raise ValidationError("Write the summary for the PSO before sending.")
@@ -272,16 +276,20 @@ def report_send(*, report: IncidentReport, actor) -> SentReport:
         raise ValidationError(
             "Before the report leaves the hospital, fix or dismiss with a reason each word "
             f"that may identify someone: {listed(unresolved)}.")
+    shared = attachments_share(report=report, actor=actor, chosen=attachments)
     report.status = ReportStatus.SENT
     report.sent_at = timezone.now()
     report.save(update_fields=["status", "sent_at", "updated_at"])
     reports_changed(report.hospital_id, sent=True)
+    data = sent_data(report)
+    if shared:
+        data["attachments"] = shared
     copy = SentReport.objects.create(report=report, hospital=report.hospital,
-                                     data=sent_data(report), sent_at=report.sent_at,
-                                     sent_by=actor)
+                                     data=data, sent_at=report.sent_at, sent_by=actor)
     audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.hospital,
                  summary=f"Sent report {report.reference} to the PSO",
-                 detail={"dismissed_findings": len(report.dismissed_findings)})
+                 detail={"dismissed_findings": len(report.dismissed_findings),
+                         **({"attachments": len(shared)} if shared else {})})
     _notify_reporter(report, f"Report {report.reference} was sent to the PSO")
     return copy
 

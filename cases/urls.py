@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conversation_views, dashboard_views, transfer_views, views
+from . import attachment_views, conversation_views, dashboard_views, transfer_views, views
 
 urlpatterns = [
     path("reports/new/", views.report_new, name="report-new"),
@@ -28,8 +28,18 @@ urlpatterns = [
     path("reports/<uuid:public_id>/reporter/", views.report_reporter, name="report-reporter"),
     path("reports/<uuid:public_id>/messages/", conversation_views.report_message,
          name="report-message"),
+    path("reports/<uuid:public_id>/attachments/", attachment_views.report_attachments,
+         name="report-attachments"),
+    path("reports/attachments/<uuid:public_id>/", attachment_views.attachment_download,
+         name="attachment-download"),
+    path("reports/attachments/<uuid:public_id>/name/", attachment_views.attachment_name,
+         name="attachment-name"),
+    path("reports/attachments/<uuid:public_id>/remove/", attachment_views.attachment_remove,
+         name="attachment-remove"),
     path("pso/reports/", views.pso_report_list, name="pso-report-list"),
     path("pso/reports/dashboard/", dashboard_views.pso_dashboard, name="pso-reports-dashboard"),
     path("pso/reports/export.csv", transfer_views.pso_report_export, name="pso-report-export"),
     path("pso/reports/<uuid:public_id>/", views.pso_report_detail, name="pso-report-detail"),
+    path("pso/attachments/<uuid:public_id>/", attachment_views.pso_attachment_download,
+         name="pso-attachment-download"),
 ]

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
@@ -13,7 +14,7 @@ from chpso_portal import access
 from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
-from . import queue, selectors, services
+from . import attachment_views, attachments, queue, selectors, services
 from .access import report_for_member, report_for_reviewer, sent_report_for_pso
 from .conversation_views import conversation_context
 from .forms import (
@@ -70,6 +71,18 @@ def _report_form_view(request, report=None):
     changes the words or sends it as it is. Screening never blocks a report, and a draft (seen
     by its reporter only) is saved without it."""
     form = ReportForm(request.POST or None, instance=report)
+    # Files chosen on the form are checked before anything is saved; the browser cannot keep
+    # them when the form is shown again, and the page says so.
+    files_form = attachment_views.AttachmentFilesForm(request.POST or None,
+                                                      request.FILES or None)
+    uploads = files_form.cleaned_data["files"] if files_form.is_valid() else []
+    files_valid = True
+    if request.method == "POST":
+        try:
+            attachments.check_uploads(report=report, uploads=uploads)
+        except ValidationError as exc:
+            add_service_errors(files_form, exc)
+            files_valid = False
     screened = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -83,15 +96,21 @@ def _report_form_view(request, report=None):
                 add_service_errors(form, exc)
                 valid = False
             screened = screen_form_fields(data, form, SCREENED_FIELDS)
-        if valid and not (screened and not confirmed):
+        if valid and files_valid and not (screened and not confirmed):
             try:
-                saved = services.report_save_draft(
-                    hospital=request.hospital, reporter=request.user, data=data, report=report
-                )
-                if submit:
-                    saved = services.report_submit(
-                        report=saved, actor=request.user,
-                        confirmed_findings=[f for item in screened for f in item.findings])
+                with transaction.atomic():
+                    saved = services.report_save_draft(
+                        hospital=request.hospital, reporter=request.user, data=data,
+                        report=report
+                    )
+                    if submit:
+                        saved = services.report_submit(
+                            report=saved, actor=request.user,
+                            confirmed_findings=[f for item in screened for f in item.findings])
+                    if uploads:
+                        attachments.attachments_add(report=saved, actor=request.user,
+                                                    membership=request.membership,
+                                                    uploads=uploads)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -102,7 +121,9 @@ def _report_form_view(request, report=None):
                     messages.info(request, "Draft saved. Only you can see it.")
                 return redirect("report-detail", public_id=saved.public_id)
     return render(request, "cases/report_form.html",
-                  {"form": form, "report": report, "screened": screened})
+                  {"form": form, "report": report, "screened": screened,
+                   "files_form": files_form, "files_lost": bool(request.FILES),
+                   "attached": report.attachments.count() if report is not None else 0})
 
 
 @access.hospital(Scope.REPORTS_CREATE, methods=("GET", "POST"))
@@ -145,6 +166,7 @@ def report_detail(request, public_id):
         # Reviewers hold the conversation on the review page; here it is the reporter's.
         **(conversation_context(request, report) if report.reporter_id == request.user.pk
            else {}),
+        **attachment_views.panel(request, report, back="detail"),
     })
 
 
@@ -329,7 +351,8 @@ def report_review(request, public_id):
     rows, _ = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
     return render(request, "cases/report_review.html",
                   {**_review_context(report, form=form), "screened": screened,
-                   "finding_rows": rows, **conversation_context(request, report)})
+                   "finding_rows": rows, **conversation_context(request, report),
+                   **attachment_views.panel(request, report, back="review")})
 
 
 def _review_action(request, public_id, action, *, form_class=None, invalid="", success):
@@ -373,10 +396,12 @@ def report_send(request, public_id):
             "report": report,
             "factors": [f.label for f in report.contributing_factors.all()],
             "screened": screened, "finding_rows": rows,
+            "send_choices": attachments.sending_choices(report, request.membership),
         })
     return _review_action(
         request, public_id,
-        lambda report: services.report_send(report=report, actor=request.user),
+        lambda report: services.report_send(report=report, actor=request.user,
+                                            attachments=request.POST.getlist("attachments")),
         success=lambda report: f"Report {report.reference} was sent to the PSO. It is now "
                                "frozen: later changes are addenda.",
     )
@@ -462,6 +487,7 @@ def pso_report_detail(request, public_id):
         "sent_reference": data.get("reference"),
         "factors": [FACTOR_LABELS.get(c, c) for c in data.get("contributing_factors", [])],
         "addenda": report.addenda.all(),
+        "received": attachments.attachments_received(report),
     })
 
 

@@ -75,6 +75,9 @@ def url_kwargs(name, world):
         return {"public_id": view.public_id}
     if name.startswith("action-") and name not in ("action-list", "action-mine"):
         return action_kwargs(name, world)
+    if name in ("attachment-download", "attachment-name", "attachment-remove",
+                "pso-attachment-download"):
+        return {"public_id": attachment_for_registry(world, sent=name.startswith("pso-"))}
     if name.startswith("report-") and name not in ("report-new", "report-export") \
             and not name.startswith("report-import"):
         report = ReportFactory(hospital=world.hospital, reporter=world.staff)
@@ -156,6 +159,27 @@ def action_kwargs(name, world):
                            due_date=timezone.localdate() + timedelta(days=14),
                            strength="stronger")
     return {"public_id": action.public_id}
+
+
+def attachment_for_registry(world, *, sent=False):
+    """A photo the staff member attached to their report; `sent`: the report went to the PSO
+    with the photo ticked."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.attachments import attachments_add
+    from cases.services import report_send
+
+    from .cases.test_attachments import jpeg
+
+    report = ReportFactory(hospital=world.hospital, reporter=world.staff,
+                           pso_summary="A late dose after a silenced pump alarm.")
+    attachment = attachments_add(
+        report=report, actor=world.staff,
+        membership=world.hospital.memberships.get(user=world.staff),
+        uploads=[SimpleUploadedFile("pump.jpg", jpeg())])[0]
+    if sent:
+        report_send(report=report, actor=world.lead, attachments=[attachment.public_id])
+    return attachment.public_id
 
 
 def feedback_kwargs(name, world):

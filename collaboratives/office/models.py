@@ -12,21 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from chpso_portal.uploads import TYPES
 from members.models import private_storage
 
 from ..programmes.models import LearningCollaborative, Team
 
 RESOURCE_MAX_BYTES = 10 * 1024 * 1024
-RESOURCE_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv",
-    "txt": "text/plain",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-}
+RESOURCE_TYPES = {extension: TYPES[extension].content_type for extension in (
+    "pdf", "docx", "xlsx", "pptx", "csv", "txt", "png", "jpg")}
 
 
 def resource_path(instance, filename):

@@ -1,9 +1,9 @@
 """Writes in the virtual office: resources (private files or links) and announcements.
 
-A file is checked before it is stored: its extension is one of RESOURCE_TYPES, its size at most
-RESOURCE_MAX_BYTES, and its first bytes match the type (a PDF starts with %PDF, an Office file
-is a ZIP, an image has its signature, a text file decodes as UTF-8). It is stored under a random
-name in the private storage and reached only through the access-checked download view.
+A file is checked before it is stored (chpso_portal.uploads): its extension is one of
+RESOURCE_TYPES, its size at most RESOURCE_MAX_BYTES, and its content is that type. It is stored
+under a random name in the private storage and reached only through the access-checked
+download view.
 """
 
 from django.core.exceptions import ValidationError
@@ -15,41 +15,15 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
+from chpso_portal.uploads import check_upload
 
 from .models import RESOURCE_MAX_BYTES, RESOURCE_TYPES, Announcement, Resource, ResourceKind
-
-SIGNATURES = {
-    "pdf": (b"%PDF",),
-    "docx": (b"PK\x03\x04",), "xlsx": (b"PK\x03\x04",), "pptx": (b"PK\x03\x04",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-}
 
 
 def check_file(upload) -> tuple[str, str]:
     """-> (extension, content type), or a ValidationError saying what is wrong."""
-    name = (upload.name or "").rsplit("/", 1)[-1]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension == "jpeg":
-        extension = "jpg"
-    if extension not in RESOURCE_TYPES:
-        raise ValidationError({"file": "Upload a PDF, Word, Excel, PowerPoint, CSV, text, PNG "
-                                       "or JPEG file."})
-    if upload.size > RESOURCE_MAX_BYTES:
-        raise ValidationError({"file": "The file is larger than 10 MB."})
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    if extension in SIGNATURES:
-        if not head.startswith(SIGNATURES[extension]):
-            raise ValidationError({"file": f"The file's content is not a .{extension} file."})
-    else:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # a character cut at the end of the sample is fine
-                raise ValidationError({"file": "A text file must be UTF-8 text."}) from None
-    return extension, RESOURCE_TYPES[extension]
+    file_type = check_upload(upload, allowed=list(RESOURCE_TYPES), max_bytes=RESOURCE_MAX_BYTES)
+    return file_type.extension, file_type.content_type
 
 
 def _may_share(place) -> None:

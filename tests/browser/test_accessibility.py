@@ -52,6 +52,7 @@ PAGES = {
     "nurse": [
         ("home", None), ("report-new", None), ("my-reports", None),
         ("report-detail", "submitted"), ("report-edit", "draft"), ("lesson-library", None),
+        ("report-attachments", "submitted"), ("attachment-remove", "attachment"),
         ("lesson-detail", "lesson"), ("notification-list", None),
         ("notification-preferences", None), ("account_email", None),
         ("account_change_password", None), ("mfa_index", None), ("usersessions_list", None),
@@ -61,6 +62,7 @@ PAGES = {
         ("home", None), ("review-queue", None),
         ("queue-view-delete", "saved_view"), ("report-review", "submitted"),
         ("report-send", "submitted"), ("report-review", "sent"), ("report-import", None),
+        ("report-attachments", "submitted"), ("report-attachments", "sent"),
         ("report-reporter", "submitted"),
         ("report-import-status", "import"), ("member-list", None), ("member-invite", None),
         ("member-edit", "staff_membership"), ("member-deactivate", "staff_membership"),
@@ -114,7 +116,8 @@ PAGES = {
 NOT_PAGES = {
     "report-export", "report-import-template", "pso-report-export", "session-ics",
     "contract-document", "notification-open", "reports-dashboard-pdf", "feedback-team-pdf",
-    "lc-event-ics", "lc-resource-download", "lc-upload-template",
+    "lc-event-ics", "lc-resource-download", "lc-upload-template", "attachment-download",
+    "pso-attachment-download",
 }
 
 
@@ -139,12 +142,15 @@ def stage(world):
                         text="Which pump was it?")
     report_message_post(report=submitted, author=world.staff, side=MessageSide.REPORTER,
                         text="The older one on bay 4.")
+    # Two photos: one whose file name the screening flags, one to send with the sent report.
+    flagged = attach_photo(world, submitted, "john_smith_MRN1234567_fall.jpg")
     draft = ReportFactory(hospital=world.hospital, reporter=world.staff,
                           status=ReportStatus.DRAFT, reference="")
     sent = ReportFactory(hospital=world.hospital, reporter=world.staff)
     report_services.report_review_save(report=sent, actor=world.lead, factors=["handover"],
                                        systems_issue=True, pso_summary="A late dose.")
-    report_services.report_send(report=sent, actor=world.lead)
+    photo = attach_photo(world, sent, "pump_display.jpg")
+    report_services.report_send(report=sent, actor=world.lead, attachments=[photo.public_id])
     job = ReportImport.objects.create(hospital=world.hospital, uploaded_by=world.lead,
                                       source_system="Legacy system", file="imports/x.csv")
     invitation = Invitation(hospital=world.hospital, email="new@mercy.test",
@@ -155,6 +161,7 @@ def stage(world):
         "session": {"public_id": session.public_id},
         "submitted": {"public_id": submitted.public_id},
         "draft": {"public_id": draft.public_id},
+        "attachment": {"public_id": flagged.public_id},
         "sent": {"public_id": sent.public_id},
         "import": {"public_id": job.public_id},
         "staff_membership": {"public_id": world.hospital.memberships.get(
@@ -178,6 +185,17 @@ def stage(world):
               "facilitator": world.facilitator, "coordinator": world.coordinator,
               "guest": guest}
     return Stage(objects=objects, people=people)
+
+
+def attach_photo(world, report, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.attachments import attachments_add
+    from tests.cases.test_attachments import jpeg
+
+    return attachments_add(report=report, actor=world.staff,
+                           membership=world.hospital.memberships.get(user=world.staff),
+                           uploads=[SimpleUploadedFile(name, jpeg())])[0]
 
 
 def learning_objects(world) -> dict:
