@@ -300,6 +300,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "actions.send_reminders",
         "schedule": crontab(hour=14, minute=40),  # 06:40 in California
     },
+    "learning-deviance-scan": {
+        # After the nightly grants pass: each running collaborative's positive deviants are
+        # flagged to the coordinators (the scan only adds teams not already flagged).
+        "task": "collaboratives.deviance_scan",
+        "schedule": crontab(hour=9, minute=45),
+    },
     "lessons-digest": {
         # Monday morning in California; the week is fixed by the calendar, so a late or
         # repeated run sends the same digest once.

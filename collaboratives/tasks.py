@@ -38,3 +38,28 @@ def learning_reminders() -> dict[str, int]:
     from .programmes.services import events_send_reminders
 
     return {"events": events_send_reminders(), **reports_send_reminders()}
+
+
+@shared_task(name="collaboratives.deviance_scan")
+def deviance_scan_nightly() -> dict[str, int]:
+    """Nightly: the positive-deviance scan of every running collaborative, so coordinators are
+    told of a team doing best without anyone having to press the button. Each collaborative
+    is scanned in its own transaction: one that fails does not hold back the others, and the
+    next night picks it up again (the scan only adds what is new)."""
+    import logging
+
+    from .feedback.services import deviance_scan
+    from .programmes.models import CollaborativeStatus, LearningCollaborative
+
+    scanned = flagged = failed = 0
+    for collaborative in LearningCollaborative.objects.filter(
+            status=CollaborativeStatus.RUNNING).order_by("id"):
+        try:
+            flagged += len(deviance_scan(collaborative=collaborative, actor=None))
+        except Exception:  # noqa: BLE001 - logged; the other collaboratives still run
+            logging.getLogger(__name__).exception(
+                "Positive-deviance scan failed for collaborative %s", collaborative.pk)
+            failed += 1
+        else:
+            scanned += 1
+    return {"scanned": scanned, "flagged": flagged, "failed": failed}
