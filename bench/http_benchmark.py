@@ -59,6 +59,15 @@ PAGES = [
     ("lesson page (lead)", "lead", "/lessons/{lesson}/"),
     ("home (coordinator)", "coordinator", "/home/"),
     ("home (lead)", "lead", "/home/"),
+    ("report dashboard, 36 months (lead)", "lead", "/reports/dashboard/?months=36"),
+    ("PSO report dashboard, 36 months (coordinator)", "coordinator",
+     "/pso/reports/dashboard/?months=36"),
+    ("team charts, 5 measures (team lead)", "team",
+     "/collaboratives/feedback/teams/{team_public_id}/"),
+    ("funnel plot, 12 months (team lead)", "team",
+     "/collaboratives/feedback/{collaborative_public_id}/measures/{bundle_public_id}/compare/"
+     "?span=12"),
+    ("learning collaborative page (team lead)", "team", "/learning/{collaborative_public_id}/"),
 ]
 BARE_LABEL = "bare Django: 50 rows"
 BARE_PATH = "/rows/"
@@ -79,6 +88,10 @@ def parse_args():
     parser.add_argument("--largest", type=int, default=50_000,
                         help="Reports of the largest hospital (the review queue's).")
     parser.add_argument("--lessons", type=int, default=10_000)
+    parser.add_argument("--teams", type=int, default=50,
+                        help="Hospitals of the benchmark learning collaborative.")
+    parser.add_argument("--months", type=int, default=36,
+                        help="Months of data of each team, on five measures.")
     parser.add_argument("--rows", type=int, default=1_000_000, help="Rows of the bare table.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, each project.")
     parser.add_argument("--threads", type=int, default=1,
@@ -91,8 +104,9 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8701,
                         help="The portal's port; the bare project listens on the next one.")
     parser.add_argument("--page", action="append", default=[], metavar="LABEL|WHO|PATH",
-                        help="Another portal page to measure (who: lead, staff or "
-                             "coordinator). Repeatable.")
+                        help="Another portal page to measure (who: lead, staff, "
+                             "coordinator or team, a team lead of the collaborative). "
+                             "Repeatable.")
     parser.add_argument("--output", default=str(BENCH / "results.md"))
     return parser.parse_args()
 
@@ -325,11 +339,11 @@ def main():
           f"{args.lessons:,} lessons) and the bare table ({args.rows:,} rows)...", flush=True)
     portal = helper(penv, "portal-setup", "--reports", str(args.reports), "--hospitals",
                     str(args.hospitals), "--largest", str(args.largest), "--lessons",
-                    str(args.lessons))
+                    str(args.lessons), "--teams", str(args.teams), "--months", str(args.months))
     bare = helper(benv, "bare-setup", "--rows", str(args.rows), "--username", BARE_USER,
                   "--password", BARE_PASSWORD)
-    pages = [(label, who, path.format(lesson=portal["lesson"])) for label, who, path in pages]
-    people = {who: portal[who] for who in ("lead", "staff", "coordinator")}
+    pages = [(label, who, path.format(**portal)) for label, who, path in pages]
+    people = {who: portal[who] for who in ("lead", "staff", "coordinator", "team")}
 
     # In-process: queries and median server time, each project in its own process; the two
     # take turns twice so that a change in the machine's load weighs on both.

@@ -26,6 +26,7 @@ WARMUPS = 3
 def portal_setup(args) -> dict:
     import benchmark
     import lesson_benchmark
+    import measurement_benchmark
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.core.management import call_command
@@ -42,6 +43,10 @@ def portal_setup(args) -> dict:
         timings["reports"] = time.monotonic() - started
     if Lesson.objects.published().count() < args.lessons:
         timings["lessons"] = lesson_benchmark.seed_lessons(args.lessons, random.Random(7))
+    if args.teams:
+        # Tops up: only the missing teams and months are added.
+        timings["collaborative"] = measurement_benchmark.seed_collaborative(
+            args.teams, args.months, random.Random(11))
     people = benchmark.pick_people()
     # The coordinator signs in as in production: password, then a code from an authenticator
     # app. The benchmark computes the codes from this secret.
@@ -50,7 +55,11 @@ def portal_setup(args) -> dict:
     secret = generate_totp_secret()
     TOTP.activate(coordinator, secret)
     lesson = Lesson.objects.published().order_by("-published_at", "-id").first()
+    collaborative = {}
+    if args.teams:
+        collaborative = collaborative_pages()
     return {
+        **collaborative,
         "lead": people["lead"].email, "staff": people["staff"].email,
         "coordinator": coordinator.email, "totp_secret": secret,
         "lesson": str(lesson.public_id),
@@ -59,6 +68,24 @@ def portal_setup(args) -> dict:
         "mine": IncidentReport.objects.filter(reporter=people["staff"]).count(),
         "lessons": Lesson.objects.published().count(),
         "seeding_seconds": timings,
+    }
+
+
+def collaborative_pages() -> dict:
+    """A team lead of the benchmark collaborative, and the paths of its pages."""
+    import measurement_benchmark
+
+    from collaboratives.programmes.models import Team, TeamMember
+
+    team = (Team.objects.filter(collaborative__name=measurement_benchmark.COLLABORATIVE)
+            .select_related("collaborative").order_by("hospital_id").first())
+    member = TeamMember.objects.filter(team=team).select_related("user").order_by("id").first()
+    bundle = team.collaborative.measures.get(short_name="bundle")
+    return {
+        "team": member.user.email,
+        "team_public_id": str(team.public_id),
+        "collaborative_public_id": str(team.collaborative.public_id),
+        "bundle_public_id": str(bundle.public_id),
     }
 
 
@@ -140,6 +167,8 @@ def main():
     p.add_argument("--hospitals", type=int, required=True)
     p.add_argument("--largest", type=int, required=True)
     p.add_argument("--lessons", type=int, required=True)
+    p.add_argument("--teams", type=int, default=0)
+    p.add_argument("--months", type=int, default=36)
     p = sub.add_parser("bare-setup")
     p.add_argument("--rows", type=int, required=True)
     p.add_argument("--username", required=True)

@@ -13,6 +13,7 @@ given `--force`.
 
 import csv
 import io
+import json
 import random
 import time
 import uuid
@@ -135,7 +136,7 @@ COLUMNS = [
     "pso_summary", "feedback", "committed_send_by", "created_at", "updated_at",
     "submitted_at", "reviewed_at", "sent_at", "withdrawn_at", "withdrawal_reason",
     "source_system",
-    "source_id",
+    "source_id", "dismissed_findings",
 ]
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
@@ -443,6 +444,7 @@ class Command(BaseCommand):
             rng.choice(LOCATIONS), rng.choice(DETAILS), narrative, harm, duration, med,
             recovery, systems_issue, preventability or "", handover, summary, feedback,
             committed, created, updated, submitted, reviewed, sent, withdrawn, reason, "", "",
+            [],
         ]
 
     def check_columns(self):
@@ -553,4 +555,6 @@ def _csv_value(value):
         return "f"
     if isinstance(value, (datetime, date, dtime)):
         return value.isoformat()
+    if isinstance(value, list):
+        return json.dumps(value)
     return value
