@@ -62,6 +62,11 @@ def patient_days_changed(hospital_id) -> None:
     transaction.on_commit(lambda: (_bump(f"hospital:{hospital_id}"), _bump("pso")))
 
 
+def version(scope: str) -> int:
+    """The scope's data version: what a page's cached fragments are keyed on."""
+    return cache.get(_version_key(scope), 0)
+
+
 def cached(scope: str, name: str, compute):
     """`compute()`, cached until the scope's version changes (or CACHE_SECONDS pass)."""
     return _cached(scope, name, compute)

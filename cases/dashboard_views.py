@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from chpso_portal import access, disclosure
 from chpso_portal.chart_pages import (
@@ -24,7 +25,7 @@ from chpso_portal.forms import BootstrapMixin, add_service_errors
 from members.roles import Scope
 
 from . import services
-from .dashboard import PERIODS, cached, hospital_figures, month_starts, pso_figures
+from .dashboard import PERIODS, cached, hospital_figures, month_starts, pso_figures, version
 from .models import PatientDays
 from .taxonomy import HarmLevel
 
@@ -74,18 +75,31 @@ def _lead_figures_and_blocks(hospital_id: int, months: int, query: str):
     return figures, blocks
 
 
+def _fragment(scope: str, months: int, query: str) -> str:
+    """What a dashboard's cached fragment is keyed on: whose figures (the scope the access
+    check resolved: one hospital, or the PSO), their data version, the period, the day and the
+    query string (the download links carry it). The template caches the charts and tables
+    under it, so a repeated view renders none of them, and reads none of the figures."""
+    return f"{scope}|{version(scope)}|{months}|{timezone.localdate().isoformat()}|{query}"
+
+
 @access.hospital(Scope.REPORTS_REVIEW)
 def lead_dashboard(request):
     months = _months(request)
-    figures, blocks = _lead_figures_and_blocks(request.hospital.pk, months, page_query(request))
-    download = download_response(request, blocks, hospital=request.hospital,
+    query = page_query(request)
+    scope = f"hospital:{request.hospital.pk}"
+    fragment = _fragment(scope, months, query)
+    # Read (from the cache, or the database) only if the page's fragment must be drawn.
+    drawn = SimpleLazyObject(lambda: _lead_figures_and_blocks(request.hospital.pk, months,
+                                                              query))
+    if request.GET.get("download"):
+        return download_response(request, drawn[1], hospital=request.hospital,
                                  what="the hospital's report dashboard")
-    if download is not None:
-        return download
     return render(request, "cases/dashboard.html", {
-        "figures": figures, "blocks": blocks, "period_form": PeriodForm(initial={"months":
-                                                                                  months}),
-        "months": months,
+        "figures": SimpleLazyObject(lambda: drawn[0]),
+        "blocks": SimpleLazyObject(lambda: drawn[1]),
+        "period_form": PeriodForm(initial={"months": months}), "months": months,
+        "fragment": fragment,
     })
 
 
@@ -167,21 +181,30 @@ def pso_blocks(figures, query: str = ""):
 def pso_dashboard(request):
     months = _months(request)
     today = timezone.localdate()
-    figures = pso_figures(months=months, today=today)
+    query = page_query(request)
+    fragment = _fragment("pso", months, query)
 
-    def draw():
-        blocks, funnel = pso_blocks(figures)
-        return [b.prepare() for b in blocks], funnel.prepare()
+    def figures_and_blocks():
+        figures = pso_figures(months=months, today=today)
 
-    blocks, funnel = cached("pso", f"blocks:{months}:{today.isoformat()}", draw)
-    for block in [*blocks, funnel]:
-        block.query = page_query(request)
-    download = download_response(request, [*blocks, funnel],
+        def draw():
+            blocks, funnel = pso_blocks(figures)
+            return [b.prepare() for b in blocks], funnel.prepare()
+
+        blocks, funnel = cached("pso", f"blocks:{months}:{today.isoformat()}", draw)
+        for block in [*blocks, funnel]:
+            block.query = query
+        return figures, blocks, funnel
+
+    # Read only if the page's fragment must be drawn (or a chart is downloaded).
+    drawn = SimpleLazyObject(figures_and_blocks)
+    if request.GET.get("download"):
+        return download_response(request, [*drawn[1], drawn[2]],
                                  what="the PSO's report dashboard")
-    if download is not None:
-        return download
     return render(request, "cases/pso_dashboard.html", {
-        "figures": figures, "blocks": blocks, "funnel": funnel,
+        "figures": SimpleLazyObject(lambda: drawn[0]),
+        "blocks": SimpleLazyObject(lambda: drawn[1]),
+        "funnel": SimpleLazyObject(lambda: drawn[2]),
         "period_form": PeriodForm(initial={"months": months}), "months": months,
-        "harm_columns": HARM_COLUMNS,
+        "harm_columns": HARM_COLUMNS, "fragment": fragment,
     })

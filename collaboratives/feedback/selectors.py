@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 
 from chpso_portal import disclosure
 from chpso_portal.chart_pages import ChartBlock, FunnelBlock, month_label, short_month
@@ -83,27 +83,38 @@ CACHE_SECONDS = 15 * 60
 def _team_version(team: Team) -> str:
     """What a team's charts depend on, read in one query: a change to any of it (a value
     entered or corrected, a month submitted, a PDSA cycle, a marked change, the charter)
-    gives a new cache key."""
+    gives a new cache key. Plain SQL: read on every view of the page, and the ORM took longer
+    to compile this query than the database took to answer it."""
+    from django.db import connection
+
     from collaboratives.measures.models import MonthlyReport
 
-    row = Team.objects.filter(pk=team.pk).annotate(
-        v_values=Subquery(MeasureValue.objects.filter(team=OuterRef("pk")).order_by()
-                        .values("team").annotate(m=Max("id")).values("m")[:1]),
-        v_reports=Subquery(MonthlyReport.objects.filter(team=OuterRef("pk")).order_by()
-                         .values("team").annotate(m=Max("submitted_at")).values("m")[:1]),
-        v_cycles=Subquery(PdsaCycle.objects.filter(team=OuterRef("pk")).order_by()
-                        .values("team").annotate(m=Max("updated_at")).values("m")[:1]),
-        v_phases=Subquery(ChartPhase.objects.filter(team=OuterRef("pk")).order_by()
-                        .values("team").annotate(n=Count("id")).values("n")[:1],
-                        output_field=IntegerField()),
-        v_charter=Subquery(Team.objects.filter(pk=OuterRef("pk"))
-                         .values("collaborative__charter_version")[:1]),
-    ).values_list("v_values", "v_reports", "v_cycles", "v_phases", "v_charter").first()
+    from ..programmes.models import LearningCollaborative
+
+    tables = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
+        ("values", MeasureValue), ("reports", MonthlyReport), ("cycles", PdsaCycle),
+        ("phases", ChartPhase), ("collaboratives", LearningCollaborative))}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {tables['values']} WHERE team_id = %s), "
+            f"(SELECT MAX(submitted_at) FROM {tables['reports']} WHERE team_id = %s), "
+            f"(SELECT MAX(updated_at) FROM {tables['cycles']} WHERE team_id = %s), "
+            f"(SELECT COUNT(*) FROM {tables['phases']} WHERE team_id = %s), "
+            f"(SELECT charter_version FROM {tables['collaboratives']} WHERE id = %s)",
+            [team.pk, team.pk, team.pk, team.pk, team.collaborative_id])
+        row = cursor.fetchone()
     return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
 
 
-def team_charts_cached(*, team: Team, query: str = "") -> list["MeasureChart"]:
-    key = f"feedback:team:{team.pk}:{_team_version(team)}"
+def team_charts_key(team: Team) -> str:
+    """The cache key of the team's charts as the data stand now: the page's fragments are
+    cached under it too."""
+    return f"feedback:team:{team.pk}:{_team_version(team)}"
+
+
+def team_charts_cached(*, team: Team, query: str = "",
+                       key: str | None = None) -> list["MeasureChart"]:
+    key = key or team_charts_key(team)
     charts = cache.get(key)
     if charts is None:
         charts = team_charts(team=team)
@@ -284,11 +295,17 @@ def _measure_version(measure: Measure) -> str:
     return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
 
 
-def measure_comparison_cached(*, measure: Measure, viewer, end: date, span: int,
-                              query: str = "") -> Comparison:
+def measure_comparison_key(*, measure: Measure, viewer, end: date, span: int) -> str:
+    """The cache key of a comparison as `viewer` sees it (the PSO, or one team: its own row
+    is highlighted and named) with the data as they stand now."""
     who = "pso" if viewer.pso else viewer.team.pk
-    key = f"feedback:compare:{measure.pk}:{who}:{end.isoformat()}:{span}:" + \
-        _measure_version(measure)
+    return (f"feedback:compare:{measure.pk}:{who}:{end.isoformat()}:{span}:"
+            + _measure_version(measure))
+
+
+def measure_comparison_cached(*, measure: Measure, viewer, end: date, span: int,
+                              query: str = "", key: str | None = None) -> Comparison:
+    key = key or measure_comparison_key(measure=measure, viewer=viewer, end=end, span=span)
     comparison = cache.get(key)
     if comparison is None:
         comparison = measure_comparison(measure=measure, viewer=viewer, end=end, span=span)

@@ -32,10 +32,14 @@ class PhaseForm(BootstrapMixin, forms.Form):
 
 
 def _team_context(request, team, viewer):
-    charts = selectors.team_charts_cached(team=team, query=page_query(request))
+    query = page_query(request)
+    key = selectors.team_charts_key(team)
+    charts = selectors.team_charts_cached(team=team, query=query, key=key)
+    # Each chart's rendered fragment is cached under the charts' own key (team and data
+    # version) and the query string its download links carry.
     return {"team": team, "collaborative": team.collaborative, "charts": charts,
             "viewer": viewer, "label": team.hospital.name,
-            "blocks": [c.block for c in charts]}
+            "blocks": [c.block for c in charts], "fragment": f"{key}|{query}"}
 
 
 @access.participant()
@@ -106,8 +110,10 @@ def measure_compare(request, collaborative_id, measure_id):
     except ValueError:
         span = 3
     span = span if span in selectors.SPANS else 3
+    query = page_query(request)
+    key = selectors.measure_comparison_key(measure=measure, viewer=viewer, end=end, span=span)
     comparison = selectors.measure_comparison_cached(measure=measure, viewer=viewer, end=end,
-                                                     span=span, query=page_query(request))
+                                                     span=span, query=query, key=key)
     if comparison.block is not None:
         download = download_response(request, [comparison.block],
                                      hospital=viewer.team.hospital if viewer.team else None,
@@ -120,6 +126,9 @@ def measure_compare(request, collaborative_id, measure_id):
         "period": month_label(comparison.months[0]) + (
             f" to {month_label(end)}" if span > 1 else ""),
         "month_value": f"{end:%Y-%m}",
+        # The funnel's rendered fragment: the comparison's key names the viewer (the PSO or
+        # one team, whose own row is highlighted) and the data version.
+        "fragment": f"{key}|{query}",
     })
 
 
