@@ -15,9 +15,15 @@ def portal(request):
 
         return unread_count(user=request.user) if request.user.is_authenticated else 0
 
+    def guest():
+        if acting is not None:
+            return acting.has_guest_sessions
+        return request.user.is_authenticated and request.user.guest_sessions.exists()
+
     return {
         "pso_name": settings.PSO_NAME,
         "unread_notifications": SimpleLazyObject(unread),
+        "has_guest_sessions": SimpleLazyObject(guest),
         "acting_membership": acting.membership if acting is not None else None,
         "acting_memberships": acting.memberships if acting is not None else [],
     }

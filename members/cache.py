@@ -1,7 +1,8 @@
 """What every signed-in request needs about its user, kept in the cache between requests.
 
-A member's memberships (with each hospital and its contracts) and whether a PSO user has an
-authenticator app are read on every page. They change rarely, so they are cached per user and
+A member's memberships (with each hospital and its contracts), whether a PSO user has an
+authenticator app and whether someone was invited to a session as a guest expert (the header's
+Sessions link) are read on every page. They change rarely, so they are cached per user and
 forgotten whenever one of the rows they are built from is saved or deleted, wherever that
 happens (services, the admin, management commands). The contracts are cached with their
 dates and "in force today" is decided in Python on each request, so a contract that lapses
@@ -25,6 +26,10 @@ def memberships_key(user_id) -> str:
 
 def totp_key(user_id) -> str:
     return f"members:has-totp:v{_VERSION}:{user_id}"
+
+
+def guest_key(user_id) -> str:
+    return f"members:guest-sessions:v{_VERSION}:{user_id}"
 
 
 def _forget(keys: list[str]) -> None:
@@ -71,14 +76,20 @@ def _authenticator_changed(sender, instance, **kwargs):
     _forget([totp_key(instance.user_id)])
 
 
+def _guest_changed(sender, instance, **kwargs):
+    _forget([guest_key(instance.user_id)])
+
+
 def connect() -> None:
     from allauth.mfa.models import Authenticator
+
+    from collaboratives.models import Guest
 
     from .models import Contract, Hospital, Membership, User
 
     for model, receiver in ((Membership, _membership_changed), (Hospital, _hospital_changed),
                             (Contract, _contract_changed), (User, _user_changed),
-                            (Authenticator, _authenticator_changed)):
+                            (Authenticator, _authenticator_changed), (Guest, _guest_changed)):
         uid = f"members.cache.{model.__name__}"
         post_save.connect(receiver, sender=model, dispatch_uid=uid + ".save")
         post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".delete")

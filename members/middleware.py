@@ -127,12 +127,12 @@ class Acting:
 
         from chpso_portal.notifications.selectors import unread_key
 
-        from .cache import memberships_key, totp_key
+        from .cache import guest_key, memberships_key, totp_key
 
         user = self._request.user
         if not user.is_authenticated:
             return {}
-        keys = [unread_key(user.pk)]
+        keys = [unread_key(user.pk), guest_key(user.pk)]
         if not user.pso_role:
             keys.append(memberships_key(user.pk))
         if user.pso_role in MFA_REQUIRED_ROLES:
@@ -168,6 +168,26 @@ class Acting:
         if not user.is_authenticated:
             return 0
         return unread_count(user=user, cached=self.cached.get(unread_key(user.pk)))
+
+    @cached_property
+    def has_guest_sessions(self) -> bool:
+        """Whether the user was ever invited to a session as a guest expert: the header shows
+        them the Sessions link. Cached per user and forgotten when a guest invitation is saved
+        or deleted (members/cache.py)."""
+        from django.core.cache import cache
+
+        from collaboratives.models import Guest
+
+        from .cache import TIMEOUT, guest_key
+
+        user = self._request.user
+        if not user.is_authenticated:
+            return False
+        has = self.cached.get(guest_key(user.pk))
+        if has is None:
+            has = Guest.objects.filter(user=user).exists()
+            cache.set(guest_key(user.pk), has, TIMEOUT)
+        return has
 
     @cached_property
     def has_totp(self) -> bool:

@@ -18,7 +18,8 @@ from members import services
 from members.cache import memberships_key
 
 FIXED_TABLES = ("members_membership", "members_contract", "members_hospital",
-                "notifications_notification", "mfa_authenticator", "usersessions_usersession")
+                "notifications_notification", "mfa_authenticator", "usersessions_usersession",
+                "collaboratives_guest")
 
 
 def fixed_queries(client, url):
@@ -113,3 +114,27 @@ def test_removing_the_authenticator_app_counts_at_once(world, client_for):
     response = client.get(reverse("pso-report-list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_a_guest_expert_finds_the_sessions_link_without_a_query_per_page(world, client_for):
+    from collaboratives import services as session_services
+    from collaboratives.models import Guest
+    from tests.collaboratives.test_rules import make_session
+
+    session = make_session(world.facilitator)
+    guest = session_services.session_invite_guest(
+        session=session, email="hq@expert.test", full_name="Harper Quill", expertise="",
+        actor=world.facilitator).user
+    client = client_for(guest)
+    sessions_link = f'href="{reverse("session-list")}"'
+    sqls, fixed = fixed_queries(client, reverse("account_email"))
+    assert fixed == []
+    assert sessions_link in client.get(reverse("account_email")).content.decode()
+    # The invitation withdrawn: the link goes at once, for the guest and for no one else.
+    Guest.objects.filter(user=guest).delete()
+    assert sessions_link not in client.get(reverse("account_email")).content.decode()
+    # A member of a lapsed hospital, never a guest, has no link either, and pays no query.
+    lapsed = client_for(world.expired_staff)
+    sqls, fixed = fixed_queries(lapsed, reverse("account_email"))
+    assert fixed == []
+    assert sessions_link not in lapsed.get(reverse("account_email")).content.decode()
