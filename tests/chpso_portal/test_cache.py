@@ -64,3 +64,12 @@ def test_what_could_not_be_written_or_deleted_is_deleted_first_when_redis_is_bac
     assert client.get.call_count == 1 and cache._stale == set()
     cache.get("other")
     assert client.delete_many.call_count == 1  # done once
+
+
+def test_one_redis_client_is_kept_per_connection_pool():
+    """Building a redis.Redis per call cost more than the call: it is built once."""
+    cache = make_cache(f"redis://127.0.0.1:{closed_port()}/0")
+    first = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=False) is first
+    assert cache._cache.get_client("any-key", write=True) is first
+    assert first.connection_pool is cache._cache._get_connection_pool(True)
