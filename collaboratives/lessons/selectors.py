@@ -22,7 +22,9 @@ YEARS_CACHE_SECONDS = 3600
 
 # What a member page may read of a lesson; everything else stays in the database.
 MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", "what_helped",
-                 "harm_band", "status", "published_at", "category_codes", "action_strengths")
+                 "harm_band", "status", "published_at", "category_codes", "action_strengths",
+                 "revision")
+CHILDREN_CACHE_SECONDS = 3600
 
 
 def acting_label(count: int) -> str:
@@ -62,11 +64,34 @@ def _member_lessons(*, hospital, detail: bool):
         acting_hospitals=_acting_count(), acting_here=_marked_by(hospital))
     if not detail:
         return lessons
-    return lessons.prefetch_related(
-        Prefetch("actions", queryset=RecommendedAction.objects.only(
-            "id", "lesson_id", "position", "text", "strength")),
-        "contributing_factors",
-    )
+    return lessons.prefetch_related(*_children_prefetches())
+
+
+def _children_prefetches():
+    return (Prefetch("actions", queryset=RecommendedAction.objects.only(
+        "id", "lesson_id", "position", "text", "strength")), "contributing_factors")
+
+
+def _children_key(lesson) -> str:
+    return f"lessons:children:v1:{lesson.pk}:{lesson.revision}"
+
+
+def _attach_children(lesson) -> None:
+    """A lesson's recommended actions and contributing factors, from the cache. They are
+    written only with the lesson's content (services._write_children), which moves its
+    revision on, so (lesson, revision) names them exactly; and a published lesson cannot be
+    edited. Put where a prefetch puts them, so `lesson.actions.all()` reads no row."""
+    children = cache.get(_children_key(lesson))
+    if children is None:
+        actions = _children_prefetches()[0].queryset
+        children = {"actions": list(actions.filter(lesson=lesson)),
+                    "contributing_factors": list(lesson.contributing_factors.all())}
+        cache.set(_children_key(lesson), children, CHILDREN_CACHE_SECONDS)
+    lesson._prefetched_objects_cache = {}
+    for name, rows in children.items():
+        queryset = getattr(lesson, name).all()
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        lesson._prefetched_objects_cache[name] = queryset
 
 
 def search_words(query: str) -> list[str]:
@@ -108,7 +133,13 @@ def forget_published_years() -> None:
 
 
 def lesson_for_member(*, hospital, public_id):
-    return _member_lessons(hospital=hospital, detail=True).filter(public_id=public_id).first()
+    """The published lesson, with the counts of hospitals acting on it read now (one query);
+    its actions and factors come from the cache."""
+    lesson = _member_lessons(hospital=hospital, detail=False).filter(
+        public_id=public_id).first()
+    if lesson is not None:
+        _attach_children(lesson)
+    return lesson
 
 
 # --- PSO side ----------------------------------------------------------------------------
