@@ -136,7 +136,7 @@ COLUMNS = [
     "pso_summary", "feedback", "committed_send_by", "created_at", "updated_at",
     "submitted_at", "reviewed_at", "sent_at", "withdrawn_at", "withdrawal_reason",
     "source_system",
-    "source_id", "dismissed_findings",
+    "source_id", "dismissed_findings", "unit_id",
 ]
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
@@ -444,7 +444,7 @@ class Command(BaseCommand):
             rng.choice(LOCATIONS), rng.choice(DETAILS), narrative, harm, duration, med,
             recovery, systems_issue, preventability or "", handover, summary, feedback,
             committed, created, updated, submitted, reviewed, sent, withdrawn, reason, "", "",
-            [],
+            [], None,
         ]
 
     def check_columns(self):
