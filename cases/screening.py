@@ -101,16 +101,65 @@ def _reasons(dismissed: Iterable[Mapping] | None) -> dict[tuple[str, str], str]:
             if d.get("reason")}
 
 
+# What replaces a finding in the copy sent to the PSO when the reviewer chooses to replace it
+# rather than keep it: the kind in brackets, so the PSO still reads what sort of word it was.
+PLACEHOLDERS = {
+    "person": "[name]", "name": "[name]", "title_name": "[name]",
+    "hospital": "[facility]", "facility": "[facility]", "unit": "[unit]",
+    "place": "[place]", "date": "[date]", "phone": "[phone]", "email": "[email]",
+    "url": "[web address]", "ip_address": "[IP address]", "age_over_89": "[age over 89]",
+}
+
+
+def placeholder(kind: str) -> str:
+    return PLACEHOLDERS.get(kind, "[number]")
+
+
+def replaced_reason(kind: str) -> str:
+    """The reason recorded for a finding replaced in the copy sent."""
+    return f"Replaced with {placeholder(kind)} in the copy sent to the PSO."
+
+
+def replaced_text(text: str, findings: Iterable, replaced: Iterable[tuple[str, str]]) -> str:
+    """`text` with each finding whose (kind, words) is in `replaced` swapped for its
+    placeholder ("pt [name] fell"); other words stay as they are."""
+    wanted = set(replaced)
+    parts, position = [], 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        kind = kind_of(finding)
+        if (kind, finding.text) not in wanted or finding.start < position:
+            continue
+        if text[finding.start:finding.end] != finding.text:
+            continue
+        parts.append(text[position:finding.start])
+        parts.append(placeholder(kind))
+        position = finding.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def replaced_findings(saved: Iterable[Mapping] | None) -> set[tuple[str, str]]:
+    """(kind, words) of the recorded findings that are replaced in the copy sent."""
+    return {(d.get("kind"), d.get("text")) for d in saved or () if d.get("replace")}
+
+
 def finding_rows(screened: Iterable[ScreenedText], *, posted: Mapping | None = None,
-                 saved: Iterable[Mapping] | None = None) -> tuple[list[dict], list[dict]]:
+                 saved: Iterable[Mapping] | None = None,
+                 replaceable: bool = False) -> tuple[list[dict], list[dict]]:
     """One row per distinct (kind, words) for a fix-or-dismiss form, and the dismissals.
 
     A row carries `key` (the reason's field is `dismiss-<key>`), `kind`, `text`, `where` (the
     labels of the texts it is in), `explanation` and `reason`. The reason comes from the posted
     form when it carried that field, else from the saved dismissals, so a form shown again
     keeps every reason typed. `dismissed` lists {kind, text, reason} for the rows with one.
+
+    With `replaceable`, a row may also be replaced by its placeholder in the copy sent (a
+    checkbox `replace-<key>`, or `replace` in the saved dismissals): the row carries `replace`
+    and `placeholder`, and its dismissal {kind, text, reason, replace: True} gives
+    `replaced_reason` as its reason.
     """
     saved_reasons = _reasons(saved)
+    saved_replaced = replaced_findings(saved) if replaceable else set()
     rows: dict[str, dict] = {}
     for item in screened:
         for finding in item.findings:
@@ -122,12 +171,26 @@ def finding_rows(screened: Iterable[ScreenedText], *, posted: Mapping | None = N
                 continue
             if posted is not None and f"dismiss-{key}" in posted:
                 reason = (posted.get(f"dismiss-{key}") or "").strip()[:REASON_MAX_LENGTH]
+            elif (kind, finding.text) in saved_replaced:
+                reason = ""
             else:
                 reason = saved_reasons.get((kind, finding.text), "")
+            if not replaceable:
+                replace = False
+            elif posted is not None and f"dismiss-{key}" in posted:
+                replace = bool(posted.get(f"replace-{key}"))
+            else:
+                replace = (kind, finding.text) in saved_replaced
             rows[key] = {"key": key, "kind": kind, "text": finding.text, "where": [item.label],
-                         "explanation": finding.explanation, "reason": reason}
-    dismissed = [{"kind": row["kind"], "text": row["text"], "reason": row["reason"]}
-                 for row in rows.values() if row["reason"]]
+                         "explanation": finding.explanation, "reason": reason,
+                         "replace": replace, "placeholder": placeholder(kind)}
+    dismissed = []
+    for row in rows.values():
+        if row["replace"]:
+            dismissed.append({"kind": row["kind"], "text": row["text"],
+                              "reason": replaced_reason(row["kind"]), "replace": True})
+        elif row["reason"]:
+            dismissed.append({"kind": row["kind"], "text": row["text"], "reason": row["reason"]})
     return list(rows.values()), dismissed
 
 

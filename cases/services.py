@@ -199,12 +199,19 @@ def unresolved_sent_findings(report: IncidentReport) -> list:
 def _stamp(dismissed, actor, saved=()) -> list[dict]:
     """Dismissals as recorded: kind, words, reason, and who gave the reason when. A reason
     already saved keeps its author and time."""
-    earlier = {(d.get("kind"), d.get("text"), d.get("reason")): d for d in saved or ()}
+    earlier = {(d.get("kind"), d.get("text"), d.get("reason"), bool(d.get("replace"))): d
+               for d in saved or ()}
     now = timezone.now().isoformat()
-    return [earlier.get((d["kind"], d["text"], d["reason"]))
-            or {"kind": d["kind"], "text": d["text"], "reason": d["reason"],
-                "by": actor.email, "at": now}
-            for d in dismissed]
+    stamped = []
+    for d in dismissed:
+        replace = bool(d.get("replace"))
+        entry = earlier.get((d["kind"], d["text"], d["reason"], replace)) or {
+            "kind": d["kind"], "text": d["text"], "reason": d["reason"],
+            "by": actor.email, "at": now}
+        if replace:
+            entry = {**entry, "replace": True}  # replaced in the copy sent to the PSO
+        stamped.append(entry)
+    return stamped
 
 
 @transaction.atomic
@@ -249,10 +256,24 @@ def report_review_save(*, report: IncidentReport, actor, factors: list[str],
     return report
 
 
+def texts_as_sent(report: IncidentReport) -> dict[str, str]:
+    """The free texts the PSO receives, with each finding the reviewer chose to replace
+    swapped for its placeholder ("[name]"); the report itself keeps the reporter's words."""
+    from .screening import replaced_findings, replaced_text, screen_texts
+
+    texts = {name: text for name, _, text in sent_texts(report)}
+    replaced = replaced_findings(report.dismissed_findings)
+    if replaced:
+        for item in screen_texts(sent_texts(report)):
+            texts[item.name] = replaced_text(item.text, item.findings, replaced)
+    return texts
+
+
 def sent_data(report: IncidentReport) -> dict:
     data = {}
+    texts = texts_as_sent(report)
     for name in SENT_FIELDS:
-        value = getattr(report, name)
+        value = texts[name] if name in texts else getattr(report, name)
         data[name] = value.isoformat() if hasattr(value, "isoformat") else value
     data["reference"] = report.reference
     data["contributing_factors"] = sorted(

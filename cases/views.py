@@ -1,3 +1,4 @@
+import copy
 import functools
 import uuid
 from datetime import datetime
@@ -321,7 +322,8 @@ def report_review(request, public_id):
         # nothing typed is lost, and the send itself waits for a confirmation page.
         sending = "send" in request.POST
         screened = screen_texts(services.sent_texts(report, pso_summary=data["pso_summary"]))
-        _, dismissed = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
+        _, dismissed = finding_rows(screened, posted=posted, saved=report.dismissed_findings,
+                                    replaceable=True)
         try:
             saved = services.report_review_save(report=report, actor=request.user,
                                                 factors=factors, dismissed_findings=dismissed,
@@ -348,7 +350,8 @@ def report_review(request, public_id):
     summary = form.data.get("pso_summary", report.pso_summary) if posted is not None \
         else report.pso_summary
     screened = screen_texts(services.sent_texts(report, pso_summary=summary))
-    rows, _ = finding_rows(screened, posted=posted, saved=report.dismissed_findings)
+    rows, _ = finding_rows(screened, posted=posted, saved=report.dismissed_findings,
+                           replaceable=True)
     return render(request, "cases/report_review.html",
                   {**_review_context(report, form=form), "screened": screened,
                    "finding_rows": rows, **conversation_context(request, report),
@@ -391,9 +394,13 @@ def report_send(request, public_id):
             messages.error(request, _UNRESOLVED + f" {listed(unresolved)}.")
             return redirect("report-review", public_id=report.public_id)
         screened = screen_texts(services.sent_texts(report))
-        rows, _ = finding_rows(screened, saved=report.dismissed_findings)
+        rows, _ = finding_rows(screened, saved=report.dismissed_findings, replaceable=True)
+        # What the PSO will read: the report with replaced findings as placeholders.
+        preview = copy.copy(report)
+        for name, text in services.texts_as_sent(report).items():
+            setattr(preview, name, text)
         return render(request, "cases/report_send.html", {
-            "report": report,
+            "report": report, "preview": preview,
             "factors": [f.label for f in report.contributing_factors.all()],
             "screened": screened, "finding_rows": rows,
             "send_choices": attachments.sending_choices(report, request.membership),
@@ -453,7 +460,8 @@ def report_addendum(request, public_id):
         messages.success(request, "Addendum added. The PSO sees it with the report.")
         return redirect("report-review", public_id=report.public_id)
     sent_screened = screen_texts(services.sent_texts(report))
-    sent_rows, _ = finding_rows(sent_screened, saved=report.dismissed_findings)
+    sent_rows, _ = finding_rows(sent_screened, saved=report.dismissed_findings,
+                                replaceable=True)
     return render(request, "cases/report_review.html", {
         **_review_context(report, addendum_form=form), "screened": sent_screened,
         "finding_rows": sent_rows, "addendum_screened": screened, "addendum_rows": rows,
