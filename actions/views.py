@@ -9,7 +9,10 @@ from django.urls import reverse
 from cases.access import report_for_reviewer
 from cases.selectors import paginate
 from chpso_portal import access
+from chpso_portal.audit.models import AuditAction
+from chpso_portal.audit.services import audit_record
 from chpso_portal.forms import add_service_errors
+from chpso_portal.text import shorten
 from collaboratives.lessons.access import lesson_for_member
 from collaboratives.models import LessonStatus
 from members.roles import Scope
@@ -83,6 +86,9 @@ def _detail_page(request, action, *, status_form=None, status=200):
 @access.hospital(Scope.HOSPITAL_VIEW, object_scoped=True)
 def action_detail(request, public_id):
     action = action_for_member(request, public_id)
+    # Part of the hospital's patient safety evaluation: its reads are in the audit log too.
+    audit_record(actor=request.user, action=AuditAction.VIEW, obj=action,
+                 hospital=request.hospital, summary="Read an action")
     return _detail_page(request, action)
 
 
@@ -105,18 +111,37 @@ def action_status(request, public_id):
     return _detail_page(request, action, status_form=form)
 
 
-def _action_form_page(request, form, *, action=None, report=None, lesson=None):
+def _action_form_page(request, form, *, action=None, report=None, lesson=None,
+                      recommended=()):
     return render(request, "actions/action_form.html", {
         "form": form, "action": action, "report": report, "lesson": lesson,
+        "recommended": recommended,
         "back_url": (reverse("action-detail", args=[action.public_id]) if action else
                      reverse("report-review", args=[report.public_id]) if report else
                      reverse("lesson-detail", args=[lesson.public_id])),
     })
 
 
+def _recommended(lesson) -> list:
+    """A lesson's recommended actions, each a starting point for the hospital's own."""
+    return list(lesson.actions.all()) if lesson is not None else []
+
+
+def _start_from(recommended, chosen: str) -> dict:
+    """The form's first values taken from the recommended action the lead chose."""
+    picked = next((r for r in recommended if str(r.pk) == chosen), None)
+    if picked is None:
+        return {}
+    title = shorten(picked.text, 200)
+    return {"title": title, "strength": picked.strength,
+            "description": picked.text if title != " ".join(picked.text.split()) else ""}
+
+
 def _create(request, *, report=None, lesson=None):
     members = list(selectors.owner_choices(hospital=request.hospital))
-    form = ActionForm(request.POST or None, members=members)
+    recommended = _recommended(lesson)
+    form = ActionForm(request.POST or None, members=members,
+                      initial=_start_from(recommended, request.GET.get("recommended", "")))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -131,7 +156,8 @@ def _create(request, *, report=None, lesson=None):
             if report is not None:
                 return redirect(reverse("report-review", args=[report.public_id]) + "#actions")
             return redirect(reverse("lesson-detail", args=[lesson.public_id]) + "#actions")
-    return _action_form_page(request, form, report=report, lesson=lesson)
+    return _action_form_page(request, form, report=report, lesson=lesson,
+                             recommended=recommended)
 
 
 @access.hospital(Scope.ACTIONS_MANAGE, methods=("GET", "POST"), object_scoped=True)

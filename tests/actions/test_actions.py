@@ -211,6 +211,7 @@ def test_the_owner_and_the_lead_reach_an_action_others_get_404(world, client_for
     detail = reverse("action-detail", args=[action.public_id])
     assert client_for(world.staff).get(detail).status_code == 200
     assert client_for(world.lead).get(detail).status_code == 200
+    assert AuditEvent.objects.filter(action="view", object_id=str(action.public_id)).count() == 2
     colleague = MembershipFactory(hospital=world.hospital, role=HospitalRole.STAFF).user
     assert client_for(colleague).get(detail).status_code == 404
     assert client_for(world.other_lead).get(detail).status_code == 404
@@ -445,3 +446,16 @@ def test_the_other_hospital_adds_its_own_plan_through_the_page(world, client_for
         {"title": "Pump banner", "owner": str(staff.public_id),
          "due_date": str(in_days(10)), "strength": "stronger"})
     assert response.status_code == 200 and ActionItem.objects.count() == 1
+
+
+def test_a_lesson_action_can_start_from_a_recommended_action(world, client_for):
+    lesson = lesson_of(world)
+    recommended = lesson.actions.order_by("position").last()
+    url = reverse("action-new-lesson", args=[lesson.public_id])
+    client = client_for(world.lead)
+    page = client.get(url).content.decode()
+    assert f"?recommended={recommended.pk}" in page
+    form = client.get(url, {"recommended": str(recommended.pk)}).context["form"]
+    assert form.initial["title"] == recommended.text
+    assert form.initial["strength"] == recommended.strength
+    assert client.get(url, {"recommended": "nonsense"}).context["form"].initial == {}
