@@ -25,7 +25,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.deidentify import EXPLANATIONS, Finding, FindingKind, screen, summarize
 from chpso_portal.deidentify.lexicon import fold, lexicon
-from chpso_portal.uploads import IMAGES, TYPES, check_upload, without_metadata
+from chpso_portal.uploads import IMAGES, TYPES, check_upload, extension_of, without_metadata
 from members.roles import Scope
 
 from .access import _deny as deny
@@ -224,6 +224,12 @@ def check_uploads(*, report, uploads, field: str = "files") -> list:
                       + (f"choose at most {room} more." if room > 0 else
                          "remove one before adding another."))
     for upload in uploads:
+        if extension_of(upload.name) in ("heic", "heif"):
+            errors.append(f"{clean_display_name(upload.name)}: HEIC photos are not accepted, "
+                          "because their location and camera details cannot be removed. "
+                          "Share the photo as JPEG (on an iPhone, the Most Compatible format) "
+                          "and choose it again.")
+            continue
         try:
             checked.append((upload, check_upload(upload, allowed=ATTACHMENT_TYPES,
                                                  max_bytes=ATTACHMENT_MAX_BYTES, field=field)))

@@ -108,10 +108,9 @@ def _report_form_view(request, report=None):
                         saved = services.report_submit(
                             report=saved, actor=request.user,
                             confirmed_findings=[f for item in screened for f in item.findings])
-                    if uploads:
-                        attachments.attachments_add(report=saved, actor=request.user,
-                                                    membership=request.membership,
-                                                    uploads=uploads)
+                    added = attachments.attachments_add(
+                        report=saved, actor=request.user, membership=request.membership,
+                        uploads=uploads) if uploads else []
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -120,6 +119,10 @@ def _report_form_view(request, report=None):
                                               "submitted. You will be told what happens next.")
                 else:
                     messages.info(request, "Draft saved. Only you can see it.")
+                if flagged := sum(1 for a in added if a.name_findings):
+                    messages.warning(request, f"The name of {flagged} file"
+                                              f"{'s'[:flagged != 1]} may identify someone: "
+                                              "rename it under Photos and documents.")
                 return redirect("report-detail", public_id=saved.public_id)
     return render(request, "cases/report_form.html",
                   {"form": form, "report": report, "screened": screened,

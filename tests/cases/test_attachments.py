@@ -104,7 +104,7 @@ def test_allowed_types_are_accepted_by_their_content(name, content):
     ("notes.txt", b"\xff\xfe\x00binary", "UTF-8"),
     ("page.html", b"<html></html>", "upload a JPEG, PNG, PDF"),
     ("drawing.svg", b"<svg/>", "upload a JPEG"),
-    ("photo.heic", b"\x00\x00\x00\x18ftypheic", "upload a JPEG"),
+    ("photo.heic", b"\x00\x00\x00\x18ftypheic", "HEIC photos are not accepted"),
     ("run.exe", b"MZ", "upload a JPEG"),
 ])
 def test_a_file_whose_content_is_not_its_type_is_refused(world, report, name, content,
@@ -221,6 +221,15 @@ def test_reporter_attaches_on_the_report_form(world, client_for):
     assert report.status == ReportStatus.SUBMITTED
     assert sorted(report.attachments.values_list("display_name", flat=True)) == [
         "log.pdf", "pump.jpg"]
+
+
+def test_a_flagged_file_name_is_pointed_out_after_submitting(world, client_for):
+    response = client_for(world.staff).post(reverse("report-new"), {
+        **form_data(), "submit": "1",
+        "files": [upload("john_smith_MRN1234567_fall.jpg", jpeg())]}, follow=True)
+    page = response.content.decode()
+    assert "The name of 1 file may identify someone" in page
+    assert "Check the file name" in page
 
 
 def test_an_upload_error_keeps_what_was_typed(world, client_for):
