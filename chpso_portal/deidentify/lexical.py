@@ -494,6 +494,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     text = reader.text
     found: dict[str, int] = {}  # folded name words found, for misspellings later
+    lex_proper = reader.lex.proper
     spans: list[tuple[int, int]] = []
 
     def accept(first: int, last: int) -> None:
@@ -535,6 +536,11 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                 continue
             if cue is not None and (names or unknown):
                 accept(first, last)
+                continue
+            if len(run) == 2 and run[0].sur and run[1].first and not run[0].eng and not (
+                run[0].key in lex_proper or run[1].stop
+            ):
+                accept(first, last)  # "GONZALEZ MARIA" opening a row: surname first
                 continue
             if len(names) + len(unknown) == len(run) and not everyday and (
                 reader.verb_after(last) or len(names) >= 1 and len(unknown) >= 1
@@ -809,6 +815,22 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if _role_in_parentheses(reader, index) or _appositive_after_role(reader, index):
             accept(index, index)
 
+    # A name joined by "and" or "or" to a name found: "ask for Bogdan or Yerlan".
+    if spans:
+        starts = {start for start, _ in spans}
+        ends = {end for _, end in spans}
+        for index in range(1, len(tokens) - 1):
+            if tokens[index].key not in {"and", "or"}:
+                continue
+            left, right = tokens[index - 1], tokens[index + 1]
+            if tokens[index].gap != " " or right.gap != " ":
+                continue
+            for other, known in ((right, left.end in ends), (left, right.start in starts)):
+                if known and other.capd and not other.stop and not other.eng and len(
+                    other.key
+                ) >= 3 and (other.first or other.sur or other.unknown):
+                    spans.append((other.start, other.end))
+
     # Initials: "pt J.B.", "Mrs. K.", "J. B." (not "A.M.", "U.S.", "R.N.").
     for match in _INITIALS.finditer(text):
         group = "i" if match.group("i") else "j"
@@ -932,7 +954,8 @@ _LABELS = frozenset(
     """
     name witness witnesses reporter reported caller contact signed cc from to attn attention
     by author submitter submitted reviewer reviewed approver approved owner assignee
-    assigned employee staff family visitor guardian spouse emergency nok
+    assigned employee staff family visitor guardian spouse emergency nok armband wristband
+    band label sticker
     """.split()
 )
 _OBJECT_CUES = frozenset(
@@ -1089,6 +1112,11 @@ for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
 _VA_WORDS = frozenset({"VA", "VAMC", "VAHCS"})
+# Lower-case words that go on a facility's name already found ("safeway pharmacy").
+_LOWER_HEAD_WORDS = frozenset(
+    "pharmacy pharmacies clinic clinics hospital hosp imaging labs lab dialysis urgent care "
+    "rehab snf ltac ltach alf".split()
+)
 _TRANSFER_VERBS = frozenset(
     """
     discharged dc'd dcd transferred transfered sent admitted readmitted came returned
@@ -1107,7 +1135,7 @@ _LOWER_CASE_HEADS = frozenset(
     |rehabilitation center|rehab center|surgery center|surgical center|convalescent hospital
     |care home|retirement community|living center|manor|healthcare center|post-acute care
     |transitional care|urgent care|family practice|medical group|cancer center|hosp
-    |med center|med ctr
+    |med center|med ctr|family medicine|health clinic|medical clinic
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -1244,8 +1272,10 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             first -= 1
         if first == index or first == 0:
             continue
-        if tokens[first - 1].key not in _FACILITY_CUES:
-            continue
+        if tokens[first - 1].key not in _FACILITY_CUES and tokens[first].gap.strip() not in {
+            "(", ":"
+        }:
+            continue  # "(golden years manor)" after "the nursing home" is named too
         words = tokens[first:index]
         if all(t.key in generic or t.key in lex.clinical for t in words):
             continue
@@ -1374,9 +1404,17 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         if token.key not in {"st", "saint", "ste"}:
             continue
         following = tokens[index + 1]
+        start = token.start
         if not token.cap:
-            # "pt from st. marks": lower case only with its period and after a cue
-            if following.gap != ". " or index == 0 or tokens[index - 1].key not in (
+            # "pt from st. marks": lower case only with its period and after a cue, or after
+            # a health system's name ("providence st vincent")
+            system = index > 0 and tokens[index - 1].key in lex.facilities and _adjacent(
+                text, tokens[index - 1], token)
+            if system and following.gap in (" ", ". ") and (following.first or following.sur) and (
+                not following.eng and not following.stop
+            ):
+                start = tokens[index - 1].start
+            elif following.gap != ". " or index == 0 or tokens[index - 1].key not in (
                 _FACILITY_CUES
             ):
                 continue
@@ -1396,7 +1434,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             t.key in _SUBDIVISIONS for t in tokens[index + 1 : index + 4]
         ):
             continue  # "St. Louis", "St. Mary's County": places
-        yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index + 1)
+        yield FindingKind.HOSPITAL, start, _extend_facility(reader, index + 1)
 
 
 def _extend_facility(reader: _Reader, index: int) -> int:
@@ -1414,6 +1452,10 @@ def _extend_facility(reader: _Reader, index: int) -> int:
         ):
             end = token.end  # "kaiser vacaville": a town typed in lower case
             break
+        if not token.capd and token.key in _LOWER_HEAD_WORDS and not tokens[index].cap:
+            end = token.end  # "safeway pharmacy" typed in lower case; not "MGH pharmacy"
+            position += 1
+            continue
         if not (token.capd or token.key in {"of", "the"}):
             break
         if token.stop and token.key not in GENERIC_FACILITY_WORDS:
@@ -1700,6 +1742,7 @@ _PLACE_HEAD_WORDS = frozenset(
     """
     park mall plaza stadium arena airport library church cathedral mosque synagogue casino
     hotel motel inn apartments apts campground beach bridge elementary academy college
+    wharf pier boardwalk harbor harbour district
     university prison jail penitentiary reservation rancheria pueblo afb courthouse pd
     sheriff's shelter lodge marina fairgrounds speedway ymca ywca
     """.split()
