@@ -19,6 +19,7 @@ from . import conversation, services
 from .models import (
     FACTOR_SEED,
     ContributingFactor,
+    HospitalUnit,
     IncidentReport,
     MessageSide,
     ReportStatus,
@@ -458,6 +459,29 @@ REPORTS = [
 ]
 
 
+# Each demo hospital's own units; a demo report names the unit of its kind of location, when
+# the hospital has one.
+DEMO_UNITS = {
+    "mercy": [("4 West", "med_surg"), ("Medical ICU", "icu"), ("Emergency department", "ed"),
+              ("Telemetry", "step_down"), ("Blood bank", "lab")],
+    "valley": [("Surgical ICU", "icu"), ("Main ED", "ed"), ("Peds floor", "pediatrics"),
+               ("Main OR", "or"), ("CT", "imaging")],
+    "sierra": [("Labor and delivery", "labor"), ("Progressive care", "step_down"),
+               ("CVICU", "icu"), ("Infusion clinic", "outpatient")],
+    "coastal": [("Med-surg", "med_surg"), ("ICU", "icu"), ("ED", "ed"), ("PACU", "pacu")],
+}
+
+
+def _demo_units(short, hospital) -> dict[str, HospitalUnit]:
+    """The hospital's demo units (created once), by kind of location."""
+    units = {}
+    for name, kind in DEMO_UNITS.get(short, []):
+        unit, _ = HospitalUnit.objects.get_or_create(
+            hospital=hospital, name=name, defaults={"location_type": kind})
+        units.setdefault(unit.location_type, unit)
+    return units
+
+
 def _hospital_people(short):
     """(hospital, {"lead": user, "nurse": user}) for a demo hospital, or None if absent."""
     lead = (Membership.objects.select_related("hospital", "user")
@@ -475,10 +499,12 @@ def _at(day, hour):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def _create(spec: DemoReport, hospital, people, today) -> IncidentReport:
+def _create(spec: DemoReport, hospital, people, today, units=None) -> IncidentReport:
     reporter, lead = people[spec.reporter], people["lead"]
     event_date = today - timedelta(days=spec.days_ago)
     data = {"event_date": event_date, **spec.data}
+    if units and (unit := units.get(data.get("location_type"))) is not None:
+        data["unit"] = unit
     if spec.status != ReportStatus.DRAFT:
         data.setdefault("discovered_date", event_date)
     report = services.report_save_draft(hospital=hospital, reporter=reporter, data=data)
@@ -530,17 +556,20 @@ def load_demo_reports(*, stdout=None) -> int:
         ContributingFactor.objects.get_or_create(code=seed["code"], defaults=seed)
     today = timezone.localdate()
     found = {}
+    units = {}
     created = 0
     for spec in REPORTS:
         if spec.hospital not in found:
             found[spec.hospital] = _hospital_people(spec.hospital)
+            if found[spec.hospital] is not None:
+                units[spec.hospital] = _demo_units(spec.hospital, found[spec.hospital][0])
         if found[spec.hospital] is None:
             continue
         hospital, people = found[spec.hospital]
         if IncidentReport.objects.filter(hospital=hospital, source_system=SOURCE_SYSTEM,
                                          source_id=spec.key).exists():
             continue
-        _create(spec, hospital, people, today)
+        _create(spec, hospital, people, today, units[spec.hospital])
         created += 1
     if stdout is not None:
         stdout.write(f"Demo reports: {created} created.")

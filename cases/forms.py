@@ -45,6 +45,18 @@ HIDDEN_REPORTER_HELP = (
 )
 
 
+class UnitSelect(forms.Select):
+    """The hospital's units, each option carrying its kind of location, which the form's
+    script copies into "Where" when the reporter chooses the unit."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-location-type"] = instance.location_type
+        return option
+
+
 class ReportForm(BootstrapMixin, forms.ModelForm):
     confirm_screening = forms.BooleanField(
         required=False,
@@ -55,7 +67,7 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = IncidentReport
         fields = ["event_type", "category", "event_date", "event_time", "discovered_date",
-                  "location_type", "location_detail", "narrative", "harm_level",
+                  "unit", "location_type", "location_detail", "narrative", "harm_level",
                   "harm_duration", "medication_category", "near_miss_recovery",
                   "reporter_hidden"]
         widgets = {
@@ -66,6 +78,7 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
             "event_time": forms.TimeInput(attrs={"type": "time"}),
             "narrative": forms.Textarea(attrs={"rows": 5}),
             "near_miss_recovery": forms.Textarea(attrs={"rows": 2}),
+            "unit": UnitSelect,
         }
         help_texts = {
             "narrative": "In your own words. Do not write patient names, record numbers or "
@@ -75,8 +88,9 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
             "reporter_hidden": HIDDEN_REPORTER_HELP,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, hospital=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._init_unit(hospital)
         self.fields["event_type"].choices = EventType.choices
         self.fields["harm_level"].choices = HarmLevel.choices
         # Required for one event type only: the service checks it, the label says when.
@@ -86,6 +100,39 @@ class ReportForm(BootstrapMixin, forms.ModelForm):
         for name in ("category", "location_type", "harm_duration", "medication_category"):
             field = self.fields[name]
             field.choices = [("", "Choose...")] + [c for c in field.choices if c[0] != ""]
+
+    def _init_unit(self, hospital):
+        """The hospital's units in use (and the one a draft already names); without any, the
+        question is not asked."""
+        from django.db.models import Q
+
+        from .models import HospitalUnit
+
+        current = self.instance.unit_id if self.instance and self.instance.pk else None
+        units = list(HospitalUnit.objects.filter(hospital=hospital).filter(
+            Q(active=True) | Q(pk=current)).order_by("name")) if hospital is not None else []
+        if not units:
+            del self.fields["unit"]
+            return
+        field = self.fields["unit"]
+        field.queryset = HospitalUnit.objects.filter(pk__in=[u.pk for u in units])
+        field.label = "Unit"
+        field.empty_label = "Not listed, or not sure: describe it below"
+        field.help_text = ("Choosing a unit fills in \"Where\". If the place is not listed, "
+                           "leave this and say where in your own words.")
+        # "Where" may be left to the unit: clean() fills it in from the unit chosen.
+        self.fields["location_type"].required = False
+        self.fields["location_type"].required_note = "required unless you choose a unit"
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        if unit is not None and not data.get("location_type"):
+            data["location_type"] = unit.location_type
+            self.instance.location_type = unit.location_type
+        if not data.get("location_type") and "location_type" not in self.errors:
+            self.add_error("location_type", "Choose where it happened, or choose a unit.")
+        return data
 
 
 class YesNoUnknownSelect(forms.NullBooleanSelect):

@@ -125,6 +125,15 @@ def _notify_reporter(report: IncidentReport, title: str, event: str = "") -> Non
     )
 
 
+def _unit_of_hospital(hospital, unit, *, current=None):
+    """A unit the report may name: one of its hospital's units in use, or the one it names."""
+    if unit is None:
+        return None
+    if unit.hospital_id != hospital.pk or not (unit.active or unit.pk == current):
+        raise ValidationError({"unit": "Choose one of your hospital's units in use."})
+    return unit
+
+
 @transaction.atomic
 def report_save_draft(*, hospital, reporter, data: dict,
                       report: IncidentReport | None = None) -> IncidentReport:
@@ -135,6 +144,8 @@ def report_save_draft(*, hospital, reporter, data: dict,
     for field in REPORTER_FIELDS:
         if field in data:
             setattr(report, field, data[field])
+    if "unit" in data:
+        report.unit = _unit_of_hospital(hospital, data["unit"], current=report.unit_id)
     adding = report._state.adding
     report.save()
     audit_record(**_audit_actor(report, reporter),

@@ -21,7 +21,7 @@ from chpso_portal.audit.services import audit_record
 from chpso_portal.text import first_control_character
 
 from .dashboard import reports_changed
-from .models import ImportStatus, IncidentReport, ReportImport, ReportStatus
+from .models import HospitalUnit, ImportStatus, IncidentReport, ReportImport, ReportStatus
 from .services import SENT_FIELDS, allocate_references, validate_report
 from .taxonomy import (
     EventCategory,
@@ -46,6 +46,8 @@ IMPORT_COLUMNS: dict[str, tuple[str, type | None, bool]] = {
     "discovered_date": ("YYYY-MM-DD, or empty.", None, False),
     "location_type": ("Unit type code, e.g. icu, med_surg, ed.", LocationType, True),
     "location_detail": ("Where, in words (no names).", None, False),
+    "unit": ("One of your hospital's units, by its name as listed below (upper or lower case), "
+             "or empty.", None, False),
     "narrative": ("What happened.", None, True),
     "harm_level": ("AHRQ harm scale for incidents: death, severe, moderate, mild, none, "
                    "unknown.", HarmLevel, False),
@@ -95,10 +97,12 @@ def _time(value: str) -> time | None:
 
 
 # Columns that hold one line; the others (narrative, near_miss_recovery) may span lines.
-ONE_LINE_COLUMNS = {"source_id", "location_detail"}
+ONE_LINE_COLUMNS = {"source_id", "location_detail", "unit"}
 
 
 def _max_length(column: str) -> int | None:
+    if column == "unit":
+        return HospitalUnit._meta.get_field("name").max_length
     try:
         return IncidentReport._meta.get_field(column).max_length
     except FieldDoesNotExist:
@@ -120,8 +124,30 @@ def _text_problem(column: str, value: str, *, check_length: bool = True) -> str:
     return ""
 
 
-def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """One CSV row -> (report fields, [(column, message), ...])."""
+def _unit(value: str, units: dict[str, HospitalUnit]) -> HospitalUnit | None:
+    if not value:
+        return None
+    unit = units.get(value.lower())
+    if unit is None:
+        active = sorted(u.name for u in units.values() if u.active)
+        known = (f"one of: {', '.join(active)}" if active
+                 else "none are listed yet (the safety lead adds them under Units)")
+        raise ValueError(f"'{value}' is not one of the hospital's units; {known}")
+    if not unit.active:
+        raise ValueError(f"'{unit.name}' is a retired unit: choose a unit in use or leave "
+                         "the column empty")
+    return unit
+
+
+def hospital_units(hospital) -> dict[str, HospitalUnit]:
+    """The hospital's units by lower-case name, retired ones too (to say so)."""
+    return {unit.name.lower(): unit for unit in HospitalUnit.objects.filter(hospital=hospital)}
+
+
+def parse_row(raw: dict, units: dict[str, HospitalUnit] | None = None
+              ) -> tuple[dict, list[tuple[str, str]]]:
+    """One CSV row -> (report fields, [(column, message), ...]). `units` are the hospital's
+    units by lower-case name (see hospital_units)."""
     data: dict = {}
     errors: list[tuple[str, str]] = []
     for column, (_, choices, required) in IMPORT_COLUMNS.items():
@@ -140,6 +166,8 @@ def parse_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
                 data[column] = _date(value)
             elif column == "event_time":
                 data[column] = _time(value)
+            elif column == "unit":
+                data[column] = _unit(value, units or {})
             else:
                 data[column] = value
         except ValueError as exc:
@@ -263,8 +291,9 @@ def _run_import(job: ReportImport) -> ReportImport:
     parsed: list[tuple[int, dict]] = []
     seen: set[str] = set()
     error_count = len(errors)
+    units = hospital_units(job.hospital)
     for index, (number, raw) in enumerate(rows, start=1):
-        data, row_errors = parse_row(raw)
+        data, row_errors = parse_row(raw, units)
         source_id = data.get("source_id", "")
         if source_id and source_id in seen:
             row_errors.append(("source_id", f"'{source_id}' appears twice in the file"))
@@ -365,21 +394,31 @@ def template_rows() -> Iterator[list[str]]:
 
 
 EXAMPLE_ROW = ["EXAMPLE-1", "near_miss", "medication", "2026-03-01", "", "2026-03-01",
-               "med_surg", "medication room", "Two look-alike vials were stored side by side; "
-               "the wrong one was drawn up and caught at the bedside scan.", "", "", "B",
+               "med_surg", "medication room", "4 West",
+               "Two look-alike vials were stored side by side; the wrong one was drawn up and "
+               "caught at the bedside scan.", "", "", "B",
                "Barcode scan at the bedside"]
 
 
-def column_docs() -> list[dict]:
-    """Each import column with what it holds and, for a coded column, every valid code."""
+def column_docs(hospital=None) -> list[dict]:
+    """Each import column with what it holds and, for a coded column, every valid code; for the
+    unit column, the names of the hospital's units in use."""
+    units = []
+    if hospital is not None:
+        units = [(name, LocationType(kind).label) for name, kind in HospitalUnit.objects.filter(
+            hospital=hospital, active=True).values_list("name", "location_type")]
     return [{"name": name, "content": content, "required": required,
-             "codes": list(choices.choices) if choices is not None else []}
+             "codes": list(choices.choices) if choices is not None else [],
+             "units": units if name == "unit" else None}
             for name, (content, choices, required) in IMPORT_COLUMNS.items()]
 
 
-def _value(report: IncidentReport, column: str, factor_codes: dict[int, list[str]]) -> str:
+def _value(report: IncidentReport, column: str, factor_codes: dict[int, list[str]],
+           unit_names: dict[int, str]) -> str:
     if column == "contributing_factors":
         return ";".join(factor_codes.get(report.pk, []))
+    if column == "unit":
+        return unit_names.get(report.unit_id, "")
     value = getattr(report, column)
     if value is None:
         return ""
@@ -439,6 +478,8 @@ def _export_chunk(chunk, with_hospital):
         incidentreport_id__in=[r.pk for r in chunk]
     ).values_list("incidentreport_id", "contributingfactor_id"):
         codes.setdefault(report_id, []).append(code)
+    unit_names = dict(HospitalUnit.objects.filter(
+        pk__in={r.unit_id for r in chunk if r.unit_id}).values_list("pk", "name"))
     for report in chunk:
-        row = [_value(report, column, codes) for column in EXPORT_COLUMNS]
+        row = [_value(report, column, codes, unit_names) for column in EXPORT_COLUMNS]
         yield ([report.hospital.name] if with_hospital else []) + row

@@ -64,7 +64,7 @@ def report_import(request):
         return redirect("report-import-status", public_id=job.public_id)
     recent = ReportImport.objects.filter(hospital=request.hospital)[:5]
     return render(request, "cases/import.html",
-                  {"form": form, "columns": column_docs(),
+                  {"form": form, "columns": column_docs(request.hospital),
                    "example": dict(zip(IMPORT_COLUMNS, EXAMPLE_ROW, strict=True)),
                    "recent": recent})
 

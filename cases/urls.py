@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import attachment_views, conversation_views, dashboard_views, transfer_views, views
+from . import (
+    attachment_views,
+    conversation_views,
+    dashboard_views,
+    transfer_views,
+    unit_views,
+    views,
+)
 
 urlpatterns = [
     path("reports/new/", views.report_new, name="report-new"),
@@ -36,6 +43,10 @@ urlpatterns = [
          name="attachment-name"),
     path("reports/attachments/<uuid:public_id>/remove/", attachment_views.attachment_remove,
          name="attachment-remove"),
+    path("hospital/units/", unit_views.unit_list, name="unit-list"),
+    path("hospital/units/<uuid:public_id>/", unit_views.unit_edit, name="unit-edit"),
+    path("hospital/units/<uuid:public_id>/retire/", unit_views.unit_retire,
+         name="unit-retire"),
     path("pso/reports/", views.pso_report_list, name="pso-report-list"),
     path("pso/reports/dashboard/", dashboard_views.pso_dashboard, name="pso-reports-dashboard"),
     path("pso/reports/export.csv", transfer_views.pso_report_export, name="pso-report-export"),

@@ -71,7 +71,7 @@ def _report_form_view(request, report=None):
     in their context at the top of the form shown again with everything typed, and the reporter
     changes the words or sends it as it is. Screening never blocks a report, and a draft (seen
     by its reporter only) is saved without it."""
-    form = ReportForm(request.POST or None, instance=report)
+    form = ReportForm(request.POST or None, instance=report, hospital=request.hospital)
     # Files chosen on the form are checked before anything is saved; the browser cannot keep
     # them when the form is shown again, and the page says so.
     files_form = attachment_views.AttachmentFilesForm(request.POST or None,

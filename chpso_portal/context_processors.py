@@ -1,5 +1,15 @@
+import re
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+
+
+def _phone_link(number: str) -> str:
+    """A tel: address: the digits, with the country code when the number has none."""
+    digits = re.sub(r"\D", "", number)
+    if number.strip().startswith("+"):
+        return f"+{digits}"
+    return f"+1{digits}" if len(digits) == 10 else digits
 
 
 def portal(request):
@@ -22,6 +32,9 @@ def portal(request):
 
     return {
         "pso_name": settings.PSO_NAME,
+        "pso_contact_email": settings.PSO_CONTACT_EMAIL,
+        "pso_contact_phone": settings.PSO_CONTACT_PHONE,
+        "pso_contact_phone_link": _phone_link(settings.PSO_CONTACT_PHONE),
         "unread_notifications": SimpleLazyObject(unread),
         "has_guest_sessions": SimpleLazyObject(guest),
         "acting_membership": acting.membership if acting is not None else None,

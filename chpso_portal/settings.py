@@ -32,6 +32,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Absolute address of the portal, used for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PSO_NAME = env_str("PSO_NAME", "California Hospital Patient Safety Organization")
+# How members reach the PSO's staff: shown at the foot of every page. The defaults are
+# placeholders (a reserved domain and a fictional number) until the PSO sets its own.
+PSO_CONTACT_EMAIL = env_str("PSO_CONTACT_EMAIL", "help@pso.example")
+PSO_CONTACT_PHONE = env_str("PSO_CONTACT_PHONE", "(916) 555-0100")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .audit.admin import audit_admin_changes
 from .forms import harden_admin_forms
+from .glossary import glossary
 
 # The admin signs in through allauth: its rate limits, email verification and MFA apply.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -22,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("chpso_portal.notifications.urls")),
+    path("help/glossary/", glossary, name="glossary"),
     path("", include("cases.urls")),
     path("", include("collaboratives.urls")),
     path("", include("collaboratives.lessons.urls")),

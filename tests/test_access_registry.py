@@ -67,6 +67,13 @@ def url_kwargs(name, world):
         n = Notification.objects.create(recipient=world.staff, kind="contract_expired",
                                         event_key="x", title="t")
         return {"public_id": n.public_id}
+    if name in ("unit-edit", "unit-retire"):
+        from cases.models import HospitalUnit
+        from cases.units import unit_create
+
+        unit = HospitalUnit.objects.filter(hospital=world.hospital).first() or unit_create(
+            hospital=world.hospital, actor=world.lead, name="4 West", location_type="med_surg")
+        return {"public_id": unit.public_id}
     if name == "queue-view-delete":
         from cases.queue import saved_view_create
 

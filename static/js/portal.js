@@ -28,9 +28,24 @@ function updateReportForm(form) {
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form.report-form").forEach(function (form) {
     updateReportForm(form);
-    form.addEventListener("change", function () { updateReportForm(form); });
+    form.addEventListener("change", function (event) {
+      fillLocationFromUnit(form, event.target);
+      updateReportForm(form);
+    });
   });
 });
+
+// Choosing one of the hospital's units fills in its kind of location ("Where").
+function fillLocationFromUnit(form, target) {
+  if (!target.matches("select[name=unit]")) {
+    return;
+  }
+  var option = target.options[target.selectedIndex];
+  var where = form.querySelector("select[name=location_type]");
+  if (option && option.dataset.locationType && where) {
+    where.value = option.dataset.locationType;
+  }
+}
 
 // A form that comes back with errors starts with a summary of them: move focus there, so a
 // screen reader announces it and a phone shows it, and let each link put the cursor in its

@@ -28,6 +28,7 @@ from cases.models import (
     ReportStatus,
 )
 from cases.queue import saved_view_create
+from cases.units import unit_create
 from collaboratives import services as session_services
 from members.models import Invitation
 from members.roles import HospitalRole
@@ -47,7 +48,7 @@ PAGES = {
     "anonymous": [
         ("front", None), ("hospital-register", None), ("hospital-register-done", None),
         ("account_login", None), ("account_reset_password", None), ("account_signup", None),
-        ("invitation-accept", "token"),
+        ("invitation-accept", "token"), ("glossary", None),
     ],
     "nurse": [
         ("home", None), ("report-new", None), ("my-reports", None),
@@ -60,7 +61,8 @@ PAGES = {
     ],
     "lead": [
         ("home", None), ("review-queue", None),
-        ("queue-view-delete", "saved_view"), ("report-review", "submitted"),
+        ("queue-view-delete", "saved_view"), ("unit-list", None), ("unit-edit", "unit"),
+        ("unit-retire", "unit"), ("report-review", "submitted"),
         ("report-send", "submitted"), ("report-review", "sent"), ("report-import", None),
         ("report-attachments", "submitted"), ("report-attachments", "sent"),
         ("report-reporter", "submitted"),
@@ -169,6 +171,9 @@ def stage(world):
         "lesson": {"public_id": published_lesson(world).public_id},
         "draft_lesson": {"public_id": draft_lesson(world, title="A draft lesson").public_id},
         "token": {"token": token},
+        "unit": {"public_id": unit_create(
+            hospital=world.hospital, actor=world.lead, name="Tower 7 North",
+            location_type="step_down").public_id},
         "saved_view": {"public_id": saved_view_create(
             user=world.lead, hospital=world.hospital, name="Falls by harm",
             query="status=all&category=fall&sort=harm").public_id},

@@ -22,15 +22,15 @@ def queue_world():
                               user__email="nurse@mercy.test", user__full_name="Nell Nightly").user
     now = timezone.now()
     reports = {
-        "fall": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0001",
+        "fall": ReportFactory(hospital=hospital, reporter=nurse, reference="OLD-2026-0001",
                               category="fall", harm_level="severe",
                               submitted_at=now - timedelta(days=4),
                               narrative="Found on the floor beside the bed at night."),
-        "med": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0002",
+        "med": ReportFactory(hospital=hospital, reporter=nurse, reference="OLD-2026-0002",
                              category="medication", harm_level="mild",
                              submitted_at=now - timedelta(days=1), reporter_hidden=True,
                              narrative="A dose was given two hours late after a pump alarm."),
-        "fall2": ReportFactory(hospital=hospital, reporter=nurse, reference="MBH-2026-0003",
+        "fall2": ReportFactory(hospital=hospital, reporter=nurse, reference="OLD-2026-0003",
                                category="fall", harm_level="none", submitted_at=now,
                                narrative="Slipped in the bathroom, caught by the aide."),
     }
@@ -46,7 +46,7 @@ def test_the_lead_sorts_the_queue_and_saves_a_view(page, queue_world):
     sign_in(page, lead.email, totp_secret=lead.secret)
     page.goto("/reports/review/")
     expect(page.get_by_role("heading", name="Reports to review")).to_be_visible()
-    assert row_references(page) == ["MBH-2026-0003", "MBH-2026-0002", "MBH-2026-0001"]
+    assert row_references(page) == ["OLD-2026-0003", "OLD-2026-0002", "OLD-2026-0001"]
     expect(page.get_by_role("link", name="Needs action")).to_have_attribute("aria-current",
                                                                           "page")
     table = page.locator("table.queue-table")
@@ -58,17 +58,17 @@ def test_the_lead_sorts_the_queue_and_saves_a_view(page, queue_world):
     page.locator("th.col-harm a").click()
     page.wait_for_url(re.compile(r"sort=harm$"))
     expect(page.locator("th.col-harm")).to_have_attribute("aria-sort", "descending")
-    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0002", "MBH-2026-0003"]
+    assert row_references(page) == ["OLD-2026-0001", "OLD-2026-0002", "OLD-2026-0003"]
     page.locator("th.col-harm a").click()
     page.wait_for_url(re.compile(r"sort=harm_desc$"))
     expect(page.locator("th.col-harm")).to_have_attribute("aria-sort", "ascending")
-    assert row_references(page) == ["MBH-2026-0003", "MBH-2026-0002", "MBH-2026-0001"]
+    assert row_references(page) == ["OLD-2026-0003", "OLD-2026-0002", "OLD-2026-0001"]
 
     # Falls only, most harm first, saved as a view.
     page.select_option("select[name=category]", "fall")
     page.select_option("select[name=sort]", "harm")
     page.get_by_role("button", name="Filter").click()
-    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0003"]
+    assert row_references(page) == ["OLD-2026-0001", "OLD-2026-0003"]
     page.locator("summary", has_text="Save these filters").click()
     page.get_by_label("Save this view as").fill("Falls by harm")
     page.get_by_role("button", name="Save view").click()
@@ -78,7 +78,7 @@ def test_the_lead_sorts_the_queue_and_saves_a_view(page, queue_world):
     page.get_by_role("link", name="Needs action").click()
     assert len(row_references(page)) == 3
     page.get_by_role("link", name="Falls by harm", exact=True).click()
-    assert row_references(page) == ["MBH-2026-0001", "MBH-2026-0003"]
+    assert row_references(page) == ["OLD-2026-0001", "OLD-2026-0003"]
     expect(page.get_by_role("link", name="Falls by harm", exact=True)).to_have_attribute(
         "aria-current", "page")
 
@@ -101,3 +101,45 @@ def test_the_queue_fits_a_phone_and_shows_the_status(new_page, queue_world):
     expect(status).to_be_visible()
     box = status.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
+
+
+def test_the_lead_adds_a_unit_and_a_nurse_reports_from_it(page, new_page, queue_world):
+    from cases.models import IncidentReport
+
+    hospital, lead, nurse, _ = queue_world
+    sign_in(page, lead.email, totp_secret=lead.secret)
+    page.get_by_role("link", name="Manage units").click()
+    expect(page.get_by_role("heading", name=re.compile("Units and locations"))).to_be_visible()
+    expect(page.get_by_test_id("empty-units")).to_be_visible()
+    page.get_by_label("Unit name").fill("Tower 7 North")
+    page.get_by_label("Kind of location").select_option("step_down")
+    page.get_by_role("button", name="Add the unit").click()
+    expect(page.get_by_text("Added the unit Tower 7 North")).to_be_visible()
+    expect(page.get_by_test_id("unit-list")).to_contain_text("Step-down / telemetry")
+
+    nurse_page = new_page(viewport={"width": 390, "height": 844})
+    sign_in(nurse_page, nurse.email)
+    nurse_page.goto("/reports/new/")
+    nurse_page.check("input[name=event_type][value=near_miss]")
+    nurse_page.select_option("select[name=category]", "medication")
+    nurse_page.get_by_label("Unit (optional)").select_option(label="Tower 7 North")
+    # Choosing the unit fills in its kind of location.
+    expect(nurse_page.locator("select[name=location_type]")).to_have_value("step_down")
+    nurse_page.fill("textarea[name=narrative]",
+                    "Two look-alike vials were stored side by side in the medication room.")
+    nurse_page.fill("textarea[name=near_miss_recovery]", "Barcode scan at the bedside.")
+    nurse_page.get_by_role("button", name="Submit the report").click()
+    expect(nurse_page.get_by_text("was submitted")).to_be_visible()
+    assert nurse_page.evaluate("document.documentElement.scrollWidth") <= 390
+    report = IncidentReport.objects.get(hospital=hospital, reporter=nurse,
+                                        event_type="near_miss")
+    assert report.unit.name == "Tower 7 North" and report.location_type == "step_down"
+
+    # The unit is shown to the lead; retiring it asks first and the report keeps it.
+    page.goto("/hospital/units/")
+    page.get_by_role("link", name="Retire Tower 7 North").click()
+    expect(page.get_by_test_id("what-follows")).to_contain_text("The 1 report that names it")
+    page.get_by_role("button", name="Retire the unit").click()
+    expect(page.get_by_test_id("unit-list")).to_contain_text("Retired")
+    report.refresh_from_db()
+    assert report.unit.name == "Tower 7 North"
