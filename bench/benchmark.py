@@ -160,7 +160,10 @@ def pick_people():
 PAGES = [
     # (label, who, url)
     ("bare page (50 hospitals)", "lead", BARE_PATH),
-    ("review queue", "lead", "/reports/review/"),
+    ("review queue (needs action)", "lead", "/reports/review/"),
+    ("review queue, all", "lead", "/reports/review/?status=all"),
+    ("review queue, all, sort=harm", "lead", "/reports/review/?status=all&sort=harm"),
+    ("review queue, sort=category_desc", "lead", "/reports/review/?sort=category_desc"),
     ("review queue, status=submitted", "lead", "/reports/review/?status=submitted"),
     ("review queue, category=fall", "lead", "/reports/review/?category=fall"),
     ("review queue, page 5", "lead", "/reports/review/?page=5"),
