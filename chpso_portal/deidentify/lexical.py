@@ -691,6 +691,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             index >= 2 and tokens[index - 2].key in _ARTICLES | _OWNERS
             and not previous.gap.endswith("\n")
         )
+        if reader.eponym_after(index):
+            continue  # "pt Grace score 3" is the GRACE score
         if token.key in _VERB_NAMES or token.stop:
             if not (titled or _person_meant_after(reader, index)):
                 continue
@@ -830,6 +832,19 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                     other.key
                 ) >= 3 and (other.first or other.sur or other.unknown):
                     spans.append((other.start, other.end))
+
+    # A name in brackets after a relation or a role: "family (doli) updated", "son (raj)".
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        if token.gap.strip() != "(" or token.stop or token.eng or len(token.key) < 3:
+            continue
+        previous = tokens[index - 1]
+        if previous.key not in PERSON_CUES and previous.key not in _FAMILY_WORDS | {"family"}:
+            continue
+        if index + 1 < len(tokens) and not tokens[index + 1].gap.lstrip().startswith(")"):
+            continue
+        if token.first or token.sur or token.unknown:
+            accept(index, index)
 
     # Initials: "pt J.B.", "Mrs. K.", "J. B." (not "A.M.", "U.S.", "R.N.").
     for match in _INITIALS.finditer(text):

@@ -877,9 +877,10 @@ _DATE_CUE_WORDS = (
 # A CSV field (",2/3," or '"2/3"') is a cue too; a comma followed by a space is not
 # ("sob, 2/2 fluid overload" is "secondary to").
 _SHORT_DATE_CUE = re.compile(
-    r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|\b[a-z]{3,}ed|[(@])" + SP
+    r"(?i:(?:\b(?:" + _DATE_CUE_WORDS + r")\.?|\b[a-z]{3,}ed|[(@]"
+    r"|\b(?:at|@)" + SP + r"*(?:[01][0-9]|2[0-3]):?[0-5][0-9])" + SP
     + r"*$|(?:,\"?|\"|\t)$)"
-)
+)  # "at 1645 10/2": a time before the day
 _SCORE_BEFORE = re.compile(
     r"(?i:\b(?:pain|score|scored|scale|strength|str|power|motor|gcs|bp|b/p|nibp|abp|map|ratio"
     r"|fio2|peep|vent|rated|rate|rates|grade|graded|mmt|braden|morse|apgar|rass|cam|ciwa|cows"
