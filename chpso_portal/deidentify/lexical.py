@@ -1304,7 +1304,11 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         cue, verb = tokens[index - 1], tokens[index - 2]
         if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
             verb = tokens[index - 3]  # "came in from", "sent over to"
-        if cue.key not in {"to", "from", "at"} or verb.key not in _TRANSFER_VERBS:
+        if cue.key not in {"to", "from", "at"}:
+            continue
+        if verb.key not in _TRANSFER_VERBS and not (
+            verb.key == "c" and verb.gap == "/" and tokens[tokens.index(verb) - 1].key == "d"
+        ):  # "d/c to"
             continue
         if token.gap != " " or cue.gap != " ":
             continue
@@ -1322,7 +1326,18 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             if len(words) == 1 and (token.first or token.sur) and not token.eng:
                 continue  # "sent to Maria" is a person; the name rules see it
         elif not (last + 1 < len(tokens) and tokens[last + 1].key in _FACILITY_TYPES):
-            continue
+            # Typed in lower case: a listed system or chain ("sent out to banner", "d/c to
+            # golden living"), or a word in no list at all ("returned from silverado").
+            matched = _longest_phrase(tokens, index, lex.facility_heads, lex.facilities,
+                                      allow="-'", lower=True)
+            if matched is not None:
+                last = matched
+            elif not (token.unknown and len(token.key) >= 5 and token.key not in lex.clinical) or (
+                index + 1 < len(tokens) and tokens[index + 1].gap == " " and (
+                    tokens[index + 1].key in lex.clinical or tokens[index + 1].key in _DEPARTMENTS
+                    or tokens[index + 1].key in {"radiology", "medicine", "surgery"})
+            ):
+                continue  # not "returned to interventional radiology"
         if last + 1 < len(tokens) and tokens[last + 1].key in _FACILITY_TYPES:
             last += 1
         yield FindingKind.HOSPITAL, token.start, tokens[last].end

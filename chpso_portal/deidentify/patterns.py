@@ -873,6 +873,7 @@ _DATE_CUE_WORDS = (
     r"|surgery|procedure|visit|appointment|appt|scheduled|sched|delivered|given|placed|removed"
     r"|inserted|changed|expired|died|deceased|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|and|to|or|between|for|at|@"
+    r"|yest|yesterday|today|tonight|tomorrow|tmrw|dose|surg|drawn|collected|labs|eff"
 )
 # A CSV field (",2/3," or '"2/3"') is a cue too; a comma followed by a space is not
 # ("sob, 2/2 fluid overload" is "secondary to").
