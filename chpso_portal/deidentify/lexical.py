@@ -685,8 +685,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if not _adjacent(text, previous, token, allow=".:"):
             continue
         if previous.cap != token.cap and previous.key not in _TITLES and not previous.upper:
-            if token.cap:
-                continue  # "the nurse Grace" is read by the capitalised rules
+            if token.cap and not token.stop:
+                continue  # "the nurse Grace" is read by the capitalised rules; "wife Sun" not
         titled = previous.key in _TITLES and not (
             index >= 2 and tokens[index - 2].key in _ARTICLES | _OWNERS
             and not previous.gap.endswith("\n")
@@ -833,6 +833,31 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
                 ) >= 3 and (other.first or other.sur or other.unknown):
                     spans.append((other.start, other.end))
 
+    # A given name a report was handed to: "gave report to pat", "handoff to Rose".
+    # A name opening a sentence before a verb of speech: "Baker said", "Rose told me".
+    for index in range(2, len(tokens)):
+        token = tokens[index]
+        if not (token.first or token.sur) or len(token.key) < 3 or token.upper:
+            continue
+        if token.key in _MONTH_NAMES or token.key in _NOT_GIVEN_NAMES:
+            continue
+        if tokens[index - 1].key == "to" and tokens[index - 2].key in _HANDOFF_WORDS and (
+            token.first and token.gap == " " and tokens[index - 1].gap == " "
+        ) and (not token.stop or _person_meant_after(reader, index)):
+            accept(index, index)
+    for index, token in enumerate(tokens[:-1]):
+        if not token.initial or not token.cap or token.stop or len(token.key) < 3:
+            continue
+        if not (token.first or token.sur) or token.key in lex_proper:
+            continue
+        following = tokens[index + 1]
+        if following.gap != " " or following.key not in _SPEECH_VERBS:
+            continue
+        after = tokens[index + 2] if index + 2 < len(tokens) else None
+        if after is not None and after.key in _PASSIVE_AFTER and after.gap == " ":
+            continue  # "Pain stated as 7/10", "Foley said to be patent"
+        accept(index, index)
+
     # A name in brackets after a relation or a role: "family (doli) updated", "son (raj)".
     for index in range(1, len(tokens)):
         token = tokens[index]
@@ -939,6 +964,12 @@ _VERB_NAMES = frozenset(
     """.split()
 )
 _COPULAS = frozenset("is was has had are were".split())
+_HANDOFF_WORDS = frozenset("report handoff off endorsed passed".split())
+_PASSIVE_AFTER = frozenset("as to by at in of was is were be being".split())
+_SPEECH_VERBS = frozenset(
+    "said says told tells stated states asked asks reported explained yelled screamed replied "
+    "answered".split()
+)
 _MONTH_NAMES = frozenset("may june april august".split())
 # Given names that never follow a role as a name in practice ("nurse aide", "pt care").
 _NOT_GIVEN_NAMES = frozenset("care said home well best".split())
