@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from chpso_portal import access
@@ -11,6 +10,8 @@ from chpso_portal.forms import BootstrapMixin, add_service_errors
 from members.roles import Scope
 
 from . import units
+from .access import _deny
+from .models import HospitalUnit
 from .taxonomy import LocationType
 
 
@@ -27,7 +28,7 @@ class UnitForm(BootstrapMixin, forms.Form):
 def _unit_or_404(request, public_id):
     unit = units.unit_for_lead(hospital=request.hospital, public_id=public_id)
     if unit is None:
-        raise Http404
+        _deny(request, public_id, request.hospital, model=HospitalUnit, what="Unit")
     return unit
 
 
@@ -70,7 +71,14 @@ def unit_retire(request, public_id):
     """Retiring asks first and says what follows; a retired unit can be brought back here."""
     unit = _unit_or_404(request, public_id)
     if request.method == "POST":
-        bring_back = not unit.active
+        # The form says which way it goes: a second click, or a page left open in another
+        # tab, must not undo what the first did.
+        wanted = {"no": False, "yes": True}.get(request.POST.get("active"))
+        if wanted is None:
+            messages.error(request, "Nothing changed: retire the unit or bring it back from "
+                                    "its page.")
+            return redirect("unit-list")
+        bring_back = wanted
         units.unit_set_active(unit=unit, actor=request.user, active=bring_back)
         messages.success(request, f"The unit {unit.name} is in use again." if bring_back else
                          f"Retired the unit {unit.name}. Reports that name it keep it.")

@@ -295,3 +295,52 @@ def test_a_file_sent_to_the_pso_does_not_name_the_hospital(world, client_for):
         report_send(report=report, actor=world.lead, attachments=[str(file.public_id)])
     file.refresh_from_db()
     assert not file.share_with_pso
+
+
+# The hospital's units --------------------------------------------------------------------
+
+@pytest.fixture
+def west(world):
+    from cases.units import unit_create
+
+    return unit_create(hospital=world.hospital, actor=world.lead, name="Tower 7 North",
+                       location_type="med_surg")
+
+
+def test_retiring_twice_leaves_the_unit_retired(world, west, client_for):
+    lead = client_for(world.lead)
+    url = reverse("unit-retire", args=[west.public_id])
+    # Two clicks on "Retire the unit", or the confirmation left open in a second tab.
+    for _ in range(2):
+        assert lead.post(url, {"active": "no"}).status_code == 302
+    west.refresh_from_db()
+    assert not west.active
+    for _ in range(2):
+        lead.post(url, {"active": "yes"})
+    west.refresh_from_db()
+    assert west.active
+
+
+@pytest.mark.parametrize("data", [{}, {"active": "maybe"}, {"active": ""}])
+def test_a_retire_post_without_a_clear_choice_changes_nothing(world, west, client_for, data):
+    client_for(world.lead).post(reverse("unit-retire", args=[west.public_id]), data)
+    west.refresh_from_db()
+    assert west.active
+
+
+def test_another_hospitals_unit_is_404_and_the_attempt_is_audited(world, west, client_for):
+    other = client_for(world.other_lead)
+    before = AuditEvent.objects.filter(action="denied").count()
+    for name in ("unit-edit", "unit-retire"):
+        url = reverse(name, args=[west.public_id])
+        assert other.get(url).status_code == 404
+        assert other.post(url, {"name": "Mine", "location_type": "icu",
+                                "active": "no"}).status_code == 404
+    assert AuditEvent.objects.filter(action="denied").count() == before + 4
+    west.refresh_from_db()
+    assert west.active and west.name == "Tower 7 North"
+    for who in (world.staff, world.coordinator, world.outsider, world.expired_lead):
+        assert client_for(who).post(reverse("unit-retire", args=[west.public_id]),
+                                    {"active": "no"}).status_code == 403
+    west.refresh_from_db()
+    assert west.active

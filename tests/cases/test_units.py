@@ -54,11 +54,11 @@ def test_the_lead_adds_renames_and_retires_a_unit(world, client_for):
     assert "Retire the unit Cardiac cath lab?" in confirm and "never deleted" in confirm
     unit.refresh_from_db()
     assert unit.active
-    client.post(reverse("unit-retire", args=[unit.public_id]))
+    client.post(reverse("unit-retire", args=[unit.public_id]), {"active": "no"})
     unit.refresh_from_db()
     assert not unit.active
     assert "Retired" in client.get(reverse("unit-list")).content.decode()
-    client.post(reverse("unit-retire", args=[unit.public_id]))  # brought back
+    client.post(reverse("unit-retire", args=[unit.public_id]), {"active": "yes"})  # back
     unit.refresh_from_db()
     assert unit.active
     actions = list(AuditEvent.objects.filter(object_id=str(unit.public_id)).values_list("action",
