@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Subquery
 
 from chpso_portal import disclosure
 from chpso_portal.chart_pages import ChartBlock, FunnelBlock, month_label, short_month
@@ -280,18 +279,23 @@ def measure_comparison(*, measure: Measure, viewer, end: date, span: int,
 
 def _measure_version(measure: Measure) -> str:
     """What a comparison depends on, in one query: the measure's values, the months
-    submitted in its collaborative, and the teams' choices to be named."""
+    submitted in its collaborative, and the teams' choices to be named. Plain SQL, as for
+    `_team_version`: read on every view of the page."""
+    from django.db import connection
+
     from collaboratives.measures.models import MonthlyReport
 
-    row = Measure.objects.filter(pk=measure.pk).annotate(
-        v_values=Subquery(MeasureValue.objects.filter(measure=OuterRef("pk")).order_by()
-                        .values("measure").annotate(m=Max("id")).values("m")[:1]),
-        v_reports=Subquery(MonthlyReport.objects.filter(
-            team__collaborative=OuterRef("collaborative")).order_by()
-            .values("team__collaborative").annotate(m=Max("submitted_at")).values("m")[:1]),
-        v_named=Subquery(DevianceFlag.objects.filter(measure=OuterRef("pk")).order_by()
-                         .values("measure").annotate(m=Max("decided_at")).values("m")[:1]),
-    ).values_list("v_values", "v_reports", "v_named").first()
+    values, reports, teams, flags = (connection.ops.quote_name(model._meta.db_table)
+                                     for model in (MeasureValue, MonthlyReport, Team,
+                                                   DevianceFlag))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {values} WHERE measure_id = %s), "
+            f"(SELECT MAX(r.submitted_at) FROM {reports} r INNER JOIN {teams} t "
+            f"ON t.id = r.team_id WHERE t.collaborative_id = %s), "
+            f"(SELECT MAX(decided_at) FROM {flags} WHERE measure_id = %s)",
+            [measure.pk, measure.collaborative_id, measure.pk])
+        row = cursor.fetchone()
     return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
 
 
