@@ -127,8 +127,14 @@ def pso_reports(*, filters: dict):
     reports = IncidentReport.objects.filter(status=ReportStatus.SENT).select_related("hospital")
     if hospital := filters.get("hospital"):
         reports = reports.filter(hospital__public_id=hospital)
-    filters = {k: v for k, v in filters.items() if k != "status"}
+    # The words are searched in the copy the PSO received, where the reviewer may have put a
+    # placeholder for a name: the hospital's own words must not answer the PSO's search.
+    text = (filters.get("q") or "").strip()
+    filters = {k: v for k, v in filters.items() if k not in ("status", "q")}
     reports = _apply_filters(reports, filters)
+    if text:
+        reports = reports.filter(Q(reference__iexact=text)
+                                 | Q(sent_copy__data__narrative__icontains=text))
     sort = {"newest": ("-sent_at", "-id"), "oldest": ("sent_at", "id")}.get(
         filters.get("sort") or "newest", ("-sent_at", "-id")
     )

@@ -106,3 +106,22 @@ def test_unticking_a_replacement_asks_for_a_reason_again(world, client_for):
     report.refresh_from_db()
     assert sorted(d["text"] for d in report.dismissed_findings) == ["00482913", "3/14/2026"]
     assert [f.text for _, f in services.unresolved_sent_findings(report)] == ["Dr. Okafor"]
+
+
+def test_the_pso_search_cannot_find_a_replaced_word(world, client_for):
+    """The PSO's search reads the copy it received: searching for a replaced name must not
+    tell which report named it."""
+    report = ReportFactory(hospital=world.hospital, reporter=world.staff, narrative=NARRATIVE)
+    client = client_for(world.lead)
+    client.post(reverse("report-review", args=[report.public_id]),
+                {**REVIEW, "send": "1", **{f"dismiss-{key}": "" for key in KEYS.values()},
+                 **{f"replace-{key}": "1" for key in KEYS.values()}})
+    assert client.post(reverse("report-send", args=[report.public_id])).status_code == 302
+    pso = client_for(world.coordinator)
+
+    def found(q):
+        page = html(pso.get(reverse("pso-report-list"), {"q": q}))
+        return str(report.public_id) in page
+
+    assert found("second dose") and found("[name]") and found(report.reference)
+    assert not found("Okafor") and not found("00482913") and not found("3/14/2026")
