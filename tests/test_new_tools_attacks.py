@@ -344,3 +344,46 @@ def test_another_hospitals_unit_is_404_and_the_attempt_is_audited(world, west, c
                                     {"active": "no"}).status_code == 403
     west.refresh_from_db()
     assert west.active
+
+
+# Sending files with the report -------------------------------------------------------------
+
+@pytest.mark.parametrize("forged", ["not-a-uuid", "their", "both"])
+def test_a_forged_file_choice_sends_nothing(world, setting, client_for, forged):
+    from cases.services import report_review_save
+
+    report = setting["mine"]
+    report_review_save(report=report, actor=world.lead, factors=[],
+                       pso_summary="A late dose after a silenced pump alarm.")
+    theirs = str(setting["their_file"].public_id)
+    chosen = {"not-a-uuid": ["not-a-uuid"], "their": [theirs],
+              "both": [str(setting["my_file"].public_id), theirs]}[forged]
+    response = client_for(world.lead).post(reverse("report-send", args=[report.public_id]),
+                                           {"attachments": chosen})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "in_review"  # not sent
+    assert not ReportAttachment.objects.filter(share_with_pso=True).exists()
+
+
+def test_the_pso_download_is_safe_and_names_no_hospital(world, setting, client_for):
+    from cases.services import report_review_save, report_send
+
+    report = setting["mine"]
+    report_review_save(report=report, actor=world.lead, factors=[],
+                       pso_summary="A late dose after a silenced pump alarm.")
+    report_send(report=report, actor=world.lead, attachments=[str(setting["my_file"].public_id)])
+    response = client_for(world.coordinator).get(
+        reverse("pso-attachment-download", args=[setting["my_file"].public_id]))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    for header in ("Content-Disposition", "Content-Type"):
+        assert "Mercy" not in response[header] and world.staff.full_name not in response[header]
+    body(response)
+    # The other hospital's lead still cannot reach it, nor the PSO a file that was not sent.
+    assert client_for(world.other_lead).get(
+        reverse("attachment-download", args=[setting["my_file"].public_id])).status_code == 404
+    assert client_for(world.coordinator).get(
+        reverse("pso-attachment-download", args=[setting["their_file"].public_id])
+    ).status_code == 404
