@@ -128,10 +128,15 @@ def _recommended(lesson) -> list:
 
 
 def _start_from(recommended, chosen: str) -> dict:
-    """The form's first values taken from the recommended action the lead chose."""
-    picked = next((r for r in recommended if str(r.pk) == chosen), None)
-    if picked is None:
+    """The form's first values taken from the recommended action the lead chose, named in the
+    address by its place in the lesson's list (1, 2, ...), never by a row id."""
+    try:
+        index = int(chosen)
+    except (TypeError, ValueError):
         return {}
+    if not 1 <= index <= len(recommended):
+        return {}
+    picked = recommended[index - 1]
     title = shorten(picked.text, 200)
     return {"title": title, "strength": picked.strength,
             "description": picked.text if title != " ".join(picked.text.split()) else ""}

@@ -450,12 +450,24 @@ def test_the_other_hospital_adds_its_own_plan_through_the_page(world, client_for
 
 def test_a_lesson_action_can_start_from_a_recommended_action(world, client_for):
     lesson = lesson_of(world)
-    recommended = lesson.actions.order_by("position").last()
+    # Copies under new row ids, so that no row id equals its place in the list.
+    first = list(lesson.actions.all())
+    old_ids = [a.pk for a in first]
+    for action in first:
+        action.pk = None
+        action.save()
+    lesson.actions.filter(pk__in=old_ids).delete()
+    actions = list(lesson.actions.all())
+    recommended, place = actions[-1], len(actions)
+    assert all(a.pk != i for i, a in enumerate(actions, 1))
     url = reverse("action-new-lesson", args=[lesson.public_id])
     client = client_for(world.lead)
     page = client.get(url).content.decode()
-    assert f"?recommended={recommended.pk}" in page
-    form = client.get(url, {"recommended": str(recommended.pk)}).context["form"]
+    # The address names its place in the lesson's list, never the row's sequential id.
+    assert f"?recommended={place}" in page
+    assert f"?recommended={recommended.pk}\"" not in page
+    form = client.get(url, {"recommended": str(place)}).context["form"]
     assert form.initial["title"] == recommended.text
     assert form.initial["strength"] == recommended.strength
-    assert client.get(url, {"recommended": "nonsense"}).context["form"].initial == {}
+    for nonsense in ("nonsense", "0", "-1", str(place + 1), "9" * 30):
+        assert client.get(url, {"recommended": nonsense}).context["form"].initial == {}
