@@ -955,6 +955,7 @@ _ORDINAL_CUE = re.compile(
 _DAY_FOLLOWS = re.compile(
     r"(?i:" + SP + r"*(?:$|[.,;:!?)\]\"'\n\u2014\u2013]|-" + SP + r"|(?:at|around|about|approx"
     r"|when|after|before|during|and|or|but|so|night|morning|evening|afternoon|shift|overnight"
+    r"|of" + SP + r"+(?:this|that|last|next|the" + SP + r"+same)" + SP + r"+month"
     r"|the|a|an|we|she|he|they|pt|patient|in|on|from|to|until|till|with|while|was|were|is"
     r"|had|has|by|per|early|late|ca|noc|am|pm|eve|nights|[0-9]{1,2}:[0-9]{2}"
     r"|[0-2][0-9][0-5][0-9])\b))"
@@ -1099,12 +1100,26 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
             FindingKind.DATE,
             r"(?i:\b(?:the" + SP + r"+)?" + _ORDINAL_WORDS + SP + r"+of" + SP + r"+"
             + _MONTH_WORD + r"\b|\b(?:january|february|march|april|may|june|july|august"
-            r"|september|october|november|december)" + SP + r"+" + _ORDINAL_WORDS + r"\b)",
+            r"|september|october|november|december|jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec)"
+            r"\.?" + SP + r"+" + _ORDINAL_WORDS + r"\b)",
         ),
         ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
          "tenth", "eleventh", "twelfth", "teenth", "tieth"),
         ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-         "october", "november", "december"),
+         "october", "november", "december", "jan", "feb", "apr", "jun", "jul", "aug", "sep",
+         "oct", "nov", "dec"),
+    ),
+    # A month typed in lower case ("first week of october"); not "may" or "march", which are
+    # as often verbs.
+    _gated(
+        _regex(
+            FindingKind.DATE,
+            r"(?:january|february|april|june|july|august|september|october|november|december)"
+            r"(?![A-Za-z])",
+            accept=_starts_word,
+        ),
+        "january", "february", "april", "june", "july", "august", "september", "october",
+        "november", "december",
     ),
     # 2026-03: a month of a year
     _regex(
