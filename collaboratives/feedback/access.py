@@ -38,18 +38,32 @@ def _is_pso(user, collaborative) -> bool:
     return bool(user.pso_scopes) and collaborative.faculty.filter(pk=user.pk).exists()
 
 
-def own_team(request, collaborative) -> Team | None:
-    """The viewer's enrolled team in the collaborative, through the hospital they act for
-    (contract in force), in a working role."""
+def _own_places(request, collaborative):
+    """The viewer's places on an enrolled team of the collaborative, through the hospital they
+    act for (contract in force), in a working role; None when they act for no such hospital."""
     membership = request.acting.membership
     if membership is None or not membership.hospital.has_active_contract:
         return None
-    found = (TeamMember.objects.active()
-             .filter(user=request.user, team__collaborative=collaborative,
-                     team__status=TeamStatus.ENROLLED, team__hospital=membership.hospital,
-                     role__in=TEAM_WORKING_ROLES)
-             .select_related("team__hospital", "team__peer_code").first())
+    return (TeamMember.objects.active()
+            .filter(user=request.user, team__collaborative=collaborative,
+                    team__status=TeamStatus.ENROLLED, team__hospital=membership.hospital,
+                    role__in=TEAM_WORKING_ROLES))
+
+
+def own_team(request, collaborative) -> Team | None:
+    """The viewer's enrolled team in the collaborative, through the hospital they act for
+    (contract in force), in a working role."""
+    places = _own_places(request, collaborative)
+    if places is None:
+        return None
+    found = places.select_related("team__hospital", "team__peer_code").first()
     return found.team if found is not None else None
+
+
+def _is_own_team(request, team) -> bool:
+    """Whether `team` is the viewer's own (as `own_team` decides), reading only ids."""
+    places = _own_places(request, team.collaborative)
+    return places is not None and places.filter(team_id=team.pk).exists()
 
 
 def _deny(request, summary):
@@ -64,10 +78,9 @@ def team_for_viewer(request, public_id) -> tuple[Team, Viewer]:
         raise Http404
     if _is_pso(request.user, team.collaborative):
         return team, Viewer(team=None, pso=True)
-    mine = own_team(request, team.collaborative)
-    if mine is None or mine.pk != team.pk:
+    if not _is_own_team(request, team):
         _deny(request, "Team charts not visible to this user")
-    return team, Viewer(team=mine, pso=False)
+    return team, Viewer(team=team, pso=False)
 
 
 def measure_for_viewer(request, collaborative_id, measure_id) -> tuple[Measure, Viewer]:
