@@ -210,7 +210,8 @@ _FACILITY_HEADS = [
     "health clinic", "medical clinic", "medical", "specialty hospital", "care",
     "senior care", "healthcare center", "health and rehabilitation", "health & rehab",
     "post-acute care", "rehab center", "surgery", "ob/gyn", "obgyn", "med", "hosp",
-    "community hosp", "med center",
+    "community hosp", "med center", "kidney centers", "dialysis centers", "medical centers",
+    "health centers", "care centers", "cancer centers", "surgery centers",
 ]  # fmt: skip
 
 
