@@ -958,7 +958,12 @@ _DAY_FOLLOWS = re.compile(
     r"|of" + SP + r"+(?:this|that|last|next|the" + SP + r"+same)" + SP + r"+month"
     r"|the|a|an|we|she|he|they|pt|patient|in|on|from|to|until|till|with|while|was|were|is"
     r"|had|has|by|per|early|late|ca|noc|am|pm|eve|nights|[0-9]{1,2}:[0-9]{2}"
-    r"|[0-2][0-9][0-5][0-9])\b))"
+    r"|[0-2][0-9][0-5][0-9]"
+    # What a day goes on with, where a count would name what it counts: "without", "for",
+    # "w/" and a verb in the past ("returned the 8th w/ a stent", "the 5th led to").
+    r"|without|for|because|then|again|there|as|yet|already|unless|w/|w/o"
+    r"|led|went|came|got|gave|took|left|fell|saw|said|told|ran|sent|brought|found|began"
+    r"|felt|kept|made|met|paid|put|woke|wrote|spoke|broke|drove|[a-z]{2,}ed)(?![\w/])))"
 )
 
 
