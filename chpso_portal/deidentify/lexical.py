@@ -15,12 +15,15 @@ Every rule works token by token with set look-ups, so the cost is linear in the 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
+from operator import attrgetter
 
 from .findings import FindingKind
 from .lexicon import Lexicon, fold, lexicon
 
 Span = tuple[FindingKind, int, int]
+_START = attrgetter("start")
 
 _WORD = re.compile(
     r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
@@ -452,6 +455,10 @@ _CREDENTIAL_INITIALS = frozenset(
     TPA CT NG OG RA LA LE RE AD AS AU OD OU DX TX HX RX SX FX CC NS LR UA UTI HR RR
     """.split()
 )
+_PATIENT_CUES = frozenset("pt patient resident res mr mrs ms".split())
+_PATIENT_STATUS = frozenset(
+    "AM PM US DNR DNI AMA NPO ICU ED ER OR PO IV PT OT HR RR BP UA UTI GI CT POA SOB DC".split()
+)
 _INITIALS = re.compile(
     r"(?<![\w.])(?P<i>[A-Z]\.[ ]?[A-Z]\.(?:[ ]?[A-Z]\.)?)(?![\w])"
     r"|(?<![\w.])(?P<j>[A-Z]\.(?:[ ]?[A-Z]\.?)?)(?=[ ,;:)]|$)"
@@ -877,12 +884,19 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         group = "i" if match.group("i") else "j"
         value = match.group(group)
         letters = "".join(ch for ch in value if ch.isalpha())
-        if letters in _CREDENTIAL_INITIALS:
-            continue
         start = match.start(group)
         before = text[max(0, start - 12) : start].rstrip(" :,").lower()
         cue = re.search(r"([a-z]+)\.?$", before)
         has_cue = cue is not None and cue.group(1) in PERSON_CUES
+        if letters in _CREDENTIAL_INITIALS and not (
+            # "pt M.R. bed 3": dotted initials right after a patient cue, unless they spell a
+            # status ("pt D.N.R.", "pt A.M.A.")
+            group == "i"
+            and cue is not None
+            and cue.group(1) in _PATIENT_CUES
+            and letters not in _PATIENT_STATUS
+        ):
+            continue
         if group == "i" or has_cue:
             spans.append((start, match.end(group)))
     # A family named by its surname in the plural: "the Hendersons", "the Nguyens".
@@ -1856,6 +1870,279 @@ def detect(text: str) -> Iterator[Span]:
     if not text or not any(ch.isalpha() for ch in text):
         return
     reader = _Reader(text, lexicon())
-    yield from _detect_people(reader)
-    yield from _detect_facilities(reader)
-    yield from _detect_places(reader)
+    spans = [*_detect_people(reader), *_detect_facilities(reader), *_detect_places(reader)]
+    yield from spans
+    yield from _detect_role_appositives(reader)
+    yield from _detect_from_facilities(reader)
+    if spans:
+        yield from _extend_partial_findings(reader, spans)
+    if '"' in text and "," in text:
+        yield from _detect_quoted_last_first(reader)
+    if "Good " in text or "good " in text:
+        yield from _detect_good_names(reader)
+
+
+def _detect_good_names(reader: _Reader) -> Iterator[Span]:
+    """ "Good Hope nursing center", "good shepherd hospital": "Good <Word>" before the kind
+    of a place of care."""
+    tokens = reader.tokens
+    count = len(tokens)
+    for index in range(count - 2):
+        token = tokens[index]
+        if token.key != "good":
+            continue
+        name = tokens[index + 1]
+        if name.gap != " " or name.stop or name.key in GENERIC_FACILITY_WORDS:
+            continue
+        if name.cap != token.cap and token.cap:
+            continue
+        head = tokens[index + 2]
+        pair = f"{head.key} {tokens[index + 3].key}" if index + 3 < count else ""
+        if head.gap != " ":
+            continue
+        if pair in _LOWER_CASE_HEADS:
+            yield FindingKind.HOSPITAL, token.start, tokens[index + 3].end
+        elif head.key in _LOWER_CASE_HEADS or head.key in _FACILITY_TYPES:
+            yield FindingKind.HOSPITAL, token.start, head.end
+
+
+# "The MRI technologist, Kelechi Anyanwu, stopped the scan": two capitalised words between
+# commas right after a role noun. Roles of staff that are not cues elsewhere are added here.
+_NOT_APPOSITIVE_ROLES = frozenset({"pt", "patient", "pts", "do", "member", "registry"})
+_APPOSITIVE_ROLES = (ROLE_CUES - _NOT_APPOSITIVE_ROLES) | RELATION_CUES | frozenset(
+    """
+    technologist technologists radiographer sonographer phlebotomist perfusionist dietician
+    nutritionist secretary receptionist housekeeper guard navigator liaison specialist
+    scheduler dispatcher operator psychologist psychiatrist radiologist pathologist
+    cardiologist neurologist oncologist nephrologist pulmonologist urologist obstetrician
+    pediatrician internist neonatologist dentist podiatrist optometrist consultant
+    administrator planner counselor counsellor worker doula tech
+    """.split()
+)
+_APPOSITIVE = re.compile(
+    r", ([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f'\u2019\-]+) "
+    r"([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f'\u2019\-]+)(?=[,;)]|\.(?:\s|$))"
+)
+
+
+def _token_at(tokens: list[Token], start: int) -> int | None:
+    index = bisect_left(tokens, start, key=_START)
+    if index < len(tokens) and tokens[index].start == start:
+        return index
+    return None
+
+
+def _detect_role_appositives(reader: _Reader) -> Iterator[Span]:
+    text = reader.text
+    if ", " not in text:
+        return
+    tokens = reader.tokens
+    for match in _APPOSITIVE.finditer(text):
+        if not text[match.start() - 1 : match.start()].islower():
+            continue
+        index = _token_at(tokens, match.start(1))
+        if index is None or index == 0 or index + 1 >= len(tokens):
+            continue
+        role = tokens[index - 1]
+        if role.key not in _APPOSITIVE_ROLES or role.possessive:
+            continue
+        pair = tokens[index : index + 2]
+        if any(t.upper or (t.stop and not (t.first or t.sur)) for t in pair):
+            continue
+        if any(t.eng and not (t.first or t.sur) for t in pair):
+            continue  # "the charge nurse, Night Shift, notified"
+        if all(t.eng for t in pair):
+            continue
+        yield FindingKind.PERSON, match.start(1), match.end(2)
+
+
+_FROM_VERBS = _TRANSFER_VERBS | frozenset(
+    "admit admits adm xfer xferred xfered transfer received arrives arriving comes".split()
+)
+# Words that end the name of a place a patient came from ("from heritage oaks in hermiston").
+_AFTER_FROM_PHRASE = frozenset(
+    "in w with via on at for by after and to snf nh ltc alf".split()
+)
+_NOT_FROM_WORDS = frozenset(
+    """
+    work school church home house apartment car bus street outside another other his her their
+    there here upstairs downstairs bed chair stretcher gurney wheelchair floor toilet bathroom
+    ambulance party store shelter jail prison dinner lunch breakfast vacation trip fast track
+    labor deck delivery custody police court lobby waiting intake holding pod hallway
+    """.split()
+)
+
+
+def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
+    """ "admit from heritage oaks", "came from good shepherd in hermiston": two lower-case
+    words after a transfer verb and "from", not clinical or everyday words."""
+    text = reader.text
+    if "from " not in text:
+        return
+    tokens = reader.tokens
+    lex = reader.lex
+    for index in range(1, len(tokens) - 2):
+        cue = tokens[index]
+        if cue.key != "from" or cue.word != "from":
+            continue
+        verb = tokens[index - 1]
+        if verb.key in _ADVERBS_OF_TRANSFER and index >= 2:
+            verb = tokens[index - 2]
+        if verb.key not in _FROM_VERBS:
+            continue
+        first, second = tokens[index + 1], tokens[index + 2]
+        if first.gap != " " or second.gap != " " or first.cap or second.cap:
+            continue
+        if first.upper or second.upper:
+            continue
+        following = tokens[index + 3] if index + 3 < len(tokens) else None
+        if following is not None:
+            gap = following.gap
+            if gap == " " and following.key not in _AFTER_FROM_PHRASE:
+                continue
+            closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-"} or "\n" in gap
+            if gap != " " and not closing:
+                continue
+        elif text[second.end :].strip()[:1] not in {"", ".", ",", ";", ")"}:
+            continue
+        bad = False
+        for word in (first, second):
+            key = word.key
+            if (
+                word.stop
+                or key in _ARTICLES
+                or key in _OWNERS
+                or key in GENERIC_FACILITY_WORDS
+                or key in _DEPARTMENTS
+                or key in _COMMON_LOWER
+                or key in _NOT_FROM_WORDS
+                or key in lex.clinical
+                or len(key) < 3
+                or (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS) and word.eng)
+            ):
+                bad = True
+                break
+        if bad:
+            continue
+        yield FindingKind.HOSPITAL, first.start, second.end
+
+
+# Words of a facility's name that go on a name already found: "sutter memorial", "Hollis
+# Regional"; and those that come before it: "mercy sutter", "St. Elspeth".
+_FACILITY_NAME_AFTER = frozenset(
+    "memorial mercy regional general community children's childrens medical presbyterian "
+    "methodist baptist lutheran adventist samaritan".split()
+)
+_FACILITY_NAME_BEFORE = frozenset("mercy st saint children's childrens good".split())
+# After these, "general surgery" and "community acquired" are not part of a name.
+_NOT_AFTER_FACILITY_WORD = frozenset(
+    """
+    surgery surgeon surgeons medicine anesthesia anesthetic acquired practice public
+    population ward floor unit service services appearance condition principle rule
+    consensus health-care
+    """.split()
+)
+_CELL_OPEN = frozenset('",;|')
+
+
+def _cell_opens(reader: _Reader, index: int) -> bool:
+    gap = reader.tokens[index].gap
+    if index == 0 or "\n" in gap or "\t" in gap:
+        return True
+    return gap.rstrip(" ")[-1:] in _CELL_OPEN
+
+
+def _cell_closes(reader: _Reader, index: int) -> bool:
+    tokens = reader.tokens
+    gap = tokens[index + 1].gap if index + 1 < len(tokens) else reader.text[tokens[index].end :]
+    if "\n" in gap or "\t" in gap:
+        return True
+    return gap.lstrip(" ")[:1] in _CELL_OPEN or gap.strip() == ""
+
+
+def _name_half(reader: _Reader, token: Token, other: Token) -> bool:
+    if token.upper != other.upper or not (token.cap or token.upper):
+        return False
+    if token.stop and not (token.first or token.sur):
+        return False
+    return not token.eng or token.first or token.sur
+
+
+def _extend_partial_findings(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
+    """A finding that covers one part of a form, extended over the rest: "Tupou, Sione"
+    where "Sione" was found; "sutter memorial" and "mercy sutter" where "sutter" was."""
+    tokens = reader.tokens
+    count = len(tokens)
+    for kind, start, end in spans:
+        index = _token_at(tokens, start)
+        if index is None:
+            continue
+        last = index
+        while last + 1 < count and tokens[last].end < end:
+            last += 1
+        if kind is FindingKind.PERSON and last == index and tokens[index].end == end:
+            token = tokens[index]
+            if (
+                index + 1 < count
+                and tokens[index + 1].gap == ", "
+                and _name_half(reader, tokens[index + 1], token)
+                and _cell_opens(reader, index)
+                and _cell_closes(reader, index + 1)
+            ):
+                yield FindingKind.PERSON, start, tokens[index + 1].end
+            elif (
+                index > 0
+                and token.gap == ", "
+                and _name_half(reader, tokens[index - 1], token)
+                and _cell_opens(reader, index - 1)
+                and _cell_closes(reader, index)
+            ):
+                yield FindingKind.PERSON, tokens[index - 1].start, end
+        elif kind in (FindingKind.HOSPITAL, FindingKind.PLACE):
+            if last + 1 < count:
+                following = tokens[last + 1]
+                if following.key in _FACILITY_NAME_AFTER and following.gap == " " and (
+                    following.cap or not tokens[last].cap
+                ):
+                    after = tokens[last + 2] if last + 2 < count else None
+                    if after is None or after.gap != " " or (
+                        after.key not in _NOT_AFTER_FACILITY_WORD
+                        and after.key not in reader.lex.clinical
+                    ):
+                        yield FindingKind.HOSPITAL, start, following.end
+                        continue
+            if kind is FindingKind.HOSPITAL and index > 0 and tokens[index].gap in (" ", ". "):
+                previous = tokens[index - 1]
+                if previous.key in _FACILITY_NAME_BEFORE and (
+                    previous.key != "good" or last == index
+                ) and (previous.cap or not tokens[index].cap):
+                    if tokens[index].gap == " " or previous.key == "st":
+                        yield FindingKind.HOSPITAL, previous.start, end
+
+
+def _detect_quoted_last_first(reader: _Reader) -> Iterator[Span]:
+    """ "Faleolo, Tavita" alone in a quoted cell of a CSV row: two capitalised words that
+    no list knows as ordinary words."""
+    text = reader.text
+    tokens = reader.tokens
+    for match in _QUOTED_PAIR.finditer(text):
+        before = text[max(0, match.start() - 2) : match.start()]
+        if before and before[-1:] not in ",;\n" and before not in {", ", "; "}:
+            continue  # the cell opens the line or follows a separator
+        index = _token_at(tokens, match.start(1))
+        if index is None or index + 1 >= len(tokens):
+            continue
+        pair = tokens[index : index + 2]
+        if any(t.stop or (t.eng and not (t.first or t.sur)) for t in pair) or all(
+            t.eng for t in pair
+        ):
+            continue  # "Fall, Minor", "Pharmacy, Central"
+        if not any(t.unknown or t.first or t.sur for t in pair):
+            continue
+        yield FindingKind.PERSON, match.start(1), match.end(2)
+
+
+_QUOTED_PAIR = re.compile(
+    r'"([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f\'\-]+|[A-Z][A-Z\'\-]+), '
+    r'([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f\'\-]+|[A-Z][A-Z\'\-]+)"',
+)

@@ -1387,6 +1387,11 @@ _NOT_AN_AGE_AFTER = re.compile(
     r"|bpm|mmhg|feet|foot|ft|meters?|miles?|times|patients?|pts|beds?|staff|nurses?|dollars?"
     r"|cents?|calls?|falls?|cases?|events?|reports?|of)\b)"
 )
+# Units after a number that is not an age (kg, lb and the like are in `_NOT_AN_AGE_AFTER`).
+_NOT_A_PERSONAL_AGE = re.compile(
+    r"(?i:" + SP + r"*(?:kilos?|kgs|oz|ounces?|in|inches|cm|mm|ng|g|l|liters?|litres?|meq|mmol"
+    r"|bpm|breaths?|sats?|on|over|off|for|at|during)\b)"
+)
 _AGE_WORD_RE = re.compile(
     r"(?i:(?<![\w\-])(?:ninety|(?:one|a)" + SP + r"+hundred)(?:(?:" + SP + r"+and)?[\- ]+"
     r"(?P<unit>one|two|three|four|five|six|seven|eight|nine))?(?![\w\-]))"
@@ -1501,6 +1506,21 @@ AGE_WORD_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + SP + r"*(?i:yo|y/o|y\.o\.?|yr|yrs)" + SP + r"*[MFmf](?![A-Za-z])",
+    ),
+    # "son says pt is 95 & fell", "she is 93 and lives alone": a bare number after a person
+    # and "is" or "was"; "HR is 95", "sat is 93%", "he is 95 kg" stay quiet.
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + r"(?![0-9]|[.,/:\-][0-9]|" + SP + r"*[%/+x])",
+        accept=_all(
+            _cue_before(
+                r"(?i:\b(?:pt|patient|she|he|they|resident|res\.?)" + SP + r"+(?:is|was|are|were)"
+                + SP + r"+)",
+                20,
+            ),
+            lambda match, text: _NOT_AN_AGE_AFTER.match(text, match.end()) is None
+            and _NOT_A_PERSONAL_AGE.match(text, match.end()) is None,
+        ),
     ),
 ]
 
