@@ -2,7 +2,9 @@
 
 A file is checked by its content (chpso_portal.uploads), at most ATTACHMENT_MAX_BYTES, at most
 ATTACHMENTS_PER_REPORT on a report; a JPEG or PNG is written again from its pixels so that no
-location or device travels with it. It is stored under a random name in the private storage.
+location or device travels with it, and a PDF, Word or Excel file is written again without the
+details of who made it (author, company, comments' authors). It is stored under a random name
+in the private storage.
 
 The name it was uploaded under is screened like any text that may leave the hospital
 ("john_smith_MRN1234567_fall.jpg" is read as "john smith MRN1234567 fall jpg"). Before the file
@@ -25,7 +27,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.deidentify import EXPLANATIONS, Finding, FindingKind, screen, summarize
 from chpso_portal.deidentify.lexicon import fold, lexicon
-from chpso_portal.uploads import IMAGES, TYPES, check_upload, extension_of, without_metadata
+from chpso_portal.uploads import IMAGES, TYPES, check_upload, cleaned, extension_of
 from members.roles import Scope
 
 from .access import _deny as deny
@@ -213,8 +215,9 @@ def clean_display_name(name: str) -> str:
 
 
 def check_uploads(*, report, uploads, field: str = "files") -> list:
-    """Check every upload before anything is saved: (upload, file type) for each, or one
-    ValidationError on `field` listing every problem."""
+    """Check every upload before anything is saved: (upload, file type, content to store,
+    whether metadata was removed) for each, or one ValidationError on `field` listing every
+    problem."""
     uploads = [u for u in uploads if u]
     errors, checked = [], []
     room = ATTACHMENTS_PER_REPORT - (report.attachments.count() if report is not None and
@@ -231,8 +234,9 @@ def check_uploads(*, report, uploads, field: str = "files") -> list:
                           "and choose it again.")
             continue
         try:
-            checked.append((upload, check_upload(upload, allowed=ATTACHMENT_TYPES,
-                                                 max_bytes=ATTACHMENT_MAX_BYTES, field=field)))
+            file_type = check_upload(upload, allowed=ATTACHMENT_TYPES,
+                                     max_bytes=ATTACHMENT_MAX_BYTES, field=field)
+            checked.append((upload, file_type, *cleaned(upload, file_type, field=field)))
         except ValidationError as exc:
             errors.extend(exc.message_dict[field])
     if errors:
@@ -257,12 +261,7 @@ def attachments_add(*, report, actor, membership, uploads,
     checked = check_uploads(report=report, uploads=uploads, field=field)
     known = known_identifiers()
     saved = []
-    for upload, file_type in checked:
-        if file_type.extension in IMAGES:
-            content, stripped = without_metadata(upload, file_type), True
-        else:
-            upload.seek(0)
-            content, stripped = upload.read(), False
+    for upload, file_type, content, stripped in checked:
         display_name = clean_display_name(upload.name) or f"file.{file_type.extension}"
         screened = screen_name(display_name, known)
         attachment = ReportAttachment(

@@ -477,7 +477,9 @@ class ReportAttachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    # A JPEG or PNG written again from its pixels: no location, device or owner.
+    # Written again without the details of who made it: a JPEG or PNG from its pixels (no
+    # location, device or owner); a PDF, Word or Excel file without its author, company,
+    # document properties and comments' authors. Plain text has none to remove.
     metadata_removed = models.BooleanField(default=False)
     # What the screening found in the file name as it now reads ({kind, text}), and the
     # findings kept as they are with a reason ({kind, text, reason, by, at}).
