@@ -979,6 +979,12 @@ _OF_MONTH = re.compile(
 )
 
 
+_PART_OF_DAY = re.compile(
+    r"(?i:\b(?:the" + SP + r"+)?(?:early" + SP + r"+)?(?:morning|evening|night|afternoon"
+    r"|day|weekend|wee" + SP + r"+hours)" + SP + r"+of" + SP + r"+(?:the" + SP + r"+)?$)"
+)
+
+
 def _detect_ordinal_days(text: str) -> Iterator[Span]:
     for match in _ORDINAL_DAY.finditer(text):
         start = match.start()
@@ -997,7 +1003,9 @@ def _detect_ordinal_days(text: str) -> Iterator[Span]:
             continue
         if _ORDINAL_CUE.search(text, max(0, start - 24), start) is None:
             continue
-        yield FindingKind.DATE, start, end
+        # "the morning of the 17th" is one date: the part of the day goes with it.
+        part = _PART_OF_DAY.search(text, max(0, start - 32), start)
+        yield FindingKind.DATE, (part.start() if part else start), end
 
 
 _MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
@@ -1255,7 +1263,7 @@ _SERIAL_CUE_WORDS = [
 ]
 _SERIAL_CUE = re.compile(
     r"(?i:\b(?:" + "|".join(_SERIAL_CUE_WORDS) + r")(?!\w)" + SP
-    + r"*(?:\#|:|=|-|is|was)?" + SP + r"*(?:\#|:)?" + SP + r"*$)"
+    + r"*(?:\#|:|=|-|is|was)?" + SP + r"*(?:\#|:|\()?" + SP + r"*$)"
 )
 _CODE_TOKEN = re.compile(
     r"(?<![\w\-./])[A-Za-z0-9](?:[A-Za-z0-9]|[\-./](?=[A-Za-z0-9]))*+(?![\w])"
@@ -1319,7 +1327,7 @@ _CUE_TAILS = frozenset(
     warmer heater cooler lift mattress wheelchair walker tablet phone handheld printer
     """.split()
 )
-_CUE_SEPARATORS = frozenset(" \t#:=-")
+_CUE_SEPARATORS = frozenset(" \t#:=-(")
 # Words that announce a record number without "number" or "#" after them.
 _BARE_ID_CUES = frozenset(
     """
