@@ -1,12 +1,14 @@
 """Writes in the virtual office: resources (private files or links) and announcements.
 
 A file is checked before it is stored (chpso_portal.uploads): its extension is one of
-RESOURCE_TYPES, its size at most RESOURCE_MAX_BYTES, and its content is that type. It is stored
-under a random name in the private storage and reached only through the access-checked
-download view.
+RESOURCE_TYPES, its size at most RESOURCE_MAX_BYTES, and its content is that type. It is
+written again without the details of who made it (a photo's location and camera, a document's
+author, company and comments' authors: teams of other hospitals read it), stored under a random
+name in the private storage and reached only through the access-checked download view.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +17,21 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.notifications import kinds
 from chpso_portal.notifications.services import notify
-from chpso_portal.uploads import check_upload
+from chpso_portal.uploads import check_upload, cleaned
 
 from .models import RESOURCE_MAX_BYTES, RESOURCE_TYPES, Announcement, Resource, ResourceKind
 
 
-def check_file(upload) -> tuple[str, str]:
-    """-> (extension, content type), or a ValidationError saying what is wrong."""
+def check_file(upload) -> tuple[str, bytes]:
+    """-> (content type, the content to store without who made it), or a ValidationError
+    saying what is wrong."""
     file_type = check_upload(upload, allowed=list(RESOURCE_TYPES), max_bytes=RESOURCE_MAX_BYTES)
-    return file_type.extension, file_type.content_type
+    content, _ = cleaned(upload, file_type)
+    if len(content) > RESOURCE_MAX_BYTES:
+        raise ValidationError({"file": "Written again without its author's details, the file "
+                                       f"is larger than {RESOURCE_MAX_BYTES // (1024 * 1024)} "
+                                       "MB."})
+    return file_type.content_type, content
 
 
 def _may_share(place) -> None:
@@ -50,12 +58,12 @@ def resource_add(*, collaborative, place, actor, title: str, description: str = 
     resource = Resource(collaborative=collaborative, team=team, title=title,
                         description=description.strip(), uploaded_by=actor)
     if upload:
-        _, content_type = check_file(upload)
+        content_type, content = check_file(upload)
         resource.kind = ResourceKind.FILE
         resource.original_name = (upload.name or "file").rsplit("/", 1)[-1][:200]
         resource.content_type = content_type
-        resource.size = upload.size
-        resource.file.save(resource.original_name, upload, save=False)
+        resource.size = len(content)
+        resource.file.save(resource.original_name, ContentFile(content), save=False)
     else:
         if not url.strip().lower().startswith(("https://", "http://")):
             raise ValidationError({"url": "Give a web link (https://...)."})

@@ -14,11 +14,12 @@ from collaboratives.office.models import Resource
 from collaboratives.programmes import services as programme_services
 from collaboratives.programmes.access import Place
 from collaboratives.programmes.models import TeamMember, TeamRole
+from tests.cases.test_attachments import PDF
+from tests.chpso_portal.test_upload_cleaning import assert_no_secret, office_file, unzipped
 
 from .learning import enrol, make_collaborative
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 @pytest.fixture
@@ -151,8 +152,28 @@ def test_files_are_checked_for_type_and_size(world, lc, teams, settings, tmp_pat
                                    title="Rounding log", upload=SimpleUploadedFile(
                                        "Mercy log.pdf", PDF))
     assert resource.file.name.startswith("collaboratives/resources/")
-    assert "Mercy" not in resource.file.name and resource.size == len(PDF)
+    with resource.file.open("rb") as stored:
+        assert resource.size == len(stored.read())
+    assert "Mercy" not in resource.file.name
     assert not Resource.objects.filter(title="x").exists()
+
+
+def test_a_shared_document_does_not_say_who_wrote_it(world, lc, teams, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES,
+                         "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "private")}}}
+    resource = office.resource_add(collaborative=lc, place=place(lc, world.lead),
+                                   actor=world.lead, title="Rounding log",
+                                   upload=SimpleUploadedFile("log.docx", office_file("docx")))
+    with resource.file.open("rb") as stored:
+        content = stored.read()
+    assert resource.size == len(content)
+    assert "word/document.xml" in unzipped(content)
+    assert_no_secret(b"".join(unzipped(content).values()))
+    with pytest.raises(ValidationError, match="without a password"):
+        office.resource_add(collaborative=lc, place=place(lc, world.lead), actor=world.lead,
+                            title="Locked log", upload=SimpleUploadedFile(
+                                "locked.pdf", b"%PDF-1.4\n%%EOF\n"))
 
 
 def test_download_is_access_checked_and_audited(world, lc, teams, client_for, settings,
@@ -165,7 +186,9 @@ def test_download_is_access_checked_and_audited(world, lc, teams, client_for, se
                                    upload=SimpleUploadedFile("Mercy Test Hospital.pdf", PDF))
     url = reverse("lc-resource-download", args=[resource.public_id])
     response = client_for(world.other_lead).get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    with resource.file.open("rb") as stored:
+        assert response.status_code == 200 and b"".join(response.streaming_content) == \
+            stored.read()
     assert response["Content-Disposition"] == 'attachment; filename="rounding-log.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert AuditEvent.objects.filter(action="download", object_id=str(resource.public_id),
