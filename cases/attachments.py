@@ -44,7 +44,8 @@ from .services import _audit_actor, _stamp
 
 TYPES_HINT = (f"Photos (JPEG or PNG), PDF, Word, Excel or plain text; at most "
               f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB each, {ATTACHMENTS_PER_REPORT} files "
-              "on a report. Crop out faces, wristbands and labels: the portal screens the file "
+              "on a report. The author and company a PDF, Word or Excel file records are "
+              "removed; crop out faces, wristbands and labels: the portal screens the file "
               "name, not what the photo shows.")
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.txt,.docx,.xlsx,image/jpeg,image/png,application/pdf,text/plain"
 NAME_LABEL = "File name"

@@ -242,7 +242,6 @@ class _Rewriter:
     def __init__(self, drop_relationship=None, drop_override=None):
         self.out = []
         self.scopes = [{"xml": "http://www.w3.org/XML/1998/namespace"}]
-        self.names = []  # (namespace, local) of each open element
         self.skip = 0  # depth inside an element being removed
         self.blank = 0  # depth inside an element whose text is emptied
         self.replace_text = None
@@ -280,7 +279,6 @@ class _Rewriter:
                 scope[key[6:]] = value
         self.scopes.append(scope)
         name = self._resolve(qname, scope)
-        self.names.append(name)
         if self.skip:
             self.skip += 1
             return
@@ -313,7 +311,6 @@ class _Rewriter:
 
     def end(self, qname):
         self.scopes.pop()
-        self.names.pop()
         if self.skip:
             self.skip -= 1
             return
