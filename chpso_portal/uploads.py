@@ -194,6 +194,7 @@ _EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 _X = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_X15AC = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac"
 _XTC = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 _P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -203,9 +204,11 @@ _CUSTOM = "docProps/custom.xml"
 # Elements whose text is emptied (the element stays), and elements removed with their content.
 _BLANK = {(_DC, "creator"), (_CP, "lastModifiedBy"), (_DC, "title"), (_DC, "description"),
           (_DC, "subject"), (_CP, "keywords"), (_CP, "category"), (_CP, "contentStatus"),
-          (_DC, "identifier"), (_EP, "Company"), (_EP, "Manager"), (_EP, "HyperlinkBase")}
+          (_DC, "identifier"), (_EP, "Company"), (_EP, "Manager"), (_EP, "HyperlinkBase"),
+          (_EP, "Template")}
 _DROP = {(_CP, "lastPrinted"), (_DCTERMS, "created"), (_DCTERMS, "modified"),
-         (_W15, "presenceInfo")}
+         (_W15, "presenceInfo"),
+         (_X15AC, "absPath")}  # the folder Excel saved it in: C:\Users\<name>\...
 # Elements whose text names a person: an Excel comment's author.
 _AUTHOR_TEXT = {(_X, "author")}
 # Attributes naming a person, on any element: (namespace or None for an unprefixed attribute
@@ -365,7 +368,8 @@ class _Rewriter:
 
 
 # What a part holding a person's name contains somewhere (an attribute or element name).
-_MARKERS = (b"author", b"userName", b"userId", b"displayName", b"providerId", b"presenceInfo")
+_MARKERS = (b"author", b"userName", b"userId", b"displayName", b"providerId", b"presenceInfo",
+            b"absPath")
 
 
 def _check_xml(data: bytes) -> None:

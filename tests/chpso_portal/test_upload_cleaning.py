@@ -41,7 +41,7 @@ CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>Ward 7 falls</dc:title><dc:subject>Ward 7 falls</dc:subject><dc:creator>Dr. Jane Okafor</dc:creator><cp:keywords>Mercy General</cp:keywords><dc:description>Pat Quinlan</dc:description><cp:lastModifiedBy>Pat Quinlan</cp:lastModifiedBy><cp:revision>3</cp:revision><cp:lastPrinted>2026-11-02T10:00:00Z</cp:lastPrinted><dcterms:created xsi:type="dcterms:W3CDTF">2026-11-01T09:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2026-11-02T09:00:00Z</dcterms:modified><cp:category>Risk Office</cp:category></cp:coreProperties>"""  # noqa: E501
 
 APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft Office Word</Application><Pages>1</Pages><Company>Mercy General</Company><Manager>Night Charge Nurse</Manager><HyperlinkBase>https://intranet.mercy.example/</HyperlinkBase></Properties>"""  # noqa: E501
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft Office Word</Application><Pages>1</Pages><Company>Mercy General</Company><Manager>Night Charge Nurse</Manager><HyperlinkBase>https://intranet.mercy.example/</HyperlinkBase><Template>Mercy General.dotm</Template></Properties>"""  # noqa: E501
 
 CUSTOM = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Owner"><vt:lpwstr>jokafor@mercy.example</vt:lpwstr></property></Properties>"""  # noqa: E501
@@ -56,7 +56,7 @@ PEOPLE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w15:people xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"><w15:person w15:author="Dr. Jane Okafor"><w15:presenceInfo w15:providerId="AD" w15:userId="jokafor@mercy.example"/></w15:person></w15:people>"""  # noqa: E501
 
 WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Falls" sheetId="1" r:id="rId1"/></sheets></workbook>"""  # noqa: E501
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:Choice Requires="x15"><x15ac:absPath xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac" url="C:\\Users\\Okafor\\Mercy General\\"/></mc:Choice></mc:AlternateContent><sheets><sheet name="Falls" sheetId="1" r:id="rId1"/></sheets></workbook>"""  # noqa: E501
 
 XL_COMMENTS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors><author>Dr. Jane Okafor</author></authors><commentList><comment ref="A1" authorId="0"><text><r><t>Count checked twice.</t></r></text></comment></commentList></comments>"""  # noqa: E501
@@ -177,6 +177,7 @@ def test_an_attached_office_file_is_stored_without_who_made_it(world, kind):
         assert b"presenceInfo" not in parts["word/people.xml"]
     else:
         assert b"<author>Author</author>" in parts["xl/comments1.xml"]
+        assert b"absPath" not in parts[main] and b'<sheet name="Falls"' in parts[main]
         assert b"Count checked twice." in parts["xl/comments1.xml"]
 
 
