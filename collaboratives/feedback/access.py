@@ -10,6 +10,7 @@ codes), never another team's charts.
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from chpso_portal.audit.services import audit_denied
@@ -41,13 +42,18 @@ def _is_pso(user, collaborative) -> bool:
 def _own_places(request, collaborative):
     """The viewer's places on an enrolled team of the collaborative, through the hospital they
     act for (contract in force), in a working role; None when they act for no such hospital."""
+    places = _own_places_anywhere(request)
+    return None if places is None else places.filter(team__collaborative=collaborative)
+
+
+def _own_places_anywhere(request):
+    """`_own_places` in every collaborative: the caller narrows it to one team."""
     membership = request.acting.membership
     if membership is None or not membership.hospital.has_active_contract:
         return None
     return (TeamMember.objects.active()
-            .filter(user=request.user, team__collaborative=collaborative,
-                    team__status=TeamStatus.ENROLLED, team__hospital=membership.hospital,
-                    role__in=TEAM_WORKING_ROLES))
+            .filter(user=request.user, team__status=TeamStatus.ENROLLED,
+                    team__hospital=membership.hospital, role__in=TEAM_WORKING_ROLES))
 
 
 def own_team(request, collaborative) -> Team | None:
@@ -72,13 +78,27 @@ def _deny(request, summary):
 
 
 def team_for_viewer(request, public_id) -> tuple[Team, Viewer]:
-    team = (Team.objects.filter(public_id=public_id, status=TeamStatus.ENROLLED)
-            .select_related("collaborative", "hospital", "peer_code").first())
+    teams = (Team.objects.filter(public_id=public_id, status=TeamStatus.ENROLLED)
+             .select_related("collaborative", "hospital", "peer_code"))
+    own = None
+    if not request.user.pso_scopes:
+        # Someone who is not PSO staff reaches only their own team: whether it is theirs is
+        # read in the same query as the team, as the data stand now.
+        places = _own_places_anywhere(request)
+        if places is None:
+            own = False
+        else:
+            teams = teams.annotate(is_own=Exists(places.filter(team_id=OuterRef("pk"))))
+    team = teams.first()
     if team is None:
         raise Http404
-    if _is_pso(request.user, team.collaborative):
-        return team, Viewer(team=None, pso=True)
-    if not _is_own_team(request, team):
+    if own is None and not request.user.pso_scopes:
+        own = team.is_own
+    elif own is None:
+        if _is_pso(request.user, team.collaborative):
+            return team, Viewer(team=None, pso=True)
+        own = _is_own_team(request, team)
+    if not own:
         _deny(request, "Team charts not visible to this user")
     return team, Viewer(team=team, pso=False)
 

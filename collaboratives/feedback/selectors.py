@@ -119,10 +119,33 @@ def team_charts_cached(*, team: Team, query: str = "",
         charts = team_charts(team=team)
         for item in charts:
             item.block.prepare()
-        cache.set(key, charts, CACHE_SECONDS)
+        cache.set_many({key: charts, f"{key}:outline": _outline(charts)}, CACHE_SECONDS)
     for item in charts:
         item.block.query = query
     return charts
+
+
+@dataclass(frozen=True)
+class ChartOutline:
+    """What the team's page needs of a chart whose fragment is cached: its slug and the
+    measure a marked change goes to."""
+
+    slug: str
+    measure_public_id: str
+
+
+def _outline(charts) -> list[ChartOutline]:
+    return [ChartOutline(item.block.slug, str(item.measure.public_id)) for item in charts]
+
+
+def team_charts_outline(*, team: Team, key: str) -> list[ChartOutline]:
+    """The outline of the team's charts under `key` (team_charts_key), without reading the
+    charts themselves unless it is not cached."""
+    outline = cache.get(f"{key}:outline")
+    if outline is None:
+        outline = _outline(team_charts_cached(team=team, key=key))
+        cache.set(f"{key}:outline", outline, CACHE_SECONDS)
+    return outline
 
 
 def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
@@ -227,11 +250,17 @@ def _labels(measure, viewer, team_ids):
     return names, agreed
 
 
-def measure_comparison(*, measure: Measure, viewer, end: date, span: int,
-                       query: str = "") -> Comparison:
+def first_month(end: date, span: int) -> date:
+    """The first of the `span` months that end with `end`."""
     first = end
     for _ in range(span - 1):
         first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    return first
+
+
+def measure_comparison(*, measure: Measure, viewer, end: date, span: int,
+                       query: str = "") -> Comparison:
+    first = first_month(end, span)
     months = months_between(first, end)
     totals: dict[int, list] = {}
     codes: dict[int, str] = {}

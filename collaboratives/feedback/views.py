@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from chpso_portal import access, disclosure
 from chpso_portal.audit.models import AuditAction
@@ -31,15 +32,36 @@ class PhaseForm(BootstrapMixin, forms.Form):
     label = forms.CharField(max_length=80, label="What changed")
 
 
+class _ChartItem:
+    """One chart of the team's page: its slug and measure from the outline, the rest (the
+    measure, the chart, the improvement) from the charts, read only when asked for."""
+
+    def __init__(self, outline, charts):
+        self.slug = outline.slug
+        self.measure_public_id = outline.measure_public_id
+        self._charts = charts
+
+    def __getattr__(self, name):
+        for item in self._charts:
+            if item.block.slug == self.slug:
+                return getattr(item, name)
+        raise AttributeError(name)
+
+
 def _team_context(request, team, viewer):
     query = page_query(request)
     key = selectors.team_charts_key(team)
-    charts = selectors.team_charts_cached(team=team, query=query, key=key)
     # Each chart's rendered fragment is cached under the charts' own key (team and data
-    # version) and the query string its download links carry.
-    return {"team": team, "collaborative": team.collaborative, "charts": charts,
+    # version) and the query string its download links carry: a repeated view reads only
+    # the charts' outline, and the charts when a fragment must be drawn or downloaded.
+    charts = SimpleLazyObject(
+        lambda: selectors.team_charts_cached(team=team, query=query, key=key))
+    items = [_ChartItem(outline, charts)
+             for outline in selectors.team_charts_outline(team=team, key=key)]
+    return {"team": team, "collaborative": team.collaborative, "charts": items,
             "viewer": viewer, "label": team.hospital.name,
-            "blocks": [c.block for c in charts], "fragment": f"{key}|{query}"}
+            "blocks": SimpleLazyObject(lambda: [c.block for c in charts]),
+            "fragment": f"{key}|{query}"}
 
 
 @access.participant()
@@ -112,18 +134,20 @@ def measure_compare(request, collaborative_id, measure_id):
     span = span if span in selectors.SPANS else 3
     query = page_query(request)
     key = selectors.measure_comparison_key(measure=measure, viewer=viewer, end=end, span=span)
-    comparison = selectors.measure_comparison_cached(measure=measure, viewer=viewer, end=end,
-                                                     span=span, query=query, key=key)
-    if comparison.block is not None:
-        download = download_response(request, [comparison.block],
+    # Read only when drawn: a repeated view of a funnel finds its fragment cached.
+    comparison = SimpleLazyObject(lambda: selectors.measure_comparison_cached(
+        measure=measure, viewer=viewer, end=end, span=span, query=query, key=key))
+    if measure.is_ratio:  # a funnel; counts and continuous values have a table only
+        download = download_response(request, SimpleLazyObject(lambda: [comparison.block]),
                                      hospital=viewer.team.hospital if viewer.team else None,
                                      what="a comparison across teams")
         if download is not None:
             return download
     return render(request, "feedback/compare.html", {
         "measure": measure, "collaborative": measure.collaborative, "viewer": viewer,
-        "comparison": comparison, "end": end, "span": span, "spans": selectors.SPANS,
-        "period": month_label(comparison.months[0]) + (
+        "comparison": comparison, "funnel": measure.is_ratio, "end": end, "span": span,
+        "spans": selectors.SPANS,
+        "period": month_label(selectors.first_month(end, span)) + (
             f" to {month_label(end)}" if span > 1 else ""),
         "month_value": f"{end:%Y-%m}",
         # The funnel's rendered fragment: the comparison's key names the viewer (the PSO or

@@ -48,3 +48,66 @@ def test_the_team_page_keeps_a_fresh_csrf_token_in_each_form(world, client_for):
     # A token rendered into a cached fragment would come back the same: each is fresh.
     assert not set(tokens[0]) & set(tokens[1])
     assert reverse("feedback-phase", args=[mine.public_id]) in second
+
+
+def test_the_team_charts_outline_follows_the_data_and_stays_with_its_team(world, client_for):
+    """A repeated view reads only the charts' outline (slugs and measures) under the team's
+    key: each team's page still posts to its own team, and a new month gives a new key."""
+    from django.core.cache import cache
+
+    from collaboratives.feedback import selectors
+
+    collaborative, (mine, theirs, *_) = build_world(world, months=12)
+    own_client, other_client = client_for(world.lead), client_for(world.other_lead)
+    for _ in range(2):
+        own = own_client.get(team_url(mine)).content.decode()
+        other = other_client.get(team_url(theirs)).content.decode()
+        assert reverse("feedback-phase", args=[mine.public_id]) in own
+        assert reverse("feedback-phase", args=[theirs.public_id]) not in own
+        assert reverse("feedback-phase", args=[theirs.public_id]) in other
+        assert world.hospital.name in own and world.other_hospital.name not in own
+        assert world.other_hospital.name in other and world.hospital.name not in other
+    key = selectors.team_charts_key(mine)
+    assert key != selectors.team_charts_key(theirs)
+    outline = cache.get(f"{key}:outline")
+    measures = collaborative.measures.filter(is_active=True)
+    assert sorted(o.measure_public_id for o in outline) == sorted(
+        str(m.public_id) for m in measures)
+    # The charts themselves gone from the cache: the page draws from the outline and the
+    # fragments, and reads the charts again when a fragment or a download needs them.
+    cache.delete(key)
+    assert own_client.get(team_url(mine)).content.decode().count('name="measure"') == len(
+        outline)
+    csv = own_client.get(team_url(mine) + f"?download={outline[0].slug}.csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    submit(mine, world.lead, 12, {"bundle": (77, 100)})
+    new_key = selectors.team_charts_key(mine)
+    assert new_key != key and cache.get(f"{new_key}:outline") is None
+    assert "Jan 2026" in own_client.get(team_url(mine)).content.decode()
+    assert cache.get(f"{new_key}:outline") == outline
+
+
+def test_a_withdrawn_member_or_a_lapsed_contract_loses_cached_charts_at_once(world, client_for):
+    """Whether the team is the viewer's own is read with the team on every request: nothing
+    about access is cached with the charts."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    collaborative, (mine, theirs, *_) = build_world(world, months=6)
+    client = client_for(world.lead)
+    funnel = compare_url(collaborative, "bundle", month="2025-06")
+    assert client.get(team_url(mine)).status_code == 200
+    assert client.get(funnel).status_code == 200
+    assert client_for(world.other_lead).get(team_url(mine)).status_code == 404
+    contract = world.hospital.contracts.get()
+    contract.expires_on = timezone.localdate() - timedelta(days=1)
+    contract.save()
+    assert client.get(team_url(mine)).status_code == 404
+    assert client.get(funnel).status_code == 404
+    contract.expires_on = timezone.localdate() + timedelta(days=300)
+    contract.save()
+    assert client.get(team_url(mine)).status_code == 200
+    mine.members.filter(user=world.lead).update(removed_at=timezone.now())
+    assert client.get(team_url(mine)).status_code == 404
+    assert client.get(funnel).status_code == 404
