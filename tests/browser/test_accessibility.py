@@ -309,15 +309,26 @@ def test_every_page_is_checked():
     assert readable - checked - NOT_PAGES == set()
 
 
-def test_the_leads_navigation_fits_one_line_at_1280(chromium, live_server, world):
+@pytest.mark.parametrize("width", [1200, 1280])
+def test_the_leads_navigation_fits_one_line_at_1280(chromium, live_server, world, width):
+    # Long names are cut with an ellipsis rather than pushing the menu past the screen.
+    world.lead.full_name = "Maria Fernanda Castellanos-Whitfield de la Vega"
+    world.lead.save(update_fields=["full_name"])
+    world.hospital.name = "Saint Bartholomew of the Northern Valley Regional Medical Center"
+    world.hospital.save(update_fields=["name"])
     context = signed_in_context(chromium, live_server, world.lead)
     try:
         page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 900})
         page.goto(reverse("home"))
         links = page.locator("#nav .nav-link:visible")
-        tops = {round(box["y"]) for box in (links.nth(i).bounding_box()
-                                             for i in range(links.count()))}
+        boxes = [links.nth(i).bounding_box() for i in range(links.count())]
+        tops = {round(box["y"]) for box in boxes}
         assert links.count() >= 8 and len(tops) == 1, tops
+        assert max(box["x"] + box["width"] for box in boxes) <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        expect(page.locator("#nav .nav-person .nav-link")).to_have_attribute(
+            "title", world.lead.full_name)
         # On a phone the same links are behind the menu button.
         page.set_viewport_size({"width": 390, "height": 844})
         expect(page.get_by_role("button", name="Menu")).to_be_visible()
