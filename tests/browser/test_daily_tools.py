@@ -143,3 +143,30 @@ def test_the_lead_adds_a_unit_and_a_nurse_reports_from_it(page, new_page, queue_
     expect(page.get_by_test_id("unit-list")).to_contain_text("Retired")
     report.refresh_from_db()
     assert report.unit.name == "Tower 7 North"
+
+
+def test_a_new_nurse_finds_help_where_she_is(new_page, settings):
+    """A nurse who has filed nothing yet is told what to do, reads what "Patient Safety Work
+    Product" means from the notice on her page, and finds the PSO's contact in the footer, on a
+    phone."""
+    settings.PSO_CONTACT_EMAIL = "safety-help@pso.test"
+    settings.PSO_CONTACT_PHONE = "(916) 555-0199"
+    hospital, _ = make_lead()
+    nurse = MembershipFactory(hospital=hospital, role=HospitalRole.STAFF,
+                              user__email="new.nurse@mercy.test").user
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, nurse.email)
+
+    page.goto("/reports/mine/")
+    expect(page.get_by_test_id("empty-state")).to_contain_text("Report an event")
+    footer = page.get_by_test_id("pso-contact")
+    expect(footer.get_by_role("link", name="safety-help@pso.test")).to_have_attribute(
+        "href", "mailto:safety-help@pso.test")
+    expect(footer.get_by_role("link", name="(916) 555-0199")).to_be_visible()
+
+    page.get_by_role("link", name="What this means").first.click()
+    page.wait_for_url(re.compile(r"/help/glossary/#pswp$"))
+    term = page.locator("dt#pswp")
+    expect(term).to_contain_text("Patient Safety Work Product")
+    expect(page.locator("dt#pswp + dd")).to_contain_text("confidential")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
