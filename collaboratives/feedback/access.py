@@ -8,9 +8,11 @@ A member of another team reaches a comparison of its own collaborative (seeing t
 codes), never another team's charts.
 """
 
+import functools
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import Http404
 
 from chpso_portal.audit.services import audit_denied
@@ -20,8 +22,10 @@ from collaboratives.programmes.models import (
     LearningCollaborative,
     Team,
     TeamMember,
+    TeamPeerCode,
     TeamStatus,
 )
+from members.models import Hospital
 from members.roles import Scope
 
 PSO_ALL = Scope.SESSIONS_ALL  # coordinators: see every programme
@@ -72,29 +76,165 @@ def _is_own_team(request, team) -> bool:
     return places is not None and places.filter(team_id=team.pk).exists()
 
 
+# The two pages' own access reads are plain SQL built from the models' metadata: read on every
+# view, and the ORM took longer to compile them than the database took to answer. They read
+# the same rows, under the same conditions, as the ORM queries they stand for (`_own_places`).
+
+
+def _columns(model, alias):
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _load(model, alias, values):
+    """A model instance from its columns as the database returned them, converted as the ORM
+    converts them (dates, booleans and UUIDs on SQLite); None for a LEFT JOIN that found
+    nothing."""
+    if values[0] is None:
+        return None
+    attnames, converters = _converters(model, alias, connection.vendor)
+    converted = []
+    for (col, functions), value in zip(converters, values, strict=True):
+        for converter in functions:
+            value = converter(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, attnames, converted)
+
+
+@functools.cache
+def _converters(model, alias, vendor):
+    """Each column's converters, as the ORM's compiler finds them (they depend only on the
+    model and the database)."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for field in fields:
+        col = field.get_col(alias)
+        converters.append((col, tuple(connection.ops.get_db_converters(col)
+                                      + col.get_db_converters(connection))))
+    return [f.attname for f in fields], converters
+
+
+def _split(row, *models):
+    """Instances of each model from one row holding their columns one after the other."""
+    found, start = [], 0
+    for model, alias in models:
+        width = len(model._meta.concrete_fields)
+        found.append(_load(model, alias, row[start:start + width]))
+        start += width
+    return found
+
+
+def _team_with(team, collaborative, hospital, peer_code):
+    """The team as `select_related("collaborative", "hospital", "peer_code")` gives it."""
+    Team._meta.get_field("collaborative").set_cached_value(team, collaborative)
+    Team._meta.get_field("hospital").set_cached_value(team, hospital)
+    if peer_code is not None:
+        Team._meta.get_field("peer_code").set_cached_value(team, peer_code)
+        TeamPeerCode._meta.get_field("team").set_cached_value(peer_code, team)
+    return team
+
+
+def _place_conditions(request, membership, team_alias):
+    """`_own_places_anywhere` for one team (`team_alias`), as SQL conditions on a team member
+    `m` joined to its user `u`, with their parameters."""
+    roles = sorted(TEAM_WORKING_ROLES)
+    sql = (f"m.team_id = {team_alias}.id AND m.removed_at IS NULL AND u.is_active = %s "
+           f"AND m.user_id = %s AND {team_alias}.status = %s "
+           f"AND {team_alias}.hospital_id = %s "
+           f"AND m.role IN ({', '.join(['%s'] * len(roles))})")
+    return sql, [True, request.user.pk, TeamStatus.ENROLLED, membership.hospital_id, *roles]
+
+
+def _uuid(model, value):
+    return model._meta.get_field("public_id").get_db_prep_value(value, connection)
+
+
+def _own_team_with_team(request, public_id, membership):
+    """The enrolled team with `public_id` (with its collaborative, hospital and peer code) and
+    whether it is the viewer's own, in one query; (None, False) when there is no such team."""
+    places, place_params = _place_conditions(request, membership, "t")
+    members, users = _table(TeamMember), _table(get_user_model())
+    sql = (f"SELECT {_columns(Team, 't')}, {_columns(LearningCollaborative, 'c')}, "
+           f"{_columns(Hospital, 'h')}, {_columns(TeamPeerCode, 'p')}, "
+           f"EXISTS (SELECT 1 FROM {members} m INNER JOIN {users} u ON u.id = m.user_id "
+           f"WHERE {places}) "
+           f"FROM {_table(Team)} t "
+           f"INNER JOIN {_table(LearningCollaborative)} c ON c.id = t.collaborative_id "
+           f"INNER JOIN {_table(Hospital)} h ON h.id = t.hospital_id "
+           f"LEFT OUTER JOIN {_table(TeamPeerCode)} p ON p.team_id = t.id "
+           f"WHERE t.public_id = %s AND t.status = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*place_params, _uuid(Team, public_id), TeamStatus.ENROLLED])
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    team, collaborative, hospital, peer_code = _split(
+        row[:-1], (Team, "t"), (LearningCollaborative, "c"), (Hospital, "h"),
+        (TeamPeerCode, "p"))
+    return _team_with(team, collaborative, hospital, peer_code), bool(row[-1])
+
+
+def _measure_with_own_team(request, collaborative_id, measure_id, membership):
+    """The active measure (with its collaborative) and the viewer's own team in its
+    collaborative as `own_team` finds it (with its hospital and peer code), in one query;
+    (None, None) when there is no such measure."""
+    places, place_params = _place_conditions(request, membership, "t2")
+    members, users = _table(TeamMember), _table(get_user_model())
+    sql = (f"SELECT {_columns(Measure, 'ms')}, {_columns(LearningCollaborative, 'c')}, "
+           f"{_columns(Team, 't')}, {_columns(Hospital, 'h')}, {_columns(TeamPeerCode, 'p')} "
+           f"FROM {_table(Measure)} ms "
+           f"INNER JOIN {_table(LearningCollaborative)} c ON c.id = ms.collaborative_id "
+           f"LEFT OUTER JOIN {_table(Team)} t ON t.id = ("
+           f"SELECT m.team_id FROM {members} m INNER JOIN {users} u ON u.id = m.user_id "
+           f"INNER JOIN {_table(Team)} t2 ON t2.id = m.team_id "
+           f"WHERE t2.collaborative_id = c.id AND {places} "
+           f"ORDER BY m.added_at ASC, m.id ASC LIMIT 1) "
+           f"LEFT OUTER JOIN {_table(Hospital)} h ON h.id = t.hospital_id "
+           f"LEFT OUTER JOIN {_table(TeamPeerCode)} p ON p.team_id = t.id "
+           f"WHERE ms.public_id = %s AND c.public_id = %s AND ms.is_active = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*place_params, _uuid(Measure, measure_id),
+                             _uuid(LearningCollaborative, collaborative_id), True])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    measure, collaborative, team, hospital, peer_code = _split(
+        row, (Measure, "ms"), (LearningCollaborative, "c"), (Team, "t"), (Hospital, "h"),
+        (TeamPeerCode, "p"))
+    Measure._meta.get_field("collaborative").set_cached_value(measure, collaborative)
+    if team is not None:
+        team = _team_with(team, collaborative, hospital, peer_code)
+    return measure, team
+
+
 def _deny(request, summary):
     audit_denied(actor=request.user, summary=f"{summary}: {request.path}")
     raise Http404
 
 
 def team_for_viewer(request, public_id) -> tuple[Team, Viewer]:
-    teams = (Team.objects.filter(public_id=public_id, status=TeamStatus.ENROLLED)
-             .select_related("collaborative", "hospital", "peer_code"))
     own = None
     if not request.user.pso_scopes:
         # Someone who is not PSO staff reaches only their own team: whether it is theirs is
         # read in the same query as the team, as the data stand now.
-        places = _own_places_anywhere(request)
-        if places is None:
-            own = False
-        else:
-            teams = teams.annotate(is_own=Exists(places.filter(team_id=OuterRef("pk"))))
-    team = teams.first()
+        membership = request.acting.membership
+        if membership is not None and membership.hospital.has_active_contract:
+            team, own = _own_team_with_team(request, public_id, membership)
+            if team is None:
+                raise Http404
+            if not own:
+                _deny(request, "Team charts not visible to this user")
+            return team, Viewer(team=team, pso=False)
+        own = False
+    team = (Team.objects.filter(public_id=public_id, status=TeamStatus.ENROLLED)
+            .select_related("collaborative", "hospital", "peer_code").first())
     if team is None:
         raise Http404
-    if own is None and not request.user.pso_scopes:
-        own = team.is_own
-    elif own is None:
+    if own is None:
         if _is_pso(request.user, team.collaborative):
             return team, Viewer(team=None, pso=True)
         own = _is_own_team(request, team)
@@ -104,6 +244,17 @@ def team_for_viewer(request, public_id) -> tuple[Team, Viewer]:
 
 
 def measure_for_viewer(request, collaborative_id, measure_id) -> tuple[Measure, Viewer]:
+    membership = request.acting.membership
+    if (not request.user.pso_scopes and membership is not None
+            and membership.hospital.has_active_contract):
+        # Not PSO staff (so not faculty): the measure and the viewer's own team in one query.
+        measure, mine = _measure_with_own_team(request, collaborative_id, measure_id,
+                                               membership)
+        if measure is None:
+            raise Http404
+        if mine is None:
+            _deny(request, "Comparison not visible to this user")
+        return measure, Viewer(team=mine, pso=False)
     measure = (Measure.objects.filter(public_id=measure_id, collaborative__public_id=
                                       collaborative_id, is_active=True)
                .select_related("collaborative").first())

@@ -4,11 +4,14 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
 from chpso_portal import access, disclosure
 from chpso_portal.audit.models import AuditAction
@@ -40,6 +43,7 @@ class _ChartItem:
         self.slug = outline.slug
         self.measure_public_id = outline.measure_public_id
         self._charts = charts
+        self.html = None  # the fragment as cached, when it is
 
     def __getattr__(self, name):
         for item in self._charts:
@@ -73,6 +77,12 @@ def team_dashboard(request, public_id):
     if download is not None:
         return download
     context["phase_form"] = PhaseForm()
+    # Every chart's cached fragment in one cache read (the template's {% cache %} tag would
+    # read them one by one); a missing one is drawn and cached by the tag, under the same key.
+    keys = {make_template_fragment_key("team_chart", [context["fragment"], item.slug]): item
+            for item in context["charts"]}
+    for key, html in cache.get_many(list(keys)).items():
+        keys[key].html = mark_safe(html)  # noqa: S308 (the portal's own rendered template)
     return render(request, "feedback/team_dashboard.html", context)
 
 
