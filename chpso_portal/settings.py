@@ -99,7 +99,8 @@ TEMPLATES = [
             ],
             "builtins": ["chpso_portal.templatetags.portal_forms"],
             # chpso_portal is not an app; its tags are registered by name.
-            "libraries": {"screening": "chpso_portal.templatetags.screening"},
+            "libraries": {"screening": "chpso_portal.templatetags.screening",
+                          "nav": "chpso_portal.templatetags.nav"},
         },
     },
 ]
