@@ -103,37 +103,32 @@ def lc_pdsa_edit(request, public_id):
         "heading": f"PDSA cycle {cycle.number}", "button": "Save"})
 
 
+def _comment(request, team, **target) -> None:
+    """Faculty's comment on a cycle or a month (`target`: cycle= or report=); the team is told."""
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the comment.")
+        return
+    try:
+        services.comment_add(team=team, actor=request.user, text=form.cleaned_data["text"],
+                             **target)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Comment sent to the team.")
+
+
 @access.learning(access.LC_FACULTY, methods=("POST",))
 def lc_pdsa_comment(request, public_id):
     cycle, _ = object_of_team(request, PdsaCycle, public_id, need="coach")
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(team=cycle.team, actor=request.user, cycle=cycle,
-                                 text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Comment sent to the team.")
-    else:
-        messages.error(request, "Write the comment.")
+    _comment(request, cycle.team, cycle=cycle)
     return redirect("lc-pdsa-detail", public_id=cycle.public_id)
 
 
 @access.learning(access.LC_FACULTY, methods=("POST",))
 def lc_report_comment(request, public_id):
     report, _ = object_of_team(request, MonthlyReport, public_id, need="coach")
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(team=report.team, actor=request.user, report=report,
-                                 text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Comment sent to the team.")
-    else:
-        messages.error(request, "Write the comment.")
+    _comment(request, report.team, report=report)
     return redirect("lc-report", public_id=report.public_id)
 
 
