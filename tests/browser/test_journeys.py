@@ -1,16 +1,10 @@
 """The main journeys, in a real browser (DESIGN.md section 10)."""
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -26,6 +20,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.totp import current_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +32,7 @@ def sign_in(page, email, *, totp_secret=None):
     page.get_by_role("button", name="Sign in").click()
     if totp_secret is not None:
         page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-        code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
-        page.fill("input[name=code]", code)
+        page.fill("input[name=code]", current_totp_code(totp_secret))
         page.locator("form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/home/$"))
 

@@ -18,6 +18,7 @@ from members.models import User
 from members.roles import PsoRole
 
 from ..factories import PASSWORD, UserFactory
+from ..totp import current_totp_code
 
 LOGIN = "/accounts/login/"
 
@@ -186,16 +187,6 @@ def test_mfa_requirement_is_on_by_default():
     assert django_settings.PSO_REQUIRE_MFA is True
     assert "totp" in django_settings.MFA_SUPPORTED_TYPES
     assert "recovery_codes" in django_settings.MFA_SUPPORTED_TYPES
-
-
-def current_totp_code(secret):
-    from allauth.mfa.totp.internal.auth import (
-        format_hotp_value,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
-
-    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
 
 def confirm_password(client, url):

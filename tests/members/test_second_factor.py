@@ -15,7 +15,8 @@ from members.roles import HospitalRole
 
 from ..conftest import give_totp
 from ..factories import PASSWORD, MembershipFactory, UserFactory, admin_hospital_extra
-from .test_auth import confirm_password, current_totp_code, post_login
+from ..totp import current_totp_code
+from .test_auth import confirm_password, post_login
 
 SETUP = reverse("mfa_activate_totp")
 
