@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from operator import attrgetter
 
+from . import columns
 from .findings import FindingKind
 from .lexicon import Lexicon, fold, lexicon
 
@@ -1883,6 +1884,8 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
         yield from _detect_good_names(reader)
+    if "\n" in text:
+        yield from columns.detect(text, reader.lex)
 
 
 def _detect_good_names(reader: _Reader) -> Iterator[Span]:

@@ -1359,15 +1359,50 @@ def _word_before(text: str, start: int) -> str:
     return ""
 
 
+# Words that announce a personal identifier further back in the same clause: "the licence
+# number of the admitting physician, G-78123", "employee number for the sitter, EMP-7730".
+_CLAUSE_ID_CUE = re.compile(
+    r"(?i:\b(?:licen[cs]e[sd]?|lic|badge|employee|emp|staff|claim|member|medicare|medicaid"
+    r"|policy|subscriber|prescription|rx|npi|dea|certificate|permit|registration|case|police"
+    r"|account|acct|mrn|record|chart|serial|asset|s/n|sn)\b)"
+)
+_CLAUSE_END = re.compile(r"[.!?;:]\s|[\n(\[]")
+# Words right before a code that make it a product, a version or a code set, not a person's.
+_NOT_PERSONAL_BEFORE = re.compile(
+    r"(?i:\b(?:model|ref|catalog|catalogue|cat|part|version|ver|v|type|size|form|cpt|icd"
+    r"|ndc|hcpcs|loinc|code|codes|section|sec|policy)\.?" + SP + r"*[#:]?" + SP + r"*$)"
+)
+
+
+def _clause_cue(text: str, start: int, value: str) -> bool:
+    """An identifier's cue word earlier in the clause, for codes shaped like identifiers:
+    three digits or more and a letter or a dash ("G-78123", "EMP-7730", "RN448102")."""
+    digits = sum(ch.isdigit() for ch in value)
+    if digits < 3 or len(value) < 4:
+        return False
+    if digits == len(value) and len(value) < 6:
+        return False  # "2026", "0200": years and times
+    window = text[max(0, start - 70) : start]
+    ends = list(_CLAUSE_END.finditer(window))
+    if ends:
+        window = window[ends[-1].end() :]
+    if not window or _NOT_PERSONAL_BEFORE.search(window):
+        return False
+    return _CLAUSE_ID_CUE.search(window) is not None
+
+
 def _detect_codes(text: str) -> Iterator[Span]:
     """Codes after a word that announces an identifier ("SN: AX-44-B7", "lot 4471B") or after
-    a device noun ("pump AUR-1187-44")."""
+    a device noun ("pump AUR-1187-44"), or further back in the clause ("the licence number of
+    the admitting physician, G-78123")."""
     for start, end in _code_tokens(text):
         value = text[start:end]
         if len(value) < 3:
             continue
         tail = _word_before(text, start)
         if tail not in _CUE_TAILS and not tail.endswith("#"):
+            if _clause_cue(text, start, value):
+                yield FindingKind.LONG_NUMBER, start, end
             continue
         digits = sum(ch.isdigit() for ch in value)
         if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):

@@ -1,0 +1,203 @@
+"""Rows read under their header: a CSV header line names what the cells below it hold.
+
+An export pasted into a report ("patient_name,claim_no,dob" and then rows) says in its header
+which column holds a name, a record number or a date of birth, so a cell in such a column is
+an identifier whatever its shape: "Haruto" under "pt", "55102" under "mrn", "88-20931" under
+"claim". A header is a line of two or more short labels split by one separator (comma, tab,
+pipe or semicolon); the rows below it are read while they split into as many cells. Cells in
+columns whose label names no identifier ("unit", "category", "score") are left to the other
+rules, and a cell is only taken when its shape fits its column (a name column holding
+"Falls" or "night RN" stays quiet).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .findings import FindingKind
+from .lexicon import Lexicon, fold
+
+Span = tuple[FindingKind, int, int]
+
+_SEPARATORS = (",", "\t", "|", ";")
+_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9 _/#.\-']{0,39}")
+
+# Label words, looked up in this order: the first group that holds a word of the label names
+# the column ("patient id" is a record number, "pt age" an age, "patient name" a person).
+_ID_WORDS = frozenset(
+    """
+    mrn mr acct account claim member policy encounter enc fin csn badge license licence lic
+    npi dea ssn rx prescription id identifier case visit subscriber medicare medicaid har
+    empid emplid mbi cin
+    """.split()
+)
+_DATE_WORDS = frozenset(
+    "dob birth birthdate birthday date dos admit admitted admission discharge discharged dod "
+    "death deceased".split()
+)
+_AGE_WORDS = frozenset({"age"})
+_PHONE_WORDS = frozenset("phone tel telephone fax pager cell mobile callback".split())
+_SERIAL_WORDS = frozenset("serial sn asset lot udi".split())
+_PLACE_WORDS = frozenset("city town address addr street zip zipcode county residence".split())
+_FACILITY_WORDS = frozenset("facility hospital snf clinic agency".split())
+_PERSON_WORDS = frozenset(
+    """
+    name patient pt reporter employee staff witness nurse rn physician provider md doctor
+    visitor family caller prescriber attending surgeon first last surname given firstname
+    lastname fname lname submitter author contact nok guardian relative spouse pharmacist
+    resident emp person
+    """.split()
+)
+# Labels that name a thing, not a person, even with "name" in them ("unit name", "drug name").
+_THING_WORDS = frozenset(
+    """
+    unit drug med medication device product file event category type dept department item
+    location room bed floor service diagnosis dx procedure form report
+    """.split()
+)
+_ORDER = (
+    (_ID_WORDS, FindingKind.LONG_NUMBER),
+    (_DATE_WORDS, FindingKind.DATE),
+    (_AGE_WORDS, FindingKind.AGE_OVER_89),
+    (_PHONE_WORDS, FindingKind.PHONE),
+    (_SERIAL_WORDS, FindingKind.LONG_NUMBER),
+    (_PLACE_WORDS, FindingKind.PLACE),
+    (_FACILITY_WORDS, FindingKind.HOSPITAL),
+)
+# Words of a cell that say nobody is named in it.
+_EMPTY_VALUES = frozenset(
+    "n/a na none unknown unk anon anonymous declined self null nil tbd pending".split()
+)
+_DATE_VALUE = re.compile(
+    r"(?:[0-9]{1,4}[/\-.][0-9]{1,2}(?:[/\-.][0-9]{2,4})?|[0-9]{1,2}[ \-]?[A-Za-z]{3,9}"
+    r"(?:[ \-,]+[0-9]{2,4})?|[A-Za-z]{3,9}\.?[ ]?[0-9]{1,2}(?:st|nd|rd|th)?(?:,? [0-9]{4})?)"
+    r"(?:[ T][0-9:]+)?"
+)
+_ID_VALUE = re.compile(r"[A-Za-z0-9#][A-Za-z0-9\-./# ]{1,30}")
+
+
+def _column_kind(label: str) -> FindingKind | None:
+    words = re.sub(r"[_\-./#']+|(?<=[a-z])(?=[A-Z])", " ", label).lower().split()
+    if not words:
+        return None
+    wordset = set(words)
+    if wordset & _THING_WORDS and not wordset & (_ID_WORDS | _DATE_WORDS):
+        return None
+    for group, kind in _ORDER:
+        if wordset & group:
+            return kind
+    if wordset & _PERSON_WORDS:
+        if wordset & {"no", "num", "number", "nbr"}:
+            return FindingKind.LONG_NUMBER  # "employee no"
+        return FindingKind.PERSON
+    if len(words) == 1 and words[0].endswith("id") and len(words[0]) <= 8:
+        return FindingKind.LONG_NUMBER  # "patientid", "empid"
+    return None
+
+
+def _split(line: str, separator: str) -> list[tuple[int, int]] | None:
+    """Cells of one line as (start, end) offsets, double quotes respected; None if a quote
+    is left open."""
+    cells = []
+    start = 0
+    quoted = False
+    for position, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            cells.append((start, position))
+            start = position + 1
+    if quoted:
+        return None
+    cells.append((start, len(line)))
+    return cells
+
+
+def _header(line: str) -> tuple[str, list[FindingKind | None]] | None:
+    best = None
+    for separator in _SEPARATORS:
+        if line.count(separator) < 1:
+            continue
+        labels = [cell.strip().strip('"').strip() for cell in line.split(separator)]
+        if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels if label):
+            continue
+        if sum(1 for label in labels if label) < 2:
+            continue
+        if any(len(label.split()) > 4 for label in labels):
+            continue  # a sentence with commas, not a header
+        kinds = [_column_kind(label) if label else None for label in labels]
+        if any(kinds) and (best is None or len(labels) > len(best[1])):
+            best = (separator, kinds)
+    return best
+
+
+def _person_cell(value: str, lex: Lexicon, strict: bool) -> bool:
+    words = re.findall(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*", value)
+    if not words or len(words) > 5 or any(ch.isdigit() for ch in value):
+        return False
+    named = False
+    for word in words:
+        key = fold(word)
+        if key in _EMPTY_VALUES:
+            return False
+        if key in lex.clinical or len(key) == 1:
+            continue
+        english = key in lex.english
+        if key in lex.first_names or key in lex.surnames:
+            named = named or not english or not strict
+        elif not english and key not in lex.proper and key not in lex.places:
+            named = True  # a word in no list: "Haruto", "Okonkwo"
+    return named
+
+
+def _cell_is(kind: FindingKind, value: str, lex: Lexicon, label_is_name: bool) -> bool:
+    if kind == FindingKind.PERSON:
+        return _person_cell(value, lex, strict=label_is_name)
+    if kind == FindingKind.DATE:
+        return _DATE_VALUE.fullmatch(value) is not None
+    if kind == FindingKind.AGE_OVER_89:
+        return value.isdigit() and 90 <= int(value) <= 119
+    if kind == FindingKind.PHONE:
+        return sum(ch.isdigit() for ch in value) >= 4
+    if kind == FindingKind.PLACE:
+        return any(ch.isalnum() for ch in value) and value.lower() not in _EMPTY_VALUES
+    if kind == FindingKind.HOSPITAL:
+        return any(ch.isalpha() for ch in value) and value.lower() not in _EMPTY_VALUES
+    # record numbers, badges and serials: a code holding digits
+    return (
+        _ID_VALUE.fullmatch(value) is not None
+        and sum(ch.isdigit() for ch in value) >= 3
+        and value.lower() not in _EMPTY_VALUES
+    )
+
+
+def detect(text: str, lex: Lexicon) -> Iterator[Span]:
+    """Cells of identifier columns in the rows under a header line."""
+    position = 0
+    header: tuple[str, list[FindingKind | None], list[bool]] | None = None
+    for line in text.split("\n"):
+        line_start = position
+        position += len(line) + 1
+        if header is not None:
+            separator, kinds, name_labels = header
+            cells = _split(line, separator)
+            if cells is not None and len(cells) == len(kinds):
+                for (start, end), kind, name_label in zip(cells, kinds, name_labels, strict=True):
+                    if kind is None:
+                        continue
+                    raw = line[start:end]
+                    value = raw.strip().strip('"').strip()
+                    if not value or not _cell_is(kind, value, lex, name_label):
+                        continue
+                    offset = line_start + start + raw.index(value)
+                    yield kind, offset, offset + len(value)
+                continue
+            header = None
+        if line.count(",") + line.count("\t") + line.count("|") + line.count(";") == 0:
+            continue
+        found = _header(line)
+        if found is not None:
+            separator, kinds = found
+            labels = [cell.strip().strip('"').lower() for cell in line.split(separator)]
+            header = (separator, kinds, [label == "name" for label in labels])
