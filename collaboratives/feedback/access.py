@@ -28,6 +28,8 @@ from collaboratives.programmes.models import (
 from members.models import Hospital
 from members.roles import Scope
 
+from .selectors import TEAM_VERSION_COLUMNS, team_version_of, team_version_sql
+
 PSO_ALL = Scope.SESSIONS_ALL  # coordinators: see every programme
 
 
@@ -154,12 +156,14 @@ def _uuid(model, value):
 
 
 def _own_team_with_team(request, public_id, membership):
-    """The enrolled team with `public_id` (with its collaborative, hospital and peer code) and
-    whether it is the viewer's own, in one query; (None, False) when there is no such team."""
+    """The enrolled team with `public_id` (with its collaborative, hospital and peer code),
+    whether it is the viewer's own, and the version of its charts (kept on the team as
+    `charts_version`), in one query; (None, False) when there is no such team."""
     places, place_params = _place_conditions(request, membership, "t")
     members, users = _table(TeamMember), _table(get_user_model())
     sql = (f"SELECT {_columns(Team, 't')}, {_columns(LearningCollaborative, 'c')}, "
            f"{_columns(Hospital, 'h')}, {_columns(TeamPeerCode, 'p')}, "
+           f"{team_version_sql('t')}, "
            f"EXISTS (SELECT 1 FROM {members} m INNER JOIN {users} u ON u.id = m.user_id "
            f"WHERE {places}) "
            f"FROM {_table(Team)} t "
@@ -172,9 +176,11 @@ def _own_team_with_team(request, public_id, membership):
         row = cursor.fetchone()
     if row is None:
         return None, False
+    version = row[-1 - TEAM_VERSION_COLUMNS:-1]
     team, collaborative, hospital, peer_code = _split(
-        row[:-1], (Team, "t"), (LearningCollaborative, "c"), (Hospital, "h"),
-        (TeamPeerCode, "p"))
+        row[:-1 - TEAM_VERSION_COLUMNS], (Team, "t"), (LearningCollaborative, "c"),
+        (Hospital, "h"), (TeamPeerCode, "p"))
+    team.charts_version = team_version_of(version)
     return _team_with(team, collaborative, hospital, peer_code), bool(row[-1])
 
 

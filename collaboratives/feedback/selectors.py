@@ -8,6 +8,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.core.cache import cache
 
@@ -79,11 +80,12 @@ class MeasureChart:
 CACHE_SECONDS = 15 * 60
 
 
-def _team_version(team: Team) -> str:
-    """What a team's charts depend on, read in one query: a change to any of it (a value
-    entered or corrected, a month submitted, a PDSA cycle, a marked change, the charter)
-    gives a new cache key. Plain SQL: read on every view of the page, and the ORM took longer
-    to compile this query than the database took to answer it."""
+def team_version_sql(team_alias: str) -> str:
+    """The columns a team's charts depend on, as subqueries on the team `team_alias` of a
+    query: a change to any of it (a value entered or corrected, a month submitted, a PDSA
+    cycle, a marked change, the charter) gives a new cache key. Plain SQL: read on every view
+    of the page, and the ORM took longer to compile it than the database took to answer it.
+    The team charts' access check reads them in its own query (`team_version_of`)."""
     from django.db import connection
 
     from collaboratives.measures.models import MonthlyReport
@@ -93,16 +95,37 @@ def _team_version(team: Team) -> str:
     tables = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
         ("values", MeasureValue), ("reports", MonthlyReport), ("cycles", PdsaCycle),
         ("phases", ChartPhase), ("collaboratives", LearningCollaborative))}
+    t = team_alias
+    return (f"(SELECT MAX(id) FROM {tables['values']} WHERE team_id = {t}.id), "
+            f"(SELECT MAX(submitted_at) FROM {tables['reports']} WHERE team_id = {t}.id), "
+            f"(SELECT MAX(updated_at) FROM {tables['cycles']} WHERE team_id = {t}.id), "
+            f"(SELECT COUNT(*) FROM {tables['phases']} WHERE team_id = {t}.id), "
+            f"(SELECT charter_version FROM {tables['collaboratives']} "
+            f"WHERE id = {t}.collaborative_id)")
+
+
+TEAM_VERSION_COLUMNS = 5
+
+
+def team_version_of(parts) -> str:
+    """The version of a team's charts from the columns `team_version_sql` read."""
+    return hashlib.sha1("|".join(str(part) for part in parts).encode()).hexdigest()[:20]
+
+
+def _team_version(team: Team) -> str:
+    """What a team's charts depend on (`team_version_sql`), in one query; or as the access
+    check read it with the team in this request."""
+    known = getattr(team, "charts_version", None)
+    if known is not None:
+        return known
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {tables['values']} WHERE team_id = %s), "
-            f"(SELECT MAX(submitted_at) FROM {tables['reports']} WHERE team_id = %s), "
-            f"(SELECT MAX(updated_at) FROM {tables['cycles']} WHERE team_id = %s), "
-            f"(SELECT COUNT(*) FROM {tables['phases']} WHERE team_id = %s), "
-            f"(SELECT charter_version FROM {tables['collaboratives']} WHERE id = %s)",
-            [team.pk, team.pk, team.pk, team.pk, team.collaborative_id])
+        cursor.execute(f"SELECT {team_version_sql('t')} FROM "
+                       f"{connection.ops.quote_name(Team._meta.db_table)} t WHERE t.id = %s",
+                       [team.pk])
         row = cursor.fetchone()
-    return hashlib.sha1("|".join(str(part) for part in row).encode()).hexdigest()[:20]
+    return team_version_of(row)
 
 
 def team_charts_key(team: Team) -> str:
@@ -119,33 +142,44 @@ def team_charts_cached(*, team: Team, query: str = "",
         charts = team_charts(team=team)
         for item in charts:
             item.block.prepare()
-        cache.set_many({key: charts, f"{key}:outline": _outline(charts)}, CACHE_SECONDS)
+        cache.set(key, charts, CACHE_SECONDS)
     for item in charts:
         item.block.query = query
     return charts
 
 
-@dataclass(frozen=True)
-class ChartOutline:
-    """What the team's page needs of a chart whose fragment is cached: its slug and the
-    measure a marked change goes to."""
+class ChartFragment(NamedTuple):
+    """One chart of the team's page, drawn: its slug, the measure a marked change goes to,
+    and its HTML (heading, chart, data table, links), which depends on nothing but the team's
+    data and the page's query string."""
 
     slug: str
     measure_public_id: str
+    html: str
 
 
-def _outline(charts) -> list[ChartOutline]:
-    return [ChartOutline(item.block.slug, str(item.measure.public_id)) for item in charts]
+def team_fragments_key(key: str, query: str) -> str:
+    return f"{key}:page:{hashlib.sha1(query.encode()).hexdigest()[:20]}"
 
 
-def team_charts_outline(*, team: Team, key: str) -> list[ChartOutline]:
-    """The outline of the team's charts under `key` (team_charts_key), without reading the
-    charts themselves unless it is not cached."""
-    outline = cache.get(f"{key}:outline")
-    if outline is None:
-        outline = _outline(team_charts_cached(team=team, key=key))
-        cache.set(f"{key}:outline", outline, CACHE_SECONDS)
-    return outline
+def team_chart_fragments(*, team: Team, query: str = "",
+                         key: str | None = None) -> list[ChartFragment]:
+    """Every chart of the team's page drawn, cached under the charts' key (team and data
+    version) and the query string its download links carry: a repeated view makes one cache
+    read, and unpickles no chart."""
+    from django.template.loader import render_to_string
+
+    key = key or team_charts_key(team)
+    fragments_key = team_fragments_key(key, query)
+    fragments = cache.get(fragments_key)
+    if fragments is None:
+        charts = team_charts_cached(team=team, query=query, key=key)
+        fragments = [ChartFragment(item.block.slug, str(item.measure.public_id),
+                                   render_to_string("feedback/_team_chart.html", {
+                                       "item": item, "collaborative": team.collaborative}))
+                     for item in charts]
+        cache.set(fragments_key, fragments, CACHE_SECONDS)
+    return fragments
 
 
 def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:

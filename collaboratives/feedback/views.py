@@ -4,14 +4,11 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import mark_safe
 
 from chpso_portal import access, disclosure
 from chpso_portal.audit.models import AuditAction
@@ -35,37 +32,16 @@ class PhaseForm(BootstrapMixin, forms.Form):
     label = forms.CharField(max_length=80, label="What changed")
 
 
-class _ChartItem:
-    """One chart of the team's page: its slug and measure from the outline, the rest (the
-    measure, the chart, the improvement) from the charts, read only when asked for."""
-
-    def __init__(self, outline, charts):
-        self.slug = outline.slug
-        self.measure_public_id = outline.measure_public_id
-        self._charts = charts
-        self.html = None  # the fragment as cached, when it is
-
-    def __getattr__(self, name):
-        for item in self._charts:
-            if item.block.slug == self.slug:
-                return getattr(item, name)
-        raise AttributeError(name)
-
-
 def _team_context(request, team, viewer):
     query = page_query(request)
     key = selectors.team_charts_key(team)
-    # Each chart's rendered fragment is cached under the charts' own key (team and data
-    # version) and the query string its download links carry: a repeated view reads only
-    # the charts' outline, and the charts when a fragment must be drawn or downloaded.
+    # Read only when a download is asked for or the PDF is printed.
     charts = SimpleLazyObject(
         lambda: selectors.team_charts_cached(team=team, query=query, key=key))
-    items = [_ChartItem(outline, charts)
-             for outline in selectors.team_charts_outline(team=team, key=key)]
-    return {"team": team, "collaborative": team.collaborative, "charts": items,
+    return {"team": team, "collaborative": team.collaborative, "charts": charts,
             "viewer": viewer, "label": team.hospital.name,
             "blocks": SimpleLazyObject(lambda: [c.block for c in charts]),
-            "fragment": f"{key}|{query}"}
+            "query": query, "key": key}
 
 
 @access.participant()
@@ -76,13 +52,10 @@ def team_dashboard(request, public_id):
                                  what="a team's charts")
     if download is not None:
         return download
-    context["phase_form"] = PhaseForm()
-    # Every chart's cached fragment in one cache read (the template's {% cache %} tag would
-    # read them one by one); a missing one is drawn and cached by the tag, under the same key.
-    keys = {make_template_fragment_key("team_chart", [context["fragment"], item.slug]): item
-            for item in context["charts"]}
-    for key, html in cache.get_many(list(keys)).items():
-        keys[key].html = mark_safe(html)  # noqa: S308 (the portal's own rendered template)
+    # Every chart drawn, in one cache read: the charts themselves are read only to draw them
+    # after a change. The forms that mark a change stay outside, each with a fresh token.
+    context["charts"] = selectors.team_chart_fragments(team=team, query=context["query"],
+                                                       key=context["key"])
     return render(request, "feedback/team_dashboard.html", context)
 
 

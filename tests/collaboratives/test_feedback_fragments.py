@@ -50,9 +50,10 @@ def test_the_team_page_keeps_a_fresh_csrf_token_in_each_form(world, client_for):
     assert reverse("feedback-phase", args=[mine.public_id]) in second
 
 
-def test_the_team_charts_outline_follows_the_data_and_stays_with_its_team(world, client_for):
-    """A repeated view reads only the charts' outline (slugs and measures) under the team's
-    key: each team's page still posts to its own team, and a new month gives a new key."""
+def test_the_team_charts_fragments_follow_the_data_and_stay_with_their_team(world, client_for):
+    """A repeated view reads only the charts as drawn (slugs, measures and HTML) under the
+    team's key: each team's page still posts to its own team, and a new month gives a new
+    key."""
     from django.core.cache import cache
 
     from collaboratives.feedback import selectors
@@ -69,22 +70,24 @@ def test_the_team_charts_outline_follows_the_data_and_stays_with_its_team(world,
         assert world.other_hospital.name in other and world.hospital.name not in other
     key = selectors.team_charts_key(mine)
     assert key != selectors.team_charts_key(theirs)
-    outline = cache.get(f"{key}:outline")
+    fragments = cache.get(selectors.team_fragments_key(key, ""))
     measures = collaborative.measures.filter(is_active=True)
-    assert sorted(o.measure_public_id for o in outline) == sorted(
+    assert sorted(f.measure_public_id for f in fragments) == sorted(
         str(m.public_id) for m in measures)
-    # The charts themselves gone from the cache: the page draws from the outline and the
-    # fragments, and reads the charts again when a fragment or a download needs them.
+    # The charts themselves gone from the cache: the page draws from the fragments, and
+    # reads the charts again when a download needs them.
     cache.delete(key)
     assert own_client.get(team_url(mine)).content.decode().count('name="measure"') == len(
-        outline)
-    csv = own_client.get(team_url(mine) + f"?download={outline[0].slug}.csv")
+        fragments)
+    csv = own_client.get(team_url(mine) + f"?download={fragments[0].slug}.csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     submit(mine, world.lead, 12, {"bundle": (77, 100)})
     new_key = selectors.team_charts_key(mine)
-    assert new_key != key and cache.get(f"{new_key}:outline") is None
+    assert new_key != key and cache.get(selectors.team_fragments_key(new_key, "")) is None
     assert "Jan 2026" in own_client.get(team_url(mine)).content.decode()
-    assert cache.get(f"{new_key}:outline") == outline
+    redrawn = cache.get(selectors.team_fragments_key(new_key, ""))
+    assert [f.slug for f in redrawn] == [f.slug for f in fragments]
+    assert any("Jan 2026" in f.html for f in redrawn)
 
 
 def test_a_withdrawn_member_or_a_lapsed_contract_loses_cached_charts_at_once(world, client_for):
