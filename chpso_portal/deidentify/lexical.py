@@ -350,7 +350,9 @@ class _Reader:
                 token.sur = sur
             token.unknown = not (
                 token.eng or token.first or sur or token.stop or key in proper or key in places
-            ) and not (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS))
+            ) and not (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS)) and not (
+                _contraction(english, key)
+            )
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
@@ -1878,6 +1880,7 @@ def detect(text: str) -> Iterator[Span]:
     yield from spans
     yield from _detect_role_appositives(reader)
     yield from _detect_from_facilities(reader)
+    yield from _detect_unlisted_names(reader)
     if spans:
         yield from _extend_partial_findings(reader, spans)
     if '"' in text and "," in text:
@@ -2152,3 +2155,138 @@ _QUOTED_PAIR = re.compile(
     r'"([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f\'\-]+|[A-Z][A-Z\'\-]+), '
     r'([A-Z][a-z\u00e0-\u00f6\u00f8-\u024f\'\-]+|[A-Z][A-Z\'\-]+)"',
 )
+
+
+# --- names in no list, read from where they stand and how they are spelled ---------------
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+_MODALS = frozenset("will would can could should must might shall wants needs".split())
+# Words after which the next word is the person acted on: "covered for Emre", "relieved
+# Bao", "reminded Thandiwe".
+_WEAK_OBJECT_CUES = _OBJECT_CUES | frozenset(
+    """
+    for relieved relieve covering cover covered reminded instructed educated showed taught
+    handed thanked reassured escorted assisted helped tell ask asks
+    """.split()
+)
+# Words before a quoted name: a verb or preposition that takes a person, or a role.
+_QUOTE_CUES = _WEAK_OBJECT_CUES | PERSON_CUES | frozenset(_SPEECH_VERBS) | frozenset(
+    "to from named goes go went calls".split()
+)
+
+
+_PRONOUNS = frozenset("i you we they he she it that there who what would could should".split())
+
+
+def _contraction(english: frozenset[str], key: str) -> bool:
+    """ "didnt", "hasnt", "shes", "thats": an English word typed without its apostrophe."""
+    return (
+        key.endswith("nt") and (key[:-2] in english or key[:-3] in english)
+        or key.endswith("s") and key[:-1] in english
+        or key.endswith(("ll", "ve", "re")) and key[:-2] in _PRONOUNS
+        or key.endswith("d") and key[:-1] in _PRONOUNS
+    )
+
+
+def _spelled_like_name(reader: _Reader, token: Token, minimum: float) -> bool:
+    """A word in no list that is spelled like a name ("Tesfaye", "faleolo"), or a listed
+    name that is no English word."""
+    if token.stop or token.eng or len(token.key) < 3:
+        return False
+    if token.first or token.sur:
+        return True
+    if not token.unknown or len(token.key) < 4 or any(ch.isdigit() for ch in token.word):
+        return False
+    return reader.lex.name_shape(token.key) >= minimum
+
+
+def _quoted_run(reader: _Reader, index: int) -> int | None:
+    """The last token of a run of one or two words in quotes that opens at token `index`."""
+    tokens = reader.tokens
+    text = reader.text
+    opening = tokens[index].gap.rstrip(" ")[-1:]
+    if not opening or opening not in _QUOTES:
+        return None
+    for last in range(index, min(index + 2, len(tokens))):
+        if last > index and tokens[last].gap not in (" ", "-"):
+            return None
+        closing = text[tokens[last].end : tokens[last].end + 1]
+        if closing and closing in _QUOTES:
+            return last
+    return None
+
+
+def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    count = len(tokens)
+    for index in range(count):
+        token = tokens[index]
+        if token.stop and not token.first or token.eng and not (token.first or token.sur):
+            if not (token.possessive and token.first):
+                continue
+        previous = tokens[index - 1] if index > 0 else None
+        following = tokens[index + 1] if index + 1 < count else None
+
+        # A name in quotes after a word that takes a person: told "Tesfaye", daughter
+        # "Seo-yeon", or before a verb: "Oluwaseun" called.
+        last = _quoted_run(reader, index) if index > 0 or token.gap else None
+        if last is not None:
+            run = tokens[index : last + 1]
+            after = tokens[last + 1] if last + 1 < count else None
+            cued = previous is not None and previous.key in _QUOTE_CUES and not (
+                previous.possessive
+            ) or after is not None and (
+                after.key in PERSON_VERBS or after.key in _MODALS
+            ) and not after.cap
+            if cued and all(_spelled_like_name(reader, t, -0.2) for t in run):
+                yield FindingKind.PERSON, run[0].start, run[-1].end
+                continue
+
+        # A capitalised word in no list after a verb that takes a person: "covered for Emre".
+        if token.cap and not token.initial and previous is not None and (
+            previous.key in _WEAK_OBJECT_CUES and token.gap == " "
+            and not previous.possessive
+        ) and token.unknown and _spelled_like_name(reader, token, 0.3):
+            if not reader.eponym_after(index):
+                yield FindingKind.PERSON, token.start, token.end
+                continue
+
+        # A name before "will" and a verb: "Ludmila will bring the pt up".
+        if token.cap and following is not None and following.key in _MODALS and (
+            following.gap == " " and not following.cap
+        ) and index + 2 < count and not tokens[index + 2].cap and (
+            _spelled_like_name(reader, token, 0.0)
+        ) and not token.upper:
+            yield FindingKind.PERSON, token.start, token.end
+            continue
+
+        # A name whose relative follows: "Ama Owusu-Ansah's brother".
+        if token.possessive and token.cap and following is not None and (
+            following.key in RELATION_CUES and following.gap == " "
+        ) and (token.unknown or token.first or token.sur) and not token.eng:
+            first = index
+            while first > 0 and first > index - 2 and tokens[first].gap == " " and (
+                tokens[first - 1].cap and not tokens[first - 1].eng
+                and (tokens[first - 1].first or tokens[first - 1].sur
+                     or tokens[first - 1].unknown)
+            ):
+                first -= 1
+            if not (first == index and token.initial and token.unknown is False
+                    and token.eng):
+                yield FindingKind.PERSON, tokens[first].start, token.end - 2
+                continue
+
+        # Lower-case typing without a cue: "meseret alemu slid", "gave meds to tavita
+        # faleolo": two words in no dictionary, spelled like names.
+        if (
+            not token.cap and following is not None and not following.cap
+            and following.gap == " " and not reader.mostly_upper
+            and token.key not in _COMMON_LOWER and following.key not in _COMMON_LOWER
+        ):
+            pair = (token, following)
+            if all(_spelled_like_name(reader, t, 0.0) for t in pair) and any(
+                t.unknown and reader.lex.name_shape(t.key) >= 0.3 or t.first or t.sur
+                for t in pair
+            ) and any(t.unknown for t in pair):
+                yield FindingKind.PERSON, token.start, following.end
+                continue

@@ -40,6 +40,20 @@ class Lexicon:
     facilities: frozenset[str]  # folded curated names ("kaiser", "good sam")
     facility_heads: dict[str, int]
     facility_abbreviations: frozenset[str]  # exactly as written ("UCSF", "UChicago")
+    name_trigrams: dict[str, float]  # letter triple -> how much more often it is in names
+
+    def name_shape(self, key: str) -> float:
+        """How much a folded word is spelled like a name rather than an English word: the
+        mean weight of its letter triples ("tesfaye" 0.5, "faleolo" 0.6, "subcutaneously"
+        -1.4); hyphens and apostrophes are left out."""
+        if not key.isalpha():
+            key = "".join(ch for ch in key if ch.isalpha())
+        if len(key) < 2:
+            return 0.0
+        weights = self.name_trigrams
+        word = "^" + key + "$"
+        count = len(word) - 2
+        return sum(weights.get(word[i : i + 3], 0.0) for i in range(count)) / count
 
 
 def _lines(name: str) -> list[str]:
@@ -84,6 +98,14 @@ def _heads(phrases) -> dict[str, int]:
     return heads
 
 
+def _weights(name: str) -> dict[str, float]:
+    weights = {}
+    for line in _lines(name):
+        triple, weight = line.split("\t")
+        weights[triple] = float(weight)
+    return weights
+
+
 def _load() -> Lexicon:
     neighbourhoods = frozenset(phrase_key(name) for name in _curated_lines("places_extra.txt"))
     places = frozenset(_lines("us_places.txt")) | neighbourhoods
@@ -100,6 +122,7 @@ def _load() -> Lexicon:
         facilities=facilities,
         facility_heads=_heads(facilities),
         facility_abbreviations=frozenset(_curated_words("facility_abbreviations.txt")),
+        name_trigrams=_weights("name_trigrams.txt"),
     )
 
 
