@@ -1178,6 +1178,8 @@ for _head in _FACILITY_HEADS:
 for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
+# Verbs that open a sentence before a department or a place: "Called Pharmacy", "Paged Lab".
+_VERBS_BEFORE_PLACES = (PERSON_VERBS | _OBJECT_CUES) - frozenset({"by", "with", "per", "see"})
 _VA_WORDS = frozenset({"VA", "VAMC", "VAHCS"})
 # Lower-case words that go on a facility's name already found ("safeway pharmacy").
 _LOWER_HEAD_WORDS = frozenset(
@@ -1309,9 +1311,10 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                 specific.append(tokens[tail_end])
         if not specific and not saint:
             continue
-        # Trim leading words that belong to the sentence, not the name.
+        # Trim leading words that belong to the sentence, not the name ("Called Pharmacy").
         while first < index and (
             tokens[first].key in _FACILITY_JOINERS or tokens[first].key in _ROLE_WORDS
+            or tokens[first].key in _VERBS_BEFORE_PLACES
         ):
             first += 1
         if first == index and not saint and last == end:

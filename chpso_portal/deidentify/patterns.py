@@ -537,8 +537,12 @@ NETWORK_DETECTORS: list[Detector] = [
 
 # --- numbers ----------------------------------------------------------------------------
 
-# Codes for drugs, procedures and diagnoses are long numbers that identify nobody.
-_CODE_CUE = re.compile(r"(?i)\b(?:NDC|CPT|ICD(?:-?1[01])?|LOINC|HCPCS|SNOMED|RxNorm|UPC)\b\W*$")
+# Codes for drugs, procedures and diagnoses, and catalog and model numbers of products, are
+# numbers that identify nobody.
+_CODE_CUE = re.compile(
+    r"(?i)\b(?:NDC|CPT|ICD(?:-?1[01])?|LOINC|HCPCS|SNOMED|RxNorm|UPC|REF|catalog(?:ue)?|cat"
+    r"|model|part|SKU)\b\W*$"
+)
 _NOT_A_CODE = _not_preceded_by(_CODE_CUE, 16)
 _NUMBER_END = r"(?![A-Za-z0-9]|[.,][0-9])"
 
@@ -1137,7 +1141,7 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
     # 2026-03: a month of a year
     _regex(
         FindingKind.DATE,
-        _lead("[12]", r"[\w\-/.]") + r"(?:9[0-9]|0[0-9]|1[0-9]|2[0-9])[0-9]-(?:0[1-9]|1[0-2])"
+        _lead("[12]", r"[\w\-/.]") + r"(?:(?<=1)9|(?<=2)[01])[0-9]{2}-(?:0[1-9]|1[0-2])"
         r"(?![\w\-/]|\.[0-9])",
         accept=_NOT_A_CODE,
     ),
