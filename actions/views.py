@@ -181,7 +181,9 @@ def action_new_for_lesson(request, public_id):
 @access.hospital(Scope.ACTIONS_MANAGE, methods=("GET", "POST"), object_scoped=True)
 def action_edit(request, public_id):
     action = action_for_member(request, public_id)
-    if not action.is_open:
+    # A POST goes on to the service, which refuses a closed action: the form is then shown
+    # again with what was typed (closed by someone else meanwhile, the change is not lost).
+    if not action.is_open and request.method != "POST":
         messages.error(request, "A done or cancelled action cannot be changed.")
         return redirect("action-detail", public_id=action.public_id)
     members = list(selectors.owner_choices(hospital=request.hospital))
@@ -207,7 +209,7 @@ def action_edit(request, public_id):
 @access.hospital(Scope.ACTIONS_MANAGE, methods=("GET", "POST"), object_scoped=True)
 def action_cancel(request, public_id):
     action = action_for_member(request, public_id)
-    if not action.is_open:
+    if not action.is_open and request.method != "POST":  # a POST: as in action_edit
         messages.error(request, "This action is already closed.")
         return redirect("action-detail", public_id=action.public_id)
     form = CancelForm(request.POST or None)

@@ -83,6 +83,11 @@ def lc_report_month(request, public_id, year, month):
 @access.learning(access.LC_TEAM)
 def lc_report(request, public_id):
     report, place = object_of_team(request, MonthlyReport, public_id)
+    return report_page(request, report, place)
+
+
+def report_page(request, report, place, *, comment_form=None):
+    """One month's report; `comment_form` is faculty's comment shown again with what to fix."""
     team = report.team
     values = list(MeasureValue.objects.filter(team=team, month=report.month)
                   .select_related("measure", "entered_by").order_by("measure__position",
@@ -93,7 +98,7 @@ def lc_report(request, public_id):
         "report": report, "team": team, "collaborative": team.collaborative, "place": place,
         "current": current, "history": history,
         "comments": list(report.comments.select_related("author")),
-        "comment_form": CommentForm() if place.coaches else None,
+        "comment_form": (comment_form or CommentForm()) if place.coaches else None,
     })
 
 

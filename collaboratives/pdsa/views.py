@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from chpso_portal import access
 from chpso_portal.forms import add_service_errors
 
 from ..measures.models import MonthlyReport
+from ..measures.views import report_page
 from ..programmes.access import object_of_team, team_for_viewer
 from . import services
 from .forms import CommentForm, CycleForm, NoteForm
@@ -75,12 +77,16 @@ def _is_uuid(text):
 @access.learning(access.LC_TEAM)
 def lc_pdsa_detail(request, public_id):
     cycle, place = object_of_team(request, PdsaCycle, public_id, related=("change_idea",))
+    return _cycle_page(request, cycle, place)
+
+
+def _cycle_page(request, cycle, place, *, comment_form=None):
     return render(request, T + "pdsa_detail.html", {
         "cycle": cycle, "team": cycle.team, "collaborative": cycle.team.collaborative,
         "place": place, "ramp": services.ramp_of(cycle),
         "measures": list(cycle.measures.all()),
         "comments": list(cycle.comments.select_related("author")),
-        "comment_form": CommentForm() if place.coaches else None,
+        "comment_form": (comment_form or CommentForm()) if place.coaches else None,
     })
 
 
@@ -103,33 +109,40 @@ def lc_pdsa_edit(request, public_id):
         "heading": f"PDSA cycle {cycle.number}", "button": "Save"})
 
 
-def _comment(request, team, **target) -> None:
-    """Faculty's comment on a cycle or a month (`target`: cycle= or report=); the team is told."""
-    form = CommentForm(request.POST)
+def _comment(request, team, form, **target) -> bool:
+    """Faculty's comment on a cycle or a month (`target`: cycle= or report=); the team is told.
+
+    False when it was not saved: `form` then carries what to fix, and the page is shown again
+    with the comment as typed, never redirected (which would lose it)."""
     if not form.is_valid():
-        messages.error(request, "Write the comment.")
-        return
+        return False
     try:
         services.comment_add(team=team, actor=request.user, text=form.cleaned_data["text"],
                              **target)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Comment sent to the team.")
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, "Comment sent to the team.")
+    return True
 
 
 @access.learning(access.LC_FACULTY, methods=("POST",))
 def lc_pdsa_comment(request, public_id):
-    cycle, _ = object_of_team(request, PdsaCycle, public_id, need="coach")
-    _comment(request, cycle.team, cycle=cycle)
-    return redirect("lc-pdsa-detail", public_id=cycle.public_id)
+    cycle, place = object_of_team(request, PdsaCycle, public_id, need="coach",
+                                  related=("change_idea",))
+    form = CommentForm(request.POST)
+    if _comment(request, cycle.team, form, cycle=cycle):
+        return redirect(reverse("lc-pdsa-detail", args=[cycle.public_id]) + "#comments")
+    return _cycle_page(request, cycle, place, comment_form=form)
 
 
 @access.learning(access.LC_FACULTY, methods=("POST",))
 def lc_report_comment(request, public_id):
-    report, _ = object_of_team(request, MonthlyReport, public_id, need="coach")
-    _comment(request, report.team, report=report)
-    return redirect("lc-report", public_id=report.public_id)
+    report, place = object_of_team(request, MonthlyReport, public_id, need="coach")
+    form = CommentForm(request.POST)
+    if _comment(request, report.team, form, report=report):
+        return redirect(reverse("lc-report", args=[report.public_id]) + "#comments")
+    return report_page(request, report, place, comment_form=form)
 
 
 @access.learning(access.LC_FACULTY, methods=("GET", "POST"))
