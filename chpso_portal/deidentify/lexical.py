@@ -1621,6 +1621,11 @@ def _place_key(tokens: list[Token]) -> str:
     return key
 
 
+_DIRECTIONS = frozenset(
+    "north south east west northeast northwest southeast southwest n s e w ne nw se sw".split()
+)
+
+
 def _place_cue(reader: _Reader, index: int) -> str | None:
     """ "in", "from", "our"... right before token `index`: "cue", "owner" or None."""
     previous = reader.previous_word(index)
@@ -1628,6 +1633,10 @@ def _place_cue(reader: _Reader, index: int) -> str | None:
         return None
     if previous.key in PLACE_CUES:
         return "cue"
+    if previous.key in _DIRECTIONS and index >= 2 and previous.gap == " " and (
+        reader.tokens[index - 2].key in PLACE_CUES
+    ):
+        return "cue"  # "from east oakland", "in south fresno"
     if previous.key in _OWNERS:
         return "owner"  # "our Cedar Rapids campus", "their Durham desk"
     return None
@@ -1694,7 +1703,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         if ok:
             end = tokens[matched].end - (2 if tokens[matched].possessive else 0)
             end = _zip_after(reader, matched, end)
-            yield FindingKind.PLACE, token.start, end
+            start = token.start
+            if index > 0 and token.gap == " " and tokens[index - 1].key in _DIRECTIONS:
+                start = tokens[index - 1].start  # "east oakland" is one place
+            yield FindingKind.PLACE, start, end
         index = matched + 1
 
     # Named places that are not towns: "Discovery Park", "Lincoln Elementary", "Folsom State

@@ -965,7 +965,7 @@ _DAY_FOLLOWS = re.compile(
     r"|[0-2][0-9][0-5][0-9]"
     # What a day goes on with, where a count would name what it counts: "without", "for",
     # "w/" and a verb in the past ("returned the 8th w/ a stent", "the 5th led to").
-    r"|without|for|because|then|again|there|as|yet|already|unless|w/|w/o"
+    r"|without|for|because|then|again|there|as|yet|already|unless|w/|w/o|too|also|though"
     r"|led|went|came|got|gave|took|left|fell|saw|said|told|ran|sent|brought|found|began"
     r"|felt|kept|made|met|paid|put|woke|wrote|spoke|broke|drove|[a-z]{2,}ed)(?![\w/])))"
 )
