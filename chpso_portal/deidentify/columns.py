@@ -21,7 +21,13 @@ from .lexicon import Lexicon, fold
 Span = tuple[FindingKind, int, int]
 
 _SEPARATORS = (",", "\t", "|", ";")
-_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9 _/#.\-']{0,39}")
+_LABEL = re.compile(r"[A-Za-z][A-Za-z _/#.\-']{0,39}")
+# A whole line of labels and separators, found in one search before the labels are read.
+_HEADER_LINE = re.compile(
+    r"^[ \t\"]*+[A-Za-z][A-Za-z _/#.\-']{0,39}+\"?"
+    r"(?:[,\t|;][ \t\"]*+(?:[A-Za-z][A-Za-z _/#.\-']{0,39}+)?\"?)++[ \t]*+$",
+    re.MULTILINE,
+)
 
 # Label words, looked up in this order: the first group that holds a word of the label names
 # the column ("patient id" is a record number, "pt age" an age, "patient name" a person).
@@ -174,30 +180,33 @@ def _cell_is(kind: FindingKind, value: str, lex: Lexicon, label_is_name: bool) -
 
 def detect(text: str, lex: Lexicon) -> Iterator[Span]:
     """Cells of identifier columns in the rows under a header line."""
-    position = 0
-    header: tuple[str, list[FindingKind | None], list[bool]] | None = None
-    for line in text.split("\n"):
-        line_start = position
-        position += len(line) + 1
-        if header is not None:
-            separator, kinds, name_labels = header
-            cells = _split(line, separator)
-            if cells is not None and len(cells) == len(kinds):
-                for (start, end), kind, name_label in zip(cells, kinds, name_labels, strict=True):
-                    if kind is None:
-                        continue
-                    raw = line[start:end]
-                    value = raw.strip().strip('"').strip()
-                    if not value or not _cell_is(kind, value, lex, name_label):
-                        continue
-                    offset = line_start + start + raw.index(value)
-                    yield kind, offset, offset + len(value)
-                continue
-            header = None
-        if line.count(",") + line.count("\t") + line.count("|") + line.count(";") == 0:
+    consumed = 0
+    for match in _HEADER_LINE.finditer(text):
+        if match.start() < consumed:
             continue
-        found = _header(line)
-        if found is not None:
-            separator, kinds = found
-            labels = [cell.strip().strip('"').lower() for cell in line.split(separator)]
-            header = (separator, kinds, [label == "name" for label in labels])
+        found = _header(match.group())
+        if found is None:
+            continue
+        separator, kinds = found
+        labels = [cell.strip().strip('"').lower() for cell in match.group().split(separator)]
+        name_labels = [label == "name" for label in labels]
+        position = match.end() + 1
+        while position < len(text):
+            end = text.find("\n", position)
+            if end < 0:
+                end = len(text)
+            line = text[position:end]
+            cells = _split(line, separator)
+            if cells is None or len(cells) != len(kinds):
+                break
+            for (start, stop), kind, name_label in zip(cells, kinds, name_labels, strict=True):
+                if kind is None:
+                    continue
+                raw = line[start:stop]
+                value = raw.strip().strip('"').strip()
+                if not value or not _cell_is(kind, value, lex, name_label):
+                    continue
+                offset = position + start + raw.index(value)
+                yield kind, offset, offset + len(value)
+            position = end + 1
+        consumed = position

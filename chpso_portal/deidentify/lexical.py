@@ -2234,11 +2234,16 @@ def _quoted_run(reader: _Reader, index: int) -> int | None:
 def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     count = len(tokens)
-    for index in range(count):
+    # Words of no list, and listed names that are no ordinary word; a word that is both a
+    # name and an English word only counts before "'s".
+    candidates = [
+        index for index, token in enumerate(tokens)
+        if token.unknown or (token.first or token.sur) and (
+            not token.eng and not token.stop or token.possessive
+        )
+    ]
+    for index in candidates:
         token = tokens[index]
-        if token.stop and not token.first or token.eng and not (token.first or token.sur):
-            if not (token.possessive and token.first):
-                continue
         previous = tokens[index - 1] if index > 0 else None
         following = tokens[index + 1] if index + 1 < count else None
 

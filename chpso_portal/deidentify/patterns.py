@@ -1381,18 +1381,19 @@ _NOT_PERSONAL_BEFORE = re.compile(
 def _clause_cue(text: str, start: int, value: str) -> bool:
     """An identifier's cue word earlier in the clause, for codes shaped like identifiers:
     three digits or more and a letter or a dash ("G-78123", "EMP-7730", "RN448102")."""
-    digits = sum(ch.isdigit() for ch in value)
-    if digits < 3 or len(value) < 4:
+    if len(value) < 4 or value.isdigit() or "-" not in value and not any(
+        ch.isalpha() for ch in value
+    ):
+        return False  # "2026", "120/80", "0200": years, values and times
+    if sum(ch.isdigit() for ch in value) < 3:
         return False
-    if digits == len(value) and len(value) < 6:
-        return False  # "2026", "0200": years and times
     window = text[max(0, start - 70) : start]
-    ends = list(_CLAUSE_END.finditer(window))
-    if ends:
-        window = window[ends[-1].end() :]
-    if not window or _NOT_PERSONAL_BEFORE.search(window):
+    cue = None
+    for cue in _CLAUSE_ID_CUE.finditer(window):
+        pass
+    if cue is None or _CLAUSE_END.search(window, cue.end()):
         return False
-    return _CLAUSE_ID_CUE.search(window) is not None
+    return not _NOT_PERSONAL_BEFORE.search(window)
 
 
 def _detect_codes(text: str) -> Iterator[Span]:
