@@ -1388,10 +1388,10 @@ def _clause_cue(text: str, start: int, value: str) -> bool:
     if sum(ch.isdigit() for ch in value) < 3:
         return False
     window = text[max(0, start - 70) : start]
-    cue = None
-    for cue in _CLAUSE_ID_CUE.finditer(window):
-        pass
-    if cue is None or _CLAUSE_END.search(window, cue.end()):
+    cue_end = -1
+    for found in _CLAUSE_ID_CUE.finditer(window):
+        cue_end = found.end()
+    if cue_end < 0 or _CLAUSE_END.search(window, cue_end):
         return False
     return not _NOT_PERSONAL_BEFORE.search(window)
 
