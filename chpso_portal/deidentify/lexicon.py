@@ -118,7 +118,11 @@ def _load() -> Lexicon:
         places=places,
         neighbourhoods=neighbourhoods,
         place_heads=_heads(places),
-        clinical=frozenset(fold(word) for word in _curated_words("clinical_terms.txt")),
+        clinical=frozenset(
+            fold(word)
+            for name in ("clinical_terms.txt", "clinical_shorthand.txt")
+            for word in _curated_words(name)
+        ),
         facilities=facilities,
         facility_heads=_heads(facilities),
         facility_abbreviations=frozenset(_curated_words("facility_abbreviations.txt")),

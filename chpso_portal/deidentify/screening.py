@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from .benign import drop_benign
 from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
 from .known import build_matcher
 from .lexical import detect as detect_by_word_lists
@@ -30,7 +31,7 @@ def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozens
     for detect in DETECTORS:
         spans.extend(detect(text))
     spans.extend(detect_by_word_lists(text))
-    return spans, known_spans
+    return drop_benign(text, spans, known_spans), known_spans
 
 
 def _merge(spans: list[Span], known_spans: frozenset[Span] = frozenset()) -> list[Span]:

@@ -1,0 +1,89 @@
+"""Context that shows a detector's finding is no identifier (chpso_portal/deidentify/benign.py).
+
+Each family is checked both ways: the clinical use stays quiet, and the same word or number
+used as an identifier is still found.
+"""
+
+import pytest
+
+from chpso_portal.deidentify import FindingKind, KnownIdentifiers, screen
+from chpso_portal.deidentify.benign import is_benign
+
+
+def _found(text, known=None):
+    return [(str(f.kind), f.text) for f in screen(text, known or KnownIdentifiers())]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2/2 strength in L arm at 0800, was 4/5 at 0400.",
+        "pain was 8/10 at 0200, down to 3/10 at 0300 after dilaudid",
+        "she is now 7/10, was 4/10 at noon",
+        "GCS 14/15 at 0100 then 12/15 at 0130",
+        "the Apgar was charted as 8/9",
+        "Sepsis bundle: cultures 2/2 at 0140, abx at 0150. SEP-1 met.",
+    ],
+)
+def test_scores_written_as_fractions_are_not_dates(text):
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("pt fell on 4/5 at 0400", "4/5"),
+        ("pain 8/10 since 3/10 at 0200", "3/10"),
+        ("admitted 2/3 at 0400 with a Braden of 12", "2/3"),
+    ],
+)
+def test_a_day_cue_keeps_a_fraction_a_date(text, date):
+    assert ("date", date) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hx Alzheimer disease, Cushing syndrome, Barrett esophagus.",
+        "Pt with Cushing disease and Addison crisis history.",
+        "Huntington chorea, Bell's palsy on the problem list.",
+        "Philips monitor and a Welch Allyn vitals machine.",
+        "Broda chair, Sara Stedy for standing.",
+        "Kussmaul respirations noted, Cheyne-Stokes breathing overnight.",
+    ],
+)
+def test_eponyms_before_their_medical_word_are_not_people_or_places(text):
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Dr. Barrett reviewed the EGD.", "Barrett"),
+        ("nurse Foley placed the Foley catheter", "Foley"),
+        ("Spoke with Mr. Huntington about the fall.", "Huntington"),
+        ("Visitor Sara asked for a chair.", "Sara"),
+    ],
+)
+def test_a_title_or_role_keeps_an_eponym_a_name(text, name):
+    assert any(name in found for _, found in _found(text))
+
+
+def test_lower_case_clinical_words_are_not_people():
+    text = (
+        "the second nurse did not see the bolus documented. Bill reviewed with pt by case "
+        "mgmt (Medicare pt, obs vs inpatient)."
+    )
+    assert _found(text) == []
+
+
+def test_names_the_portal_knows_are_kept_even_as_eponyms():
+    known = KnownIdentifiers(person_names=["Barrett"])
+    assert ("name", "Barrett") in _found("Hx Barrett esophagus.", known)
+
+
+def test_is_benign_reads_only_its_own_kinds():
+    text = "strength was 4/5 at 0400"
+    start = text.index("4/5")
+    assert is_benign(text, (FindingKind.DATE, start, start + 3))
+    assert not is_benign(text, (FindingKind.PHONE, start, start + 3))
