@@ -2262,10 +2262,14 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
                 yield FindingKind.PERSON, run[0].start, run[-1].end
                 continue
 
-        # A capitalised word in no list after a verb that takes a person: "covered for Emre".
-        if token.cap and not token.initial and previous is not None and (
-            previous.key in _WEAK_OBJECT_CUES and token.gap == " "
-            and not previous.possessive
+        # A capitalised word in no list after a verb that takes a person: "covered for Emre",
+        # also with a department between them: "per pharm Zbigniew", "asked lab Tomasz".
+        cue = previous
+        if cue is not None and cue.key in _DEPARTMENTS and index >= 2 and cue.gap == " ":
+            cue = tokens[index - 2]
+        if token.cap and not token.initial and cue is not None and (
+            cue.key in _WEAK_OBJECT_CUES and token.gap == " "
+            and not cue.possessive
         ) and token.unknown and _spelled_like_name(reader, token, 0.3):
             if not reader.eponym_after(index):
                 yield FindingKind.PERSON, token.start, token.end

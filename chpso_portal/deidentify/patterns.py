@@ -355,6 +355,18 @@ DATE_DETECTORS: list[Detector] = [
             _cue_before(r"(?i:\b(?:on|dated|since|until|till|thru|through)" + SP + "+)", 16),
         ),
     ),
+    # "on 12.27": a dotted month and day after a word that introduces a date, closed by
+    # punctuation or a word that goes on the sentence (not "on 1.25 mg", "on 2.5 L").
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{2}(?![\w]|[.,][0-9])"
+        r"(?=" + SP + r"*(?:$|[,;:)!?\n]|\.(?![0-9])|and\b|at\b|to\b|when\b|after\b"
+        r"|before\b|with\b|in\b|the\b|but\b|\-))",
+        accept=_all(
+            lambda match, text: _month_day_plausible(*match.group().split(".")),
+            _cue_before(r"(?i:\b(?:on|dated|since|until|till|thru|through)" + SP + "+)", 16),
+        ),
+    ),
     # (Tuesday,) March 14(th)(, 2026)
     _regex(
         FindingKind.DATE,
