@@ -4,8 +4,15 @@ everything sent to it.
 Every figure is aggregated in the database by a fixed number of GROUP BY queries, whatever the
 number of months, reports or hospitals, and the result is cached until a report or a month's
 patient days change (`reports_changed`, `patient_days_changed` bump a version on commit).
+
+When a version moves, a task (cases.tasks.refresh_dashboard) computes the figures of the views
+the dashboards open with and stores them under the new version, so the next viewer reads them
+instead of computing them in the request. At most one such refresh per scope runs in
+REFRESH_EVERY seconds; a follow-up picks up the changes made meanwhile. Without the cache or
+the broker nothing is queued, and the first viewer computes the figures, as before.
 """
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -29,7 +36,11 @@ from django.utils import timezone
 from .taxonomy import EventCategory, EventType, HarmLevel, LocationType
 
 PERIODS = (12, 24, 36)
+OPENS_WITH = PERIODS[:1]  # the period a dashboard opens with: refreshed when data change
 CACHE_SECONDS = 15 * 60  # a safety net: every change bumps the version anyway
+REFRESH_EVERY = 60  # seconds: at most one refresh of a scope's figures in this time
+
+logger = logging.getLogger(__name__)
 
 
 # --- Cache versions -------------------------------------------------------------------------
@@ -47,19 +58,21 @@ def _bump(scope: str) -> None:
         cache.set(key, 1, None)
 
 
+def _changed(*scopes: str) -> None:
+    for scope in scopes:
+        _bump(scope)
+    for scope in scopes:
+        refresh_soon(scope)
+
+
 def reports_changed(hospital_id, *, sent: bool = False) -> None:
     """A report of the hospital was filed, reviewed, sent, withdrawn or imported."""
-
-    def bump():
-        _bump(f"hospital:{hospital_id}")
-        if sent:
-            _bump("pso")
-
-    transaction.on_commit(bump)
+    scopes = (f"hospital:{hospital_id}", "pso") if sent else (f"hospital:{hospital_id}",)
+    transaction.on_commit(lambda: _changed(*scopes))
 
 
 def patient_days_changed(hospital_id) -> None:
-    transaction.on_commit(lambda: (_bump(f"hospital:{hospital_id}"), _bump("pso")))
+    transaction.on_commit(lambda: _changed(f"hospital:{hospital_id}", "pso"))
 
 
 def version(scope: str) -> int:
@@ -67,19 +80,61 @@ def version(scope: str) -> int:
     return cache.get(_version_key(scope), 0)
 
 
-def cached(scope: str, name: str, compute):
-    """`compute()`, cached until the scope's version changes (or CACHE_SECONDS pass)."""
-    return _cached(scope, name, compute)
+def cached(scope: str, name: str, compute, *, at: int | None = None):
+    """`compute()`, cached until the scope's version changes (or CACHE_SECONDS pass). `at`: the
+    version read before the figures `compute` draws on were read, so that what is drawn from
+    them is never stored under a newer version than they are."""
+    return _cached(scope, name, compute, at=at)
 
 
-def _cached(scope: str, name: str, compute):
-    version = cache.get(_version_key(scope), 0)
-    key = f"dashboard:{scope}:{name}:{version}"
+def _cached(scope: str, name: str, compute, *, at: int | None = None):
+    key = f"dashboard:{scope}:{name}:{version(scope) if at is None else at}"
     figures = cache.get(key)
     if figures is None:
         figures = compute()
         cache.set(key, figures, CACHE_SECONDS)
     return figures
+
+
+# --- Refreshing the figures when the data change --------------------------------------------
+
+
+def _refresh_key(scope: str) -> str:
+    return f"dashboard:refresh:{scope}"
+
+
+def refresh_soon(scope: str) -> bool:
+    """Queue a refresh of the scope's figures, after its version moved; called on commit.
+
+    Nothing is queued while a refresh is queued or ran less than REFRESH_EVERY seconds ago (its
+    follow-up picks this change up), nor when the cache cannot be reached. Never raises: the
+    change is committed whatever happens here, and the next viewer can compute the figures."""
+    from .tasks import refresh_dashboard
+
+    key = _refresh_key(scope)
+    try:
+        if not cache.add(key, 1, REFRESH_EVERY):
+            return False
+    except Exception:  # noqa: BLE001 - a cache that raises is a cache that is away
+        logger.warning("Could not queue a refresh of the %s dashboard", scope, exc_info=True)
+        return False
+    try:
+        refresh_dashboard.delay(scope)
+    except Exception:  # noqa: BLE001 - kombu raises several types when the broker is away
+        logger.warning("Could not queue a refresh of the %s dashboard", scope, exc_info=True)
+        cache.delete(key)
+        return False
+    return True
+
+
+def refresh_held(scope: str, seconds: int) -> None:
+    """Hold off other refreshes of the scope while a follow-up is due in `seconds`."""
+    cache.set(_refresh_key(scope), 1, seconds)
+
+
+def refresh_released(scope: str) -> None:
+    """Nothing changed since the last refresh: the next change queues one at once."""
+    cache.delete(_refresh_key(scope))
 
 
 # --- Months ----------------------------------------------------------------------------------
@@ -200,11 +255,11 @@ def _filed_month():
     return TruncMonth("submitted_at", output_field=DateField())
 
 
-def hospital_figures(*, hospital_id: int, months: int, today: date | None = None
-                     ) -> HospitalFigures:
+def hospital_figures(*, hospital_id: int, months: int, today: date | None = None,
+                     at: int | None = None) -> HospitalFigures:
     today = today or timezone.localdate()
     return _cached(f"hospital:{hospital_id}", f"{months}:{today.isoformat()}",
-                   lambda: _hospital_figures(hospital_id, months, today))
+                   lambda: _hospital_figures(hospital_id, months, today), at=at)
 
 
 def _hospital_figures(hospital_id: int, months: int, today: date) -> HospitalFigures:
@@ -308,10 +363,11 @@ class PsoFigures:
         return [(key, counts, sum(counts)) for key, counts in quarters.items()]
 
 
-def pso_figures(*, months: int, today: date | None = None) -> PsoFigures:
+def pso_figures(*, months: int, today: date | None = None, at: int | None = None
+                ) -> PsoFigures:
     today = today or timezone.localdate()
     return _cached("pso", f"{months}:{today.isoformat()}",
-                   lambda: _pso_figures(months, today))
+                   lambda: _pso_figures(months, today), at=at)
 
 
 def _pso_figures(months: int, today: date) -> PsoFigures:

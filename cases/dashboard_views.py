@@ -25,7 +25,15 @@ from chpso_portal.forms import BootstrapMixin, add_service_errors
 from members.roles import Scope
 
 from . import services
-from .dashboard import PERIODS, cached, hospital_figures, month_starts, pso_figures, version
+from .dashboard import (
+    OPENS_WITH,
+    PERIODS,
+    cached,
+    hospital_figures,
+    month_starts,
+    pso_figures,
+    version,
+)
 from .models import PatientDays
 from .taxonomy import HarmLevel
 
@@ -64,15 +72,48 @@ def lead_blocks(figures, query: str = "") -> list[ChartBlock]:
     return blocks
 
 
-def _lead_figures_and_blocks(hospital_id: int, months: int, query: str):
-    """The figures and their charts, drawn once per version of the hospital's reports."""
+def _lead_figures_and_blocks(hospital_id: int, months: int, query: str = ""):
+    """The figures and their charts, drawn once per version of the hospital's reports: by the
+    refresh after a change (`refresh_figures`), or else by the first viewer."""
+    scope = f"hospital:{hospital_id}"
     today = timezone.localdate()
-    figures = hospital_figures(hospital_id=hospital_id, months=months, today=today)
-    blocks = cached(f"hospital:{hospital_id}", f"blocks:{months}:{today.isoformat()}",
-                    lambda: [b.prepare() for b in lead_blocks(figures)])
+    at = version(scope)
+    figures = hospital_figures(hospital_id=hospital_id, months=months, today=today, at=at)
+    blocks = cached(scope, f"blocks:{months}:{today.isoformat()}",
+                    lambda: [b.prepare() for b in lead_blocks(figures)], at=at)
     for block in blocks:
         block.query = query
     return figures, blocks
+
+
+def _pso_figures_and_blocks(months: int, query: str = ""):
+    """The PSO's figures and charts, drawn once per version, as the lead's above. Nobody's own
+    hospital is marked in the comparison, so what is drawn is the same for every viewer."""
+    today = timezone.localdate()
+    at = version("pso")
+    figures = pso_figures(months=months, today=today, at=at)
+
+    def draw():
+        blocks, funnel = pso_blocks(figures)
+        return [b.prepare() for b in blocks], funnel.prepare()
+
+    blocks, funnel = cached("pso", f"blocks:{months}:{today.isoformat()}", draw, at=at)
+    for block in [*blocks, funnel]:
+        block.query = query
+    return figures, blocks, funnel
+
+
+def refresh_figures(scope: str) -> None:
+    """Compute the figures and charts of the views the scope's dashboard opens with, under the
+    scope's current version, unless they are there already: what cases.tasks.refresh_dashboard
+    runs after a change. Only data are stored (figures, drawn charts), never a page."""
+    for months in OPENS_WITH:
+        if scope == "pso":
+            _pso_figures_and_blocks(months)
+        elif scope.startswith("hospital:"):
+            _lead_figures_and_blocks(int(scope.removeprefix("hospital:")), months)
+        else:
+            raise ValueError(f"Unknown dashboard scope {scope!r}.")
 
 
 def _fragment(scope: str, months: int, query: str) -> str:
@@ -111,12 +152,13 @@ def lead_dashboard_pdf(request):
     from chpso_portal.pdf import pdf_response
 
     months = _months(request)
-    figures = hospital_figures(hospital_id=request.hospital.pk, months=months)
+    # The same figures and charts as the page: cached, or refreshed after the last change.
+    figures, blocks = _lead_figures_and_blocks(request.hospital.pk, months)
     audit_record(actor=request.user, action=AuditAction.EXPORT, hospital=request.hospital,
                  summary="Downloaded the report dashboard as a PDF")
     today = timezone.localdate()
     return pdf_response("cases/board_pdf.html", {
-        "hospital": request.hospital, "figures": figures, "blocks": lead_blocks(figures),
+        "hospital": request.hospital, "figures": figures, "blocks": blocks,
         "months": months, "first_month": figures.months[0], "last_month": figures.months[-1],
         "printed": today,
     }, f"patient-safety-reports-{today.isoformat()}.pdf", request)
@@ -180,24 +222,10 @@ def pso_blocks(figures, query: str = ""):
 @access.pso(Scope.PSO_REPORTS)
 def pso_dashboard(request):
     months = _months(request)
-    today = timezone.localdate()
     query = page_query(request)
     fragment = _fragment("pso", months, query)
-
-    def figures_and_blocks():
-        figures = pso_figures(months=months, today=today)
-
-        def draw():
-            blocks, funnel = pso_blocks(figures)
-            return [b.prepare() for b in blocks], funnel.prepare()
-
-        blocks, funnel = cached("pso", f"blocks:{months}:{today.isoformat()}", draw)
-        for block in [*blocks, funnel]:
-            block.query = query
-        return figures, blocks, funnel
-
     # Read only if the page's fragment must be drawn (or a chart is downloaded).
-    drawn = SimpleLazyObject(figures_and_blocks)
+    drawn = SimpleLazyObject(lambda: _pso_figures_and_blocks(months, query))
     if request.GET.get("download"):
         return download_response(request, [*drawn[1], drawn[2]],
                                  what="the PSO's report dashboard")

@@ -21,6 +21,35 @@ def import_reports(import_id: int) -> str:
     return run_import(report_import=job).status
 
 
+@shared_task(name="cases.refresh_dashboard")
+def refresh_dashboard(scope: str, seen: int | None = None) -> int | None:
+    """Compute a dashboard's figures (`scope`: "pso" or "hospital:<id>") for the views it opens
+    with and store them under the scope's current version, so the next viewer reads them.
+
+    Queued on commit when the version moved (cases.dashboard.refresh_soon). On a worker, a
+    follow-up runs REFRESH_EVERY seconds later with the version this run saw (`seen`): if the
+    data changed meanwhile (their refresh was not queued) it computes again, else it lets the
+    next change queue a refresh at once. Run in-process, the hold on new refreshes lapses by
+    itself after REFRESH_EVERY seconds. Returns the version computed, or None."""
+    from .dashboard import (
+        REFRESH_EVERY,
+        refresh_held,
+        refresh_released,
+        version,
+    )
+    from .dashboard_views import refresh_figures
+
+    current = version(scope)
+    if seen is not None and current == seen:
+        refresh_released(scope)
+        return None
+    refresh_figures(scope)  # under `current`, or a newer version: never an older one
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        refresh_held(scope, 3 * REFRESH_EVERY)
+        refresh_dashboard.apply_async((scope, current), countdown=REFRESH_EVERY)
+    return current
+
+
 @shared_task(name="cases.fail_stale_imports")
 def fail_stale_imports_task() -> int:
     return fail_stale_imports()
