@@ -29,10 +29,21 @@ Span = tuple[FindingKind, int, int]
 _DATA = Path(__file__).resolve().parent / "data" / "eponyms.txt"
 
 
+class _Eponyms:
+    """The sections of `data/eponyms.txt`."""
+
+    def __init__(self, sections: dict[str, list[str]]) -> None:
+        self.words = frozenset(sections.get("words", ()))
+        self.scales = frozenset(sections.get("scales", ()))
+        self.makers = frozenset(sections.get("makers", ()))
+        self.phrases = tuple(sections.get("phrases", ()))
+        self.heads = frozenset(sections.get("heads", ()))
+        self.device_heads = self.heads | frozenset(sections.get("device_heads", ()))
+
+
 @lru_cache(maxsize=1)
-def _eponyms() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
-    """Words, phrases and medical head words of `data/eponyms.txt`."""
-    sections: dict[str, list[str]] = {"words": [], "phrases": [], "heads": []}
+def _eponyms() -> _Eponyms:
+    sections: dict[str, list[str]] = {}
     current = "words"
     for line in _DATA.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
@@ -42,14 +53,10 @@ def _eponyms() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
             current = line[1:-1]
             continue
         if current == "phrases":
-            sections[current].append(line.lower())
+            sections.setdefault(current, []).append(line.lower())
         else:
-            sections[current].extend(line.lower().split())
-    return (
-        frozenset(sections["words"]),
-        tuple(sections["phrases"]),
-        frozenset(sections["heads"]),
-    )
+            sections.setdefault(current, []).extend(line.lower().split())
+    return _Eponyms(sections)
 
 
 # --- scores written as fractions ------------------------------------------------------------
@@ -68,6 +75,13 @@ _DAY_CUE = re.compile(
     r"|occurred|happened|fell|seen|visit|surgery|procedure|event|incident|of|from|by|before"
     r"|after|mon|tue|tues|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\W{0,3}$)"
+)
+# What a count out of a total goes on with: "3/3 sips", "4/6 of the modules", "1/3 bottles".
+_COUNTED = re.compile(
+    r"[ ]+(?i:of[ ]+(?:the|his|her|their|each|all|[0-9])|sips|bites|bottles|sets|doses"
+    r"|tabs|tablets|pills|meals|trays|attempts|modules|criteria|items|questions|steps"
+    r"|cultures|samples|specimens|patients|pts|nurses|staff|charts|audits|rights|checks"
+    r"|signs|elements|boxes|fields|lumens|ports|sticks|views|readings)\b"
 )
 _CLAUSE_END = re.compile(r"[.;!?\n]\s|\n")
 _SCORE_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 9, 10, 15})
@@ -89,6 +103,8 @@ def _is_score(text: str, start: int, end: int) -> bool:
         return False
     if _DAY_CUE.search(text, max(0, start - 16), start):
         return False
+    if _COUNTED.match(text, end):
+        return True  # "passed 3/3 sips", "completed 4/6 of the modules"
     clause = _clause_before(text, start)
     if _SCORE_WORDS.search(clause):
         return True
@@ -128,16 +144,19 @@ _CLINICAL_BEFORE = frozenset(
     r/o juvenile familial reverse modified steep positive negative pos neg
     """.split()
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z/\-]+)[.:,]?[ ]+$")
+# Words before a name that are no cue of the word lists but still ask for a person.
+_MORE_PERSON_CUES = frozenset(
+    "visitor visitors named called paged asked told spoke thanks thank dear hi hello".split()
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z/\-'\u2019]+)[.:,]?[ ]+$")
 
 
 def _eponym_phrase_covers(text: str, start: int, end: int) -> bool:
     """The span lies inside a product or eponym of several words ("Welch Allyn")."""
-    _, phrases, _ = _eponyms()
     low = text.lower()
     window_start = max(0, start - 24)
     window = low[window_start : end + 24]
-    for phrase in phrases:
+    for phrase in _eponyms().phrases:
         position = window.find(phrase)
         while position != -1:
             absolute = window_start + position
@@ -150,27 +169,68 @@ def _eponym_phrase_covers(text: str, start: int, end: int) -> bool:
     return False
 
 
+# What follows a scale named after a person: a number, a class or grade ("Ramsay 4",
+# "Killip class II", "Child-Pugh B", "Gleason 3+4").
+_SCALE_VALUE = re.compile(
+    r"(?:['\u2019]s?)?[ ]*(?::|=|of)?[ ]*(?:[0-9]{1,3}(?![0-9/:]|[ ]?(?i:am|pm|a\b|p\b))"
+    r"|(?:class|grade|stage|type)\b|(?:I{1,3}|IV|V|A|B|C)\b)"
+)
+# A model after a maker: "Hamilton C6", "Puritan Bennett 980", "Stryker S3".
+_MODEL = re.compile(r"[ ]+(?:[A-Z]{0,4}-?[0-9][0-9A-Za-z.\-]{0,7}|[A-Z]{1,3}[0-9]{0,4})(?![\w/])")
+# A possessive disease read as a person's: what a person owns or is related to follows.
+_OWNED_AFTER = re.compile(
+    r"[ ]+(?i:room|rm|bed|family|home|house|car|phone|chart|name|belongings|cell|number"
+    r"|wife|husband|daughter|son|mother|father|mom|dad|sister|brother|friend|nurse|doctor"
+    r"|md|dr|caregiver|pt|patient)\b"
+)
+
+
 def _is_eponym(text: str, start: int, end: int) -> bool:
     """A word of the eponym list used as one: a medical word after it or a clinical word
     before it, and no title or role before it."""
-    words, _, heads = _eponyms()
+    lists = _eponyms()
     surface = text[start:end]
     key = surface.lower().replace("\u2019", "'")
+    possessive = key.endswith(("'s", "'")) or text[end : end + 2] in {"'s", "\u2019s"}
     if key.endswith("'s"):
         key = key[:-2]
     key = key.rstrip("'")
     parts = key.split()
-    if not parts or not all(part in words for part in parts):
+    if not parts:
         return False
     before = _WORD_BEFORE.search(text, max(0, start - 24), start)
-    previous = before.group(1).lower() if before else ""
-    if previous in PERSON_CUES or previous.rstrip(".") in PERSON_CUES:
+    previous = before.group(1).lower().replace("\u2019", "'") if before else ""
+    if previous.rstrip(".") in PERSON_CUES or previous in _MORE_PERSON_CUES:
+        return False
+    heads = lists.heads
+    if all(part in lists.makers for part in parts):
+        heads = lists.device_heads
+        if _MODEL.match(text, end):
+            return True
+    elif all(part in lists.scales for part in parts):
+        if _SCALE_VALUE.match(text, end):
+            return True
+    elif not all(part in lists.words for part in parts):
         return False
     for pattern in (_HEAD_AFTER, _WORD_AFTER):
         following = pattern.match(text, end)
         if following is not None and following.group(1).lower() in heads:
             return True
-    return previous in _CLINICAL_BEFORE
+    if previous in _CLINICAL_BEFORE:
+        return True
+    # "Hashimoto's, Addison's on hydrocortisone": a disease named by its possessive alone,
+    # in a list of diagnoses or before a treatment, never before what a person owns.
+    if possessive and all(part in lists.words for part in parts):
+        after = end + 2 if text[end : end + 2] in {"'s", "\u2019s"} else end
+        if _OWNED_AFTER.match(text, after):
+            return False
+        return previous.endswith(("'s", "'")) or previous in lists.heads or bool(
+            _TREATED_AFTER.match(text, after)
+        )
+    return False
+
+
+_TREATED_AFTER = re.compile(r"[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|meds)\b")
 
 
 # --- entry point ---------------------------------------------------------------------------

@@ -87,3 +87,30 @@ def test_is_benign_reads_only_its_own_kinds():
     start = text.index("4/5")
     assert is_benign(text, (FindingKind.DATE, start, start + 3))
     assert not is_benign(text, (FindingKind.PHONE, start, start + 3))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Medtronic Puritan Bennett 980 vent, Hamilton C6 in MICU, Servo-i in the OR.",
+        "Kendall SCDs on both legs.",
+        "Glasgow score 9, Ramsay 4, Child-Pugh B, Killip class II.",
+        "Hx Graves disease s/p RAI, Hashimoto's, Addison's on hydrocortisone.",
+        "Passed 3/3 sips of water at 1030; completed 4/6 of the modules by 1500.",
+    ],
+)
+def test_makers_scales_possessive_diseases_and_counts_are_quiet(text):
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kendall said the pump was fine", "Kendall"),
+        ("Addison's daughter called at 0900.", "Addison"),
+        ("spoke to Parkinson's son", "Parkinson"),
+        ("Visitor Gleason left at 7 pm.", "Gleason"),
+    ],
+)
+def test_makers_scales_and_diseases_used_as_names_are_found(text, name):
+    assert any(name in found for _, found in _found(text))
