@@ -297,6 +297,19 @@ def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
     return 0 < len(gap) <= 3 and all(ch == " " or ch in allow for ch in gap)
 
 
+# A surname after a lower-case particle and a hyphen reads as capitalised: "al-Rashid",
+# "el-Amin", "bin-Laden", "van-Dyke".
+_PARTICLE_NAME = re.compile(
+    r"(?:al|el|ul|ad|ar|as|at|az|ash|bin|ibn|abu|bint|da|de|di|du|van|von)-[A-Z\u00c0-\u00de]"
+)
+
+
+def _double_barrelled(word: str) -> bool:
+    """ "Delacroix-Boone": every part capitalised, a surname and no drug."""
+    parts = word.split("-")
+    return len(parts) > 1 and all(part[:1].isupper() for part in parts)
+
+
 # What the lists say about a word, remembered across texts: most words recur.
 _FLAGS: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 _FLAGS_LIMIT = 50_000
@@ -331,7 +344,7 @@ class _Reader:
                 if token.upper:
                     token.capd = self.mostly_upper or len(token.word) > 3
                 else:
-                    token.capd = token.cap
+                    token.capd = token.cap or _PARTICLE_NAME.match(word) is not None
                 continue
             token.stop = key in _NEVER or key in clinical or key in _ROLE_WORDS
             token.eng = key in english
@@ -350,14 +363,16 @@ class _Reader:
                 token.sur = sur
             token.unknown = not (
                 token.eng or token.first or sur or token.stop or key in proper or key in places
-            ) and not (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS)) and not (
+            ) and not (
+                len(key) > 5 and key.endswith(_CLINICAL_ENDINGS) and not _double_barrelled(word)
+            ) and not (
                 _contraction(english, key)
             )
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
-                token.capd = token.cap
-            if len(cache) < _FLAGS_LIMIT:
+                token.capd = token.cap or _PARTICLE_NAME.match(word) is not None
+            if len(cache) < _FLAGS_LIMIT and "-" not in key:
                 cache[key] = (token.stop, token.eng, token.first, token.sur, token.unknown)
 
     # --- classification -------------------------------------------------------------
@@ -2231,9 +2246,35 @@ def _quoted_run(reader: _Reader, index: int) -> int | None:
     return None
 
 
+_BED_BEFORE = re.compile(
+    r"(?i:\b(?:bed|rm|room|bay|stretcher)\s*#?[0-9]{1,4}[A-Za-z]?\s*[-:\u2013]\s*$)"
+)
+_DASHES = frozenset({"-", ":", "\u2013"})
+# Words before the name a person goes by: "prefers JJ", "aka Tito", "goes by Bo".
+_NICKNAME_CUES = frozenset("prefers aka nicknamed alias".split())
+
+
+def _nicknames(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        previous = tokens[index - 1]
+        if token.gap not in (" ", ' "', " '") or not (token.cap or token.upper):
+            continue
+        cued = previous.key in _NICKNAME_CUES or previous.key == "by" and index >= 2 and (
+            tokens[index - 2].key in {"goes", "go", "going", "went"}
+        )
+        if not cued or token.eng and not token.first or token.stop and not token.upper:
+            continue
+        if token.upper and (len(token.word) > 3 or token.word in _CREDENTIAL_INITIALS):
+            continue
+        yield FindingKind.PERSON, token.start, token.end
+
+
 def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     count = len(tokens)
+    yield from _nicknames(reader)
     # Words of no list, and listed names that are no ordinary word; a word that is both a
     # name and an English word only counts before "'s".
     candidates = [
@@ -2274,6 +2315,16 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
             if not reader.eponym_after(index):
                 yield FindingKind.PERSON, token.start, token.end
                 continue
+
+        # A name after a bed or room and a dash, closed by a comma or a bracket as in a
+        # handoff list: "bed 5 - Jadeyn (prefers JJ), 19", "rm 12: Tuan, 54".
+        if token.capd and "\n" not in token.gap and token.gap.rstrip()[-1:] in _DASHES and (
+            reader.text[token.end : token.end + 2].strip()[:1] in {",", "("}
+        ) and _BED_BEFORE.search(reader.text, max(0, token.start - 16), token.start) and (
+            _spelled_like_name(reader, token, 0.0)
+        ):
+            yield FindingKind.PERSON, token.start, token.end
+            continue
 
         # A name before "will" and a verb: "Ludmila will bring the pt up".
         if token.cap and following is not None and following.key in _MODALS and (

@@ -1348,7 +1348,7 @@ _CUE_SEPARATORS = frozenset(" \t#:=-(")
 _BARE_ID_CUES = frozenset(
     """
     encounter account acct claim policy visit case member subscriber ticket accession specimen
-    requisition invoice incident report confirmation reference booking order enc
+    requisition invoice incident report confirmation reference booking order enc file
     """.split()
 )
 
@@ -1380,7 +1380,7 @@ def _word_before(text: str, start: int) -> str:
 _CLAUSE_ID_CUE = re.compile(
     r"(?i:\b(?:licen[cs]e[sd]?|lic|badge|employee|emp|staff|claim|member|medicare|medicaid"
     r"|policy|subscriber|prescription|rx|npi|dea|certificate|permit|registration|case|police"
-    r"|account|acct|mrn|record|chart|serial|asset|s/n|sn)\b)"
+    r"|account|acct|mrn|record|chart|serial|asset|s/n|sn|file)\b)"
 )
 _CLAUSE_END = re.compile(r"[.!?;:]\s|[\n(\[]")
 # Words right before a code that make it a product, a version or a code set, not a person's.
