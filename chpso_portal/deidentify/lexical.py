@@ -304,10 +304,13 @@ _PARTICLE_NAME = re.compile(
 )
 
 
-def _double_barrelled(word: str) -> bool:
-    """ "Delacroix-Boone": every part capitalised, a surname and no drug."""
+def _double_barrelled(word: str, english: frozenset[str]) -> bool:
+    """ "Delacroix-Boone": every part capitalised and no English word, a surname and no drug
+    ("Agitation-Sedation" is no name)."""
     parts = word.split("-")
-    return len(parts) > 1 and all(part[:1].isupper() for part in parts)
+    return len(parts) > 1 and all(
+        part[:1].isupper() and part.lower() not in english for part in parts
+    )
 
 
 # What the lists say about a word, remembered across texts: most words recur.
@@ -364,7 +367,8 @@ class _Reader:
             token.unknown = not (
                 token.eng or token.first or sur or token.stop or key in proper or key in places
             ) and not (
-                len(key) > 5 and key.endswith(_CLINICAL_ENDINGS) and not _double_barrelled(word)
+                len(key) > 5 and key.endswith(_CLINICAL_ENDINGS)
+                and not _double_barrelled(word, english)
             ) and not (
                 _contraction(english, key)
             )
