@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .findings import FindingKind
-from .lexical import PERSON_CUES
+from .lexical import PERSON_CUES, PERSON_VERBS
+from .lexicon import lexicon
 
 Span = tuple[FindingKind, int, int]
 
@@ -93,6 +94,37 @@ def _clause_before(text: str, start: int, limit: int = 80) -> str:
     return before[ends[-1].end() :] if ends else before
 
 
+_PAIR = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})")
+# What a range or a count goes on with, never a day: "3-4 days", "38 2/7 wks", "4/12 pts".
+_UNIT_AFTER = re.compile(
+    r"[ ]*(?i:days?|d|wks?|weeks?|hrs?|hours?|h|mins?|minutes?|months?|mos?|years?|yrs?|times"
+    r"|x|pts|rns|mds|nps|techs|aides|sitters?|side[ ]rails|rails|beats|sites|attempts|sticks"
+    r"|tries|staff|nurses|patients|residents|beds|rooms|shifts|units|people|visits)\b"
+)
+_NOT_PLURAL_NOUNS = frozenset("was has is this thus always as his its yes us does goes".split())
+_NEXT_WORD = re.compile(r"[ ]+([a-z]{4,})\b")
+
+
+def _is_range_or_count(text: str, start: int, end: int) -> bool:
+    """A pair of numbers that a unit or a plural noun after it shows to be a range or a
+    count out of a total: "7-10 days", "2/7 wks", "4/12 pts left", "2/3 sites"."""
+    match = _PAIR.fullmatch(text, start, end)
+    if match is None or int(match.group(1)) > int(match.group(2)):
+        return False
+    if _DAY_CUE.search(text, max(0, start - 16), start):
+        return False
+    if _UNIT_AFTER.match(text, end):
+        return True
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    if not word.endswith("s") or word in _NOT_PLURAL_NOUNS or word.endswith("ss"):
+        return False
+    english = lexicon().english
+    return word[:-1] in english or word.endswith("es") and word[:-2] in english
+
+
 def _is_score(text: str, start: int, end: int) -> bool:
     """A fraction read as a date that its sentence shows to be a score or a count."""
     match = _FRACTION.fullmatch(text, start, end)
@@ -130,6 +162,26 @@ def _is_score(text: str, start: int, end: int) -> bool:
 # Quality measures named like a month and a number ("SEP-1", "STK-4" is never a date anyway).
 _MEASURE = re.compile(r"SEP-0?1")
 _MEASURE_CONTEXT = re.compile(r"(?i:sepsis|bundle|measure|core|met\b|compliance|cms|abstract)")
+
+
+# Numbers of a policy, form or step of the hospital's own documents: "Policy NUR 3-12",
+# "protocol 7-1", "form 10-14". Short, so an insurance policy number is never one.
+_DOCUMENT_CUE = re.compile(
+    r"(?i:\b(?:policy|policies|protocol|procedure|section|step|steps|version|rev|revision"
+    r"|form|guideline|chapter|standard|order[ ]set|item)\b[ ]*(?:#|no\.?|number)?[ ]*"
+    r"(?:[A-Z]{2,5}[ -]?)?$)"
+)
+
+
+def _is_document_number(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    if sum(ch.isdigit() for ch in value) > 4 or len(value) > 9:
+        return False
+    return _DOCUMENT_CUE.search(text, max(0, start - 30), start) is not None
+
+
+# Abbreviations of the eyes ("20/20 OU", "drops OS") that also name a university hospital.
+_EYE_CONTEXT = re.compile(r"(?i:(?:20/[0-9]{2,3}|drops?|gtts?|eyes?|vision|acuity|iop)\W{0,3}$)")
 
 
 # --- eponyms -------------------------------------------------------------------------------
@@ -216,6 +268,11 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
         following = pattern.match(text, end)
         if following is not None and following.group(1).lower() in heads:
             return True
+    joined = _JOINED_EPONYM.match(text, end)
+    if joined is not None and joined.group(1).lower() in lists.words and (
+        joined.group(2).lower() in lists.heads
+    ):
+        return True  # "Kelly and Pean forceps", "Jackson-Pratt and Penrose drains"
     if previous in _CLINICAL_BEFORE:
         return True
     # "Hashimoto's, Addison's on hydrocortisone": a disease named by its possessive alone,
@@ -230,6 +287,9 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
     return False
 
 
+_JOINED_EPONYM = re.compile(
+    r"(?:['\u2019]s)?,?[ ]+(?:and|or|&)[ ]+([A-Za-z\-]+)(?:['\u2019]s)?[ ]+([A-Za-z]+)"
+)
 _TREATED_AFTER = re.compile(r"[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|meds)\b")
 
 
@@ -241,14 +301,30 @@ _NAME_KINDS = frozenset({FindingKind.PERSON, FindingKind.PLACE, FindingKind.HOSP
 def is_benign(text: str, span: Span) -> bool:
     kind, start, end = span
     if kind == FindingKind.DATE:
-        if _is_score(text, start, end):
+        if _is_score(text, start, end) or _is_range_or_count(text, start, end):
             return True
         if _MEASURE.fullmatch(text, start, end) and _MEASURE_CONTEXT.search(text):
             return True
         return False
+    if kind == FindingKind.LONG_NUMBER:
+        return _is_document_number(text, start, end)
+    if kind == FindingKind.HOSPITAL and text[start:end] in {"OU", "OD", "OS"}:
+        return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
+    if kind == FindingKind.PERSON and _is_heading_verb(text, start, end):
+        return True
     if kind in _NAME_KINDS:
         return _eponym_phrase_covers(text, start, end) or _is_eponym(text, start, end)
     return False
+
+
+def _is_heading_verb(text: str, start: int, end: int) -> bool:
+    """A verb capitalised in a heading typed in title case: "Pt Fell While Ambulating"."""
+    if text[start:end].lower() not in PERSON_VERBS:
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    words = re.findall(r"[A-Za-z]{3,}", text[line_start : line_end if line_end != -1 else None])
+    return len(words) >= 4 and sum(word[0].isupper() for word in words) >= 0.7 * len(words)
 
 
 def drop_benign(text: str, spans: list[Span], keep: frozenset[Span] = frozenset()) -> list[Span]:

@@ -114,3 +114,25 @@ def test_makers_scales_possessive_diseases_and_counts_are_quiet(text):
 )
 def test_makers_scales_and_diseases_used_as_names_are_found(text, name):
     assert any(name in found for _, found in _found(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Expect 3-4 days of soreness, 7-10 days for the incision to close.",
+        "Pt is G3P2, 38 2/7 wks.",
+        "ED boarding 6-8 hours average; 4/12 pts left without being seen.",
+        "Policy NUR 3-12 rev 2024.",
+        "Vision 20/20 OU, hearing intact.",
+        "Summary Of Events: Pt Fell While Ambulating To Bathroom.",
+        "Kelly and Pean forceps counted; Jackson-Pratt and Penrose drains.",
+    ],
+)
+def test_ranges_document_numbers_headings_and_instruments_are_quiet(text):
+    assert _found(text) == []
+
+
+def test_a_long_policy_number_is_still_an_identifier():
+    assert _found("Insurance policy # 4471-2290-13 on file.") == [
+        ("long_number", "4471-2290-13")
+    ]
