@@ -203,8 +203,16 @@ _MORE_PERSON_CUES = frozenset(
 _WORD_BEFORE = re.compile(r"([A-Za-z/\-'\u2019]+)[.:,]?[ ]+$")
 
 
+@lru_cache(maxsize=1)
+def _phrase_blob() -> str:
+    """Every phrase on one line each: a span that is in none of them needs no search."""
+    return "\n".join(_eponyms().phrases)
+
+
 def _eponym_phrase_covers(text: str, start: int, end: int) -> bool:
     """The span lies inside a product or eponym of several words ("Welch Allyn")."""
+    if text[start:end].lower() not in _phrase_blob():
+        return False
     low = text.lower()
     window_start = max(0, start - 24)
     window = low[window_start : end + 24]
