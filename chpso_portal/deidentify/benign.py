@@ -40,6 +40,8 @@ class _Eponyms:
         self.phrases = tuple(sections.get("phrases", ()))
         self.heads = frozenset(sections.get("heads", ()))
         self.device_heads = self.heads | frozenset(sections.get("device_heads", ()))
+        self.departments = frozenset(sections.get("departments", ()))
+        self.department_heads = frozenset(sections.get("department_heads", ()))
 
 
 @lru_cache(maxsize=1)
@@ -320,9 +322,31 @@ def is_benign(text: str, span: Span) -> bool:
         return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
     if kind == FindingKind.PERSON and _is_heading_verb(text, start, end):
         return True
+    if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
+        if _is_department(text, start, end):
+            return True
     if kind in _NAME_KINDS:
         return _eponym_phrase_covers(text, start, end) or _is_eponym(text, start, end)
     return False
+
+
+_DEPARTMENT_WORD = re.compile(r"([A-Za-z]+)[ ]+$")
+
+
+def _is_department(text: str, start: int, end: int) -> bool:
+    """A department named by what it cares for and a head: "Wound Care", "Chaplain
+    Services", "Case Management", found whole or by its head alone."""
+    lists = _eponyms()
+    words = text[start:end].lower().split()
+    if not words or words[-1] not in lists.department_heads:
+        return False
+    modifiers = words[:-1]
+    if not modifiers:
+        before = _DEPARTMENT_WORD.search(text, max(0, start - 24), start)
+        if before is None:
+            return False
+        modifiers = [before.group(1).lower()]
+    return all(word in lists.departments for word in modifiers)
 
 
 def _is_heading_verb(text: str, start: int, end: int) -> bool:

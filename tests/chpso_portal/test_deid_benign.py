@@ -136,3 +136,21 @@ def test_a_long_policy_number_is_still_an_identifier():
     assert _found("Insurance policy # 4471-2290-13 on file.") == [
         ("long_number", "4471-2290-13")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Respiratory Therapy changed the mask; Wound Care saw the sacrum; Case Management met "
+        "the family.",
+        "Chaplain Services and Spiritual Care offered support.",
+        "He was moved to Fast Track. St. John's Wort was stopped.",
+        "Johns Hopkins fall tool not used.",
+    ],
+)
+def test_departments_areas_and_remedies_are_quiet(text):
+    assert _found(text) == []
+
+
+def test_a_name_after_a_role_is_not_a_department():
+    assert any("Grace" in found for _, found in _found("Chaplain Grace saw the pt."))
