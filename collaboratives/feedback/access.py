@@ -8,7 +8,6 @@ A member of another team reaches a comparison of its own collaborative (seeing t
 codes), never another team's charts.
 """
 
-import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -28,6 +27,10 @@ from collaboratives.programmes.models import (
 from members.models import Hospital
 from members.roles import Scope
 
+from ..rows import columns as _columns
+from ..rows import split as _split
+from ..rows import table as _table
+from ..rows import uuid as _uuid
 from .selectors import TEAM_VERSION_COLUMNS, team_version_of, team_version_sql
 
 PSO_ALL = Scope.SESSIONS_ALL  # coordinators: see every programme
@@ -83,53 +86,6 @@ def _is_own_team(request, team) -> bool:
 # the same rows, under the same conditions, as the ORM queries they stand for (`_own_places`).
 
 
-def _columns(model, alias):
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
-
-def _table(model):
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _load(model, alias, values):
-    """A model instance from its columns as the database returned them, converted as the ORM
-    converts them (dates, booleans and UUIDs on SQLite); None for a LEFT JOIN that found
-    nothing."""
-    if values[0] is None:
-        return None
-    attnames, converters = _converters(model, alias, connection.vendor)
-    converted = []
-    for (col, functions), value in zip(converters, values, strict=True):
-        for converter in functions:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
-
-
-@functools.cache
-def _converters(model, alias, vendor):
-    """Each column's converters, as the ORM's compiler finds them (they depend only on the
-    model and the database)."""
-    fields = model._meta.concrete_fields
-    converters = []
-    for field in fields:
-        col = field.get_col(alias)
-        converters.append((col, tuple(connection.ops.get_db_converters(col)
-                                      + col.get_db_converters(connection))))
-    return [f.attname for f in fields], converters
-
-
-def _split(row, *models):
-    """Instances of each model from one row holding their columns one after the other."""
-    found, start = [], 0
-    for model, alias in models:
-        width = len(model._meta.concrete_fields)
-        found.append(_load(model, alias, row[start:start + width]))
-        start += width
-    return found
-
-
 def _team_with(team, collaborative, hospital, peer_code):
     """The team as `select_related("collaborative", "hospital", "peer_code")` gives it."""
     Team._meta.get_field("collaborative").set_cached_value(team, collaborative)
@@ -149,10 +105,6 @@ def _place_conditions(request, membership, team_alias):
            f"AND {team_alias}.hospital_id = %s "
            f"AND m.role IN ({', '.join(['%s'] * len(roles))})")
     return sql, [True, request.user.pk, TeamStatus.ENROLLED, membership.hospital_id, *roles]
-
-
-def _uuid(model, value):
-    return model._meta.get_field("public_id").get_db_prep_value(value, connection)
 
 
 def _own_team_with_team(request, public_id, membership):

@@ -5,6 +5,8 @@ service. How another team is named on any page comes from selectors.team_label, 
 the charter's one setting.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
@@ -22,7 +24,6 @@ from ..measures.models import MonthlyReport, ReportStatus
 from ..measures.services import due_date, late_teams, month_now_due
 from . import selectors, services
 from .access import (
-    Place,
     collaborative_for_viewer,
     live_team_members,
     object_of_team,
@@ -44,9 +45,11 @@ from .forms import (
 from .models import (
     SKILL_AREAS,
     CalendarEvent,
+    ChangeIdea,
     CollaborativeStatus,
     LearningCollaborative,
     SkillsAssessment,
+    SpreadRecord,
     Team,
     TeamMember,
     TeamStatus,
@@ -65,13 +68,6 @@ def _detail(collaborative):
 
 def _team_page(team):
     return redirect("lc-team", public_id=team.public_id)
-
-
-def _teams_with_labels(collaborative, place: Place, teams):
-    for team in teams:
-        team.label = selectors.team_label(team, collaborative=collaborative,
-                                          viewer_team_id=place.team_id, faculty=place.coaches)
-    return teams
 
 
 # --- Home --------------------------------------------------------------------------------
@@ -149,21 +145,61 @@ def lc_create(request):
                                              "collaborative", "button": "Charter it"})
 
 
+def _charter_version_sql():
+    """What the charter's cards show beyond the collaborative's own row (change ideas,
+    measures, faculty), as columns on the collaborative `c`: with the charter version and
+    `updated_at`, which every change through the services moves, they key its fragment."""
+    from ..measures.models import Measure
+    from ..rows import table
+
+    through = LearningCollaborative.faculty.through
+    ideas, measures = table(ChangeIdea), table(Measure)
+    return (f"(SELECT COUNT(*) FROM {ideas} WHERE collaborative_id = c.id AND is_active = %s), "
+            f"(SELECT MAX(id) FROM {ideas} WHERE collaborative_id = c.id), "
+            f"(SELECT COUNT(*) FROM {measures} WHERE collaborative_id = c.id "
+            f"AND is_active = %s), "
+            f"(SELECT MAX(id) FROM {measures} WHERE collaborative_id = c.id), "
+            f"(SELECT COUNT(*) FROM {table(through)} WHERE learningcollaborative_id = c.id), "
+            f"(SELECT MAX(user_id) FROM {table(through)} WHERE learningcollaborative_id = c.id)",
+            [True, True])
+
+
+CHARTER_SECONDS = 15 * 60
+
+
+def _charter_html(collaborative, version) -> str:
+    """The charter's cards (aim, change package, measures), the same for everyone inside:
+    cached under the collaborative and the version of what they show."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    key = "lc:charter:{}:{}".format(collaborative.pk, hashlib.sha1("|".join(str(part) for part in (
+        collaborative.charter_version, collaborative.updated_at.isoformat(),
+        collaborative.teams_named, *version)).encode()).hexdigest()[:20])
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(T + "_charter.html", {
+            "collaborative": collaborative,
+            "change_ideas": list(collaborative.change_ideas.filter(is_active=True)),
+            "measures": list(collaborative.measures.filter(is_active=True)),
+            "faculty": list(collaborative.faculty.order_by("full_name", "email")),
+            "teams_named": selectors.teams_named(collaborative),
+        })
+        cache.set(key, html, CHARTER_SECONDS)
+    return html
+
+
 @access.learning(access.LC_MEMBER)
 def lc_detail(request, public_id):
-    collaborative, place = collaborative_for_viewer(request, public_id)
-    teams = _teams_with_labels(collaborative, place, list(
-        collaborative.teams.enrolled().select_related("hospital", "peer_code")))
-    teams.sort(key=lambda t: t.label)
+    collaborative, place, version = collaborative_for_viewer(request, public_id,
+                                                             extra=_charter_version_sql())
     context = {
         "collaborative": collaborative, "place": place,
-        "change_ideas": list(collaborative.change_ideas.filter(is_active=True)),
-        "measures": list(collaborative.measures.filter(is_active=True)),
-        "faculty": list(collaborative.faculty.order_by("full_name", "email")),
-        "teams": teams,
+        "charter": _charter_html(collaborative, version),
+        "teams": selectors.enrolled_team_labels(collaborative, viewer_team_id=place.team_id,
+                                                faculty=place.coaches),
         "events": list(collaborative.events.filter(starts_at__gte=timezone.now(),
                                                    is_cancelled=False)[:3]),
-        "teams_named": selectors.teams_named(collaborative),
     }
     return render(request, T + "detail.html", context)
 
@@ -423,24 +459,70 @@ def _skills_summary(team):
     return summary, len(assessments)
 
 
+def _team_activity_sql(user):
+    """Columns on the team `t`: whether the viewer has filled in the skills check, then the
+    version of the team's activity as its page shows it (monthly reports, PDSA cycles,
+    faculty comments, spread): every change through the services moves one of them."""
+    from ..measures.models import MonthlyReport
+    from ..pdsa.models import FacultyComment, PdsaCycle
+    from ..rows import table
+
+    reports, cycles = table(MonthlyReport), table(PdsaCycle)
+    comments, spread = table(FacultyComment), table(SpreadRecord)
+    return (f"EXISTS (SELECT 1 FROM {table(SkillsAssessment)} WHERE team_id = t.id "
+            f"AND user_id = %s), "
+            f"(SELECT COUNT(*) FROM {reports} WHERE team_id = t.id), "
+            f"(SELECT MAX(updated_at) FROM {reports} WHERE team_id = t.id), "
+            f"(SELECT MAX(submitted_at) FROM {reports} WHERE team_id = t.id), "
+            f"(SELECT COUNT(*) FROM {cycles} WHERE team_id = t.id), "
+            f"(SELECT MAX(updated_at) FROM {cycles} WHERE team_id = t.id), "
+            f"(SELECT COUNT(*) FROM {comments} WHERE team_id = t.id), "
+            f"(SELECT MAX(id) FROM {comments} WHERE team_id = t.id), "
+            f"(SELECT COUNT(*) FROM {spread} WHERE team_id = t.id), "
+            f"(SELECT MAX(id) FROM {spread} WHERE team_id = t.id)", [user.pk])
+
+
+TEAM_ACTIVITY_SECONDS = 15 * 60
+
+
+def _team_activity_html(team, month, version) -> tuple[str, str]:
+    """The team's monthly reports, latest PDSA cycles, faculty comments and spread: the same
+    for everyone who may see the team's page, cached under the team, the month now due and
+    the version of what they show."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    due = due_date(team.collaborative, month)
+    key = "lc:team:{}:{}".format(team.pk, hashlib.sha1("|".join(
+        str(part) for part in (month.isoformat(), due.isoformat(), *version)).encode()
+    ).hexdigest()[:20])
+    html = cache.get(key)
+    if html is None:
+        reports = list(team.monthly_reports.order_by("-month")[:6])
+        html = (render_to_string(T + "_team_activity.html", {
+            "team": team, "reports": reports, "month": month, "due": due,
+            "month_submitted": any(r.month == month and r.is_submitted for r in reports),
+            "cycles": list(team.pdsa_cycles.select_related("change_idea")
+                           .order_by("-number")[:5]),
+            "comments": list(team.faculty_comments.select_related("author", "cycle", "report")
+                             .order_by("-created_at")[:5])}),
+            render_to_string(T + "_team_spread.html", {"spread": list(team.spread.all()[:5])}))
+        cache.set(key, html, TEAM_ACTIVITY_SECONDS)
+    return html
+
+
 @access.learning(access.LC_TEAM)
 def lc_team(request, public_id):
-    team, place = team_for_viewer(request, public_id)
+    team, place, extra = team_for_viewer(request, public_id,
+                                         extra=_team_activity_sql(request.user))
     collaborative = team.collaborative
-    members = list(team.members.active().select_related("user").order_by("role"))
-    reports = list(team.monthly_reports.order_by("-month")[:6])
-    cycles = list(team.pdsa_cycles.select_related("change_idea").order_by("-number")[:5])
     month = month_now_due(collaborative)
     context = {
-        "team": team, "collaborative": collaborative, "place": place, "members": members,
-        "reports": reports, "cycles": cycles, "month": month,
-        "due": due_date(collaborative, month),
-        "month_submitted": any(r.month == month and r.is_submitted for r in reports),
-        "own_skills": SkillsAssessment.objects.filter(team=team, user=request.user).first(),
-        "spread": list(team.spread.all()[:5]),
-        "comments": list(team.faculty_comments.select_related("author", "cycle", "report")
-                         .order_by("-created_at")[:5]),
+        "team": team, "collaborative": collaborative, "place": place, "month": month,
+        "members": list(team.members.active().select_related("user").order_by("role")),
+        "own_skills": bool(extra[0]),
     }
+    context["activity"], context["spread"] = _team_activity_html(team, month, extra[1:])
     if place.coaches:
         context["skills"], context["skills_count"] = _skills_summary(team)
         context["notes"] = list(team.coaching_notes.select_related("author")[:5])

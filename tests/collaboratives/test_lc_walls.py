@@ -307,3 +307,8 @@ def test_list_pages_keep_a_constant_query_count(world, lc, teams, client_for, ho
         monthly.report_save(report=report, actor=world.lead, values={})
     after = {k: _count(coach if k in ("teams",) else lead, u) for k, u in pages.items()}
     assert after == before
+    # The collaborative's page: the sign-in's own queries, then the collaborative with the
+    # viewer's place and the version of its charter (one query), the teams' labels (values)
+    # and the next events; the team's page: the team with the viewer's place and the
+    # version of its activity, then its members. Everything else comes from the cache.
+    assert (after["detail"], after["team"]) == (4, 3)
