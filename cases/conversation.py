@@ -5,11 +5,14 @@ A reporter who hid their name stays hidden here too: the thread, the notices and
 name them by their role. Messages stay in the hospital: the PSO's copy never includes them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from chpso_portal.audit.models import AuditAction
@@ -106,11 +109,13 @@ def report_message_post(*, report: IncidentReport, author, side: str,
 
 @dataclass(frozen=True)
 class ThreadEntry:
+    id: int
     side: str
     label: str
     text: str
     created_at: datetime
     mine: bool
+    new: bool = False
 
 
 def _label(message: ReportMessage, report: IncidentReport, viewer_id: int) -> str:
@@ -130,6 +135,84 @@ def report_thread(*, report: IncidentReport, viewer) -> list[ThreadEntry]:
     messages = report.messages.select_related("author").only(
         "side", "text", "created_at", "report_id", "author_id",
         "author__full_name", "author__email")
-    return [ThreadEntry(side=m.side, label=_label(m, report, viewer.pk), text=m.text,
+    return [ThreadEntry(id=m.pk, side=m.side, label=_label(m, report, viewer.pk), text=m.text,
                         created_at=m.created_at, mine=m.author_id == viewer.pk)
             for m in messages]
+
+
+# --- What is new since the viewer last read the thread ------------------------------------
+#
+# Opening a report page marks its conversation read, yet a GET writes nothing to the database
+# but the audit rows the law asks for (issue 14). So the marker is kept in the cache (Redis in
+# production, shared by every web process), one key per person and report, never in the
+# database nor in the session (whose row is saved at most once a minute: a marker there would
+# make each read a write, or be lost).
+#
+# The marker is how many of the others' messages the viewer has been shown. Messages are
+# never changed or deleted and each is added after the ones before it (report_message_post
+# locks the report first), so the messages after that many are the new ones, and a list can
+# tell how many from two counts in its own query.
+#
+# The cache may lose a marker (Redis restarted or down, the key evicted or expired). What is
+# new then falls back to what the others wrote after the viewer's own last message, read from
+# the thread itself: whoever wrote had the thread before them. A lost marker can show too much
+# as new, never hide a message nobody read. A "Mark read" button was not chosen: people
+# forget to press it, and the marker would then say nothing.
+
+READ_MARKER_SECONDS = 180 * 24 * 3600
+
+
+def _marker_key(report_id: int, user_id: int) -> str:
+    return f"conversation-read:{report_id}:{user_id}"
+
+
+def with_new_marked(*, report: IncidentReport, viewer, thread: list[ThreadEntry],
+                    mark_read: bool) -> list[ThreadEntry]:
+    """`thread` with what others wrote since `viewer` last read it marked new; with
+    `mark_read`, everything shown counts as read from now on. One cache read, one cache write
+    when the thread has something the viewer had not seen, no query."""
+    key = _marker_key(report.pk, viewer.pk)
+    seen = cache.get(key) or 0
+    own_last = max((entry.id for entry in thread if entry.mine), default=0)
+    marked, others = [], 0
+    for entry in thread:
+        if not entry.mine:
+            others += 1
+            if others > seen and entry.id > own_last:
+                entry = replace(entry, new=True)
+        marked.append(entry)
+    if mark_read and others > seen:
+        cache.set(key, others, READ_MARKER_SECONDS)
+    return marked
+
+
+def with_message_counts(reports, *, viewer):
+    """`reports` (a queryset) with the two counts `count_new` needs on each row, computed in
+    the list's own query: the messages others wrote, and how many of them came before the
+    viewer's own last message."""
+    others = (ReportMessage.objects.filter(report_id=OuterRef("pk"))
+              .exclude(author_id=viewer.pk).order_by())
+    own_last = (ReportMessage.objects.filter(report_id=OuterRef(OuterRef("pk")),
+                                             author_id=viewer.pk)
+                .order_by("-id").values("id")[:1])
+
+    def counted(messages):
+        return Coalesce(Subquery(messages.values("report_id").annotate(n=Count("id"))
+                                 .values("n")), Value(0))
+
+    return reports.annotate(
+        messages_by_others=counted(others),
+        messages_by_others_answered=counted(others.filter(id__lt=Subquery(own_last))))
+
+
+def count_new(rows, *, viewer) -> None:
+    """Set `new_messages` on each row of a page made by `with_message_counts`: what others
+    wrote on the report since `viewer` last read its conversation. One cache read, no query."""
+    rows = list(rows)
+    if not rows:
+        return
+    keys = {report.pk: _marker_key(report.pk, viewer.pk) for report in rows}
+    seen = cache.get_many(list(keys.values()))
+    for report in rows:
+        read = max(seen.get(keys[report.pk]) or 0, report.messages_by_others_answered)
+        report.new_messages = max(report.messages_by_others - read, 0)

@@ -20,15 +20,24 @@ from .models import MessageSide, ReportStatus
 
 
 def conversation_context(request, report, form=None) -> dict:
-    """What the conversation include needs: the thread as this viewer reads it, and a form if
-    they may write. One query for the thread, however long."""
+    """What the conversation include needs: the thread as this viewer reads it, what is new
+    in it since they last read it, and a form if they may write. One query for the thread,
+    however long."""
     side = conversation.side_of(report, request.membership)
     if side is None:
         return {"conversation": None}
     can_write = side == MessageSide.REPORTER or report.reporter_id is not None
+    # Showing the thread marks it read (in the cache, never the database: see conversation.py);
+    # a HEAD shows nobody anything.
+    thread = conversation.with_new_marked(
+        report=report, viewer=request.user,
+        thread=conversation.report_thread(report=report, viewer=request.user),
+        mark_read=request.method != "HEAD")
     return {"conversation": {
         "side": side,
-        "thread": conversation.report_thread(report=report, viewer=request.user),
+        "thread": thread,
+        "new_count": sum(1 for entry in thread if entry.new),
+        "first_new": next((entry for entry in thread if entry.new), None),
         "form": (form or ReportMessageForm(side=side)) if can_write else None,
     }}
 
@@ -66,3 +75,4 @@ def report_message(request, public_id):
     return render(request, "cases/report_conversation.html", {
         "report": report, "back_url": _page_url(side, report),
         **conversation_context(request, report, form=form)})
+

@@ -15,7 +15,7 @@ from chpso_portal import access
 from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
-from . import attachment_views, attachments, queue, selectors, services
+from . import attachment_views, attachments, conversation, queue, selectors, services
 from .access import report_for_member, report_for_reviewer, sent_report_for_pso
 from .conversation_views import conversation_context
 from .forms import (
@@ -147,10 +147,12 @@ def report_edit(request, public_id):
 @access.hospital(Scope.REPORTS_CREATE)
 def my_reports(request):
     page = selectors.paginate(
-        selectors.my_reports(membership=request.membership)
-        .only(*ROW_FIELDS, "feedback", "narrative"),
+        conversation.with_message_counts(
+            selectors.my_reports(membership=request.membership)
+            .only(*ROW_FIELDS, "feedback", "narrative"), viewer=request.user),
         request.GET.get("page"))
     _present_rows(page, "report-detail", date_field="created_at")
+    conversation.count_new(page, viewer=request.user)
     return render(request, "cases/my_reports.html", {"page": page})
 
 
@@ -224,11 +226,13 @@ def _queue_context(request, save_form=None):
     form = ReportFilterForm(data)
     filters = form.cleaned_data if form.is_valid() else {"status": selectors.ACTION}
     page = selectors.paginate(
-        selectors.review_queue_rows(hospital=request.hospital, filters=filters,
-                                    fields=QUEUE_FIELDS),
+        conversation.with_message_counts(
+            selectors.review_queue_rows(hospital=request.hospital, filters=filters,
+                                        fields=QUEUE_FIELDS), viewer=request.user),
         request.GET.get("page"),
     )
     _present_rows(page, "report-review", date_field="event_date")
+    conversation.count_new(page, viewer=request.user)
     today = timezone.localdate()
     for report in page:
         report.age = age_label(report.submitted_at, today)
