@@ -13,11 +13,12 @@ thumbnail of the uncropped photo.
 
 `cleaned` does the same for every kind of file that carries details about the people who made
 it: a photo as above; a Word or Excel file written again without its document properties
-(author, last modified by, company, manager, title, custom properties) and with every comment,
-tracked change and co-author credited to "Author"; a PDF written again without its document
-information (/Info) and XMP metadata, and with its comments credited to "Author". A safety lead
-shares a file with the PSO; what the file says about who wrote it must not name a provider or
-the hospital.
+(author, last modified by, company, manager, title, custom properties) and its thumbnail
+(a picture of the first page as last saved), with every comment, tracked change and co-author
+credited to "Author", and every JPEG or PNG picture in it written again from its pixels; a
+PDF written again without its document information (/Info) and XMP metadata, and with its
+comments credited to "Author". A safety lead shares a file with the PSO; what the file says
+about who wrote it must not name a provider or the hospital.
 """
 
 import io
@@ -175,6 +176,55 @@ def without_metadata(upload, file_type: FileType) -> bytes:
     return out.getvalue()
 
 
+def _picture_without_metadata(data: bytes) -> bytes | None:
+    """A JPEG or PNG picture found inside a document, written again from its pixels in the
+    same format and size, with no EXIF (GPS, device, owner, time), XMP, IPTC, comment or text
+    chunk; None when `data` is neither. Unlike a photo uploaded on its own, the pixels are not
+    turned: the document gives the picture's place and size on the page, and the EXIF
+    orientation alone (a number, naming no one) is written back so that it shows as before.
+    Refused when the picture cannot be decoded, or claims more pixels than a photo may."""
+    from PIL import Image, UnidentifiedImageError
+
+    if data.startswith(SIGNATURES["jpg"]):
+        kind = "JPEG"
+    elif data.startswith(SIGNATURES["png"]):
+        kind = "PNG"
+    else:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            width, height = original.size
+            if original.format != kind or width * height > MAX_PIXELS:
+                raise Refused("A picture in the document cannot be read, or is too large.")
+            original.load()
+            orientation = original.getexif().get(0x0112)
+            options = {}
+            if icc := original.info.get("icc_profile"):
+                options["icc_profile"] = icc
+            if orientation in range(2, 9):
+                exif = Image.Exif()
+                exif[0x0112] = orientation
+                options["exif"] = exif.tobytes()
+            image = original.copy()
+            image.info = {}
+            out = io.BytesIO()
+            if kind == "JPEG":
+                if image.mode not in ("RGB", "L", "CMYK"):
+                    image = image.convert("RGB")
+                image.save(out, "JPEG", quality=90, **options)
+            else:
+                # A logo's transparent background is part of the picture, not a detail about it.
+                if "transparency" in original.info:
+                    options["transparency"] = original.info["transparency"]
+                image.save(out, "PNG", **options)
+    except Refused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError,
+            Image.DecompressionBombError) as exc:
+        raise Refused("A picture in the document cannot be read.") from exc
+    return out.getvalue()
+
+
 # --- Documents without metadata -----------------------------------------------------------
 
 ANONYMOUS = "Author"
@@ -200,6 +250,15 @@ _P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 _CUSTOM = "docProps/custom.xml"
+
+
+def _dropped_part(name: str) -> bool:
+    """Parts left out of the cleaned file, with their relationships and content types: the
+    custom properties, and the thumbnail (docProps/thumbnail.jpeg, .png, .wmf, .emf), a
+    picture of the first page as it was when last saved, which may show what was since
+    removed from it."""
+    name = name.lstrip("/")
+    return name == _CUSTOM or name.lower().startswith("docprops/thumbnail.")
 
 # Elements whose text is emptied (the element stays), and elements removed with their content.
 _BLANK = {(_DC, "creator"), (_CP, "lastModifiedBy"), (_DC, "title"), (_DC, "description"),
@@ -426,7 +485,7 @@ def office_without_metadata(content: bytes) -> bytes:
                 if name in seen or name.endswith("/"):
                     continue
                 seen.add(name)
-                if name == _CUSTOM:
+                if _dropped_part(name):
                     continue
                 try:
                     with archive.open(info) as part:
@@ -440,11 +499,16 @@ def office_without_metadata(content: bytes) -> bytes:
                 if name.lower().endswith((".xml", ".rels")) and _names_someone(name, data):
                     rewriter = _Rewriter(
                         drop_relationship=(lambda target, rels=name:
-                                           _target(rels, target) == _CUSTOM)
+                                           _dropped_part(_target(rels, target)))
                         if name.endswith(".rels") else None,
-                        drop_override=(lambda part: part.lstrip("/") == _CUSTOM)
-                        if name == "[Content_Types].xml" else None)
+                        drop_override=_dropped_part if name == "[Content_Types].xml" else None)
                     data = rewriter.rewrite(data)
+                else:
+                    # Pictures are found by their content, wherever they are kept (word/media,
+                    # xl/media, ppt/media) and whatever their name says.
+                    picture = _picture_without_metadata(data)
+                    if picture is not None:
+                        data = picture
                 # A fixed time: the ZIP's own dates say when the file was last saved.
                 entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 entry.compress_type = zipfile.ZIP_DEFLATED
