@@ -78,7 +78,9 @@ class OutboxEmail(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.subject} -> {self.to_address} ({self.status})"
+        # No address: the admin shows this as the row's title, and a notice to a reporter who
+        # hid their name must not name them (see admin.py).
+        return f"{self.subject} ({self.status})"
 
 
 class EmailPreference(models.Model):
