@@ -2199,7 +2199,7 @@ _MODALS = frozenset("will would can could should must might shall wants needs".s
 # Bao", "reminded Thandiwe".
 _WEAK_OBJECT_CUES = _OBJECT_CUES | frozenset(
     """
-    for relieved relieve covering cover covered reminded instructed educated showed taught
+    this name for relieved relieve covering cover covered reminded instructed educated showed taught
     handed thanked reassured escorted assisted helped tell ask asks
     """.split()
 )
@@ -2258,7 +2258,13 @@ _DASHES = frozenset({"-", ":", "\u2013"})
 _NICKNAME_CUES = frozenset("prefers aka nicknamed alias".split())
 
 
+_NICKNAME_NEEDLE = re.compile(r"(?i:\b(?:prefers|aka|nicknamed|alias|goes by|go by|going by"
+                              r"|went by)\W)")
+
+
 def _nicknames(reader: _Reader) -> Iterator[Span]:
+    if _NICKNAME_NEEDLE.search(reader.text) is None:
+        return
     tokens = reader.tokens
     for index in range(1, len(tokens)):
         token = tokens[index]
@@ -2310,12 +2316,18 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
         # A capitalised word in no list after a verb that takes a person: "covered for Emre",
         # also with a department between them: "per pharm Zbigniew", "asked lab Tomasz".
         cue = previous
+        minimum = 0.3
         if cue is not None and cue.key in _DEPARTMENTS and index >= 2 and cue.gap == " ":
             cue = tokens[index - 2]
+        elif cue is not None and cue.key == "is" and index >= 2 and (
+            tokens[index - 2].key in {"this", "name"} and cue.gap == " "
+        ):
+            cue = tokens[index - 2]  # "this is Sunniva from the wound clinic", "name is Oki"
+            minimum = 0.0
         if token.cap and not token.initial and cue is not None and (
             cue.key in _WEAK_OBJECT_CUES and token.gap == " "
             and not cue.possessive
-        ) and token.unknown and _spelled_like_name(reader, token, 0.3):
+        ) and token.unknown and _spelled_like_name(reader, token, minimum):
             if not reader.eponym_after(index):
                 yield FindingKind.PERSON, token.start, token.end
                 continue

@@ -1349,6 +1349,7 @@ _BARE_ID_CUES = frozenset(
     """
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
+    employee emp badge license licence lic
     """.split()
 )
 
