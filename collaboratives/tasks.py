@@ -63,3 +63,12 @@ def deviance_scan_nightly() -> dict[str, int]:
         else:
             scanned += 1
     return {"scanned": scanned, "flagged": flagged, "failed": failed}
+
+
+@shared_task(name="collaboratives.warm_team_charts")
+def warm_team_charts(team_id: int) -> int:
+    """After a team's monthly data (or a cycle or a marked change) changed: draw its charts
+    and its page's fragments into the cache, so the first viewer does not pay for them."""
+    from .feedback.selectors import warm_team_charts as warm
+
+    return warm(team_id)

@@ -182,6 +182,41 @@ def team_chart_fragments(*, team: Team, query: str = "",
     return fragments
 
 
+def warm_team_charts(team_id: int) -> int:
+    """Draw and cache an enrolled team's charts and its page's fragments (no query string) as
+    the data stand now, so that the first viewer after a change reads them from the cache.
+    Returns how many charts were drawn (0 for a team that is not enrolled)."""
+    team = (Team.objects.filter(pk=team_id, status=TeamStatus.ENROLLED)
+            .select_related("collaborative", "hospital").first())
+    if team is None:
+        return 0
+    return len(team_chart_fragments(team=team))
+
+
+def team_charts_changed(team_id: int) -> None:
+    """A team's charts changed (a month submitted or corrected, a PDSA cycle, a marked
+    change): once the change is committed, a worker draws them again."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: enqueue_warm_team_charts(team_id))
+
+
+def enqueue_warm_team_charts(team_id: int) -> bool:
+    """Hand the drawing to the workers. Never raises: with the broker away, the first viewer
+    draws the charts, as without the worker."""
+    import logging
+
+    from collaboratives.tasks import warm_team_charts as task
+
+    try:
+        task.delay(team_id)
+    except Exception:  # kombu raises several types when Redis is unreachable
+        logging.getLogger(__name__).warning(
+            "Could not enqueue drawing the charts of team %s", team_id, exc_info=True)
+        return False
+    return True
+
+
 def team_charts(*, team: Team, query: str = "") -> list[MeasureChart]:
     """Every active measure's chart for the team: submitted months, target, direction,
     baseline, PDSA cycles and the monthly notes as annotations, the team's marked changes as

@@ -20,7 +20,7 @@ from collaboratives.measures.models import Measure
 from members.roles import PsoRole
 
 from .models import ChartPhase, DevianceFlag, DevianceStatus
-from .selectors import deviants
+from .selectors import deviants, team_charts_changed
 
 CHOICES = (DevianceStatus.NAMED, DevianceStatus.CODED, DevianceStatus.DECLINED)
 
@@ -117,4 +117,5 @@ def phase_mark(*, team, measure, month, label: str, actor) -> ChartPhase:
                                       label=label.strip()[:80], created_by=actor)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=phase, hospital=team.hospital,
                  summary=f"Marked a change on {measure.short_name} from {month:%Y-%m}")
+    team_charts_changed(team.pk)
     return phase

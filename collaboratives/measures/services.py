@@ -178,7 +178,15 @@ def report_save(*, report, actor, values: dict, narrative: dict | None = None,
     if fields_changed:
         report.updated_at = timezone.now()
         report.save(update_fields=[*fields_changed, "updated_at"])
+    if report.is_submitted and (changed or fields_changed):
+        _charts_changed(report.team_id)
     return changed
+
+
+def _charts_changed(team_id) -> None:
+    from ..feedback.selectors import team_charts_changed
+
+    team_charts_changed(team_id)
 
 
 def missing_measures(report) -> list:
@@ -209,6 +217,7 @@ def report_submit(*, report, actor) -> MonthlyReport:
     report.save(update_fields=["status", "submitted_at", "submitted_by"])
     audit_record(actor=actor, action=AuditAction.SEND, obj=report, hospital=report.team.hospital,
                  summary=f"Monthly report {report.month:%Y-%m} submitted")
+    _charts_changed(report.team_id)
     return report
 
 

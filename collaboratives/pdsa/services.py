@@ -66,6 +66,7 @@ def cycle_create(*, team, actor, change_idea=None, follows=None, measures=(),
     cycle.measures.set(measures)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=cycle, hospital=team.hospital,
                  summary=f"PDSA cycle {number} logged")
+    _charts_changed(team.pk)
     return cycle
 
 
@@ -98,7 +99,15 @@ def cycle_update(*, cycle, actor, change_idea=None, follows=None, measures=None,
     cycle.measures.set(measures)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=cycle, hospital=team.hospital,
                  summary=f"PDSA cycle {cycle.number} updated ({cycle.get_stage_display()})")
+    _charts_changed(team.pk)
     return cycle
+
+
+def _charts_changed(team_id) -> None:
+    """The cycles are annotations on the team's charts."""
+    from ..feedback.selectors import team_charts_changed
+
+    team_charts_changed(team_id)
 
 
 def ramp_of(cycle) -> list[PdsaCycle]:

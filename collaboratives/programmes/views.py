@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from chpso_portal import access
 from chpso_portal.forms import add_service_errors
@@ -196,8 +197,11 @@ def lc_detail(request, public_id):
     context = {
         "collaborative": collaborative, "place": place,
         "charter": _charter_html(collaborative, version),
-        "teams": selectors.enrolled_team_labels(collaborative, viewer_team_id=place.team_id,
-                                                faculty=place.coaches),
+        # Fifty teams or more: their list is drawn here rather than by a template loop.
+        "teams": format_html_join("", "<li>{}{}</li>", (
+            (label, " (your team)" if own else "") for label, own in
+            selectors.enrolled_team_labels(collaborative, viewer_team_id=place.team_id,
+                                           faculty=place.coaches))),
         "events": list(collaborative.events.filter(starts_at__gte=timezone.now(),
                                                    is_cancelled=False)[:3]),
     }

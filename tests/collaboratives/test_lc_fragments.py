@@ -133,3 +133,49 @@ def test_cached_pages_are_lost_at_once_with_the_contract_or_the_place(world, lc,
     membership.save()
     for url in urls:
         assert lead.get(url).status_code == 404, url
+
+
+def test_a_submitted_month_has_the_team_charts_drawn_by_a_worker(
+        world, lc, teams, client_for, django_capture_on_commit_callbacks, monkeypatch):
+    from django.core.cache import cache
+
+    from collaboratives import tasks
+    from collaboratives.feedback import selectors as charts
+
+    mine, theirs = teams
+    queued = []
+    monkeypatch.setattr(tasks.warm_team_charts, "delay", queued.append)
+    month = monthly.month_now_due(lc)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = monthly.report_start(team=mine, actor=world.lead, month=month)
+        monthly.report_save(report=report, actor=world.lead, progress_score=Decimal("2.5"),
+                            values={m: ({"numerator": 3, "denominator": 40} if m.is_ratio
+                                        else {"numerator": 3})
+                                    for m in lc.measures.filter(is_active=True)})
+    assert queued == []  # a draft is on no chart
+    with django_capture_on_commit_callbacks(execute=True):
+        monthly.report_submit(report=report, actor=world.lead)
+    assert queued == [mine.pk]  # queued once the submission is committed
+    fragments = charts.team_fragments_key(charts.team_charts_key(mine), "")
+    assert cache.get(fragments) is None
+    assert tasks.warm_team_charts(mine.pk) == lc.measures.filter(is_active=True).count()
+    assert cache.get(fragments) is not None
+    # The first viewer reads the charts as the worker drew them: nothing is drawn for them.
+    monkeypatch.setattr(charts, "team_charts", lambda **kwargs: pytest.fail("drawn again"))
+    html = page(client_for(world.lead), "feedback-team", mine)
+    assert f"{month:%b %Y}" in html
+    # A team that has left draws nothing.
+    theirs.status = "withdrawn"
+    theirs.save(update_fields=["status"])
+    assert tasks.warm_team_charts(theirs.pk) == 0
+
+
+def test_the_worker_is_not_needed_when_the_broker_is_away(world, lc, teams, monkeypatch):
+    from collaboratives import tasks
+    from collaboratives.feedback import selectors as charts
+
+    def away(team_id):
+        raise ConnectionError("broker away")
+
+    monkeypatch.setattr(tasks.warm_team_charts, "delay", away)
+    assert charts.enqueue_warm_team_charts(teams[0].pk) is False
