@@ -40,6 +40,7 @@ class _Eponyms:
         self.phrases = tuple(sections.get("phrases", ()))
         self.heads = frozenset(sections.get("heads", ()))
         self.device_heads = self.heads | frozenset(sections.get("device_heads", ()))
+        self.any_word = self.words | self.scales | self.makers
         self.departments = frozenset(sections.get("departments", ()))
         self.department_heads = frozenset(sections.get("department_heads", ()))
 
@@ -125,6 +126,23 @@ def _is_range_or_count(text: str, start: int, end: int) -> bool:
         return False
     english = lexicon().english
     return word[:-1] in english or word.endswith("es") and word[:-2] in english
+
+
+# Nursing shifts by their hours ("the 3-11 shift", "11-7 nurse") and "24/7".
+_SHIFT_HOURS = frozenset(
+    "7-3 3-11 11-7 7-7 7-19 19-7 7-15 15-23 23-7 12-8 8-4 4-12 12-12 8-5 9-5 6-2 2-10 10-6"
+    .split()
+)
+_SHIFT_AFTER = re.compile(r"[ ]+(?i:shifts?|nurses?|rns?|crew|staff|charge|aides?|team|sup)\b")
+
+
+def _is_shift_or_hours(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    if _DAY_CUE.search(text, max(0, start - 16), start):
+        return False
+    if value == "24/7":
+        return True
+    return value in _SHIFT_HOURS and _SHIFT_AFTER.match(text, end) is not None
 
 
 def _is_score(text: str, start: int, end: int) -> bool:
@@ -258,7 +276,7 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
         key = key[:-2]
     key = key.rstrip("'")
     parts = key.split()
-    if not parts:
+    if not parts or not all(part in lists.any_word for part in parts):
         return False
     before = _WORD_BEFORE.search(text, max(0, start - 24), start)
     previous = before.group(1).lower().replace("\u2019", "'") if before else ""
@@ -313,6 +331,8 @@ def is_benign(text: str, span: Span) -> bool:
     if kind == FindingKind.DATE:
         if _is_score(text, start, end) or _is_range_or_count(text, start, end):
             return True
+        if _is_shift_or_hours(text, start, end):
+            return True
         if _MEASURE.fullmatch(text, start, end) and _MEASURE_CONTEXT.search(text):
             return True
         return False
@@ -320,7 +340,9 @@ def is_benign(text: str, span: Span) -> bool:
         return _is_document_number(text, start, end)
     if kind == FindingKind.HOSPITAL and text[start:end] in {"OU", "OD", "OS"}:
         return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
-    if kind == FindingKind.PERSON and _is_heading_verb(text, start, end):
+    if kind == FindingKind.PERSON and (
+        _is_heading_verb(text, start, end) or _is_modal_verb(text, start, end)
+    ):
         return True
     if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
         if _is_department(text, start, end):
@@ -347,6 +369,44 @@ def _is_department(text: str, start: int, end: int) -> bool:
             return False
         modifiers = [before.group(1).lower()]
     return all(word in lists.departments for word in modifiers)
+
+
+_MODALS = frozenset("will may can should must shall".split())
+_FUNCTION_WORDS = frozenset(
+    """
+    a an the and or but nor so from to in on at by for with of is are was were am as if than
+    that this these those it its his her hers their there here up down out off over under
+    into onto via per too also just only still yet then now today tonight tomorrow again re
+    """.split()
+)
+_TITLES = frozenset("dr mr mrs ms mx miss prof rev fr sr br doctor".split())
+_COMMON_VERBS = frozenset(
+    """
+    be see call come check follow need have do get give order review talk speak evaluate
+    assess round update consult discuss decide write sign change stop start hold not
+    """.split()
+)
+_NEXT_LOWER_WORD = re.compile(r"[ ]+(?:not[ ]+)?([a-z]+)\b")
+
+
+def _is_modal_verb(text: str, start: int, end: int) -> bool:
+    """ "pt will need a sitter", "pharm may call back": a modal before a verb in its base
+    form; "will said" or "may gave" still read as a name."""
+    if text[start:end].lower() not in _MODALS:
+        return False
+    following = _NEXT_LOWER_WORD.match(text, end)
+    if following is None:
+        return False
+    verb = following.group(1)
+    before = _WORD_BEFORE.search(text, max(0, start - 12), start)
+    if before is not None and before.group(1).lower().rstrip(".") in _TITLES:
+        return verb in _COMMON_VERBS  # "dr will see pt", not "called dr. may re: the k+"
+    return (
+        verb in lexicon().english
+        and verb not in PERSON_VERBS
+        and verb not in _FUNCTION_WORDS
+        and not verb.endswith(("ed", "ing"))
+    )
 
 
 def _is_heading_verb(text: str, start: int, end: int) -> bool:

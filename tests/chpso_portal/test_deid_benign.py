@@ -154,3 +154,27 @@ def test_departments_areas_and_remedies_are_quiet(text):
 
 def test_a_name_after_a_role_is_not_a_department():
     assert any("Grace" in found for _, found in _found("Chaplain Grace saw the pt."))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Worked the 3-11 shift; the 11-7 nurse arrived late. 7-3 shift was short one aide.",
+        "Staffed 24/7 with a sitter.",
+        "pt will need a sitter; rn will call family. pharm may call back.",
+        "Ranson 3, BISAP 2, Glasgow-Imrie 2.",
+    ],
+)
+def test_shifts_modals_and_hyphenated_scales_are_quiet(text):
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("nurse will said the pump was off", "will"),
+        ("will from biomed came at 0300", "will"),
+    ],
+)
+def test_a_given_name_that_is_a_modal_is_still_found(text, name):
+    assert any(name == found for _, found in _found(text))
