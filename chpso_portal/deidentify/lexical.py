@@ -2367,6 +2367,18 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
                 yield FindingKind.PERSON, tokens[first].start, token.end - 2
                 continue
 
+        # A lower-case surname after a given name that is also a word: "maria lopez fell".
+        if not token.cap and token.sur and not token.eng and not token.stop and index > 0 and (
+            token.gap == " " and not reader.mostly_upper and token.key not in _COMMON_LOWER
+        ):
+            given = tokens[index - 1]
+            if given.first and not given.cap and given.eng and not given.stop and (
+                given.key not in _VERB_NAMES and given.key not in _COMMON_LOWER
+                and given.key not in _NOT_GIVEN_NAMES and len(given.key) >= 3
+            ):
+                yield FindingKind.PERSON, given.start, token.end
+                continue
+
         # Lower-case typing without a cue: "meseret alemu slid", "gave meds to tavita
         # faleolo": two words in no dictionary, spelled like names.
         if (
@@ -2375,9 +2387,9 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
             and token.key not in _COMMON_LOWER and following.key not in _COMMON_LOWER
         ):
             pair = (token, following)
-            if all(_spelled_like_name(reader, t, 0.0) for t in pair) and any(
+            if all(_spelled_like_name(reader, t, 0.0) for t in pair) and (any(
                 t.unknown and reader.lex.name_shape(t.key) >= 0.3 or t.first or t.sur
                 for t in pair
-            ) and any(t.unknown for t in pair):
+            ) and any(t.unknown for t in pair) or token.first and following.sur):
                 yield FindingKind.PERSON, token.start, following.end
                 continue
