@@ -341,7 +341,9 @@ def is_benign(text: str, span: Span) -> bool:
     if kind == FindingKind.HOSPITAL and text[start:end] in {"OU", "OD", "OS"}:
         return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
     if kind == FindingKind.PERSON and (
-        _is_heading_verb(text, start, end) or _is_modal_verb(text, start, end)
+        _is_heading_verb(text, start, end)
+        or _is_modal_verb(text, start, end)
+        or _opens_sentence_after_therapy(text, start, end)
     ):
         return True
     if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
@@ -407,6 +409,22 @@ def _is_modal_verb(text: str, start: int, end: int) -> bool:
         and verb not in _FUNCTION_WORDS
         and not verb.endswith(("ed", "ing"))
     )
+
+
+_THERAPY_BEFORE = re.compile(r"(?:\bPT|\bOT|\bpt)\.[ ]+$")
+_LOWER_AFTER = re.compile(r"[ ]+([a-z]+)\b")
+
+
+def _opens_sentence_after_therapy(text: str, start: int, end: int) -> bool:
+    """ "walker from PT. Home health starts": an ordinary word opening the sentence after
+    "PT." is no patient's name unless a verb says a person is meant ("Pt. Rose said")."""
+    word = text[start:end]
+    if " " in word or word.lower() not in lexicon().english:
+        return False
+    if _THERAPY_BEFORE.search(text, max(0, start - 6), start) is None:
+        return False
+    following = _LOWER_AFTER.match(text, end)
+    return following is not None and following.group(1) not in PERSON_VERBS
 
 
 def _is_heading_verb(text: str, start: int, end: int) -> bool:

@@ -178,3 +178,8 @@ def test_shifts_modals_and_hyphenated_scales_are_quiet(text):
 )
 def test_a_given_name_that_is_a_modal_is_still_found(text, name):
     assert any(name == found for _, found in _found(text))
+
+
+def test_an_ordinary_word_opening_a_sentence_after_pt_is_not_a_name():
+    assert _found("Pt left with a loaner walker from PT. Home health starts in 48 hrs.") == []
+    assert ("person", "Rose") in _found("seen by PT. Rose said she was dizzy.")
