@@ -569,7 +569,8 @@ _NUMBER_SUFFIX = r"(?:" + SP + r"*(?:number|no\.?|\#|:))"
 # "number", "no." or "#" ("account 2025" is a year, "account # 2025" is not).
 _ID_CUE = (
     rf"(?i:\b(?:(?:MRN|MR{SP}*\#|MR{SP}*no\.?|medical{SP}+record|acct\.?|patient{SP}+id"
-    rf"|pt\.?{SP}*id|FIN|CSN|member{SP}+id|license|lic\.?|S/N){_NUMBER_SUFFIX}?"
+    rf"|pt\.?{SP}*id|FIN|CSN|member{SP}+id|license|lic\.?|S/N"
+    rf"|cert(?:ificate|ification)?){_NUMBER_SUFFIX}?"
     rf"|(?:account|policy|encounter|serial|visit|claim){_NUMBER_SUFFIX})){SP}*[:\#]?{SP}*"
 )
 _SSN_CUE = (
@@ -579,6 +580,42 @@ _SSN_CUE = (
 
 _ID_CUE_RE = re.compile("(?:" + _ID_CUE + ")$")
 _ANNOUNCED_DIGITS = re.compile(_lead("[0-9]", "[0-9]") + r"(?:-?[0-9]){3,}(?![A-Za-z0-9])")
+
+
+def _grouped_id_ok(value: str) -> bool:
+    """Groups holding four digits or more with a letter, or seven digits without one."""
+    digits = sum(ch.isdigit() for ch in value)
+    return digits >= 7 or digits >= 4 and any(ch.isalpha() for ch in value)
+
+
+_GROUPED_VALUE = re.compile(
+    r"(?<![\w\-])[A-Z0-9]{2,5}(?: [A-Z0-9]{2,5}){0,2} [A-Z0-9]{0,4}[0-9][A-Z0-9]{0,4}(?![\w\-])"
+)
+_GROUPED_CUE = re.compile(
+    r"(?i:\b(?:member" + SP + r"*id|id|mrn|acct|account|asset(?:" + SP + r"*tag)?|policy"
+    r"|claim|medicare|medicaid|mbi|serial|s/n|sn|badge|license|licence|lic)\.?" + SP
+    + r"*(?:\#|no\.?|number)?" + SP + r"*[:\#]?" + SP + r"*$)"
+)
+
+
+def _detect_grouped_ids(text: str) -> Iterator[Span]:
+    """An identifier typed in groups after its cue: "member ID: XZP 441 0023", "asset BME
+    33081"; the groups in capitals and digits (`_grouped_id_ok`)."""
+    for match in _GROUPED_VALUE.finditer(text):
+        if not _grouped_id_ok(match.group()):
+            continue
+        start = match.start()
+        if not _GROUPED_CUE.search(text, max(0, start - 24), start):
+            # "MRN 4471 2203 99": the cue is the first group itself
+            second = match.group().find(" ") + start + 1
+            if not match.group()[: second - start - 1].isalpha() or (
+                not _GROUPED_CUE.search(text, max(0, second - 24), second)
+                or " " not in text[second : match.end()]
+                or not _grouped_id_ok(text[second : match.end()])
+            ):
+                continue
+            start = second
+        yield FindingKind.LONG_NUMBER, start, match.end()
 
 
 def _detect_announced_codes(text: str) -> Iterator[Span]:
@@ -659,6 +696,7 @@ NUMBER_DETECTORS: list[Detector] = [
     # Card-style groups of four.
     _regex(FindingKind.LONG_NUMBER, _lead("[0-9]", r"\w") + r"[0-9]{3}(?: [0-9]{4}){3}(?![\w])"),
     _detect_announced_codes,
+    _detect_grouped_ids,
 ]
 
 
