@@ -346,6 +346,8 @@ def is_benign(text: str, span: Span) -> bool:
         or _opens_sentence_after_therapy(text, start, end)
     ):
         return True
+    if kind == FindingKind.PLACE and _is_phrase_with_street_word(text, start, end):
+        return True
     if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
         if _is_department(text, start, end):
             return True
@@ -371,6 +373,22 @@ def _is_department(text: str, start: int, end: int) -> bool:
             return False
         modifiers = [before.group(1).lower()]
     return all(word in lists.departments for word in modifiers)
+
+
+_STREET_WORDS = frozenset(
+    "place way court drive circle terrace trail lane road street avenue walk row square".split()
+)
+
+
+def _is_phrase_with_street_word(text: str, start: int, end: int) -> bool:
+    """ "2 piv in place", "1 drain in the way": a count of things and a phrase that ends on a
+    word that is also a street type, with a word like "in" or "the" for a street name."""
+    words = re.findall(r"[a-z0-9]+", text[start:end].lower())
+    return (
+        len(words) >= 3
+        and words[-1] in _STREET_WORDS
+        and words[-2] in _FUNCTION_WORDS
+    )
 
 
 _MODALS = frozenset("will may can should must shall".split())

@@ -183,3 +183,9 @@ def test_a_given_name_that_is_a_modal_is_still_found(text, name):
 def test_an_ordinary_word_opening_a_sentence_after_pt_is_not_a_name():
     assert _found("Pt left with a loaner walker from PT. Home health starts in 48 hrs.") == []
     assert ("person", "Rose") in _found("seen by PT. Rose said she was dizzy.")
+
+
+def test_things_in_place_and_compounds_of_given_names_are_quiet():
+    assert _found("lactate sent. 2 piv in place. pt grace period for copay explained.") == []
+    assert _found("pt ivy league grad per family. pt/ot recs snf") == []
+    assert ("place", "12 Alder Place, Davis") in _found("pt lives at 12 Alder Place, Davis")
