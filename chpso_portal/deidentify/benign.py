@@ -138,11 +138,11 @@ _SHIFT_AFTER = re.compile(r"[ ]+(?i:shifts?|nurses?|rns?|crew|staff|charge|aides
 
 def _is_shift_or_hours(text: str, start: int, end: int) -> bool:
     value = text[start:end]
+    if value != "24/7" and value not in _SHIFT_HOURS:
+        return False
     if _DAY_CUE.search(text, max(0, start - 16), start):
         return False
-    if value == "24/7":
-        return True
-    return value in _SHIFT_HOURS and _SHIFT_AFTER.match(text, end) is not None
+    return value == "24/7" or _SHIFT_AFTER.match(text, end) is not None
 
 
 def _is_score(text: str, start: int, end: int) -> bool:
@@ -303,6 +303,8 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
         return True  # "Kelly and Pean forceps", "Jackson-Pratt and Penrose drains"
     if previous in _CLINICAL_BEFORE:
         return True
+    if possessive and key in _POSITIONS and previous in {"in", "into", "to", "high", "low"}:
+        return True  # "positioned in Fowler's for the meal"
     # "Hashimoto's, Addison's on hydrocortisone": a disease named by its possessive alone,
     # in a list of diagnoses or before a treatment, never before what a person owns.
     if possessive and all(part in lists.words for part in parts):
@@ -315,6 +317,7 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
     return False
 
 
+_POSITIONS = frozenset({"fowler", "sims", "trendelenburg"})
 _JOINED_EPONYM = re.compile(
     r"(?:['\u2019]s)?,?[ ]+(?:and|or|&)[ ]+([A-Za-z\-]+)(?:['\u2019]s)?[ ]+([A-Za-z]+)"
 )
@@ -380,10 +383,16 @@ _STREET_WORDS = frozenset(
 )
 
 
+_STREET_ENDINGS = tuple(_STREET_WORDS)
+
+
 def _is_phrase_with_street_word(text: str, start: int, end: int) -> bool:
     """ "2 piv in place", "1 drain in the way": a count of things and a phrase that ends on a
     word that is also a street type, with a word like "in" or "the" for a street name."""
-    words = re.findall(r"[a-z0-9]+", text[start:end].lower())
+    surface = text[start:end].lower().rstrip(" .,;:")
+    if not surface.endswith(_STREET_ENDINGS):
+        return False
+    words = re.findall(r"[a-z0-9]+", surface)
     return (
         len(words) >= 3
         and words[-1] in _STREET_WORDS
