@@ -130,7 +130,7 @@ def _header(line: str) -> tuple[str, list[FindingKind | None]] | None:
             continue
         if sum(1 for label in labels if label) < 2:
             continue
-        if any(len(label.split()) > 4 for label in labels):
+        if any(label.count(" ") > 3 for label in labels):
             continue  # a sentence with commas, not a header
         kinds = [_column_kind(label) if label else None for label in labels]
         if any(kinds) and (best is None or len(labels) > len(best[1])):
@@ -182,7 +182,11 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
     """Cells of identifier columns in the rows under a header line."""
     consumed = 0
     for match in _HEADER_LINE.finditer(text):
-        if match.start() < consumed:
+        if match.start() < consumed or match.end() >= len(text):
+            continue
+        # The line below must have a separator of the header before the labels are read.
+        below = text[match.end() + 1 : match.end() + 200]
+        if not any(separator in below.split("\n", 1)[0] for separator in _SEPARATORS):
             continue
         found = _header(match.group())
         if found is None:

@@ -347,7 +347,7 @@ class _Reader:
                 if token.upper:
                     token.capd = self.mostly_upper or len(token.word) > 3
                 else:
-                    token.capd = token.cap or _PARTICLE_NAME.match(word) is not None
+                    token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
                 continue
             token.stop = key in _NEVER or key in clinical or key in _ROLE_WORDS
             token.eng = key in english
@@ -375,7 +375,7 @@ class _Reader:
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
-                token.capd = token.cap or _PARTICLE_NAME.match(word) is not None
+                token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
             if len(cache) < _FLAGS_LIMIT and "-" not in key:
                 cache[key] = (token.stop, token.eng, token.first, token.sur, token.unknown)
 
@@ -2258,12 +2258,14 @@ _DASHES = frozenset({"-", ":", "\u2013"})
 _NICKNAME_CUES = frozenset("prefers aka nicknamed alias".split())
 
 
-_NICKNAME_NEEDLE = re.compile(r"(?i:\b(?:prefers|aka|nicknamed|alias|goes by|go by|going by"
-                              r"|went by)\W)")
+_NICKNAME_NEEDLES = (
+    "prefers", "aka", "nicknamed", "alias", "goes by", "go by", "going by", "went by",
+)
 
 
 def _nicknames(reader: _Reader) -> Iterator[Span]:
-    if _NICKNAME_NEEDLE.search(reader.text) is None:
+    low = reader.text.lower()
+    if not any(needle in low for needle in _NICKNAME_NEEDLES):
         return
     tokens = reader.tokens
     for index in range(1, len(tokens)):
@@ -2300,7 +2302,10 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
 
         # A name in quotes after a word that takes a person: told "Tesfaye", daughter
         # "Seo-yeon", or before a verb: "Oluwaseun" called.
-        last = _quoted_run(reader, index) if index > 0 or token.gap else None
+        gap_end = token.gap[-1:] if token.gap else ""
+        if gap_end == " " and len(token.gap) > 1:
+            gap_end = token.gap.rstrip(" ")[-1:]
+        last = _quoted_run(reader, index) if gap_end and gap_end in _QUOTES else None
         if last is not None:
             run = tokens[index : last + 1]
             after = tokens[last + 1] if last + 1 < count else None

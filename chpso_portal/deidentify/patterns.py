@@ -696,7 +696,10 @@ NUMBER_DETECTORS: list[Detector] = [
     # Card-style groups of four.
     _regex(FindingKind.LONG_NUMBER, _lead("[0-9]", r"\w") + r"[0-9]{3}(?: [0-9]{4}){3}(?![\w])"),
     _detect_announced_codes,
-    _detect_grouped_ids,
+    _gated(
+        _detect_grouped_ids, " id", "mrn", "member", "acct", "account", "asset", "policy",
+        "claim", "medicare", "medicaid", "mbi", "serial", "s/n", "sn", "badge", "lic",
+    ),
 ]
 
 
