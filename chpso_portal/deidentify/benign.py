@@ -347,6 +347,7 @@ def is_benign(text: str, span: Span) -> bool:
         _is_heading_verb(text, start, end)
         or _is_modal_verb(text, start, end)
         or _opens_sentence_after_therapy(text, start, end)
+        or _is_faith_before_noun(text, start, end)
     ):
         return True
     if kind == FindingKind.PLACE and _is_phrase_with_street_word(text, start, end):
@@ -452,6 +453,28 @@ def _opens_sentence_after_therapy(text: str, start: int, end: int) -> bool:
         return False
     following = _LOWER_AFTER.match(text, end)
     return following is not None and following.group(1) not in PERSON_VERBS
+
+
+# Given names that are as often a faith or a nation before a noun ("Christian music").
+_FAITHS_AND_NATIONS = frozenset({"christian", "india", "israel"})
+
+
+def _is_faith_before_noun(text: str, start: int, end: int) -> bool:
+    if text[start:end].lower() not in _FAITHS_AND_NATIONS:
+        return False
+    following = _LOWER_AFTER.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    return (
+        word in lexicon().english
+        and word not in PERSON_VERBS
+        and word not in _FUNCTION_WORDS
+        and word not in _SPEECH_AND_ACTION
+    )
+
+
+_SPEECH_AND_ACTION = frozenset("says tells asks calls walked came went stayed".split())
 
 
 def _is_heading_verb(text: str, start: int, end: int) -> bool:
