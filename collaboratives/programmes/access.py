@@ -133,7 +133,9 @@ def _read_place(request, *, main_from, main_where, main_params, main_models,
     and `extra` columns. Returns (instances, member, is_faculty listed, extra values), or
     None when the main row does not exist."""
     user = request.user
-    live, live_params = _live_member_sql(collaborative_column, user, timezone.localdate())
+    live, live_params = _live_member_sql(
+        collaborative_column, user,
+        connection.ops.adapt_datefield_value(timezone.localdate()))
     faculty, faculty_params = _faculty_sql(collaborative_column, user)
     extra_sql, extra_params = extra
     select = ", ".join([columns(model, alias) for model, alias in main_models]
