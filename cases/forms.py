@@ -233,7 +233,43 @@ def _options_of(choices: tuple) -> str:
     return FastSelect.render_options(choices)
 
 
-class ReportFilterForm(BootstrapMixin, forms.Form):
+# The filters' fields as HTML, by form and values (see FilterFieldsMixin.fields_html).
+_FIELDS_HTML: dict = {}
+_FIELDS_HTML_MAX = 256
+
+
+class FilterFieldsMixin:
+    """A list page's filter fields rendered as HTML once per process for each set of values:
+    the lists are opened again and again with the same few filters (most often none), and
+    building the same nine widgets on every request was a measured share of a list's time.
+    A form with errors is rendered afresh (its widgets say which fields are invalid)."""
+
+    def fields_cache_extra(self):
+        """Whatever else the fields' HTML depends on (a list of options that can change)."""
+        return None
+
+    def fields_html(self) -> str:
+        if self.is_bound and self.errors:
+            return self._render_fields()
+        data = self.data if self.is_bound else {}
+        key = (type(self), self.is_bound, tuple(data.get(name) for name in self.fields),
+               self.fields_cache_extra())
+        html = _FIELDS_HTML.get(key)
+        if html is None:
+            html = self._render_fields()
+            if len(_FIELDS_HTML) >= _FIELDS_HTML_MAX:
+                _FIELDS_HTML.clear()
+            _FIELDS_HTML[key] = html
+        return html
+
+    def _render_fields(self) -> str:
+        return mark_safe("".join(
+            f'<div class="col-6 col-md-3"><label class="form-label small" '
+            f'for="{escape(field.id_for_label)}">{escape(field.label)}</label>{field}</div>'
+            for field in self))
+
+
+class ReportFilterForm(FilterFieldsMixin, BootstrapMixin, forms.Form):
     q = forms.CharField(required=False, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
     status = forms.ChoiceField(required=False, widget=FastSelect,
@@ -321,6 +357,10 @@ class PsoFilterForm(ReportFilterForm):
         if self.is_bound and self.data.get("sort") not in ("", None, "newest", "oldest"):
             self.data = self.data.copy()
             self.data.pop("sort")
+
+    def fields_cache_extra(self):
+        rendered = self.fields["hospital"].widget.rendered_options or ""
+        return len(rendered), hash(rendered)
 
     def clean_hospital(self):
         value = self.cleaned_data["hospital"]

@@ -2,6 +2,7 @@ import copy
 import functools
 import uuid
 from datetime import datetime
+from html import escape as _escape
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from chpso_portal import access
 from chpso_portal.forms import add_service_errors
@@ -64,6 +66,50 @@ def _present_rows(page, url_name: str, *, date_field: str):
         # As the |date:"M j, Y" filter writes it: "Nov 30, 2026".
         report.date_label = f"{value:%b} {value.day}, {value.year}" if value else ""
     return page
+
+
+def escape(value) -> str:
+    """HTML-escaped text, as the template's autoescape writes it (None as nothing)."""
+    return _escape("" if value is None else str(value))
+
+
+def _new_messages_badge(report) -> str:
+    count = getattr(report, "new_messages", 0) or 0
+    if not count:
+        return ""
+    return (f' <span class="badge bg-warning text-dark" data-testid="new-messages">{count} new'
+            f'<span class="visually-hidden"> message{"s" if count != 1 else ""}</span></span>')
+
+
+def _queue_row(report) -> str:
+    """One row of the review queue as HTML. The rows are written here rather than in the
+    template: 25 rows of 9 cells through the template engine were the largest share of the
+    page's time. Every value is escaped."""
+    if report.reporter_hidden:
+        reporter = '<span class="text-muted">Name hidden</span>'
+    elif report.reporter_name or report.reporter_email:
+        reporter = escape(report.reporter_name or report.reporter_email)
+    else:
+        reporter = '<span class="text-muted">Imported</span>'
+    return (
+        f'<tr><td class="text-nowrap"><a href="{escape(report.url)}">{escape(report.reference)}'
+        f'</a>{_new_messages_badge(report)}</td>'
+        f'<td><span class="badge status-{escape(report.status)}">'
+        f'{escape(report.status_label)}</span></td>'
+        f'<td class="text-nowrap" data-testid="age">{escape(report.age)}</td>'
+        f'<td class="col-snippet small" data-testid="snippet">{escape(report.snippet)}</td>'
+        f'<td data-testid="reporter">{reporter}</td><td>{escape(report.category_label)}</td>'
+        f'<td>{escape(report.harm_label or "-")}</td><td>{escape(report.location_label)}</td>'
+        f'<td class="text-nowrap">{escape(report.date_label or "Unknown")}</td></tr>')
+
+
+def _pso_row(report) -> str:
+    """One row of the PSO's list as HTML (see _queue_row)."""
+    return (
+        f'<tr><td><a href="{escape(report.url)}">{escape(report.reference)}</a></td>'
+        f'<td>{escape(report.hospital.name)}</td><td>{escape(report.event_type_label)}</td>'
+        f'<td>{escape(report.category_label)}</td><td>{escape(report.harm_label or "-")}</td>'
+        f'<td>{escape(report.date_label)}</td></tr>')
 
 
 def _report_form_view(request, report=None):
@@ -239,12 +285,13 @@ def _queue_context(request, save_form=None):
         snippet = (report.snippet or "").replace("\n", " ").replace("\r", " ")
         report.snippet = snippet[:selectors.SNIPPET_LENGTH].rstrip() + (
             "..." if len(snippet) > selectors.SNIPPET_LENGTH else "")
+    rows = mark_safe("".join(_queue_row(report) for report in page))  # each value escaped
     query = form.canonical_query()
     without_sort = data.copy()
     without_sort.pop("sort", None)
     views = queue.saved_views(user=request.user, hospital=request.hospital)
     return {
-        "form": form, "page": page, "query": query,
+        "form": form, "page": page, "rows": rows, "query": query,
         "headers": _queue_headers(filters.get("sort") or "newest", without_sort.urlencode()),
         "needs_action": filters.get("status") == selectors.ACTION,
         "all_query": _replace(data, status=selectors.ALL),
@@ -483,10 +530,11 @@ def pso_report_list(request):
         selectors.pso_reports(filters=filters).only(*ROW_FIELDS, "hospital__name"),
         request.GET.get("page"))
     _present_rows(page, "pso-report-detail", date_field="sent_at")
+    rows = mark_safe("".join(_pso_row(report) for report in page))  # each value escaped
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/pso_report_list.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+                  {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
 
 
 @access.pso(Scope.PSO_REPORTS)
