@@ -26,7 +26,7 @@ from chpso_portal.audit.services import audit_record
 from chpso_portal.forms import add_service_errors
 from members.roles import Scope
 
-from ..models import ActionStrength, HarmBand, LessonAdoption, LessonStatus
+from ..models import ActionStrength, HarmBand, LessonStatus
 from . import selectors, services
 from .access import lesson_for_author, lesson_for_member, lesson_for_pso
 from .forms import (
@@ -132,12 +132,10 @@ def lesson_library(request):
 def _member_page(request, lesson, comment_form=None, screened=(), findings=()):
     present(lesson)
     # Any member may say the hospital acts on a lesson (often the nurse leading the change on
-    # a unit); the hospital's own members see who said so, and when.
-    # One query whether or not the hospital acts on it: the page's cost does not tell.
-    own_mark = (LessonAdoption.objects.filter(lesson=lesson, hospital=request.hospital)
-                .select_related("marked_by").first())
+    # a unit); the hospital's own members see who said so, and when: read with the lesson
+    # itself (selectors.lesson_for_member), whether or not the hospital acts on it.
     return render(request, "collaboratives/lessons/lesson.html", {
-        "lesson": lesson, "own_mark": own_mark,
+        "lesson": lesson,
         "comment_form": comment_form or LessonCommentForm(),
         "comment_screened": screened, "comment_findings": findings,
         "strength_help": STRENGTH_HELP,
