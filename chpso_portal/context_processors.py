@@ -1,7 +1,6 @@
 import re
 
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
 
 
 def _phone_link(number: str) -> str:
@@ -13,7 +12,8 @@ def _phone_link(number: str) -> str:
 
 
 def portal(request):
-    """Header data: who is acting for which hospital, unread notifications. Lazy, so pages
+    """Header data: who is acting for which hospital, unread notifications. The unread count
+    and the guest flag are functions (a template calls them when it reads them), so pages
     that do not show the header pay nothing."""
 
     acting = getattr(request, "acting", None)
@@ -35,8 +35,8 @@ def portal(request):
         "pso_contact_email": settings.PSO_CONTACT_EMAIL,
         "pso_contact_phone": settings.PSO_CONTACT_PHONE,
         "pso_contact_phone_link": _phone_link(settings.PSO_CONTACT_PHONE),
-        "unread_notifications": SimpleLazyObject(unread),
-        "has_guest_sessions": SimpleLazyObject(guest),
+        "unread_notifications": unread,
+        "has_guest_sessions": guest,
         "acting_membership": acting.membership if acting is not None else None,
         "acting_memberships": acting.memberships if acting is not None else [],
     }
