@@ -227,6 +227,22 @@ class FastSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
 
 
+class FilterChoiceField(forms.ChoiceField):
+    """A filter's choices, shared by every copy of the form rather than deep-copied into each
+    (Django copies a form's fields for each request; the lists are never changed in place,
+    only replaced)."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
+class FilterTypedChoiceField(forms.TypedChoiceField):
+    """FilterChoiceField with a type."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
 @functools.lru_cache(maxsize=64)
 def _options_of(choices: tuple) -> str:
     """The filters' fixed lists (statuses, categories...) are rendered once per process."""
@@ -272,20 +288,20 @@ class FilterFieldsMixin:
 class ReportFilterForm(FilterFieldsMixin, BootstrapMixin, forms.Form):
     q = forms.CharField(required=False, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
-    status = forms.ChoiceField(required=False, widget=FastSelect,
+    status = FilterChoiceField(required=False, widget=FastSelect,
                                choices=[("action", "Needs action"), ("all", "All statuses")] + [
                                    c for c in ReportStatus.choices if c[0] != "draft"])
-    category = forms.ChoiceField(required=False, widget=FastSelect,
+    category = FilterChoiceField(required=False, widget=FastSelect,
                                  choices=[("", "Any category")] + EventCategory.choices)
-    harm = forms.ChoiceField(required=False, widget=FastSelect,
+    harm = FilterChoiceField(required=False, widget=FastSelect,
                              choices=[("", "Any harm")] + HarmLevel.choices)
-    unit = forms.ChoiceField(required=False, label="Unit", widget=FastSelect,
+    unit = FilterChoiceField(required=False, label="Unit", widget=FastSelect,
                              choices=[("", "Any unit")] + LocationType.choices)
     date_from = forms.DateField(required=False, label="From",
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.ChoiceField(required=False, label="Order", widget=FastSelect, choices=[
+    sort = FilterChoiceField(required=False, label="Order", widget=FastSelect, choices=[
         ("newest", "Newest first"), ("oldest", "Oldest first"),
         ("event", "Event date, latest first"), ("event_oldest", "Event date, earliest first"),
         ("harm", "Most harm first"), ("harm_desc", "Least harm first"),

@@ -4,6 +4,7 @@ A saved view holds only the queue's own query string, rebuilt from the validated
 so it can never carry anything else into the page. Each person keeps their own, per hospital.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -11,11 +12,31 @@ from .models import SavedQueueView
 
 MAX_SAVED_VIEWS = 20
 MAX_NAME = 60
+VIEWS_CACHE_SECONDS = 3600
+
+
+def _views_key(user_id, hospital_id) -> str:
+    return f"cases:saved-views:v1:{user_id}:{hospital_id}"
 
 
 def saved_views(*, user, hospital):
-    return list(SavedQueueView.objects.filter(user=user, hospital=hospital)
-                .only("public_id", "name", "query"))
+    """The person's saved views in this hospital, by name. Kept in the cache, which
+    saved_view_create and saved_view_delete clear (views change nowhere else): the queue is
+    opened far more often than a view is saved. Whether the person may see the queue is
+    decided before, on every request."""
+    key = _views_key(user.pk, hospital.pk)
+    views = cache.get(key)
+    if views is None:
+        views = list(SavedQueueView.objects.filter(user=user, hospital=hospital)
+                     .only("public_id", "name", "query"))
+        cache.set(key, views, VIEWS_CACHE_SECONDS)
+    return views
+
+
+def _forget_views(user_id, hospital_id) -> None:
+    key = _views_key(user_id, hospital_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def saved_view_for_user(*, user, hospital, public_id) -> SavedQueueView | None:
@@ -37,7 +58,9 @@ def saved_view_create(*, user, hospital, name: str, query: str) -> SavedQueueVie
     if mine.count() >= MAX_SAVED_VIEWS:
         raise ValidationError({"name": f"You can keep {MAX_SAVED_VIEWS} saved views: delete one "
                                        "you no longer use first."})
-    return SavedQueueView.objects.create(user=user, hospital=hospital, name=name, query=query)
+    view = SavedQueueView.objects.create(user=user, hospital=hospital, name=name, query=query)
+    _forget_views(user.pk, hospital.pk)
+    return view
 
 
 @transaction.atomic
@@ -45,3 +68,4 @@ def saved_view_delete(*, view: SavedQueueView, actor) -> None:
     if view.user_id != actor.pk:
         raise ValidationError("Only the person who saved a view can delete it.")
     view.delete()
+    _forget_views(view.user_id, view.hospital_id)

@@ -37,25 +37,32 @@ def home(request):
     if Scope.PSO_DASHBOARD in user.pso_scopes:
         context = {"scopes": user.pso_scopes}
         if Scope.HOSPITALS_MANAGE in user.pso_scopes:
-            context["applications"] = list(selectors.applications_waiting()[:20])
-            context["expiring"] = list(selectors.contracts_expiring()[:20])
+            # Only the columns the page shows: building the select lists of whole hospitals
+            # and contracts took longer than running the queries.
+            context["applications"] = list(selectors.applications_waiting().only(
+                "name", "city", "state", "applied_at")[:20])
+            context["expiring"] = list(selectors.contracts_expiring().only(
+                "expires_on", "hospital__name")[:20])
         if Scope.SESSIONS_FACILITATE in user.pso_scopes:
             from collaboratives.models import CollaborativeSession, SessionStatus
 
             context["sessions"] = list(
                 CollaborativeSession.objects.filter(facilitators=user,
                                                     date__gte=timezone.localdate())
-                .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")[:5]
+                .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")
+                .only("public_id", "title", "date", "status")[:5]
             )
         if Scope.LESSONS_DRAFT in user.pso_scopes:
             from collaboratives.lessons import selectors as lesson_selectors
             from collaboratives.models import Lesson, LessonStatus
 
             context["lessons_waiting"] = list(
-                lesson_selectors.waiting_for_review(user=user)[:10])
+                lesson_selectors.waiting_for_review(user=user)
+                .only("public_id", "title", "submitted_at")[:10])
             context["lesson_drafts"] = list(
                 Lesson.objects.filter(created_by=user, status__in=[
-                    LessonStatus.DRAFT, LessonStatus.RETURNED]).order_by("-updated_at")[:10])
+                    LessonStatus.DRAFT, LessonStatus.RETURNED]).order_by("-updated_at")
+                .only("public_id", "title", "status")[:10])
         return render(request, "members/home_pso.html", context)
     membership = request.acting.membership
     if membership is None:
@@ -80,11 +87,9 @@ def home(request):
             is_active=True
         ).count()
     if Scope.LESSONS_READ in membership.scopes:
-        from collaboratives.models import Lesson
+        from collaboratives.lessons import selectors as lesson_selectors
 
-        context["latest_lessons"] = list(
-            Lesson.objects.published().only("public_id", "title", "published_at")
-            .order_by("-published_at", "-id")[:3])
+        context["latest_lessons"] = lesson_selectors.latest_published(3)
     return render(request, "members/home_hospital.html", context)
 
 

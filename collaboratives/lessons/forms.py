@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from cases.forms import FastSelect
+from cases.forms import FastSelect, FilterChoiceField, FilterTypedChoiceField
 from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
@@ -197,15 +197,15 @@ class LibraryFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={
                             "type": "search", "class": "form-control",
                             "placeholder": "Words in the title or text"}))
-    category = forms.ChoiceField(required=False, label="Category", widget=FastSelect(
+    category = FilterChoiceField(required=False, label="Category", widget=FastSelect(
         attrs={"class": "form-select"}), choices=[("", "Any category"), *EventCategory.choices])
-    factor = forms.ChoiceField(required=False, label="Contributing factor", widget=FastSelect(
+    factor = FilterChoiceField(required=False, label="Contributing factor", widget=FastSelect(
         attrs={"class": "form-select"}), choices=[("", "Any contributing factor"),
                                                   *FACTOR_LABELS.items()])
-    strength = forms.ChoiceField(required=False, label="Action strength", widget=FastSelect(
+    strength = FilterChoiceField(required=False, label="Action strength", widget=FastSelect(
         attrs={"class": "form-select"}), choices=[("", "Any action strength"),
                                                   *ActionStrength.choices])
-    year = forms.TypedChoiceField(required=False, label="Year", coerce=int, empty_value=None,
+    year = FilterTypedChoiceField(required=False, label="Year", coerce=int, empty_value=None,
                                   widget=FastSelect(attrs={"class": "form-select"}))
 
     def __init__(self, *args, years=(), **kwargs):

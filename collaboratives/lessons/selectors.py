@@ -23,6 +23,8 @@ ACTING_THRESHOLD = 3
 MAX_SEARCH_WORDS = 8
 YEARS_CACHE_KEY = "lessons:published-years:v1"
 YEARS_CACHE_SECONDS = 3600
+LATEST_CACHE_KEY = "lessons:latest:v1"
+LATEST_COUNT = 3
 
 # What a member page may read of a lesson; everything else stays in the database.
 MEMBER_FIELDS = ("id", "public_id", "title", "what_happened", "systems_issues", "what_helped",
@@ -131,9 +133,28 @@ def published_years() -> list[int]:
     return years
 
 
+def latest_published(count: int = 3) -> list[dict]:
+    """The newest published lessons for a member's home page: title, address and month, kept
+    in the cache until a lesson is published or withdrawn (forget_published_years)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    lessons = cache.get(LATEST_CACHE_KEY)
+    if lessons is None:
+        lessons = [
+            {"title": title, "url": reverse("lesson-detail", args=[public_id]),
+             "published_label": f"{timezone.localtime(published_at):%B %Y}"}
+            for public_id, title, published_at in Lesson.objects.published()
+            .order_by("-published_at", "-id").values_list("public_id", "title", "published_at")
+            [:LATEST_COUNT]]
+        cache.set(LATEST_CACHE_KEY, lessons, YEARS_CACHE_SECONDS)
+    return lessons[:count]
+
+
 def forget_published_years() -> None:
-    """Called when a lesson is published or withdrawn."""
-    cache.delete(YEARS_CACHE_KEY)
+    """Called when a lesson is published or withdrawn: the years with lessons and the newest
+    lessons."""
+    cache.delete_many([YEARS_CACHE_KEY, LATEST_CACHE_KEY])
 
 
 @functools.cache
