@@ -12,6 +12,7 @@ from html import escape
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -139,10 +140,17 @@ def _member_page(request, lesson, comment_form=None, screened=(), findings=()):
         "comment_form": comment_form or LessonCommentForm(),
         "comment_screened": screened, "comment_findings": findings,
         "strength_help": STRENGTH_HELP,
-        "my_comments": lesson.member_comments.filter(
-            hospital=request.hospital, author=request.user).only(
-            "lesson_id", "text", "created_at")[:20],
+        "my_comments": selectors.own_comments(lesson=lesson, hospital=request.hospital,
+                                              author=request.user),
+        "comment_field": _blank_comment_field() if comment_form is None else "",
     })
+
+
+@functools.cache
+def _blank_comment_field() -> str:
+    """The comment box as the page first shows it, rendered once per process: it is the same
+    on every view of every lesson (a form sent back with errors is rendered afresh)."""
+    return render_to_string("members/_field.html", {"field": LessonCommentForm()["text"]})
 
 
 @access.hospital(Scope.LESSONS_READ)
