@@ -529,10 +529,13 @@ def test_list_rows_link_to_their_report_and_date_it_as_the_filters_would(world, 
     report = services.report_send(report=report, actor=world.lead).report
     report.refresh_from_db()
     pages = [
-        (world.staff, "my-reports", "report-detail", date_filter(report.created_at, "M j, Y")),
+        # Pages show moments in the portal's time zone (between midnight UTC and midnight
+        # there, the day differs from UTC's).
+        (world.staff, "my-reports", "report-detail",
+         date_filter(timezone.localtime(report.created_at), "M j, Y")),
         (world.lead, "review-queue", "report-review", date_filter(report.event_date, "M j, Y")),
         (world.coordinator, "pso-report-list", "pso-report-detail",
-         date_filter(report.sent_at, "M j, Y")),
+         date_filter(timezone.localtime(report.sent_at), "M j, Y")),
     ]
     for user, page, detail, date_text in pages:
         # A sent report is under "All reports" in the review queue, not "Needs action".
