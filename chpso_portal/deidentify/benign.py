@@ -352,6 +352,11 @@ def is_benign(text: str, span: Span) -> bool:
         return True
     if kind == FindingKind.PLACE and _is_phrase_with_street_word(text, start, end):
         return True
+    if (
+        kind in (FindingKind.PLACE, FindingKind.HOSPITAL)
+        or kind == FindingKind.PERSON and _is_place_name(text, start, end)
+    ) and _names_a_rule_or_scale(text, start, end):
+        return True
     if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
         if _is_department(text, start, end):
             return True
@@ -399,6 +404,37 @@ def _is_phrase_with_street_word(text: str, start: int, end: int) -> bool:
         and words[-1] in _STREET_WORDS
         and words[-2] in _FUNCTION_WORDS
     )
+
+
+# A town or a university before the medical thing it names: "Ottawa ankle rules", "San
+# Francisco syncope rule", "Edinburgh Postnatal Depression Scale", "Milwaukee brace",
+# "St. Louis encephalitis", "Stanford type A dissection".
+_NAMED_AFTER_PLACE = re.compile(
+    r"(?:['\u2019]s)?(?:[ ](?!(?i:to|from|in|at|with|and|or|of|for|on|by|the|a|an)\b)"
+    r"[A-Za-z\-]+){0,3}[ ](?i:(?:scale|scales|score|scores|rule|rules|criteria|classification"
+    r"|questionnaire|model|brace|collar|encephalitis|virus|fever|disease|syndrome|protocol"
+    r"|tool|index|staging|grade)\b|type[ ](?:[A-D]|I{1,3}|IV)\b)"
+)
+
+
+_SAINT_BEFORE = re.compile(r"(?i:st\.?|saint)[ ]$")
+
+
+def _is_place_name(text: str, start: int, end: int) -> bool:
+    """A span read as a person that is a town, alone or after "St." ("St. Louis")."""
+    key = text[start:end].lower()
+    places = lexicon().places
+    if key in places:
+        return True
+    return bool(_SAINT_BEFORE.search(text, max(0, start - 6), start)) and f"st {key}" in places
+
+
+def _names_a_rule_or_scale(text: str, start: int, end: int) -> bool:
+    before = _WORD_BEFORE.search(text, max(0, start - 24), start)
+    previous = before.group(1).lower() if before else ""
+    if previous in {"to", "from", "in", "at", "near", "of", "lives", "via"}:
+        return False  # "from Seattle with a fever" is a place; the gap forbids "with"
+    return _NAMED_AFTER_PLACE.match(text, end) is not None
 
 
 _MODALS = frozenset("will may can should must shall".split())

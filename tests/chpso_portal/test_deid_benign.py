@@ -189,3 +189,21 @@ def test_things_in_place_and_compounds_of_given_names_are_quiet():
     assert _found("lactate sent. 2 piv in place. pt grace period for copay explained.") == []
     assert _found("pt ivy league grad per family. pt/ot recs snf") == []
     assert ("place", "12 Alder Place, Davis") in _found("pt lives at 12 Alder Place, Davis")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ottawa ankle rules negative; San Francisco syncope rule positive.",
+        "Edinburgh Postnatal Depression Scale 14. Vancouver scar scale 6.",
+        "Stanford type A dissection. Milwaukee brace for the scoliosis.",
+        "St. Louis encephalitis less likely. Tommy John surgery in the past.",
+        "Moro reflex present, Ortolani and Barlow negative. Charley horse overnight.",
+    ],
+)
+def test_rules_scales_and_diseases_named_after_places_are_quiet(text):
+    assert _found(text) == []
+
+
+def test_a_town_before_other_words_is_still_a_place():
+    assert ("place", "Seattle") in _found("pt flown in from Seattle with a fever")
