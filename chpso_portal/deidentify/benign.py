@@ -145,6 +145,26 @@ def _is_shift_or_hours(text: str, start: int, end: int) -> bool:
     return value == "24/7" or _SHIFT_AFTER.match(text, end) is not None
 
 
+# A pair of numbers before a unit of measure ("CPAP 10/5 cm H2O") or after a bed or a room
+# ("bed 12/13", "room 4/5").
+_MEASURE_AFTER = re.compile(
+    r"[ ]?(?i:cm[ ]?h2o|cmh2o|cm|mm[ ]?hg|mmhg|mm|ml|mls|mg|mcg|meq|units?|l/min|lpm|%)(?![a-z])"
+)
+_BED_BEFORE = re.compile(
+    r"(?i:\b(?:bed|beds|room|rooms|rm|rms|bay|bays|pod|pods|suite|stall)[ ]?#?$)"
+)
+
+
+def _is_measure_or_bed(text: str, start: int, end: int) -> bool:
+    if _PAIR.fullmatch(text, start, end) is None:
+        return False
+    if _BED_BEFORE.search(text, max(0, start - 8), start):
+        return True
+    if _DAY_CUE.search(text, max(0, start - 16), start):
+        return False
+    return _MEASURE_AFTER.match(text, end) is not None
+
+
 def _is_score(text: str, start: int, end: int) -> bool:
     """A fraction read as a date that its sentence shows to be a score or a count."""
     match = _FRACTION.fullmatch(text, start, end)
@@ -334,7 +354,7 @@ def is_benign(text: str, span: Span) -> bool:
     if kind == FindingKind.DATE:
         if _is_score(text, start, end) or _is_range_or_count(text, start, end):
             return True
-        if _is_shift_or_hours(text, start, end):
+        if _is_shift_or_hours(text, start, end) or _is_measure_or_bed(text, start, end):
             return True
         if _MEASURE.fullmatch(text, start, end) and _MEASURE_CONTEXT.search(text):
             return True

@@ -207,3 +207,9 @@ def test_rules_scales_and_diseases_named_after_places_are_quiet(text):
 
 def test_a_town_before_other_words_is_still_a_place():
     assert ("place", "Seattle") in _found("pt flown in from Seattle with a fever")
+
+
+def test_beds_measures_and_charities_are_quiet():
+    assert _found("moved to bed 12/13 at 0200. CPAP at 10/5 cm H2O overnight.") == []
+    assert _found("Ronald McDonald House referral; Make-A-Wish contacted by SW.") == []
+    assert ("date", "12/13") in _found("pt fell on 12/13 at 0300")
