@@ -79,11 +79,16 @@ def _first_and_last_names(words: str) -> list[Finding]:
 
 
 def screen_name(name: str, known=None) -> ScreenedText:
-    """The file name read as words, with what the screening finds in it."""
+    """The file name read as words, with what the screening finds in it. The extension is
+    shown but not screened: it says what kind of file this is, and read as a word beside the
+    name's last word ("rota docx") it can look like a person's name."""
     words = name_words(name)
-    found = screen(words, known if known is not None else known_identifiers())
+    stem, dot, extension = (name or "").rpartition(".")
+    screened = name_words(stem) if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", extension) \
+        else words
+    found = screen(screened, known if known is not None else known_identifiers())
     taken = [(f.start, f.end) for f in found]
-    for extra in _first_and_last_names(words):
+    for extra in _first_and_last_names(screened):
         if not any(extra.start < end and start < extra.end for start, end in taken):
             found.append(extra)
             taken.append((extra.start, extra.end))

@@ -187,6 +187,20 @@ def test_file_name_screening_finds_a_name_and_a_record_number(world, report):
         "Nell Nightly"]
 
 
+@pytest.mark.parametrize("name", ["rota.docx", "Rota.XLSX", "staff_rota.pdf",
+                                  "bed_alarm_volume.txt"])
+def test_the_extension_is_shown_but_not_read_as_a_word_of_the_name(name):
+    screened = attachments.screen_name(name, known=())
+    assert screened.text.lower().endswith(name.rpartition(".")[2].lower())
+    assert screened.findings == ()
+
+
+def test_a_name_just_before_the_extension_is_still_found():
+    for name in ("maria_lopez.jpg", "MariaLopez.PNG", "fall_maria_lopez.docx"):
+        assert [f.text.lower() for f in attachments.screen_name(name, known=()).findings] == [
+            "maria lopez"], name
+
+
 def test_the_page_shows_findings_in_context(world, report, client_for):
     attach(world, report, "john_smith_MRN1234567_fall.jpg")
     page = client_for(world.staff).get(reverse("report-attachments",
