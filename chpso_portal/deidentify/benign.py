@@ -346,43 +346,63 @@ _TREATED_AFTER = re.compile(r"[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|me
 
 # --- entry point ---------------------------------------------------------------------------
 
-_NAME_KINDS = frozenset({FindingKind.PERSON, FindingKind.PLACE, FindingKind.HOSPITAL})
 
 
-def is_benign(text: str, span: Span) -> bool:
-    kind, start, end = span
-    if kind == FindingKind.DATE:
-        if _is_score(text, start, end) or _is_range_or_count(text, start, end):
-            return True
-        if _is_shift_or_hours(text, start, end) or _is_measure_or_bed(text, start, end):
-            return True
-        if _MEASURE.fullmatch(text, start, end) and _MEASURE_CONTEXT.search(text):
-            return True
-        return False
-    if kind == FindingKind.LONG_NUMBER:
-        return _is_document_number(text, start, end)
-    if kind == FindingKind.HOSPITAL and text[start:end] in {"OU", "OD", "OS"}:
-        return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
-    if kind == FindingKind.PERSON and (
+def _date_is_benign(text: str, start: int, end: int) -> bool:
+    if _is_score(text, start, end) or _is_range_or_count(text, start, end):
+        return True
+    if _is_shift_or_hours(text, start, end) or _is_measure_or_bed(text, start, end):
+        return True
+    return bool(_MEASURE.fullmatch(text, start, end) and _MEASURE_CONTEXT.search(text))
+
+
+def _person_is_benign(text: str, start: int, end: int) -> bool:
+    return (
         _is_heading_verb(text, start, end)
         or _is_modal_verb(text, start, end)
         or _opens_sentence_after_therapy(text, start, end)
         or _is_faith_before_noun(text, start, end)
-    ):
-        return True
-    if kind == FindingKind.PLACE and _is_phrase_with_street_word(text, start, end):
-        return True
-    if (
-        kind in (FindingKind.PLACE, FindingKind.HOSPITAL)
-        or kind == FindingKind.PERSON and _is_place_name(text, start, end)
-    ) and _names_a_rule_or_scale(text, start, end):
-        return True
-    if kind in _NAME_KINDS or kind == FindingKind.TITLE_NAME:
-        if _is_department(text, start, end):
-            return True
-    if kind in _NAME_KINDS:
-        return _eponym_phrase_covers(text, start, end) or _is_eponym(text, start, end)
-    return False
+        or _names_a_rule_or_scale(text, start, end) and _is_place_name(text, start, end)
+        or _is_name_like_benign(text, start, end)
+    )
+
+
+def _place_is_benign(text: str, start: int, end: int) -> bool:
+    return (
+        _is_phrase_with_street_word(text, start, end)
+        or _names_a_rule_or_scale(text, start, end)
+        or _is_name_like_benign(text, start, end)
+    )
+
+
+def _hospital_is_benign(text: str, start: int, end: int) -> bool:
+    if text[start:end] in {"OU", "OD", "OS"}:
+        return _EYE_CONTEXT.search(text, max(0, start - 12), start) is not None
+    return _names_a_rule_or_scale(text, start, end) or _is_name_like_benign(text, start, end)
+
+
+def _is_name_like_benign(text: str, start: int, end: int) -> bool:
+    return (
+        _is_department(text, start, end)
+        or _eponym_phrase_covers(text, start, end)
+        or _is_eponym(text, start, end)
+    )
+
+
+_RULES = {
+    FindingKind.DATE: _date_is_benign,
+    FindingKind.LONG_NUMBER: lambda text, start, end: _is_document_number(text, start, end),
+    FindingKind.PERSON: _person_is_benign,
+    FindingKind.PLACE: _place_is_benign,
+    FindingKind.HOSPITAL: _hospital_is_benign,
+    FindingKind.TITLE_NAME: lambda text, start, end: _is_department(text, start, end),
+}
+
+
+def is_benign(text: str, span: Span) -> bool:
+    kind, start, end = span
+    rule = _RULES.get(kind)
+    return rule is not None and rule(text, start, end)
 
 
 _DEPARTMENT_WORD = re.compile(r"([A-Za-z]+)[ ]+$")
@@ -450,11 +470,12 @@ def _is_place_name(text: str, start: int, end: int) -> bool:
 
 
 def _names_a_rule_or_scale(text: str, start: int, end: int) -> bool:
+    if _NAMED_AFTER_PLACE.match(text, end) is None:
+        return False
     before = _WORD_BEFORE.search(text, max(0, start - 24), start)
     previous = before.group(1).lower() if before else ""
-    if previous in {"to", "from", "in", "at", "near", "of", "lives", "via"}:
-        return False  # "from Seattle with a fever" is a place; the gap forbids "with"
-    return _NAMED_AFTER_PLACE.match(text, end) is not None
+    # "from Seattle with a fever" is a place; the gap forbids "with"
+    return previous not in {"to", "from", "in", "at", "near", "of", "lives", "via"}
 
 
 _MODALS = frozenset("will may can should must shall".split())
