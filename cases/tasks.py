@@ -50,6 +50,31 @@ def refresh_dashboard(scope: str, seen: int | None = None) -> int | None:
     return current
 
 
+@shared_task(name="cases.refresh_dashboards_for_the_day")
+def refresh_dashboards_for_the_day() -> int:
+    """Compute the figures every dashboard opens with for the new day, before its first viewer.
+
+    A dashboard's figures are kept under the day in the portal's time zone (its months end
+    today), so after midnight each is computed again even when no report changed. Scheduled
+    just after midnight; the scopes are the PSO and each hospital that has a sent report.
+    Returns how many scopes were refreshed; one that fails is logged and the others go on."""
+    from members.models import Hospital
+
+    from .dashboard_views import refresh_figures
+
+    hospital_ids = Hospital.objects.filter(reports__submitted_at__isnull=False).distinct()
+    scopes = ["pso", *(f"hospital:{pk}" for pk in hospital_ids.values_list("pk", flat=True))]
+    done = 0
+    for scope in scopes:
+        try:
+            refresh_figures(scope)
+        except Exception:  # one scope's failure must not leave the others to their viewers
+            logger.exception("Dashboard refresh for the day failed for %s", scope)
+        else:
+            done += 1
+    return done
+
+
 @shared_task(name="cases.fail_stale_imports")
 def fail_stale_imports_task() -> int:
     return fail_stale_imports()

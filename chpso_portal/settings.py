@@ -311,6 +311,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.deviance_scan",
         "schedule": crontab(hour=9, minute=45),
     },
+    "dashboards-new-day": {
+        # The dashboards' figures are kept per day in the portal's time zone: compute the
+        # day's before the first safety lead opens one (00:10 in California in winter).
+        "task": "cases.refresh_dashboards_for_the_day",
+        "schedule": crontab(hour=8, minute=10),
+    },
     "lessons-digest": {
         # Monday morning in California; the week is fixed by the calendar, so a late or
         # repeated run sends the same digest once.

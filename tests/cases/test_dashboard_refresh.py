@@ -22,7 +22,7 @@ from cases.dashboard import (
 )
 from cases.models import IncidentReport, PatientDays, ReportStatus
 
-from ..factories import ReportFactory
+from ..factories import HospitalFactory, ReportFactory
 from .test_dashboard import dashboard_world, file_reports, months_ago  # noqa: F401 (fixture)
 from .test_dashboard_fragments import main_of, total_on
 
@@ -257,3 +257,43 @@ def test_a_refresh_that_fails_does_not_undo_the_change(
 def test_an_unknown_scope_is_refused(db):
     with pytest.raises(ValueError):
         tasks.refresh_dashboard("hospital-7")
+
+
+def test_after_midnight_the_day_s_figures_are_computed_before_the_first_viewer(
+        dashboard_world, computed, time_machine):  # noqa: F811
+    world = dashboard_world
+    quiet = HospitalFactory(name="Quiet Test Hospital")
+    time_machine.move_to(timezone.now() + timezone.timedelta(days=1))
+    assert tasks.refresh_dashboards_for_the_day() == 3  # the PSO and the two that reported
+    assert computed["hospital"].calls == 2 and computed["pso"].calls == 1
+    # The first viewers of the new day read what the task stored.
+    for hospital in (world.hospital, world.other_hospital):
+        hospital_figures(hospital_id=hospital.pk, months=12)
+    pso_figures(months=12)
+    assert computed["hospital"].calls == 2 and computed["pso"].calls == 1
+    # A hospital that has sent nothing has no dashboard worth computing ahead.
+    hospital_figures(hospital_id=quiet.pk, months=12)
+    assert computed["hospital"].calls == 3
+
+
+def test_a_scope_that_fails_the_day_s_refresh_leaves_the_others_refreshed(
+        dashboard_world, computed, monkeypatch):  # noqa: F811
+    from cases import dashboard_views
+
+    real = dashboard_views.refresh_figures
+
+    def failing_for_the_pso(scope):
+        if scope == "pso":
+            raise RuntimeError("the PSO's figures could not be read")
+        real(scope)
+
+    monkeypatch.setattr(dashboard_views, "refresh_figures", failing_for_the_pso)
+    assert tasks.refresh_dashboards_for_the_day() == 2
+    assert computed["hospital"].calls == 2
+
+
+def test_the_day_s_refresh_is_scheduled_after_midnight_in_the_portal_s_time_zone(settings):
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
+                 if e["task"] == "cases.refresh_dashboards_for_the_day")
+    assert entry["task"] == tasks.refresh_dashboards_for_the_day.name
+    assert entry["schedule"].hour == {8} and entry["schedule"].minute == {10}
