@@ -2197,7 +2197,14 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 _MODALS = frozenset("will would can could should must might shall wants needs".split())
 # Words after which the next word is the person acted on: "covered for Emre", "relieved
 # Bao", "reminded Thandiwe".
-_WEAK_OBJECT_CUES = _OBJECT_CUES | frozenset(
+# Verbs whose person follows "to": "talk to Ekow", "gave report to Tuyet".
+_TO_PERSON_VERBS = frozenset(
+    """
+    talk talked talking speak spoke spoken speaking report reported handed gave give sent
+    introduced explained mentioned listen listened
+    """.split()
+)
+_WEAK_OBJECT_CUES = _OBJECT_CUES | _TO_PERSON_VERBS | frozenset(
     """
     this name for relieved relieve covering cover covered reminded instructed educated showed taught
     handed thanked reassured escorted assisted helped tell ask asks
@@ -2292,7 +2299,7 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
     candidates = [
         index for index, token in enumerate(tokens)
         if token.unknown or (token.first or token.sur) and (
-            not token.eng and not token.stop or token.possessive
+            not token.eng and not token.stop or token.possessive or token.gap.endswith("(")
         )
     ]
     for index in candidates:
@@ -2324,6 +2331,10 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
         minimum = 0.3
         if cue is not None and cue.key in _DEPARTMENTS and index >= 2 and cue.gap == " ":
             cue = tokens[index - 2]
+        elif cue is not None and cue.key == "to" and index >= 2 and (
+            tokens[index - 2].key in _TO_PERSON_VERBS and cue.gap == " "
+        ):
+            cue = tokens[index - 2]  # "talk to Ekow at the front desk"
         elif cue is not None and cue.key == "is" and index >= 2 and (
             tokens[index - 2].key in {"this", "name"} and cue.gap == " "
         ):
@@ -2346,6 +2357,34 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
         ):
             yield FindingKind.PERSON, token.start, token.end
             continue
+
+        # A name in brackets right after a role or a relation, even an everyday word: "the
+        # aide (Precious) found him".
+        if token.cap and token.gap.endswith("(") and previous is not None and (
+            previous.key in PERSON_CUES and previous.key not in {"pt", "patient", "do"}
+        ) and reader.text[token.end : token.end + 1] == ")" and (token.first or token.sur):
+            yield FindingKind.PERSON, token.start, token.end
+            continue
+
+        # Capitalised words in no dictionary before a credential without a comma: "Signed,
+        # Kaveh Rostami RN".
+        if token.cap and not token.eng and (index == 0 or not tokens[index - 1].capd or (
+            tokens[index - 1].stop or tokens[index - 1].eng
+        )):
+            last = index
+            while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].cap and not tokens[last + 1].upper
+                and _spelled_like_name(reader, tokens[last + 1], 0.0)
+            ):
+                last += 1
+            after = tokens[last + 1] if last + 1 < count else None
+            if after is not None and after.gap == " " and after.upper and (
+                after.key in _CREDENTIAL_WORDS
+            ) and _spelled_like_name(reader, token, 0.0) and (
+                last > index or token.unknown
+            ):
+                yield FindingKind.PERSON, token.start, tokens[last].end
+                continue
 
         # A name before "will" and a verb: "Ludmila will bring the pt up".
         if token.cap and following is not None and following.key in _MODALS and (
