@@ -165,21 +165,22 @@ def team_fragments_key(key: str, query: str) -> str:
 def team_chart_fragments(*, team: Team, query: str = "",
                          key: str | None = None) -> list[ChartFragment]:
     """Every chart of the team's page drawn, cached under the charts' key (team and data
-    version) and the query string its download links carry: a repeated view makes one cache
-    read, and unpickles no chart."""
+    version) and the query string its download links carry: a repeated view reads them from
+    the process's memory or in one cache read, and unpickles no chart."""
     from django.template.loader import render_to_string
 
+    from collaboratives.fragments import versioned
+
     key = key or team_charts_key(team)
-    fragments_key = team_fragments_key(key, query)
-    fragments = cache.get(fragments_key)
-    if fragments is None:
+
+    def draw():
         charts = team_charts_cached(team=team, query=query, key=key)
-        fragments = [ChartFragment(item.block.slug, str(item.measure.public_id),
-                                   render_to_string("feedback/_team_chart.html", {
-                                       "item": item, "collaborative": team.collaborative}))
-                     for item in charts]
-        cache.set(fragments_key, fragments, CACHE_SECONDS)
-    return fragments
+        return [ChartFragment(item.block.slug, str(item.measure.public_id),
+                              render_to_string("feedback/_team_chart.html", {
+                                  "item": item, "collaborative": team.collaborative}))
+                for item in charts]
+
+    return versioned(team_fragments_key(key, query), draw, CACHE_SECONDS)
 
 
 def warm_team_charts(team_id: int) -> int:
@@ -403,6 +404,12 @@ def measure_comparison_key(*, measure: Measure, viewer, end: date, span: int) ->
     who = "pso" if viewer.pso else viewer.team.pk
     return (f"feedback:compare:{measure.pk}:{who}:{end.isoformat()}:{span}:"
             + _measure_version(measure))
+
+
+def comparison_fragment_key(key: str, query: str) -> str:
+    """The drawn funnel of the comparison under `key`, with the query string its download
+    links carry."""
+    return f"{key}:funnel:{hashlib.sha1(query.encode()).hexdigest()[:20]}"
 
 
 def measure_comparison_cached(*, measure: Measure, viewer, end: date, span: int,

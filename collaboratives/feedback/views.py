@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -15,6 +16,7 @@ from chpso_portal.audit.models import AuditAction
 from chpso_portal.audit.services import audit_record
 from chpso_portal.chart_pages import download_response, month_label, page_query
 from chpso_portal.forms import BootstrapMixin
+from collaboratives.fragments import versioned
 from collaboratives.measures.models import Measure
 from collaboratives.programmes.models import TeamMember
 from members.roles import Scope
@@ -126,16 +128,21 @@ def measure_compare(request, collaborative_id, measure_id):
                                      what="a comparison across teams")
         if download is not None:
             return download
+    funnel_html = None
+    if measure.is_ratio:
+        # The funnel as drawn, under the comparison's key (the viewer: the PSO or one team,
+        # whose own row is highlighted and named; the data version) and the query string.
+        funnel_html = versioned(
+            selectors.comparison_fragment_key(key, query),
+            lambda: render_to_string("charts/_funnel.html", {"block": comparison.block}),
+            selectors.CACHE_SECONDS)
     return render(request, "feedback/compare.html", {
         "measure": measure, "collaborative": measure.collaborative, "viewer": viewer,
         "comparison": comparison, "funnel": measure.is_ratio, "end": end, "span": span,
         "spans": selectors.SPANS,
         "period": month_label(selectors.first_month(end, span)) + (
             f" to {month_label(end)}" if span > 1 else ""),
-        "month_value": f"{end:%Y-%m}",
-        # The funnel's rendered fragment: the comparison's key names the viewer (the PSO or
-        # one team, whose own row is highlighted) and the data version.
-        "fragment": f"{key}|{query}",
+        "month_value": f"{end:%Y-%m}", "funnel_html": funnel_html,
     })
 
 

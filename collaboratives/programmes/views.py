@@ -171,23 +171,20 @@ CHARTER_SECONDS = 15 * 60
 def _charter_html(collaborative, version) -> str:
     """The charter's cards (aim, change package, measures), the same for everyone inside:
     cached under the collaborative and the version of what they show."""
-    from django.core.cache import cache
     from django.template.loader import render_to_string
+
+    from ..fragments import versioned
 
     key = "lc:charter:{}:{}".format(collaborative.pk, hashlib.sha1("|".join(str(part) for part in (
         collaborative.charter_version, collaborative.updated_at.isoformat(),
         collaborative.teams_named, *version)).encode()).hexdigest()[:20])
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(T + "_charter.html", {
-            "collaborative": collaborative,
-            "change_ideas": list(collaborative.change_ideas.filter(is_active=True)),
-            "measures": list(collaborative.measures.filter(is_active=True)),
-            "faculty": list(collaborative.faculty.order_by("full_name", "email")),
-            "teams_named": selectors.teams_named(collaborative),
-        })
-        cache.set(key, html, CHARTER_SECONDS)
-    return html
+    return versioned(key, lambda: render_to_string(T + "_charter.html", {
+        "collaborative": collaborative,
+        "change_ideas": list(collaborative.change_ideas.filter(is_active=True)),
+        "measures": list(collaborative.measures.filter(is_active=True)),
+        "faculty": list(collaborative.faculty.order_by("full_name", "email")),
+        "teams_named": selectors.teams_named(collaborative),
+    }), CHARTER_SECONDS)
 
 
 def _next_events(collaborative, count=3) -> list[CalendarEvent]:
@@ -510,17 +507,18 @@ def _team_activity_html(team, month, version) -> tuple[str, str]:
     """The team's monthly reports, latest PDSA cycles, faculty comments and spread: the same
     for everyone who may see the team's page, cached under the team, the month now due and
     the version of what they show."""
-    from django.core.cache import cache
     from django.template.loader import render_to_string
+
+    from ..fragments import versioned
 
     due = due_date(team.collaborative, month)
     key = "lc:team:{}:{}".format(team.pk, hashlib.sha1("|".join(
         str(part) for part in (month.isoformat(), due.isoformat(), *version)).encode()
     ).hexdigest()[:20])
-    html = cache.get(key)
-    if html is None:
+
+    def draw():
         reports = list(team.monthly_reports.order_by("-month")[:6])
-        html = (render_to_string(T + "_team_activity.html", {
+        return (render_to_string(T + "_team_activity.html", {
             "team": team, "reports": reports, "month": month, "due": due,
             "month_submitted": any(r.month == month and r.is_submitted for r in reports),
             "cycles": list(team.pdsa_cycles.select_related("change_idea")
@@ -528,8 +526,8 @@ def _team_activity_html(team, month, version) -> tuple[str, str]:
             "comments": list(team.faculty_comments.select_related("author", "cycle", "report")
                              .order_by("-created_at")[:5])}),
             render_to_string(T + "_team_spread.html", {"spread": list(team.spread.all()[:5])}))
-        cache.set(key, html, TEAM_ACTIVITY_SECONDS)
-    return html
+
+    return versioned(key, draw, TEAM_ACTIVITY_SECONDS)
 
 
 def _active_members(team) -> list[TeamMember]:
