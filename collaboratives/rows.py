@@ -59,3 +59,14 @@ def split(row, *models):
 
 def uuid(model, value):
     return model._meta.get_field("public_id").get_db_prep_value(value, connection)
+
+
+def value(model, name, raw):
+    """One column read by plain SQL outside its model's own columns (an annotation such as
+    the viewer's own mark), converted as the ORM converts that field (dates on SQLite)."""
+    if raw is None:
+        return None
+    col = model._meta.get_field(name).get_col(model._meta.db_table)
+    for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+        raw = converter(raw, col, connection)
+    return raw

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from members.roles import Scope
 
+from .. import rows as sql_rows
 from ..models import (
     Lesson,
     LessonAdoption,
@@ -196,9 +197,11 @@ def lesson_for_member(*, hospital, public_id):
         public_id = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    lesson = next(iter(Lesson.objects.raw(
-        _member_lesson_sql(), [hospital.pk, LessonStatus.PUBLISHED, str(public_id)])), None)
+    params = [hospital.pk, LessonStatus.PUBLISHED, sql_rows.uuid(Lesson, public_id)]
+    lesson = next(iter(Lesson.objects.raw(_member_lesson_sql(), params)), None)
     if lesson is not None:
+        # The model's own fields are converted by raw(); the joined mark's time is not.
+        lesson.own_marked_at = sql_rows.value(LessonAdoption, "marked_at", lesson.own_marked_at)
         lesson.own_marked_by = lesson.own_marked_by_name or lesson.own_marked_by_email or ""
         _attach_children(lesson)
     return lesson

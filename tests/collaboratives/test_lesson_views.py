@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import escape
 
 from chpso_portal.audit.models import AuditEvent
@@ -893,6 +893,7 @@ def test_the_hospitals_own_members_see_who_marked_it(world, client_for):
     client_for(world.staff).post(acting, {"acting": "yes"})
     page = client_for(world.lead).get(detail).content.decode()
     marked = re.search(r'data-testid="marked-by">(.*?)</p>', page).group(1)
-    assert marked.startswith(f"Marked by {world.staff.display_name} on ")
+    today = dateformat.format(timezone.localdate(), "M j, Y")
+    assert marked == f"Marked by {world.staff.display_name} on {today}."
     other = client_for(world.other_staff).get(detail).content.decode()
     assert 'data-testid="marked-by"' not in other and world.staff.display_name not in other
