@@ -2,6 +2,7 @@ import re
 
 from django.contrib import admin
 from django.db.models import BooleanField, Case, CharField, Exists, OuterRef, Q, Value, When
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast, Concat, Replace, Substr
 
 from cases.models import IncidentReport
@@ -39,8 +40,9 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     A reporter who hid their name on a report is not identifiable here either: on the notices
     to them about that report the address is shown as "Reporter (name hidden)" (in the list,
-    on the row's page and in a delivery error, which may quote it), and a search by address
-    does not find those rows."""
+    on the row's page and in a delivery error, which may quote it), and neither a search by
+    address nor a filter on the address or the recipient in the list's query string
+    (?to_address=..., ?recipient=...) finds those rows: the list accepts only its own filters."""
 
     list_display = ["created_at", "kind", "recipient_address", "status", "attempts", "sent_at"]
     list_filter = ["status", "kind"]
@@ -48,6 +50,12 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     fields = ["created_at", "kind", "recipient_address", "subject", "status", "attempts",
               "next_attempt_at", "sent_at", "delivery_error"]
     readonly_fields = fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The admin would otherwise filter on any of the model's fields given in the address;
+        # a filter on the address or the recipient would list a hidden reporter's notices,
+        # whose subjects name the report. Refused lookups answer 400 Bad Request.
+        return lookup.split(LOOKUP_SEP, 1)[0] in self.list_filter
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(to_hidden_reporter=_to_hidden_reporter())

@@ -112,3 +112,24 @@ def test_every_notice_to_the_hidden_reporter_about_the_report_is_masked(world, c
         assert world.staff.email not in row_of(page, email)
     assert not OutboxEmail._meta.get_field("to_address").blank  # the address is still kept
     assert world.staff.email not in str(to_hidden)
+
+
+@pytest.mark.parametrize("lookup", ["to_address", "to_address__icontains", "recipient",
+                                    "recipient__email", "recipient__id__exact"])
+def test_the_list_cannot_be_filtered_by_the_address_or_the_recipient(world, client_for,
+                                                                     superuser, mail, lookup):
+    _, to_hidden, _, _ = mail
+    value = world.staff.pk if lookup.startswith("recipient") and "email" not in lookup \
+        else world.staff.email
+    response = client_for(superuser).get(CHANGELIST, {lookup: value})
+    assert response.status_code == 400
+    link = reverse("admin:notifications_outboxemail_change", args=[to_hidden.pk])
+    assert link not in response.content.decode()
+
+
+def test_the_list_s_own_filters_still_work(world, client_for, superuser, mail):
+    _, to_hidden, _, _ = mail
+    page = client_for(superuser).get(CHANGELIST, {"status__exact": to_hidden.status,
+                                                  "kind__exact": to_hidden.kind})
+    assert page.status_code == 200
+    assert HIDDEN in row_of(page.content.decode(), to_hidden)
