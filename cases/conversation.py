@@ -171,8 +171,13 @@ def with_new_marked(*, report: IncidentReport, viewer, thread: list[ThreadEntry]
     `mark_read`, everything shown counts as read from now on. One cache read, one cache write
     when the thread has something the viewer had not seen, no query."""
     key = _marker_key(report.pk, viewer.pk)
-    seen = cache.get(key) or 0
-    own_last = max((entry.id for entry in thread if entry.mine), default=0)
+    seen = cache.get(key)
+    # Without a marker (never read here, or the cache lost it), what the viewer answered
+    # counts as read; with one, the marker alone decides, so a message that arrived while
+    # they were writing their own stays new until they have been shown it.
+    own_last = max((entry.id for entry in thread if entry.mine), default=0) \
+        if seen is None else 0
+    seen = seen or 0
     marked, others = [], 0
     for entry in thread:
         if not entry.mine:
@@ -210,5 +215,6 @@ def count_new(rows, *, viewer) -> None:
     keys = {report.pk: _marker_key(report.pk, viewer.pk) for report in rows}
     seen = cache.get_many(list(keys.values()))
     for report in rows:
-        read = max(seen.get(keys[report.pk]) or 0, report.messages_by_others_answered)
+        marker = seen.get(keys[report.pk])
+        read = report.messages_by_others_answered if marker is None else marker
         report.new_messages = max(report.messages_by_others - read, 0)

@@ -137,6 +137,19 @@ def test_writing_a_message_marks_what_came_before_it_read(world, client_for, rep
     assert new_in(open_page(nurse, "report-detail", report)) == []
 
 
+def test_a_message_that_arrives_while_one_writes_stays_new_until_shown(world, client_for,
+                                                                       report):
+    nurse = client_for(world.staff)
+    ask(world, report)
+    assert len(new_in(open_page(nurse, "report-detail", report))) == 1  # read: marker set
+    ask(world, report, SECOND)  # arrives while the nurse is typing her answer
+    assert nurse.post(reverse("report-message", args=[report.public_id]),
+                      {"message": ANSWER}).status_code == 302
+    new = new_in(open_page(nurse, "report-detail", report))
+    assert len(new) == 1 and SECOND in new[0]
+    assert new_in(open_page(nurse, "report-detail", report)) == []
+
+
 def test_a_hidden_reporters_new_messages_are_counted_without_naming_them(world, client_for):
     hidden = ReportFactory(hospital=world.hospital, reporter=world.staff, reporter_hidden=True)
     answer(world, hidden)

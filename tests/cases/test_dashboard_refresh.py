@@ -296,4 +296,4 @@ def test_the_day_s_refresh_is_scheduled_after_midnight_in_the_portal_s_time_zone
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
                  if e["task"] == "cases.refresh_dashboards_for_the_day")
     assert entry["task"] == tasks.refresh_dashboards_for_the_day.name
-    assert entry["schedule"].hour == {8} and entry["schedule"].minute == {10}
+    assert entry["schedule"].hour == {7, 8} and entry["schedule"].minute == {10}
