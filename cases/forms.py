@@ -265,9 +265,13 @@ class FilterFieldsMixin:
         return None
 
     def fields_html(self) -> str:
-        if self.is_bound and self.errors:
-            return self._render_fields()
         data = self.data if self.is_bound else {}
+        if self.is_bound and (self.errors or any(
+                data.get(name) for name, field in self.fields.items()
+                if not isinstance(field, forms.ChoiceField))):
+            # Rendered afresh: a form with errors, or typed text (a search), which would make
+            # one kept copy per search and hold what was searched for in the process.
+            return self._render_fields()
         key = (type(self), self.is_bound, tuple(data.get(name) for name in self.fields),
                self.fields_cache_extra())
         html = _FIELDS_HTML.get(key)
