@@ -1917,6 +1917,14 @@ def detect(text: str) -> Iterator[Span]:
     yield from _detect_unlisted_names(reader)
     if spans:
         yield from _extend_partial_findings(reader, spans)
+        if ", " in text:
+            yield from _towns_after_facilities(reader, spans)
+    if "from " in text:
+        yield from _detect_senders(reader)
+    if " by " in text:
+        yield from _detect_carrier_abbreviations(reader)
+    if "MA " in text or "PCA " in text or "HUC " in text:
+        yield from _detect_assistants(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
@@ -2437,3 +2445,134 @@ def _detect_unlisted_names(reader: _Reader) -> Iterator[Span]:
             ) and any(t.unknown for t in pair) or token.first and following.sur):
                 yield FindingKind.PERSON, token.start, following.end
                 continue
+
+
+# --- senders, assistants and towns after a facility -------------------------------------
+
+# Words for a message that names its sender after "from": "email from Ignatius:",
+# "Voicemail from Hemi at the agency".
+_MESSAGE_WORDS = frozenset(
+    "email e-mail emails message messages msg voicemail vm text texts call calls page pages "
+    "note letter fax".split()
+)
+# Assistants' credentials in capitals before a name; "MA" only after a lower-case word, since
+# after a comma or a town it is the state ("Worcester, MA").
+_ASSISTANT_ROLES = frozenset("ma cma pca huc".split())
+_WEEKDAYS_AND_MONTHS = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december
+    """.split()
+)
+
+
+def _sender_word(reader: _Reader, token: Token) -> bool:
+    """A capitalised word that may be a person's name: no role, department or kind of
+    facility, no everyday word unless it is a given name, no town unless a given name."""
+    key = token.key
+    return token.cap and not token.upper and not token.initial and (
+        key not in _NEVER and key not in _ROLE_WORDS and key not in GENERIC_FACILITY_WORDS
+        and key not in _DEPARTMENTS and key not in _WEEKDAYS_AND_MONTHS
+        and key not in reader.lex.facility_abbreviations
+    ) and (not token.eng or token.first) and (
+        key not in reader.lex.places or token.first
+    ) and len(key) > 2 and not (token.eng and key in reader.lex.clinical)
+
+
+def _detect_senders(reader: _Reader) -> Iterator[Span]:
+    """ "email from Ignatius:", "Voicemail from Hemi at ...": one or two name-like words after
+    a message word and "from", not followed by more capitalised words (which make an
+    organisation: "call from Mercy General")."""
+    tokens = reader.tokens
+    count = len(tokens)
+    for index in range(1, count - 1):
+        cue = tokens[index]
+        if cue.word != "from" or cue.gap != " " or tokens[index - 1].key not in _MESSAGE_WORDS:
+            continue
+        first = index + 1
+        if tokens[first].gap != " " or not _sender_word(reader, tokens[first]):
+            continue
+        last = first
+        if last + 1 < count and tokens[last + 1].gap == " " and _sender_word(
+            reader, tokens[last + 1]
+        ):
+            last += 1
+        if last + 1 < count and tokens[last + 1].gap == " " and tokens[last + 1].cap:
+            continue
+        if reader.eponym_after(last) or _head_at(reader, first) is not None:
+            continue
+        yield FindingKind.PERSON, tokens[first].start, tokens[last].end
+
+
+def _detect_assistants(reader: _Reader) -> Iterator[Span]:
+    """ "spoke with MA Tsering": a capitalised word that is no English, clinical or town word
+    after an assistant's credential in capitals that follows a lower-case word."""
+    tokens = reader.tokens
+    for index in range(1, len(tokens) - 1):
+        role = tokens[index]
+        if not role.upper or role.key not in _ASSISTANT_ROLES or role.gap != " ":
+            continue
+        previous, name = tokens[index - 1], tokens[index + 1]
+        if previous.cap or name.gap != " " or not name.cap or name.upper:
+            continue
+        if name.eng or name.stop or name.key in reader.lex.places or len(name.key) < 3:
+            continue
+        if not any(ch.isdigit() for ch in name.word) and not reader.eponym_after(index + 1):
+            yield FindingKind.PERSON, name.start, name.end
+
+
+def _towns_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
+    """ "Lakeview Family Clinic, Two Rivers for INR checks": a listed town right after a
+    facility's name and a comma, ending the phrase."""
+    tokens = reader.tokens
+    lex = reader.lex
+    ends = {end for kind, _start, end in spans if kind is FindingKind.HOSPITAL}
+    if not ends:
+        return
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        if token.gap != ", " or tokens[index - 1].end not in ends or not token.cap:
+            continue
+        last = _longest_phrase(
+            tokens, index, lex.place_heads, lex.places, allow="", lower=False
+        )
+        if last is None:
+            continue
+        key = _place_key(tokens[index : last + 1])
+        if key in _STATE_NAMES or key in _WEEKDAYS_AND_MONTHS:
+            continue
+        if last == index and (token.key in _NEVER or token.stop or token.first):
+            continue
+        if last + 1 < len(tokens):
+            after = tokens[last + 1]
+            if after.gap == " " and (after.cap or after.key in PERSON_VERBS):
+                continue
+        yield FindingKind.PLACE, token.start, tokens[last].end
+
+
+# What follows a transport team's abbreviation ("transferred by CCT team"), not a facility's.
+_TEAM_WORDS = frozenset("team crew staff nurse nurses rn medic medics protocol".split())
+
+
+def _detect_carrier_abbreviations(reader: _Reader) -> Iterator[Span]:
+    """ "transferred by IHS ground unit": an abbreviation in capitals in no list, after a
+    transfer verb and "by", is the service or facility that moved the patient."""
+    tokens = reader.tokens
+    count = len(tokens)
+    for index in range(2, count):
+        token = tokens[index]
+        if not token.upper or not 3 <= len(token.word) <= 5 or not token.word.isalpha():
+            continue
+        if not token.unknown or token.key in _FACILITY_TYPES or token.gap != " ":
+            continue
+        cue = tokens[index - 1]
+        verb = tokens[index - 2]
+        if cue.word != "by" or cue.gap != " ":
+            continue
+        if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
+            verb = tokens[index - 3]
+        if verb.key not in _FROM_VERBS:
+            continue
+        if index + 1 < count and tokens[index + 1].key in _TEAM_WORDS:
+            continue
+        yield FindingKind.HOSPITAL, token.start, token.end
