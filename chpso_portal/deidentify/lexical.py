@@ -55,6 +55,8 @@ RELATION_CUES = frozenset(
     niece nephew grandson granddaughter grandmother grandfather grandma grandpa aunt uncle
     cousin boyfriend girlfriend fiance fiancee friend neighbor neighbour caregiver roommate
     stepdaughter stepson stepmother stepfather guardian poa proxy surrogate sibling child kid
+    grand-daughter grand-son step-daughter step-son step-mother step-father great-grandson
+    great-granddaughter
     """.split()
 )
 ROLE_CUES = frozenset(
@@ -216,6 +218,9 @@ _FACILITY_HEADS = [
     "post-acute care", "rehab center", "surgery", "ob/gyn", "obgyn", "med", "hosp",
     "community hosp", "med center", "kidney centers", "dialysis centers", "medical centers",
     "health centers", "care centers", "cancer centers", "surgery centers",
+    "critical access", "critical access hospital", "kidney associates", "renal associates",
+    "surgical associates", "cardiology associates", "orthopedic associates",
+    "pediatric associates", "urology associates", "oncology associates", "eye associates",
 ]  # fmt: skip
 
 
@@ -1923,6 +1928,7 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_senders(reader)
     if " by " in text:
         yield from _detect_carrier_abbreviations(reader)
+    yield from _detect_names_before_care_kinds(reader)
     if "MA " in text or "PCA " in text or "HUC " in text:
         yield from _detect_assistants(reader)
     if '"' in text and "," in text:
@@ -2576,3 +2582,62 @@ def _detect_carrier_abbreviations(reader: _Reader) -> Iterator[Span]:
         if index + 1 < count and tokens[index + 1].key in _TEAM_WORDS:
             continue
         yield FindingKind.HOSPITAL, token.start, token.end
+
+
+# Lower-case words for the kind of a place of care, after its name ("the Shepherd's Cove memory
+# unit"): one word, or a word and the one that must follow it.
+_CARE_KIND_WORDS = {
+    "memory": frozenset({"unit", "care", "center"}),
+    "nursing": frozenset({"home", "facility", "center"}),
+    "group": frozenset({"home"}),
+    "care": frozenset({"home", "facility", "center"}),
+    "assisted": frozenset({"living"}),
+    "home": frozenset({"health", "care"}),
+    "dialysis": frozenset({"unit", "center", "clinic"}),
+    "rehab": frozenset({"unit", "facility", "center"}),
+    "snf": frozenset(),
+    "alf": frozenset(),
+    "ltc": frozenset(),
+    "facility": frozenset(),
+    "agency": frozenset(),
+    "hospice": frozenset(),
+}
+_BEFORE_CARE_NAMES = frozenset("the from at to in via into".split())
+
+
+def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
+    """ "admitted from the Shepherd's Cove memory unit", "at Linden Court assisted living":
+    capitalised words of no kind, role or nation after "the" or a place word, before the
+    kind of a place of care in lower case."""
+    tokens = reader.tokens
+    count = len(tokens)
+    for index in range(1, count - 1):
+        kind = tokens[index]
+        needed = _CARE_KIND_WORDS.get(kind.key)
+        if needed is None or kind.cap or kind.gap != " ":
+            continue
+        if needed and (index + 1 >= count or tokens[index + 1].key not in needed
+                       or tokens[index + 1].gap != " "):
+            continue
+        first = index
+        while first > 0 and index - first < 3 and tokens[first].gap == " " and (
+            _care_name_word(tokens[first - 1])
+        ):
+            first -= 1
+        if first == index or first == 0 or tokens[first].gap != " ":
+            continue
+        if tokens[first - 1].key not in _BEFORE_CARE_NAMES:
+            continue
+        if all(t.eng and not (t.first or t.sur) for t in tokens[first:index]):
+            continue
+        yield FindingKind.HOSPITAL, tokens[first].start, tokens[index - 1].end
+
+
+def _care_name_word(token: Token) -> bool:
+    key = token.key
+    if "-" in key and not all(part[:1].isupper() for part in token.word.split("-")):
+        return False  # "the Spanish-speaking group home"
+    return token.cap and not token.upper and not token.initial and len(key) > 2 and not (
+        token.stop or key in GENERIC_FACILITY_WORDS or key in _NATIONS_AND_FAITHS
+        or key in _WEEKDAYS_AND_MONTHS or key in PERSON_CUES or key in _US_STATES
+    )
