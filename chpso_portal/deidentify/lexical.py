@@ -221,6 +221,7 @@ _FACILITY_HEADS = [
     "critical access", "critical access hospital", "kidney associates", "renal associates",
     "surgical associates", "cardiology associates", "orthopedic associates",
     "pediatric associates", "urology associates", "oncology associates", "eye associates",
+    "open mri",
 ]  # fmt: skip
 
 
@@ -1274,6 +1275,21 @@ def _head_at(reader: _Reader, index: int, *, any_case: bool = False) -> int | No
     return None
 
 
+# Short words of no name that a facility's name may hold between other capitalised words
+# ("Desert Sun Dialysis", "Del Mar Kidney Center").
+_INNER_SHORT_WORDS = frozenset({"sun", "mar"})
+
+
+def _inner_short_word(tokens: list[Token], index: int) -> bool:
+    token = tokens[index]
+    if token.key not in _INNER_SHORT_WORDS or not token.cap or token.upper or index == 0:
+        return False
+    before = tokens[index - 1]
+    return before.cap and token.gap == " " and (
+        before.key not in _NEVER
+    )
+
+
 def _facility_word(reader: _Reader, token: Token) -> bool:
     if token.key in _SAINT:
         return token.cap
@@ -1307,7 +1323,10 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                     first -= 1
                     continue
                 break
-            if not _facility_word(reader, previous) or previous.key in _NOT_IN_FACILITY_NAMES:
+            if not _facility_word(reader, previous) or (
+                previous.key in _NOT_IN_FACILITY_NAMES
+                and not _inner_short_word(tokens, first - 1)
+            ):
                 break
             first -= 1
         words = tokens[first:index]
