@@ -1948,6 +1948,8 @@ def detect(text: str) -> Iterator[Span]:
     if " by " in text:
         yield from _detect_carrier_abbreviations(reader)
     yield from _detect_names_before_care_kinds(reader)
+    if " and I " in text or " and me" in text:
+        yield from _detect_with_me(reader)
     if "MA " in text or "PCA " in text or "HUC " in text:
         yield from _detect_assistants(reader)
     if '"' in text and "," in text:
@@ -2660,3 +2662,21 @@ def _care_name_word(token: Token) -> bool:
         token.stop or key in GENERIC_FACILITY_WORDS or key in _NATIONS_AND_FAITHS
         or key in _WEEKDAYS_AND_MONTHS or key in PERSON_CUES or key in _US_STATES
     )
+
+
+def _detect_with_me(reader: _Reader) -> Iterator[Span]:
+    """ "Benedetta and I turned him": a capitalised word that is a name and no English word,
+    before "and I" or "and me"."""
+    tokens = reader.tokens
+    for index in range(len(tokens) - 2):
+        token = tokens[index]
+        if not token.cap or token.upper or token.eng or token.stop:
+            continue
+        joiner, pronoun = tokens[index + 1], tokens[index + 2]
+        if joiner.key != "and" or joiner.gap != " " or pronoun.gap != " ":
+            continue
+        if pronoun.word not in {"I", "me"}:
+            continue
+        if token.key in reader.lex.places or not _spelled_like_name(reader, token, -0.3):
+            continue
+        yield FindingKind.PERSON, token.start, token.end
