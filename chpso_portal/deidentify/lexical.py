@@ -1943,15 +1943,18 @@ def detect(text: str) -> Iterator[Span]:
         yield from _extend_partial_findings(reader, spans)
         if ", " in text:
             yield from _towns_after_facilities(reader, spans)
-    if "from " in text:
+    if _SENDER_HINT.search(text):
         yield from _detect_senders(reader)
-    if " by " in text:
+    if _CARRIER_HINT.search(text):
         yield from _detect_carrier_abbreviations(reader)
-    yield from _detect_names_before_care_kinds(reader)
+    if _CARE_KIND_HINT.search(text):
+        yield from _detect_names_before_care_kinds(reader)
     if " and I " in text or " and me" in text:
         yield from _detect_with_me(reader)
-    if "MA " in text or "PCA " in text or "HUC " in text:
+    if _ASSISTANT_HINT.search(text):
         yield from _detect_assistants(reader)
+    if _WEAK_CUE_HINT.search(text):
+        yield from _detect_weak_cue_names(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
@@ -2506,6 +2509,18 @@ def _sender_word(reader: _Reader, token: Token) -> bool:
     ) and len(key) > 2 and not (token.eng and key in reader.lex.clinical)
 
 
+# Quick tests on the whole text before a rule walks its words.
+_SENDER_HINT = re.compile(
+    r"(?i:e-?mail|messages?|msg|voicemail|vm|texts?|calls?|pages?|note|letter|fax) from [A-Z]"
+)
+_CARRIER_HINT = re.compile(r" by [A-Z]{3,5}\b")
+_CARE_KIND_HINT = re.compile(
+    r"\b[A-Z][A-Za-z'\u2019]* (?:memory|nursing|group|care|assisted|home|dialysis|rehab"
+    r"|snf|alf|ltc|facility|agency|hospice)\b"
+)
+_ASSISTANT_HINT = re.compile(r"\b(?:MA|CMA|PCA|HUC) [A-Z]")
+
+
 def _detect_senders(reader: _Reader) -> Iterator[Span]:
     """ "email from Ignatius:", "Voicemail from Hemi at ...": one or two name-like words after
     a message word and "from", not followed by more capitalised words (which make an
@@ -2553,7 +2568,11 @@ def _towns_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Span
     facility's name and a comma, ending the phrase."""
     tokens = reader.tokens
     lex = reader.lex
-    ends = {end for kind, _start, end in spans if kind is FindingKind.HOSPITAL}
+    text = reader.text
+    ends = {
+        end for kind, _start, end in spans
+        if kind is FindingKind.HOSPITAL and text.startswith(", ", end)
+    }
     if not ends:
         return
     for index in range(1, len(tokens)):
@@ -2680,3 +2699,59 @@ def _detect_with_me(reader: _Reader) -> Iterator[Span]:
         if token.key in reader.lex.places or not _spelled_like_name(reader, token, -0.3):
             continue
         yield FindingKind.PERSON, token.start, token.end
+
+
+# Words before "to" that hand a patient over to a person: "Gave report to Tamsin", "Endorsed
+# to Siddharth at 1900".
+_HANDOVER_WORDS = frozenset("report endorsed endorse handed handoff off".split())
+# Words after a person's possessive that say the person has patients: "Elodie's pt in 12".
+_ASSIGNMENT_WORDS = frozenset("pt pts patient patients assignment".split())
+_WEAK_CUE_HINT = re.compile(
+    r"@[A-Z]|(?i:report|endorsed?|handed|handoff|off) to [A-Z]"
+    r"|[a-z]['\u2019]s (?:pts?|patients?|assignment)\b|^[A-Z][a-z]+, the ",
+    re.MULTILINE,
+)
+
+
+def _name_alone(reader: _Reader, token: Token) -> bool:
+    """A capitalised word that may be a given name or surname standing alone: no English,
+    clinical or town word, spelled like a name."""
+    return token.cap and not token.upper and not token.eng and not token.stop and (
+        token.key not in reader.lex.places
+    ) and (token.first or token.sur or _spelled_like_name(reader, token, -0.3))
+
+
+def _detect_weak_cue_names(reader: _Reader) -> Iterator[Span]:
+    """Single names with a weak cue: "@Bongani pls check", "Gave report to Tamsin",
+    "Elodie's pt in 12", "Kamaka, the night sitter, said"."""
+    tokens = reader.tokens
+    text = reader.text
+    count = len(tokens)
+    for index, token in enumerate(tokens):
+        if not token.cap or token.upper:
+            continue
+        following = tokens[index + 1] if index + 1 < count else None
+        found = False
+        if token.gap.endswith("@"):
+            found = True
+        elif index >= 2 and tokens[index - 1].key == "to" and token.gap == " " and (
+            tokens[index - 2].key in _HANDOVER_WORDS and tokens[index - 1].gap == " "
+        ):
+            found = True
+        elif token.possessive and following is not None and following.gap == " " and (
+            following.key in _ASSIGNMENT_WORDS
+        ):
+            found = True
+        elif token.initial and following is not None and following.gap == ", " and (
+            following.key == "the"
+        ):
+            for ahead in range(index + 2, min(index + 5, count)):
+                word = tokens[ahead]
+                if word.gap != " ":
+                    break
+                if word.key in PERSON_CUES and text.startswith(",", word.end):
+                    found = True
+                    break
+        if found and _name_alone(reader, token) and not reader.eponym_after(index):
+            end = token.end - 2 if token.possessive else token.end
+            yield FindingKind.PERSON, token.start, end
