@@ -1943,18 +1943,16 @@ def detect(text: str) -> Iterator[Span]:
         yield from _extend_partial_findings(reader, spans)
         if ", " in text:
             yield from _towns_after_facilities(reader, spans)
-    if _SENDER_HINT.search(text):
+    if "from " in text:
         yield from _detect_senders(reader)
     if _CARRIER_HINT.search(text):
         yield from _detect_carrier_abbreviations(reader)
-    if _CARE_KIND_HINT.search(text):
-        yield from _detect_names_before_care_kinds(reader)
+    yield from _detect_names_before_care_kinds(reader)
     if " and I " in text or " and me" in text:
         yield from _detect_with_me(reader)
-    if _ASSISTANT_HINT.search(text):
+    if "MA " in text or "PCA " in text or "HUC " in text:
         yield from _detect_assistants(reader)
-    if _WEAK_CUE_HINT.search(text):
-        yield from _detect_weak_cue_names(reader)
+    yield from _detect_weak_cue_names(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
@@ -2509,16 +2507,8 @@ def _sender_word(reader: _Reader, token: Token) -> bool:
     ) and len(key) > 2 and not (token.eng and key in reader.lex.clinical)
 
 
-# Quick tests on the whole text before a rule walks its words.
-_SENDER_HINT = re.compile(
-    r"(?i:e-?mail|messages?|msg|voicemail|vm|texts?|calls?|pages?|note|letter|fax) from [A-Z]"
-)
+# A quick test on the whole text before the rule walks its words.
 _CARRIER_HINT = re.compile(r" by [A-Z]{3,5}\b")
-_CARE_KIND_HINT = re.compile(
-    r"\b[A-Z][A-Za-z'\u2019]* (?:memory|nursing|group|care|assisted|home|dialysis|rehab"
-    r"|snf|alf|ltc|facility|agency|hospice)\b"
-)
-_ASSISTANT_HINT = re.compile(r"\b(?:MA|CMA|PCA|HUC) [A-Z]")
 
 
 def _detect_senders(reader: _Reader) -> Iterator[Span]:
@@ -2706,11 +2696,6 @@ def _detect_with_me(reader: _Reader) -> Iterator[Span]:
 _HANDOVER_WORDS = frozenset("report endorsed endorse handed handoff off".split())
 # Words after a person's possessive that say the person has patients: "Elodie's pt in 12".
 _ASSIGNMENT_WORDS = frozenset("pt pts patient patients assignment".split())
-_WEAK_CUE_HINT = re.compile(
-    r"@[A-Z]|(?i:report|endorsed?|handed|handoff|off) to [A-Z]"
-    r"|[a-z]['\u2019]s (?:pts?|patients?|assignment)\b|^[A-Z][a-z]+, the ",
-    re.MULTILINE,
-)
 
 
 def _name_alone(reader: _Reader, token: Token) -> bool:
