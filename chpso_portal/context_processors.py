@@ -1,9 +1,11 @@
+import functools
 import re
 
 from django.conf import settings
 
 
-def _phone_link(number: str) -> str:
+@functools.lru_cache(maxsize=16)
+def phone_link(number: str) -> str:
     """A tel: address: the digits, with the country code when the number has none."""
     digits = re.sub(r"\D", "", number)
     if number.strip().startswith("+"):
@@ -34,7 +36,7 @@ def portal(request):
         "pso_name": settings.PSO_NAME,
         "pso_contact_email": settings.PSO_CONTACT_EMAIL,
         "pso_contact_phone": settings.PSO_CONTACT_PHONE,
-        "pso_contact_phone_link": _phone_link(settings.PSO_CONTACT_PHONE),
+        "pso_contact_phone_link": phone_link(settings.PSO_CONTACT_PHONE),
         "unread_notifications": unread,
         "has_guest_sessions": guest,
         "acting_membership": acting.membership if acting is not None else None,

@@ -13,6 +13,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from chpso_portal.context_processors import phone_link
+
 register = template.Library()
 
 _reversed: dict[tuple, str] = {}
@@ -31,6 +33,7 @@ def _forget(**kwargs):
     # A test that changes a setting may also change which URLs exist.
     _reversed.clear()
     _headers.clear()
+    _frame_parts.clear()
 
 
 setting_changed.connect(_forget)
@@ -45,6 +48,17 @@ _HEADERS_MAX = 2048
 # Random per process, so no text a person types can contain them.
 _CSRF = f"csrf{secrets.token_hex(16)}"
 _PATH = f"path{secrets.token_hex(16)}"
+
+
+def _csrf_token(context, request) -> str:
+    """The page's CSRF token: the one its own forms show (`csrf_token`, made once per
+    template context), so the header's forms do not mask the secret a second time."""
+    token = context.get("csrf_token")
+    if token is not None:
+        token = str(token)
+        if token and token != "NOTPROVIDED":
+            return token
+    return get_token(request) if request is not None else ""
 
 
 def _value(value):
@@ -107,7 +121,43 @@ def header_nav(context) -> str:
         _headers[key] = html
     request = context.get("request")
     if _CSRF in html:
-        html = html.replace(_CSRF, escape(get_token(request)) if request is not None else "")
+        html = html.replace(_CSRF, escape(_csrf_token(context, request)))
     if _PATH in html:
         html = html.replace(_PATH, escape(request.get_full_path()) if request is not None else "")
     return mark_safe(html)  # rendered with autoescape; the two values escaped here
+
+
+# --- The rest of the page frame --------------------------------------------------------------
+
+# The parts of base.html that depend only on settings and addresses, by what they depend on.
+_frame_parts: dict[tuple, str] = {}
+
+
+def _frame_part(name: str, template_name: str, context: dict) -> str:
+    key = (name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
+           tuple(sorted(context.items())))
+    html = _frame_parts.get(key)
+    if html is None:
+        html = _frame_parts[key] = get_template(template_name).render(context)
+    return html
+
+
+@register.simple_tag
+def frame_assets() -> str:
+    """The stylesheets, icon and scripts of every page: their addresses depend only on the
+    static files settings (and, with hashed names, on the deployed files), so they are
+    rendered once per process."""
+    return mark_safe(_frame_part("assets", "_frame_assets.html", {}))
+
+
+@register.simple_tag
+def footer_contact() -> str:
+    """The PSO's name and how to reach it, at the foot of every page: from settings only, so
+    rendered once per process."""
+    phone = settings.PSO_CONTACT_PHONE
+    return mark_safe(_frame_part("contact", "_footer_contact.html", {
+        "pso_name": settings.PSO_NAME,
+        "pso_contact_email": settings.PSO_CONTACT_EMAIL,
+        "pso_contact_phone": phone,
+        "pso_contact_phone_link": phone_link(phone),
+    }))
