@@ -2631,7 +2631,10 @@ _CARE_KIND_WORDS = {
     "facility": frozenset(),
     "agency": frozenset(),
     "hospice": frozenset(),
+    "clinic": frozenset(),
 }
+# Kinds of a place of care typed in capitals after its name: "Riverside SNF".
+_CARE_KIND_CAPITALS = frozenset("snf alf ltc ltach irf".split())
 _BEFORE_CARE_NAMES = frozenset("the from at to in via into".split())
 
 
@@ -2643,8 +2646,13 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
     count = len(tokens)
     for index in range(1, count - 1):
         kind = tokens[index]
-        needed = _CARE_KIND_WORDS.get(kind.key)
-        if needed is None or kind.cap or kind.gap != " ":
+        if kind.upper and kind.key in _CARE_KIND_CAPITALS:
+            needed = frozenset()
+        else:
+            needed = _CARE_KIND_WORDS.get(kind.key)
+            if needed is None or kind.cap:
+                continue
+        if kind.gap != " ":
             continue
         if needed and (index + 1 >= count or tokens[index + 1].key not in needed
                        or tokens[index + 1].gap != " "):
@@ -2658,9 +2666,18 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
             continue
         if tokens[first - 1].key not in _BEFORE_CARE_NAMES:
             continue
-        if all(t.eng and not (t.first or t.sur) for t in tokens[first:index]):
+        words = tokens[first:index]
+        places = reader.lex.places
+        if kind.key == "clinic":
+            # "the Hanover clinic", not "the Pain clinic" nor "the Hepatology clinic"
+            if not all(not t.eng and (t.key in places or t.first or t.sur) for t in words):
+                continue
+        elif not kind.upper and all(
+            t.eng and not (t.first or t.sur or t.key in places) for t in words
+        ):
             continue
-        yield FindingKind.HOSPITAL, tokens[first].start, tokens[index - 1].end
+        last = index if kind.upper else index - 1
+        yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
 
 
 def _care_name_word(token: Token) -> bool:
@@ -2696,6 +2713,7 @@ def _detect_with_me(reader: _Reader) -> Iterator[Span]:
 _HANDOVER_WORDS = frozenset("report endorsed endorse handed handoff off".split())
 # Words after a person's possessive that say the person has patients: "Elodie's pt in 12".
 _ASSIGNMENT_WORDS = frozenset("pt pts patient patients assignment".split())
+_SHIFT_WORDS = frozenset("nights days evenings noc nocs".split())
 
 
 def _name_alone(reader: _Reader, token: Token) -> bool:
@@ -2727,6 +2745,11 @@ def _detect_weak_cue_names(reader: _Reader) -> Iterator[Span]:
             following.key in _ASSIGNMENT_WORDS
         ):
             found = True
+        elif token.initial and following is not None and following.key == "on" and (
+            index + 2 < count and tokens[index + 2].key in _SHIFT_WORDS
+            and following.gap == " " and tokens[index + 2].gap == " "
+        ):
+            found = True  # "Femi on nights said"
         elif token.initial and following is not None and following.gap == ", " and (
             following.key == "the"
         ):
