@@ -7,9 +7,9 @@ patient days change (`reports_changed`, `patient_days_changed` bump a version on
 
 When a version moves, a task (cases.tasks.refresh_dashboard) computes the figures of the views
 the dashboards open with and stores them under the new version, so the next viewer reads them
-instead of computing them in the request. At most one such refresh per scope runs in
-REFRESH_EVERY seconds; a follow-up picks up the changes made meanwhile. Without the cache or
-the broker nothing is queued, and the first viewer computes the figures, as before.
+instead of computing them in the request. While a refresh of a scope is queued or running, no
+other is queued; the refresh computes again if the data moved while it computed. Without the
+cache or the broker nothing is queued, and the first viewer computes the figures, as before.
 """
 
 import logging
@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
@@ -38,7 +39,13 @@ from .taxonomy import EventCategory, EventType, HarmLevel, LocationType
 PERIODS = (12, 24, 36)
 OPENS_WITH = PERIODS[:1]  # the period a dashboard opens with: refreshed when data change
 CACHE_SECONDS = 15 * 60  # a safety net: every change bumps the version anyway
-REFRESH_EVERY = 60  # seconds: at most one refresh of a scope's figures in this time
+# In-process (the embedded default) a refresh runs inside the commit that queued it, and
+# holds the scope for this long: a burst of changes pays for one refresh a minute at most.
+REFRESH_EVERY = 60  # seconds
+# On a worker the hold lasts until the refresh has stored its figures; this bounds it if the
+# worker dies meanwhile (a change in that time is computed by its first viewer).
+REFRESH_HOLD = 10 * 60  # seconds
+REFRESH_PASSES = 3  # computations at most per refresh, when the data keep moving
 
 logger = logging.getLogger(__name__)
 
@@ -106,14 +113,14 @@ def _refresh_key(scope: str) -> str:
 def refresh_soon(scope: str) -> bool:
     """Queue a refresh of the scope's figures, after its version moved; called on commit.
 
-    Nothing is queued while a refresh is queued or ran less than REFRESH_EVERY seconds ago (its
-    follow-up picks this change up), nor when the cache cannot be reached. Never raises: the
-    change is committed whatever happens here, and the next viewer can compute the figures."""
+    Nothing is queued while a refresh of the scope is queued or running (it computes again if
+    it finds the data moved), nor, in-process, for REFRESH_EVERY seconds after one, nor when
+    the cache cannot be reached. Never raises: the change is committed whatever happens here,
+    and the next viewer can compute the figures."""
     from .tasks import refresh_dashboard
 
-    key = _refresh_key(scope)
     try:
-        if not cache.add(key, 1, REFRESH_EVERY):
+        if not refresh_claimed(scope):
             return False
     except Exception:  # noqa: BLE001 - a cache that raises is a cache that is away
         logger.warning("Could not queue a refresh of the %s dashboard", scope, exc_info=True)
@@ -122,18 +129,19 @@ def refresh_soon(scope: str) -> bool:
         refresh_dashboard.delay(scope)
     except Exception:  # noqa: BLE001 - kombu raises several types when the broker is away
         logger.warning("Could not queue a refresh of the %s dashboard", scope, exc_info=True)
-        cache.delete(key)
+        refresh_released(scope)
         return False
     return True
 
 
-def refresh_held(scope: str, seconds: int) -> None:
-    """Hold off other refreshes of the scope while a follow-up is due in `seconds`."""
-    cache.set(_refresh_key(scope), 1, seconds)
+def refresh_claimed(scope: str) -> bool:
+    """Hold the scope for one refresh; False when another holds it."""
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    return cache.add(_refresh_key(scope), 1, REFRESH_EVERY if eager else REFRESH_HOLD)
 
 
 def refresh_released(scope: str) -> None:
-    """Nothing changed since the last refresh: the next change queues one at once."""
+    """The refresh has stored its figures: the next change queues one at once."""
     cache.delete(_refresh_key(scope))
 
 

@@ -22,31 +22,34 @@ def import_reports(import_id: int) -> str:
 
 
 @shared_task(name="cases.refresh_dashboard")
-def refresh_dashboard(scope: str, seen: int | None = None) -> int | None:
+def refresh_dashboard(scope: str) -> int:
     """Compute a dashboard's figures (`scope`: "pso" or "hospital:<id>") for the views it opens
     with and store them under the scope's current version, so the next viewer reads them.
 
-    Queued on commit when the version moved (cases.dashboard.refresh_soon). On a worker, a
-    follow-up runs REFRESH_EVERY seconds later with the version this run saw (`seen`): if the
-    data changed meanwhile (their refresh was not queued) it computes again, else it lets the
-    next change queue a refresh at once. Run in-process, the hold on new refreshes lapses by
-    itself after REFRESH_EVERY seconds. Returns the version computed, or None."""
-    from .dashboard import (
-        REFRESH_EVERY,
-        refresh_held,
-        refresh_released,
-        version,
-    )
+    Queued on commit when the version moved (cases.dashboard.refresh_soon), which holds the
+    scope so that a burst of changes queues one refresh. On a worker the hold is let go once
+    the figures are stored; if the data moved while they were computed (that change's refresh
+    was held back), they are computed again, REFRESH_PASSES times at most. No follow-up is
+    scheduled for later: a message with a countdown waits unacknowledged in the worker, and a
+    worker on the Redis transport can fail to hand such messages back when Redis goes away,
+    and stop. Run in-process, the hold lapses by itself after REFRESH_EVERY seconds. Returns
+    the version last computed."""
+    from .dashboard import REFRESH_PASSES, refresh_claimed, refresh_released, version
     from .dashboard_views import refresh_figures
 
-    current = version(scope)
-    if seen is not None and current == seen:
+    for done in range(1, REFRESH_PASSES + 1):
+        current = version(scope)
+        try:
+            refresh_figures(scope)  # under `current`, or a newer version: never an older one
+        except Exception:
+            if not settings.CELERY_TASK_ALWAYS_EAGER:
+                refresh_released(scope)  # the next change may try again
+            raise
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            break
         refresh_released(scope)
-        return None
-    refresh_figures(scope)  # under `current`, or a newer version: never an older one
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        refresh_held(scope, 3 * REFRESH_EVERY)
-        refresh_dashboard.apply_async((scope, current), countdown=REFRESH_EVERY)
+        if done == REFRESH_PASSES or version(scope) == current or not refresh_claimed(scope):
+            break
     return current
 
 

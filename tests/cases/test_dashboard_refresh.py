@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from cases import dashboard, services, tasks
 from cases.dashboard import (
-    REFRESH_EVERY,
     hospital_figures,
     pso_figures,
     refresh_soon,
@@ -117,32 +116,61 @@ def test_a_burst_of_reports_queues_one_refresh_per_scope(
     assert computed["hospital"].calls == 3
 
 
-def test_on_a_worker_a_follow_up_picks_up_the_changes_made_meanwhile_then_lets_go(
+def test_on_a_worker_a_change_made_while_computing_is_computed_again_then_the_hold_is_let_go(
         world, computed, monkeypatch, settings, django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    delayed, followed = [], []
+    delayed = []
     monkeypatch.setattr(tasks.refresh_dashboard, "delay", lambda *a: delayed.append(a))
-    monkeypatch.setattr(tasks.refresh_dashboard, "apply_async",
-                        lambda args, countdown: followed.append((args, countdown)))
+
+    def no_countdown(*args, **kwargs):
+        raise AssertionError("a refresh schedules nothing for later")
+
+    monkeypatch.setattr(tasks.refresh_dashboard, "apply_async", no_countdown)
     scope = f"hospital:{world.hospital.pk}"
     for _ in range(3):
         submit(world, django_capture_on_commit_callbacks)
-    assert delayed == [(scope,)]
-    first = tasks.refresh_dashboard(*delayed[0])  # what the worker runs
-    assert first == version(scope) and computed["hospital"].calls == 1
-    assert followed == [((scope, first), REFRESH_EVERY)]
-    submit(world, django_capture_on_commit_callbacks)  # held: nothing queued
-    assert len(delayed) == 1
-    second = tasks.refresh_dashboard(*followed[-1][0])  # the follow-up: the data moved on
-    assert second == version(scope) > first and computed["hospital"].calls == 2
+    assert delayed == [(scope,)]  # the burst queued one refresh
+
+    real = computed["hospital"].real
+
+    def a_report_arrives_meanwhile(*args):
+        figures = real(*args)
+        if computed["hospital"].calls == 1:
+            submit(world, django_capture_on_commit_callbacks)  # held back: nothing queued
+        return figures
+
+    monkeypatch.setattr(computed["hospital"], "real", a_report_arrives_meanwhile)
+    assert tasks.refresh_dashboard(*delayed[0]) == version(scope)  # what the worker runs
+    assert computed["hospital"].calls == 2 and len(delayed) == 1
+    monkeypatch.setattr(computed["hospital"], "real", real)
     assert hospital_figures(hospital_id=world.hospital.pk, months=12).total == 4
-    assert computed["hospital"].calls == 2
-    assert followed[-1] == ((scope, second), REFRESH_EVERY)
-    # Nothing changed since: the follow-up computes nothing and lets the next change through.
-    assert tasks.refresh_dashboard(*followed[-1][0]) is None
-    assert computed["hospital"].calls == 2 and len(followed) == 2
+    assert computed["hospital"].calls == 2  # the second pass stored the newest figures
+    # The hold is let go: the next change queues a refresh at once.
     submit(world, django_capture_on_commit_callbacks)
     assert delayed == [(scope,), (scope,)]
+    # A refresh that fails lets go of the hold too.
+    monkeypatch.setattr(computed["hospital"], "real", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        tasks.refresh_dashboard(scope)
+    submit(world, django_capture_on_commit_callbacks)
+    assert len(delayed) == 3
+
+
+def test_a_refresh_computes_at_most_a_few_times_while_the_data_keep_moving(
+        world, computed, monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    scope = f"hospital:{world.hospital.pk}"
+    real = computed["hospital"].real
+
+    def always_moving(*args):
+        figures = real(*args)
+        dashboard._bump(scope)
+        return figures
+
+    monkeypatch.setattr(computed["hospital"], "real", always_moving)
+    dashboard.refresh_claimed(scope)
+    tasks.refresh_dashboard(scope)
+    assert computed["hospital"].calls == dashboard.REFRESH_PASSES
 
 
 def test_figures_read_before_a_change_are_never_stored_under_its_version(world, monkeypatch):
