@@ -2760,6 +2760,11 @@ def _detect_weak_cue_names(reader: _Reader) -> Iterator[Span]:
                 if word.key in PERSON_CUES and text.startswith(",", word.end):
                     found = True
                     break
+        elif following is not None and following.gap == " (" and (
+            following.key in _CREDENTIAL_WORDS and text.startswith(")", following.end)
+        ) and (token.first or token.sur) and not token.stop:
+            yield FindingKind.PERSON, token.start, token.end  # "Wren (RN) and Birdie (CNA)"
+            continue
         if found and _name_alone(reader, token) and not reader.eponym_after(index):
             end = token.end - 2 if token.possessive else token.end
             yield FindingKind.PERSON, token.start, end
