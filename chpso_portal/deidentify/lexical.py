@@ -343,7 +343,7 @@ class _Reader:
         for token in self.tokens:
             key = token.key
             word = token.word
-            if len(word) > 2 and word[1].isupper() and word[0].isupper() and not token.upper:
+            if token.cap and len(word) > 2 and word[1].isupper() and not token.upper:
                 token.stop = True  # "ADLs", "RNs", "PRBCs": plural abbreviations
                 token.capd = True
                 continue
@@ -762,6 +762,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # "thx - jen o".
     for index in range(1, len(tokens)):
         token = tokens[index]
+        if token.gap == " ":
+            continue  # the common case, tested first: a single space holds no dash
         dash = token.gap.rstrip(" ")
         if not dash.endswith(("-", "~")):
             continue
@@ -1457,12 +1459,14 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
 
     # Curated systems, chains and short forms: "Kaiser Roseville", "Good Sam", "UCSF".
     index = 0
-    while index < len(tokens):
+    count = len(tokens)
+    abbreviations = lex.facility_abbreviations
+    while index < count:
         token = tokens[index]
-        if token.word in lex.facility_abbreviations or (
-            len(token.key) >= 4
-            and token.word.upper() in lex.facility_abbreviations
-            and not token.eng
+        if token.word in abbreviations or (
+            not token.eng
+            and len(token.key) >= 4
+            and token.word.upper() in abbreviations
         ):
             yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
             index += 1
@@ -1690,9 +1694,11 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
     text = reader.text
     lex = reader.lex
     index = 0
-    while index < len(tokens):
+    count = len(tokens)
+    place_heads = lex.place_heads
+    while index < count:
         token = tokens[index]
-        if token.key not in lex.place_heads and token.key not in _CITY_SHORT_FORMS:
+        if token.key not in place_heads and token.key not in _CITY_SHORT_FORMS:
             index += 1
             continue
         lower = not (token.capd or token.key in {"st", "mt", "ft"})
@@ -1943,7 +1949,7 @@ def detect(text: str) -> Iterator[Span]:
         yield from _extend_partial_findings(reader, spans)
         if ", " in text:
             yield from _towns_after_facilities(reader, spans)
-    if "from " in text:
+    if "from " in text and any(needle in text for needle in _SENDER_NEEDLES):
         yield from _detect_senders(reader)
     if _CARRIER_HINT.search(text):
         yield from _detect_carrier_abbreviations(reader)
@@ -1952,7 +1958,8 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_with_me(reader)
     if "MA " in text or "PCA " in text or "HUC " in text:
         yield from _detect_assistants(reader)
-    yield from _detect_weak_cue_names(reader)
+    if any(needle in text for needle in _WEAK_CUE_NEEDLES) or _CREDENTIAL_IN_BRACKETS.search(text):
+        yield from _detect_weak_cue_names(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
@@ -2494,6 +2501,13 @@ _WEEKDAYS_AND_MONTHS = frozenset(
 )
 
 
+# Endings of the message words before " from", to skip the rule cheaply when none is there.
+_SENDER_NEEDLES = tuple(
+    "ail from|age from|ages from|sg from|vm from|VM from|ext from|exts from|all from|"
+    "alls from|ote from|tter from|ax from".split("|")
+)
+
+
 def _sender_word(reader: _Reader, token: Token) -> bool:
     """A capitalised word that may be a person's name: no role, department or kind of
     facility, no everyday word unless it is a given name, no town unless a given name."""
@@ -2635,6 +2649,7 @@ _CARE_KIND_WORDS = {
 }
 # Kinds of a place of care typed in capitals after its name: "Riverside SNF".
 _CARE_KIND_CAPITALS = frozenset("snf alf ltc ltach irf".split())
+_CARE_KIND_KEYS = frozenset(_CARE_KIND_WORDS) | _CARE_KIND_CAPITALS
 _BEFORE_CARE_NAMES = frozenset("the from at to in via into".split())
 
 
@@ -2644,8 +2659,11 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
     kind of a place of care in lower case."""
     tokens = reader.tokens
     count = len(tokens)
+    keys = _CARE_KIND_KEYS
     for index in range(1, count - 1):
         kind = tokens[index]
+        if kind.key not in keys:
+            continue
         if kind.upper and kind.key in _CARE_KIND_CAPITALS:
             needed = frozenset()
         else:
@@ -2714,6 +2732,20 @@ _HANDOVER_WORDS = frozenset("report endorsed endorse handed handoff off".split()
 # Words after a person's possessive that say the person has patients: "Elodie's pt in 12".
 _ASSIGNMENT_WORDS = frozenset("pt pts patient patients assignment".split())
 _SHIFT_WORDS = frozenset("nights days evenings noc nocs".split())
+
+
+# What the text must hold for `_detect_weak_cue_names` to find anything: an "@", a hand-over
+# word before "to", a possessive before a patient word, ", the" after a first word, a shift,
+# or a credential in brackets.
+_WEAK_CUE_NEEDLES = (
+    "@", "eport to ", "ndorsed to ", "ndorse to ", "anded to ", "andoff to ", "off to ",
+    "'s pt", "'s pat", "'s assign", "\u2019s pt", "\u2019s pat", "\u2019s assign", ", the ",
+    " on nights", " on days", " on evenings", " on noc",
+)
+_CREDENTIAL_IN_BRACKETS = re.compile(
+    r"\((?:" + "|".join(sorted(_CREDENTIAL_WORDS, key=len, reverse=True)) + r")\)",
+    re.IGNORECASE,
+)
 
 
 def _name_alone(reader: _Reader, token: Token) -> bool:
