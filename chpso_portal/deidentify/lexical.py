@@ -65,7 +65,8 @@ ROLE_CUES = frozenset(
     pa md do tech technician sitter aide paramedic emt medic surgeon pharmacist therapist
     interpreter hospitalist intensivist attending intern fellow provider physician midwife
     chaplain officer clerk transporter volunteer student preceptor preceptee traveler
-    traveller registry agency locum charge director manager supervisor coordinator educator
+    traveller registry agency locum charge director manager supervisor sup supv coordinator
+    educator
     anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian float pct cnm
     sgt sergeant deputy detective det trooper capt captain cpl corporal firefighter ranger
     """.split()
