@@ -111,6 +111,11 @@ EPONYM_HEADS = frozenset(
     """.split()
 )
 
+# Things a person's possessive owns rather than names: "Rahimi's bed" is no "Stryker bed".
+_BELONGINGS = frozenset(
+    "bed beds chair walker cane bag bags room pump monitor call phone glasses belongings".split()
+)
+
 # Capitalised words that follow "patient" or "pt" without being names ("pt Spanish-speaking").
 _NATIONS_AND_FAITHS = frozenset(
     """
@@ -414,6 +419,10 @@ class _Reader:
     def eponym_after(self, index: int) -> bool:
         """The word after token `index` (or the one after that) makes it an eponym."""
         tokens = self.tokens
+        if tokens[index].possessive and index + 1 < len(tokens) and (
+            tokens[index + 1].key in _BELONGINGS
+        ):
+            return False  # "Rahimi's bed", "Ana's walker": an owner, not "Stryker bed"
         for offset in (1, 2):
             position = index + offset
             if position >= len(tokens):
@@ -556,6 +565,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         previous = reader.previous_word(first)
         cue = reader.cue_before(first)
+        if cue is None and last > first:
+            cue = _credential_after(reader, last)  # "Crystal Rivers RN", "Hope Young, NP"
         after_article = previous is not None and previous.key in _ARTICLES and cue is None
         if after_article:
             continue
@@ -903,9 +914,11 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # A name in brackets after a relation or a role: "family (doli) updated", "son (raj)".
     for index in range(1, len(tokens)):
         token = tokens[index]
-        if token.gap.strip() != "(" or token.stop or token.eng or len(token.key) < 3:
+        if token.gap.strip() != "(" or len(token.key) < 3:
             continue
         previous = tokens[index - 1]
+        if (token.eng or token.stop) and not (token.first and previous.key in RELATION_CUES):
+            continue  # "daughter (ruby)" is a name; "pump (alaris)" is not
         if previous.key not in PERSON_CUES and previous.key not in _FAMILY_WORDS | {"family"}:
             continue
         if index + 1 < len(tokens) and not tokens[index + 1].gap.lstrip().startswith(")"):
@@ -1048,6 +1061,7 @@ _LOWER_CUES = PERSON_CUES | frozenset("fr sr br".split())
 _LABELS = frozenset(
     """
     name witness witnesses reporter reported caller contact signed cc from to attn attention
+    writer preparer prepared entered completed
     by author submitter submitted reviewer reviewed approver approved owner assignee
     assigned employee staff family visitor guardian spouse emergency nok armband wristband
     band label sticker
@@ -1081,6 +1095,18 @@ def _role_in_parentheses(reader: _Reader, index: int) -> bool:
         if ")" in token.gap and token is not tokens[index + 1]:
             break
     return False
+
+
+def _credential_after(reader: _Reader, index: int) -> Token | None:
+    """A credential in capitals right after token `index`: "Crystal Rivers RN", "Hope
+    Young, NP"."""
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return None
+    following = tokens[index + 1]
+    if following.upper and following.key in _CREDENTIAL_WORDS and following.gap in (" ", ", "):
+        return following
+    return None
 
 
 _SIGN_OFFS = frozenset("thanks thank thx regards best cheers sincerely".split())
@@ -1940,7 +1966,8 @@ def detect(text: str) -> Iterator[Span]:
     """Every list-based finding in `text`."""
     if not text or not any(ch.isalpha() for ch in text):
         return
-    reader = _Reader(text, lexicon())
+    global _last_reader
+    reader = _last_reader = _Reader(text, lexicon())
     spans = [*_detect_people(reader), *_detect_facilities(reader), *_detect_places(reader)]
     yield from spans
     yield from _detect_role_appositives(reader)
@@ -1961,12 +1988,91 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_assistants(reader)
     if any(needle in text for needle in _WEAK_CUE_NEEDLES) or _CREDENTIAL_IN_BRACKETS.search(text):
         yield from _detect_weak_cue_names(reader)
+    if ", " in text or " the " in text or " to " in text or "ed " in text:
+        yield from _detect_names_by_their_role(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
         yield from _detect_good_names(reader)
     if "\n" in text:
         yield from columns.detect(text, reader.lex)
+
+
+# The reader of the last text `detect` read, for `repeated_names` on the same text.
+_last_reader: _Reader | None = None
+_NAME_KINDS = frozenset({FindingKind.PERSON, FindingKind.NAME, FindingKind.TITLE_NAME})
+
+
+# Verbs in the past that a person does, beyond `PERSON_VERBS`: "Summer caught it".
+_PAST_ACTS = frozenset(
+    """
+    caught grabbed held kept put set got ran stood sat made lowered lifted pulled moved
+    turned started stopped hung placed removed changed entered scanned notified called
+    """.split()
+)
+
+
+def _act_after(reader: _Reader, index: int) -> bool:
+    tokens = reader.tokens
+    if index + 1 >= len(tokens) or tokens[index + 1].gap != " ":
+        return False
+    key = tokens[index + 1].key
+    return key in PERSON_VERBS or key in _PAST_ACTS
+
+
+def repeated_names(text: str, spans: list[Span]) -> list[Span]:
+    """The other places in `text` of a word that a finding already reads as a person's name.
+
+    A name is often written once where its context shows it ("Kwabena is the float aide",
+    "daughter Ngozi") and again where nothing does ("Kwabena grabbed the gait belt", "told
+    ngozi"); a reader who sees it once knows it everywhere, and so does the screening. A word
+    of the name that is also an ordinary word ("Will", "Rose") counts again only capitalised
+    inside a sentence; a capitalised word one or two letters away from a name that is no
+    ordinary word is the same name misspelled ("Jenkins ... Jenkens"). Only texts already
+    flagged get more findings, so a clean text stays clean.
+    """
+    names = [(start, end) for kind, start, end in spans if kind in _NAME_KINDS]
+    if not names:
+        return []
+    reader = _last_reader
+    if reader is None or reader.text is not text:
+        reader = _Reader(text, lexicon())
+    tokens = reader.tokens
+    covered = []
+    words: dict[str, bool] = {}  # folded word -> whether it is also an ordinary word
+    for start, end in names:
+        index = bisect_left(tokens, start, key=_START)
+        while index < len(tokens) and tokens[index].start < end:
+            token = tokens[index]
+            covered.append(index)
+            if (
+                len(token.key) >= 3 and not token.stop and token.key not in _PARTICLES
+                and not token.upper and (token.cap or not token.eng)
+            ):
+                words[token.key] = token.eng
+            index += 1
+    if not words:
+        return []
+    seen = set(covered)
+    spelled = [key for key, english in words.items() if not english and len(key) >= 5]
+    extra: list[Span] = []
+    for index, token in enumerate(tokens):
+        if index in seen or token.stop or len(token.key) < 3:
+            continue
+        english = words.get(token.key)
+        if english is None:
+            if not (spelled and token.cap and not token.eng and len(token.key) >= 5):
+                continue
+            limit = 1 if len(token.key) < 7 else 2
+            if not any(_within(token.key, key, limit) for key in spelled):
+                continue
+        elif english and not (token.cap and (not token.initial or _act_after(reader, index))):
+            continue
+        if reader.eponym_after(index):
+            continue
+        end = token.end - (2 if token.possessive else 0)
+        extra.append((FindingKind.PERSON, token.start, end))
+    return extra
 
 
 def _detect_good_names(reader: _Reader) -> Iterator[Span]:
@@ -2801,3 +2907,121 @@ def _detect_weak_cue_names(reader: _Reader) -> Iterator[Span]:
         if found and _name_alone(reader, token) and not reader.eponym_after(index):
             end = token.end - 2 if token.possessive else token.end
             yield FindingKind.PERSON, token.start, end
+
+
+# --- a name told by the role or the act that follows it ---------------------------------
+
+# Words that open the description of a person after the name: "Nour, the unit secretary,",
+# "Tupou, her son,", "okafor the sitter", "Jun-Jun, pt's grandson".
+_APPOSITIVE_OPENERS = frozenset("the her his their our my a an pt pt's patient resident".split())
+# Discourse words that are also given names and open a sentence before ", the".
+_NOT_APPOSITIVE_NAMES = frozenset(
+    "will may still so well then later also again overall hence thus anyway".split()
+)
+
+
+_NOT_APPOSITIVE_HEADS = frozenset("pt patient pts resident client member do".split())
+# Words after a verb that make it act on someone or something: "Kwabena grabbed the belt",
+# not "Lokelma ordered." or "G-tube flushed with 30 mL".
+_OBJECTS = frozenset("the a an her him his them their pt patient me us it my our".split())
+
+
+def _role_follows(reader: _Reader, index: int) -> bool:
+    """A role or a relation within three words after token `index` (the opener), in the
+    same phrase: "the unit secretary", "her son", "the pt's grandson"."""
+    tokens = reader.tokens
+    for ahead in range(index + 1, min(index + 4, len(tokens))):
+        word = tokens[ahead]
+        if word.gap != " ":
+            return False
+        if word.possessive:
+            if word.key in _NOT_APPOSITIVE_HEADS:
+                continue  # "the pt's grandson"
+            return False
+        if word.key in _NOT_APPOSITIVE_HEADS:
+            return False
+        if word.key in PERSON_CUES or word.key in _APPOSITIVE_ROLES:
+            return True
+    return False
+
+
+_UNIT_WORDS = frozenset(
+    "unit team department dept office desk lab service services floor clinic agency".split()
+)
+
+
+def _unit_follows(reader: _Reader, index: int) -> bool:
+    """ "from the dialysis unit", "from the wound team": after token `index` ("from")."""
+    tokens = reader.tokens
+    if index + 2 >= len(tokens) or tokens[index + 1].key != "the":
+        return False
+    for ahead in range(index + 2, min(index + 5, len(tokens))):
+        word = tokens[ahead]
+        if word.gap != " " or word.cap and not word.upper:
+            return False
+        if word.key in _UNIT_WORDS:
+            return True
+    return False
+
+
+def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
+    """A name told by what follows it, in any case: a role or a relation set off after it
+    ("Nour, the unit secretary, noticed", "Tupou, her son, wants", "okafor the sitter stepped
+    out"); a hand-over to a lower-case name ("gave report to thandeka"); a capitalised word
+    in no list, spelled like a name, before a verb in the past ("Kwabena grabbed the belt")."""
+    tokens = reader.tokens
+    count = len(tokens)
+    lex = reader.lex
+    for index in range(count - 1):
+        token = tokens[index]
+        if token.stop or token.upper or len(token.key) < 3:
+            continue
+        following = tokens[index + 1]
+        if following.key in _APPOSITIVE_OPENERS and following.gap in (", ", " ") and (
+            following.key not in _NOT_APPOSITIVE_HEADS or following.possessive
+        ) and (following.gap == ", " or following.key == "the") and (
+            _role_follows(reader, index + 1)
+        ):
+            given = tokens[index - 1] if index > 0 else None
+            if given is not None and not (
+                given.cap and given.first and not given.stop and token.gap == " "
+                and token.cap and given.key not in _NOT_APPOSITIVE_NAMES
+            ):
+                given = None  # "Amber Stone, the charge nurse": the given name before
+            if token.cap and (
+                _name_alone(reader, token)
+                or following.gap == ", " and token.key not in lex.places and (
+                    token.first and token.key not in _NOT_APPOSITIVE_NAMES
+                    or given is not None and token.sur
+                )
+            ) or not token.cap and following.gap == " " and not token.eng and (
+                token.key not in _COMMON_LOWER and _spelled_like_name(reader, token, 0.3)
+            ) or not token.cap and following.gap == ", " and not token.eng and (
+                token.first or token.sur
+            ) and token.key not in _COMMON_LOWER:
+                if not reader.eponym_after(index):
+                    end = token.end - 2 if token.possessive else token.end
+                    start = given.start if given is not None else token.start
+                    yield FindingKind.PERSON, start, end
+                    continue
+        if token.cap and following.key == "from" and following.gap == " " and (
+            _name_alone(reader, token) or token.first and not token.eng
+        ) and _unit_follows(reader, index + 1):
+            yield FindingKind.PERSON, token.start, token.end  # "Zoë from the dialysis unit"
+            continue
+        if not token.cap and index >= 2 and token.gap == " " and (
+            tokens[index - 1].key == "to" and tokens[index - 1].gap == " "
+            and tokens[index - 2].key in _HANDOVER_WORDS
+        ) and not token.eng and token.key not in _COMMON_LOWER and (
+            _spelled_like_name(reader, token, -0.5)
+        ):
+            yield FindingKind.PERSON, token.start, token.end
+            continue
+        if token.cap and token.unknown and following.gap == " " and not following.cap and (
+            following.key.endswith("ed") and len(following.key) >= 5 and following.eng
+            and following.key not in lex.clinical and index + 2 < count
+            and tokens[index + 2].key in _OBJECTS and tokens[index + 2].gap == " "
+        ) and token.key not in lex.places and _spelled_like_name(reader, token, -0.3) and (
+            not reader.eponym_after(index)
+        ):
+            yield FindingKind.PERSON, token.start, token.end

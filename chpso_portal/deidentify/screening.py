@@ -15,6 +15,7 @@ from .benign import drop_benign
 from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
 from .known import build_matcher
 from .lexical import detect as detect_by_word_lists
+from .lexical import repeated_names
 from .patterns import DETECTORS, Span
 
 _NO_KNOWN = KnownIdentifiers()
@@ -31,7 +32,10 @@ def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozens
     for detect in DETECTORS:
         spans.extend(detect(text))
     spans.extend(detect_by_word_lists(text))
-    return drop_benign(text, spans, known_spans), known_spans
+    spans = drop_benign(text, spans, known_spans)
+    # A name found once is a name wherever else the text writes it.
+    spans.extend(drop_benign(text, repeated_names(text, spans)))
+    return spans, known_spans
 
 
 def _merge(spans: list[Span], known_spans: frozenset[Span] = frozenset()) -> list[Span]:
