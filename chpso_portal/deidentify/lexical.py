@@ -480,7 +480,7 @@ class _Reader:
             return True
         return following.key in {"and", "or"} and index + 2 < len(tokens) and (
             self.namelike(tokens[index + 2]) and tokens[index + 2].cap
-        )
+        ) and not (tokens[index].eng and tokens[index + 2].eng)  # "Cedar and Aspen pods"
 
 
 # --- people ----------------------------------------------------------------------------
@@ -1990,6 +1990,9 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_weak_cue_names(reader)
     if ", " in text or " the " in text or " to " in text or "ed " in text:
         yield from _detect_names_by_their_role(reader)
+    if ":" in text:
+        yield from _detect_speakers(reader)
+    yield from _detect_sentence_subjects(reader)
     if '"' in text and "," in text:
         yield from _detect_quoted_last_first(reader)
     if "Good " in text or "good " in text:
@@ -2018,6 +2021,60 @@ def _act_after(reader: _Reader, index: int) -> bool:
         return False
     key = tokens[index + 1].key
     return key in PERSON_VERBS or key in _PAST_ACTS
+
+
+def _name_part(token: Token, *, cap: bool) -> bool:
+    """Could go on a name already found, next to it: a given name, a surname or a word in no
+    list, written in the same case; an ordinary word only when it is also a surname or a
+    given name ("Amber Stone")."""
+    if token.cap != cap or token.upper and cap or len(token.key) < 2:
+        return False
+    if token.key in _ROLE_WORDS or token.key in _NEVER or token.key in _CREDENTIAL_WORDS:
+        return False
+    if token.stop and not (token.first or token.sur):
+        return False
+    if not cap and (token.eng or token.key in _COMMON_LOWER):
+        return False
+    return token.first or token.sur or token.unknown and not token.eng
+
+
+def _grown(reader: _Reader, start: int, end: int) -> tuple[int, int]:
+    """A name finding widened over the rest of the name beside it: "Mele" to "Mele Tonga",
+    "Ngata" to "Aroha Ngata", "Nguyen" to "Nguyen Thi Mai", "de la Cruz" after "Rosario"."""
+    tokens = reader.tokens
+    first = bisect_left(tokens, start, key=_START)
+    if first >= len(tokens) or tokens[first].start != start:
+        return start, end
+    last = first
+    while last + 1 < len(tokens) and tokens[last + 1].start < end:
+        last += 1
+    if tokens[last].end != end or tokens[last].possessive:
+        return start, end
+    cap = tokens[first].cap
+    grown_last = last
+    while grown_last + 1 < len(tokens) and grown_last - last < 2:
+        following = tokens[grown_last + 1]
+        if following.gap != " " or following.initial:
+            break
+        if following.key in _PARTICLES and grown_last + 2 < len(tokens) and (
+            tokens[grown_last + 2].gap == " " and _name_part(tokens[grown_last + 2], cap=True)
+        ):
+            grown_last += 2
+            continue
+        if not _name_part(following, cap=cap) or reader.eponym_after(grown_last + 1):
+            break
+        grown_last += 1
+    grown_first = first
+    if first > 0 and not tokens[first].initial and tokens[first].gap == " ":
+        previous = tokens[first - 1]
+        if _name_part(previous, cap=cap) and not (previous.eng and not previous.first) and (
+            not previous.possessive
+        ):
+            grown_first = first - 1
+    if grown_first == first and grown_last == last:
+        return start, end
+    final = tokens[grown_last]
+    return tokens[grown_first].start, final.end - (2 if final.possessive else 0)
 
 
 def repeated_names(text: str, spans: list[Span]) -> list[Span]:
@@ -2053,9 +2110,16 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
             index += 1
     if not words:
         return []
+    extra: list[Span] = []
+    for start, end in names:
+        grown = _grown(reader, start, end)
+        if grown != (start, end):
+            extra.append((FindingKind.PERSON, *grown))
+            for index in range(len(tokens)):
+                if grown[0] <= tokens[index].start < grown[1]:
+                    covered.append(index)
     seen = set(covered)
     spelled = [key for key, english in words.items() if not english and len(key) >= 5]
-    extra: list[Span] = []
     for index, token in enumerate(tokens):
         if index in seen or token.stop or len(token.key) < 3:
             continue
@@ -3018,6 +3082,8 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PERSON, token.start, token.end
             continue
         if token.cap and token.unknown and following.gap == " " and not following.cap and (
+            "-" not in token.key or min(len(part) for part in token.key.split("-")) > 1
+        ) and (
             following.key.endswith("ed") and len(following.key) >= 5 and following.eng
             and following.key not in lex.clinical and index + 2 < count
             and tokens[index + 2].key in _OBJECTS and tokens[index + 2].gap == " "
@@ -3025,3 +3091,125 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
             not reader.eponym_after(index)
         ):
             yield FindingKind.PERSON, token.start, token.end
+
+
+def _detect_speakers(reader: _Reader) -> Iterator[Span]:
+    """The speaker of a line in a pasted chat or transcript: "Rasheed: can u check bed 3".
+    A name that opens a line before a colon and the words of the line; a label ("Plan:"),
+    a drug or a town there is no person."""
+    tokens = reader.tokens
+    text = reader.text
+    for index, token in enumerate(tokens[:-1]):
+        if not (index == 0 or "\n" in token.gap) or not token.cap or token.upper:
+            continue
+        following = tokens[index + 1]
+        if not following.gap.startswith(": ") or "\n" in following.gap:
+            continue
+        if following.gap.strip() != ":" or following.upper:
+            continue
+        if token.key in _LABELS or token.key in reader.lex.places:
+            continue
+        if _name_alone(reader, token) and (token.first or token.sur or token.unknown):
+            yield FindingKind.PERSON, token.start, token.end
+
+
+# Words before a name that it is asked of or let do something: "let Sunita draw labs".
+_CAUSE_VERBS = frozenset("let lets have had made make makes get got ask asked".split())
+
+
+# What a person does right after being named, read even after a given name that is also a
+# word: "Grace gave the 2100 meds", "Miles brought the pt back".
+_DOING = frozenset(
+    """
+    said says told tells asked asks gave gives brought brings called calls paged texted
+    charted documented noticed notices found checked verified caught helped assisted took
+    grabbed stayed refused reported reports stated states explained answered replied wrote
+    signed walked witnessed hung pushed drew administered scanned removed placed turned
+    """.split()
+)
+# Words after a sentence's first word that make it the person who acts: verbs, "on the
+# phone", "from security", "will bring", "is pt's daughter".
+_SUBJECT_AFTER = _DOING | frozenset(
+    """
+    stayed wants needs went came left brought took saw helped
+    """.split()
+)
+_EVERYDAY_GIVEN_NAMES_NOT_READ = _VERB_NAMES | _MONTH_NAMES | _NOT_GIVEN_NAMES
+
+
+def _described_as_staff(reader: _Reader, index: int) -> bool:
+    """Token `index` is followed by its role: "was the aide", "is pt's daughter", "the unit
+    clerk"."""
+    tokens = reader.tokens
+    if index + 2 >= len(tokens):
+        return False
+    following = tokens[index + 1]
+    if following.gap != " ":
+        return False
+    if following.key == "the":
+        return _role_follows(reader, index + 1)
+    if following.key in {"was", "is"} and tokens[index + 2].gap == " " and (
+        tokens[index + 2].key in _APPOSITIVE_OPENERS or tokens[index + 2].possessive
+    ):
+        return _role_follows(reader, index + 2) or (
+            tokens[index + 2].key in PERSON_CUES or tokens[index + 2].key in _APPOSITIVE_ROLES
+        )
+    return False
+
+
+def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
+    """A name that opens a sentence and acts in it, when no list knows it as a word: "Abebe
+    on the phone, wants update", "Hemi was the preceptor", "Ofa stayed overnight"; and a name
+    let or made to do something ("Pt refused to let Sunita draw labs")."""
+    tokens = reader.tokens
+    count = len(tokens)
+    lex = reader.lex
+    for index in range(count - 1):
+        token = tokens[index]
+        if not token.cap or token.upper or len(token.key) < 3:
+            continue
+        if token.eng or token.stop:
+            # "Grace gave the meds", "Destiny was the aide", "Price was the RN": a given name
+            # or surname that is also a word, read only when the person acts or is described.
+            if token.possessive or not (token.first or token.sur) or (
+                token.key in _EVERYDAY_GIVEN_NAMES_NOT_READ or token.key in _NEVER
+                or token.key in _ROLE_WORDS or token.key in lex.clinical
+            ):
+                continue
+            previous = tokens[index - 1] if index > 0 else None
+            if previous is not None and not token.initial and (
+                previous.key in _ARTICLES or previous.cap
+            ):
+                continue
+            following = tokens[index + 1]
+            if following.gap == " " and following.key in _DOING and token.first or (
+                _described_as_staff(reader, index) and (following.key != "the" or (
+                    token.first and token.key not in _VERBS_BEFORE_PLACES
+                ))  # "Autumn the unit clerk", not "Call the charge nurse"
+            ):
+                if not reader.eponym_after(index):
+                    yield FindingKind.PERSON, token.start, token.end
+            continue
+        if "-" in token.key and min(len(part) for part in token.key.split("-")) < 2:
+            continue  # "G-tube", "D-dimer"
+        following = tokens[index + 1]
+        if following.gap != " " or following.cap:
+            continue
+        if token.initial:
+            key = following.key
+            if not (key in _SUBJECT_AFTER or _described_as_staff(reader, index) or (
+                key == "on" and index + 2 < count
+                and tokens[index + 2].key in _SHIFT_WORDS | {"the"}
+                and (index + 3 < count and tokens[index + 3].key in {"phone", "unit", "floor"}
+                     or tokens[index + 2].key in _SHIFT_WORDS)
+            )):
+                continue
+        elif not (index > 0 and tokens[index - 1].key in _CAUSE_VERBS and token.gap == " "):
+            continue
+        if token.key in lex.places or token.key in lex.proper or token.possessive:
+            continue
+        if not (token.first or token.sur or _spelled_like_name(reader, token, 0.0)):
+            continue
+        if reader.eponym_after(index):
+            continue
+        yield FindingKind.PERSON, token.start, token.end

@@ -529,3 +529,18 @@ def test_hostile_text_is_linear(text):
     started = time.process_time()
     screen(text, KNOWN)
     assert time.process_time() - started < 2.0
+
+
+def test_curated_names_are_in_the_generated_lists():
+    """`first_names.txt` and `surnames.txt` hold the hand-written names of many origins as the
+    build merges them (ordinary words and clinical terms left out of the given names)."""
+    from chpso_portal.deidentify.build_lists import DATA_DIR, _curated, world_given_names
+
+    english = frozenset((DATA_DIR / "english_words.txt").read_text(encoding="utf-8").split())
+    first = frozenset((DATA_DIR / "first_names.txt").read_text(encoding="utf-8").split())
+    surnames = frozenset((DATA_DIR / "surnames.txt").read_text(encoding="utf-8").split())
+    given = world_given_names(english)
+    assert {"tesfaye", "nkechi", "sunita", "thandeka", "kwabena"} <= given
+    assert "lovely" not in given and "hemi" not in given
+    assert given <= first
+    assert _curated("surnames_extra.txt") <= surnames
