@@ -33,10 +33,11 @@ _WORD = re.compile(
 _SENTENCE_END = frozenset(".!?:;\n\u2022*>|")
 # Abbreviations whose period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "dr mr mrs ms mx st mt ft vs prof rev sr jr no approx pt dept sgt det dep capt cpl".split()
+    "dr mr mrs ms mx st mt ft vs prof rev sr jr no approx pt dept sgt det dep capt cpl ofc"
+    .split()
 )
 
-_TITLES = frozenset("dr mr mrs ms mx miss prof rev fr sr br".split())
+_TITLES = frozenset("dr mr mrs ms mx miss prof rev fr sr br ofc".split())
 # Endings of clinical words missing from the dictionary ("asymptomatic", "tachycardic"); a
 # word in none of the lists with one of these endings is not taken for a name.
 _CLINICAL_ENDINGS = (
@@ -47,6 +48,7 @@ _CLINICAL_ENDINGS = (
     "dipine", "parin", "xaban", "tidine", "prazole", "setron", "azepam", "phine", "gesic",
     "ness", "ity", "ment", "ments", "ism", "less", "ation", "ations", "ition", "itions", "ee",
     "ees", "amine", "aine", "idine", "oxacin", "dronate", "ide", "ides", "one", "ones", "ol",
+    "ology", "ologist", "ologists",
 )
 # Words after which a name is expected: relations, roles and titles.
 RELATION_CUES = frozenset(
@@ -69,6 +71,7 @@ ROLE_CUES = frozenset(
     educator
     anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian float pct cnm
     sgt sergeant deputy detective det trooper capt captain cpl corporal firefighter ranger
+    ofc
     """.split()
 )
 PERSON_CUES = RELATION_CUES | ROLE_CUES
@@ -111,6 +114,7 @@ EPONYM_HEADS = frozenset(
     """.split()
 )
 
+_GRADES = frozenset("I II III IIIa IIIb IIIc IV V VI".split())
 # Things a person's possessive owns rather than names: "Rahimi's bed" is no "Stryker bed".
 _BELONGINGS = frozenset(
     "bed beds chair walker cane bag bags room pump monitor call phone glasses belongings".split()
@@ -423,6 +427,10 @@ class _Reader:
             tokens[index + 1].key in _BELONGINGS
         ):
             return False  # "Rahimi's bed", "Ana's walker": an owner, not "Stryker bed"
+        if index + 1 < len(tokens) and tokens[index + 1].word in _GRADES and (
+            tokens[index + 1].gap == " "
+        ) and tokens[index].cap and not (index > 0 and tokens[index - 1].key in _TITLES):
+            return True  # "Garden IV", "Mallampati II": a classification and its grade
         for offset in (1, 2):
             position = index + offset
             if position >= len(tokens):
@@ -973,7 +981,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         token = tokens[index]
         single = len(token.word) == 1 and token.cap and index > 0 and tokens[
             index - 1
-        ].key in _TITLES  # "Dr. K", "Mr. B"
+        ].key in _TITLES and token.gap in (" ", ". ", ".")  # "Dr. K", "Mr. B"
         if single and not token.stop:
             spans.append((tokens[index - 1].start, token.end))
             continue
@@ -1988,8 +1996,7 @@ def detect(text: str) -> Iterator[Span]:
         yield from _detect_assistants(reader)
     if any(needle in text for needle in _WEAK_CUE_NEEDLES) or _CREDENTIAL_IN_BRACKETS.search(text):
         yield from _detect_weak_cue_names(reader)
-    if ", " in text or " the " in text or " to " in text or "ed " in text:
-        yield from _detect_names_by_their_role(reader)
+    yield from _detect_names_by_their_role(reader)
     if ":" in text:
         yield from _detect_speakers(reader)
     yield from _detect_sentence_subjects(reader)
@@ -2027,7 +2034,7 @@ def _name_part(token: Token, *, cap: bool) -> bool:
     """Could go on a name already found, next to it: a given name, a surname or a word in no
     list, written in the same case; an ordinary word only when it is also a surname or a
     given name ("Amber Stone")."""
-    if token.cap != cap or token.upper and cap or len(token.key) < 2:
+    if token.cap != cap or len(token.key) < 2:
         return False
     if token.key in _ROLE_WORDS or token.key in _NEVER or token.key in _CREDENTIAL_WORDS:
         return False
@@ -2051,6 +2058,9 @@ def _grown(reader: _Reader, start: int, end: int) -> tuple[int, int]:
     if tokens[last].end != end or tokens[last].possessive:
         return start, end
     cap = tokens[first].cap
+    if tokens[first].upper != tokens[last].upper:
+        return start, end
+    upper = tokens[first].upper
     grown_last = last
     while grown_last + 1 < len(tokens) and grown_last - last < 2:
         following = tokens[grown_last + 1]
@@ -2061,16 +2071,22 @@ def _grown(reader: _Reader, start: int, end: int) -> tuple[int, int]:
         ):
             grown_last += 2
             continue
-        if not _name_part(following, cap=cap) or reader.eponym_after(grown_last + 1):
+        if not _name_part(following, cap=cap) or following.upper != upper or (
+            reader.eponym_after(grown_last + 1)
+        ):
             break
         grown_last += 1
     grown_first = first
     if first > 0 and not tokens[first].initial and tokens[first].gap == " ":
         previous = tokens[first - 1]
         if _name_part(previous, cap=cap) and not (previous.eng and not previous.first) and (
-            not previous.possessive
+            not previous.possessive and previous.upper == upper
         ):
             grown_first = first - 1
+    elif first > 0 and tokens[first].gap == ". " and len(tokens[first - 1].word) == 1 and (
+        tokens[first - 1].cap
+    ):
+        grown_first = first - 1  # "F. Zandi"
     if grown_first == first and grown_last == last:
         return start, end
     final = tokens[grown_last]
@@ -3028,6 +3044,12 @@ def _unit_follows(reader: _Reader, index: int) -> bool:
     return False
 
 
+def _line_ends(reader: _Reader, index: int) -> bool:
+    """Nothing but a period or spaces after token `index` on its line."""
+    rest = reader.text[reader.tokens[index].end : reader.tokens[index].end + 4]
+    return rest.split("\n", 1)[0].strip(" .") == ""
+
+
 def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
     """A name told by what follows it, in any case: a role or a relation set off after it
     ("Nour, the unit secretary, noticed", "Tupou, her son, wants", "okafor the sitter stepped
@@ -3072,6 +3094,34 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
             _name_alone(reader, token) or token.first and not token.eng
         ) and _unit_follows(reader, index + 1):
             yield FindingKind.PERSON, token.start, token.end  # "Zoë from the dialysis unit"
+            continue
+        if token.cap and (token.first or _name_alone(reader, token)) and index >= 2 and (
+            token.gap == " "
+        ) and (
+            tokens[index - 1].key == "is" and tokens[index - 2].key in {"this", "name"}
+            and following.key in {"at", "from", "with", "in", "on"} and following.gap == " "
+        ):
+            yield FindingKind.PERSON, token.start, token.end  # "this is Dev at CVS"
+            continue
+        if following.gap == ", " and (token.cap or token.upper) and (
+            following.key in PERSON_CUES or following.key in _APPOSITIVE_ROLES
+        ) and following.key not in _NOT_APPOSITIVE_HEADS and _line_ends(reader, index + 1) and (
+            _name_alone(reader, token) or token.first and not token.eng
+        ):
+            yield FindingKind.PERSON, token.start, token.end  # "- F. Zandi, hospitalist"
+            continue
+        if (token.cap or token.first) and following.gap.strip() in ('("', "('", '(\u201c') and (
+            reader.text.startswith(('")', "')", "\u201d)"), following.end)
+        ) and following.cap and not following.stop and len(following.key) >= 2 and (
+            token.first or token.sur or token.unknown
+        ) and not token.eng:
+            yield FindingKind.PERSON, following.start, following.end  # 'Wongsakul ("Pim")'
+        if not token.cap and token.gap == " (" and index > 0 and (
+            tokens[index - 1].key in _DEPARTMENTS or tokens[index - 1].key in _APPOSITIVE_ROLES
+        ) and reader.text.startswith(")", token.end) and not token.eng and (
+            token.first or token.sur
+        ) and token.key not in _COMMON_LOWER:
+            yield FindingKind.PERSON, token.start, token.end  # "security (dubois) came"
             continue
         if not token.cap and index >= 2 and token.gap == " " and (
             tokens[index - 1].key == "to" and tokens[index - 1].gap == " "

@@ -745,7 +745,7 @@ _TITLES_EXACT = ["RN", "LPN", "LVN", "NP", "PA", "CNA", "CRNA", "APRN", "EMT", "
                  "PharmD", "RPh", "Miss"]  # fmt: skip
 # Abbreviations that may be followed by a period; "MS" and "MR" are left out because they
 # are morphine sulfate and mitral regurgitation far more often than titles.
-_TITLE_ABBREVIATIONS = r"(?:Mrs|Mr|Ms|Mx|(?i:dr|prof))"
+_TITLE_ABBREVIATIONS = r"(?:Mrs|Mr|Ms|Mx|(?i:dr|prof|ofc))"
 _TITLE_INITIALS = sorted(
     {t[0].lower() for t in _TITLES_ANY_CASE}
     | {t[0].upper() for t in _TITLES_ANY_CASE}
@@ -764,7 +764,7 @@ _TITLE_RE = re.compile(
 )
 _CREDENTIALS = (
     r"(?:MD|DO(?!" + SP + r"+(?i:not)\b)|RN|NP|PA-C|PharmD|RPh|PhD|LPN|LVN|CRNA|APRN|DNP"
-    r"|FNP(?:-BC)?|CNM|CNS|DPM|DDS|BSN|MSN)"
+    r"|FNP(?:-BC)?|CNM|CNS|DPM|DDS|BSN|MSN|CNA|CPhT|CBET|RRT|CCRN|LCSW|LICSW|MSW|EMT|DPT)"
 )
 _POSTNOMINAL_RE = re.compile(
     rf"(?=[{UC}])(?<![\w.'\u2019])"
