@@ -3044,6 +3044,14 @@ def _unit_follows(reader: _Reader, index: int) -> bool:
     return False
 
 
+def namish_lower(reader: _Reader, token: Token) -> bool:
+    """A lower-case word that reads as a name: no ordinary or common word, and a listed name
+    or spelled like one."""
+    return not token.eng and not token.stop and token.key not in _COMMON_LOWER and (
+        _spelled_like_name(reader, token, -0.5)
+    )
+
+
 def _line_ends(reader: _Reader, index: int) -> bool:
     """Nothing but a period or spaces after token `index` on its line."""
     rest = reader.text[reader.tokens[index].end : reader.tokens[index].end + 4]
@@ -3122,6 +3130,14 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
             token.first or token.sur
         ) and token.key not in _COMMON_LOWER:
             yield FindingKind.PERSON, token.start, token.end  # "security (dubois) came"
+            continue
+        if index >= 3 and token.gap == " " and tokens[index - 1].key == "to" and (
+            tokens[index - 2].key in {"given", "gave", "handed"}
+            and tokens[index - 3].key in {"report", "handoff"}
+        ) and (token.cap and _name_alone(reader, token) or not token.cap and namish_lower(
+            reader, token
+        )):
+            yield FindingKind.PERSON, token.start, token.end  # "report given to Kamalei"
             continue
         if not token.cap and index >= 2 and token.gap == " " and (
             tokens[index - 1].key == "to" and tokens[index - 1].gap == " "
@@ -3232,6 +3248,12 @@ def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
             ):
                 continue
             following = tokens[index + 1]
+            if token.first and following.gap == " " and index + 2 < count and (
+                following.key == "on" and tokens[index + 2].key in _SHIFT_WORDS
+                or following.key == "and" and tokens[index + 2].word in {"I", "me"}
+            ):
+                yield FindingKind.PERSON, token.start, token.end  # "Dawn on nights", "Rocky and I"
+                continue
             if following.gap == " " and following.key in _DOING and token.first or (
                 _described_as_staff(reader, index) and (following.key != "the" or (
                     token.first and token.key not in _VERBS_BEFORE_PLACES
