@@ -14,7 +14,7 @@ missed identifier leaves the hospital. The exceptions are common clinical shorth
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .findings import FindingKind
 
@@ -1491,8 +1491,13 @@ _AGE_WORD_RE = re.compile(
     r"(?i:(?<![\w\-])(?:ninety|(?:one|a)" + SP + r"+hundred)(?:(?:" + SP + r"+and)?[\- ]+"
     r"(?P<unit>one|two|three|four|five|six|seven|eight|nine))?(?![\w\-]))"
 )
+# "he's", "shes", "dad's", "pt's": a person and "is" run together, as typed.
+_PERSON_IS = (
+    r"(?:he|she|pt|mom|dad|mother|father|grandma|grandpa|husband|wife)['\u2019]?s"
+)
 _AGE_VERB_BEFORE = re.compile(
-    r"(?i:\b(?:is|was|turned|turns|age|aged|now)" + SP + r"*:?" + SP + r"*$)"
+    r"(?i:\b(?:is|was|turned|turns|age|aged|now|" + _PERSON_IS + r")" + SP + r"*:?" + SP
+    + r"*$)"
 )
 
 
@@ -1609,8 +1614,8 @@ AGE_WORD_DETECTORS: list[Detector] = [
         _OVER_89_LEAD + r"(?![0-9]|[.,/:\-][0-9]|" + SP + r"*[%/+x])",
         accept=_all(
             _cue_before(
-                r"(?i:\b(?:pt|patient|she|he|they|resident|res\.?)" + SP + r"+(?:is|was|are|were)"
-                + SP + r"+)",
+                r"(?i:\b(?:(?:pt|patient|she|he|they|resident|res\.?)" + SP
+                + r"+(?:is|was|are|were)|" + _PERSON_IS + r")" + SP + r"+)",
                 20,
             ),
             lambda match, text: _NOT_AN_AGE_AFTER.match(text, match.end()) is None
@@ -1618,6 +1623,25 @@ AGE_WORD_DETECTORS: list[Detector] = [
         ),
     ),
 ]
+
+# An age given beside its person: "Ruthanne Begay, 99, lives alone", "Mr. Okafor (94)". Only
+# right after a finding that reads as a person, so "HR 72, 95, 110" and "sats (92)" stay quiet.
+_AGE_BESIDE_NAME = re.compile(
+    r"(?:," + SP + r"*(?P<listed>" + _OVER_89 + r")(?=" + SP + r"*[,;)]|\.(?![0-9])|" + SP
+    + r"*$)|" + SP + r"*\(" + SP + r"*(?P<bracketed>" + _OVER_89 + r")" + SP + r"*\))"
+)
+_PERSON_KINDS = frozenset({FindingKind.NAME, FindingKind.PERSON, FindingKind.TITLE_NAME})
+
+
+def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:
+    """The ages written right after the names among `spans`."""
+    for kind, _start, end in spans:
+        if kind in _PERSON_KINDS and end < len(text) and text[end] in ", (\t":
+            match = _AGE_BESIDE_NAME.match(text, end)
+            if match is not None:
+                group = "listed" if match.group("listed") else "bracketed"
+                yield FindingKind.AGE_OVER_89, match.start(group), match.end(group)
+
 
 # Street addresses, intersections and other places below the state.
 _STREET_TYPE_WORDS = (

@@ -16,7 +16,7 @@ from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
 from .known import build_matcher
 from .lexical import detect as detect_by_word_lists
 from .lexical import repeated_names
-from .patterns import DETECTORS, Span
+from .patterns import DETECTORS, Span, ages_beside_names
 
 _NO_KNOWN = KnownIdentifiers()
 
@@ -35,6 +35,8 @@ def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozens
     spans = drop_benign(text, spans, known_spans)
     # A name found once is a name wherever else the text writes it.
     spans.extend(drop_benign(text, repeated_names(text, spans)))
+    # An age beside a person's name: "Ruthanne Begay, 99," or "Mr. Okafor (94)".
+    spans.extend(list(ages_beside_names(text, spans)))
     return spans, known_spans
 
 
