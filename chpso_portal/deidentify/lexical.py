@@ -429,8 +429,11 @@ class _Reader:
             return False  # "Rahimi's bed", "Ana's walker": an owner, not "Stryker bed"
         if index + 1 < len(tokens) and tokens[index + 1].word in _GRADES and (
             tokens[index + 1].gap == " "
-        ) and tokens[index].cap and not (index > 0 and tokens[index - 1].key in _TITLES):
-            return True  # "Garden IV", "Mallampati II": a classification and its grade
+        ) and tokens[index].cap and not (index > 0 and tokens[index - 1].key in _TITLES) and (
+            len(tokens[index + 1].word) > 1 or index + 2 >= len(tokens)
+            or tokens[index + 2].gap.strip()[:1] in {",", ".", ";", ")"}
+        ):
+            return True  # "Garden IV", "Mallampati II"; not "told Begay I had to"
         for offset in (1, 2):
             position = index + offset
             if position >= len(tokens):
