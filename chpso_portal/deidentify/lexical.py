@@ -3103,8 +3103,23 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
                     continue
         if token.cap and following.key == "from" and following.gap == " " and (
             _name_alone(reader, token) or token.first and not token.eng
-        ) and _unit_follows(reader, index + 1):
+        ) and (_unit_follows(reader, index + 1) or index + 2 < count and (
+            tokens[index + 2].key in _DEPARTMENTS and tokens[index + 2].gap == " "
+        )):
             yield FindingKind.PERSON, token.start, token.end  # "Zoë from the dialysis unit"
+            continue
+        if token.cap and following.key == "and" and following.gap == " " and (
+            index + 2 < count and tokens[index + 2].key in _APPOSITIVE_OPENERS
+            and tokens[index + 2].gap == " " and _role_follows(reader, index + 2)
+        ) and _name_alone(reader, token):
+            yield FindingKind.PERSON, token.start, token.end  # "Ngaire and the RT were"
+            continue
+        if index >= 2 and token.gap == " " and tokens[index - 1].key == "to" and (
+            tokens[index - 2].key == "according" and tokens[index - 1].gap == " "
+        ) and (token.cap and _name_alone(reader, token) or not token.cap and namish_lower(
+            reader, token
+        )):
+            yield FindingKind.PERSON, token.start, token.end  # "According to Svetla,"
             continue
         if token.cap and (token.first or _name_alone(reader, token)) and index >= 2 and (
             token.gap == " "
