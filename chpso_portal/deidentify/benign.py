@@ -565,5 +565,8 @@ def _is_heading_verb(text: str, start: int, end: int) -> bool:
 
 
 def drop_benign(text: str, spans: list[Span], keep: frozenset[Span] = frozenset()) -> list[Span]:
-    """`spans` without those the context shows to be no identifier; `keep` always stays."""
-    return [span for span in spans if span in keep or not is_benign(text, span)]
+    """`spans` without those the context shows to be no identifier; `keep` always stays.
+
+    A span found by several detectors is judged once (the merge makes one finding of it).
+    """
+    return [span for span in dict.fromkeys(spans) if span in keep or not is_benign(text, span)]

@@ -1330,6 +1330,20 @@ def _inner_short_word(tokens: list[Token], index: int) -> bool:
     )
 
 
+def _keys(reader: _Reader) -> frozenset[str]:
+    """The set of the text's words (folded), kept on the reader: a rule that needs one word
+    of a small set skips its walk over the tokens when none of them is there."""
+    keys = reader.__dict__.get("_keys")
+    if keys is None:
+        keys = reader.__dict__["_keys"] = frozenset(token.key for token in reader.tokens)
+    return keys
+
+
+_SAINT_WORDS = frozenset({"st", "saint", "ste"})
+_VILLA_WORDS = frozenset({"casa", "villa", "hacienda", "rancho"})
+_VA_KEYS = frozenset({"va", "vamc", "vahcs"})
+
+
 def _facility_word(reader: _Reader, token: Token) -> bool:
     if token.key in _SAINT:
         return token.cap
@@ -1341,9 +1355,11 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
     text = reader.text
     lex = reader.lex
     generic = GENERIC_FACILITY_WORDS
+    keys = _keys(reader)
+    heads = () if _HEADS_BY_WORD.keys().isdisjoint(keys) else tokens
 
     # "Sunrise Senior Living", "Roseville Family Practice", "St. Agnes Medical Center".
-    for index, token in enumerate(tokens):
+    for index, token in enumerate(heads):
         if token.key not in _HEADS_BY_WORD:
             continue
         end = _head_at(reader, index)
@@ -1405,7 +1421,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
 
     # Typed in lower case after a cue: "dc'd to valley vista care center".
-    for index, token in enumerate(tokens):
+    for index, token in enumerate(heads):
         if token.cap or token.key not in _HEADS_BY_WORD:
             continue
         end = _head_at(reader, index, any_case=True)
@@ -1436,7 +1452,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
 
     # Where a patient was sent or came from, named without a head: "discharged to Eskaton
     # Village", "sent to Kindred", "came from kindred ltac".
-    for index, token in enumerate(tokens):
+    sent = () if _TRANSFER_VERBS.isdisjoint(keys) and "c" not in keys else tokens
+    for index, token in enumerate(sent):
         if index < 2 or token.stop or token.key in _ARTICLES or len(token.key) < 3:
             continue
         cue, verb = tokens[index - 1], tokens[index - 2]
@@ -1481,8 +1498,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         yield FindingKind.HOSPITAL, token.start, tokens[last].end
 
     # "Casa de las Campanas", "Villa Serena", "Hacienda de los Angeles"
-    for index, token in enumerate(tokens[:-1]):
-        if token.key not in {"casa", "villa", "hacienda", "rancho"} or not token.cap:
+    for index, token in enumerate(() if _VILLA_WORDS.isdisjoint(keys) else tokens[:-1]):
+        if token.key not in _VILLA_WORDS or not token.cap:
             continue
         last = index
         while last + 1 < len(tokens) and last - index < 4 and tokens[last + 1].gap == " " and (
@@ -1532,7 +1549,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
 
     # A site of the VA, named by its town: "VA clinic in Redding", "Palo Alto VA", "the VA in
     # Reno", "VA Loma Linda", "Fresno VAMC". The VA alone names no site and is left alone.
-    for index, token in enumerate(tokens):
+    for index, token in enumerate(() if _VA_KEYS.isdisjoint(keys) else tokens):
         if token.word not in _VA_WORDS:
             continue
         first = last = index
@@ -1570,8 +1587,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
 
     # "St. Agnes", "Saint Joseph's", "St Joe's": a saint's name is a hospital more often than
     # not in a safety report; after a capitalised word it is a street ("Main St.").
-    for index, token in enumerate(tokens[:-1]):
-        if token.key not in {"st", "saint", "ste"}:
+    for index, token in enumerate(() if _SAINT_WORDS.isdisjoint(keys) else tokens[:-1]):
+        if token.key not in _SAINT_WORDS:
             continue
         following = tokens[index + 1]
         start = token.start
@@ -1798,7 +1815,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
 
     # Named places that are not towns: "Discovery Park", "Lincoln Elementary", "Folsom State
     # Prison", "Travis AFB", "Pine Ridge Reservation", "Modesto PD".
-    for index, token in enumerate(tokens):
+    keys = _keys(reader)
+    for index, token in enumerate(() if _PLACE_HEAD_WORDS.isdisjoint(keys) else tokens):
         if token.key not in _PLACE_HEAD_WORDS or not (token.cap or token.upper):
             continue
         first = index
@@ -1822,7 +1840,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
     # "Mount Hood", "Mt. Shasta", "Crater Lake", "the Feather River", "San Joaquin valley";
     # in lower case only after a cue ("camping at mt hood"). Not "Rocky Mountain spotted
     # fever", "Valley fever" or "mount the bag".
-    for index, token in enumerate(tokens):
+    features = not (_FEATURE_PREFIXES.isdisjoint(keys) and _FEATURE_HEADS.isdisjoint(keys))
+    for index, token in enumerate(tokens if features else ()):
         key = token.key
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if key in _FEATURE_PREFIXES and following is not None and _adjacent(
@@ -1870,10 +1889,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         yield FindingKind.PLACE, tokens[first].start, token.end
 
     # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
-    for index, token in enumerate(tokens):
-        if not token.capd or token.stop:
+    for index, token in enumerate(tokens[:-1]):
+        if not token.capd or token.stop or tokens[index + 1].key not in _STATE_NAMES:
             continue
-        if index + 1 < len(tokens) and _state_follows(reader, index):
+        if _state_follows(reader, index):
             first = index
             while (
                 first > 0
