@@ -2146,16 +2146,17 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
             ):
                 words[token.key] = token.eng
             index += 1
-    if not words:
-        return []
     extra: list[Span] = []
     for start, end in names:
         grown = _grown(reader, start, end)
         if grown != (start, end):
             extra.append((FindingKind.PERSON, *grown))
-            for index in range(len(tokens)):
-                if grown[0] <= tokens[index].start < grown[1]:
-                    covered.append(index)
+            index = bisect_left(tokens, grown[0], key=_START)
+            while index < len(tokens) and tokens[index].start < grown[1]:
+                covered.append(index)
+                index += 1
+    if not words:
+        return extra
     seen = set(covered)
     spelled = [key for key, english in words.items() if not english and len(key) >= 5]
     for index, token in enumerate(tokens):
