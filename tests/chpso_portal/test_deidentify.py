@@ -544,3 +544,5 @@ def test_curated_names_are_in_the_generated_lists():
     assert "lovely" not in given and "hemi" not in given
     assert given <= first
     assert _curated("surnames_extra.txt") <= surnames
+    proper = frozenset((DATA_DIR / "proper_words.txt").read_text(encoding="utf-8").split())
+    assert not proper & first  # a given name is never a "proper word that names nobody"
