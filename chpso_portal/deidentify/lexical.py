@@ -371,9 +371,9 @@ class _Reader:
             sur = key in surnames
             if not sur and "-" in key:  # "Garcia-Lopez"; not "Park-style"
                 parts = key.split("-")
-                sur = all(p in surnames or p in first_names for p in parts) and not all(
-                    p in english for p in parts
-                )
+                sur = all(p in surnames or p in first_names for p in parts) and not (
+                    any if word[0].islower() else all
+                )(p in english for p in parts)  # "mis-stocks" is no "garcia-lopez"
             token.sur = sur
             if not (token.first or sur) and ("'" in key or "\u2019" in key):
                 bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN
@@ -822,7 +822,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if token.cap or token.stop or len(token.key) < 3 or not (token.first or token.sur):
             continue
         role_after = _role_in_parentheses(reader, index)
-        if token.eng and not role_after:
+        if token.eng and not (role_after and token.first):
             continue  # only "dawn (night rn)" says that an ordinary word is a name
         surname_with_context = (
             token.sur and not token.eng and len(token.key) >= 4
