@@ -3217,6 +3217,7 @@ def _detect_speakers(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PERSON, token.start, token.end
 
 
+_ADVERBS = frozenset("usually always never often also just still then already".split())
 # Words before a name that it is asked of or let do something: "let Sunita draw labs".
 _CAUSE_VERBS = frozenset("let lets have had made make makes get got ask asked".split())
 
@@ -3314,7 +3315,13 @@ def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
                      or tokens[index + 2].key in _SHIFT_WORDS)
             )):
                 continue
-        elif not (index > 0 and tokens[index - 1].key in _CAUSE_VERBS and token.gap == " "):
+        elif not (index > 0 and tokens[index - 1].key in _CAUSE_VERBS and token.gap == " ") and not (
+            # inside a sentence, after no article or capitalised word: "they said Deonte
+            # usually gives", "when I came in Anahera was on the phone"
+            following.key in _SUBJECT_AFTER or index + 2 < count and following.key in _ADVERBS
+            and tokens[index + 2].gap == " " and tokens[index + 2].key.endswith("s")
+            and tokens[index + 2].eng
+        ) or tokens[index - 1].key in _ARTICLES or tokens[index - 1].cap:
             continue
         if token.key in lex.places or token.key in lex.proper or token.possessive:
             continue
