@@ -58,7 +58,8 @@ RELATION_CUES = frozenset(
     cousin boyfriend girlfriend fiance fiancee friend neighbor neighbour caregiver roommate
     stepdaughter stepson stepmother stepfather guardian poa proxy surrogate sibling child kid
     grand-daughter grand-son step-daughter step-son step-mother step-father great-grandson
-    great-granddaughter
+    great-granddaughter godmother godfather goddaughter godson hubby stepdad stepmom
+    stepsister stepbrother ex-wife ex-husband
     """.split()
 )
 ROLE_CUES = frozenset(
@@ -71,7 +72,7 @@ ROLE_CUES = frozenset(
     educator
     anesthesiologist anesthetist crna rt ot slp msw lcsw dietitian float pct cnm
     sgt sergeant deputy detective det trooper capt captain cpl corporal firefighter ranger
-    ofc
+    ofc huc phleb phlebotomist secretary
     """.split()
 )
 PERSON_CUES = RELATION_CUES | ROLE_CUES
@@ -434,6 +435,11 @@ class _Reader:
             or tokens[index + 2].gap.strip()[:1] in {",", ".", ";", ")"}
         ):
             return True  # "Garden IV", "Mallampati II"; not "told Begay I had to"
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and following.key in {"bed", "room", "rm"} and (
+            self.text[following.end : following.end + 3].lstrip(" #")[:1].isdigit()
+        ):
+            return False  # "GARCIA MARIA bed 4": where the person lies, no "Stryker bed"
         for offset in (1, 2):
             position = index + offset
             if position >= len(tokens):
@@ -1205,6 +1211,7 @@ _COMMON_LOWER = frozenset(
     cuts ran run runs pulled pull pulls moved move moves turned turn turns kept keep keeps
     back home bed room chair floor bathroom toilet door hall hallway station desk nurse
     brown white black green gray grey young old long short hill hall wood woods stone lane
+    emp empl
     """.split()
 )
 
