@@ -3184,6 +3184,17 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
         )):
             yield FindingKind.PERSON, token.start, token.end  # "report given to Kamalei"
             continue
+        if not token.cap and token.first and following.gap == " " and not following.cap and (
+            following.sur and not following.stop and index + 2 < count
+            and tokens[index + 2].gap == " " and tokens[index + 2].key in _DOING | {"fell"}
+        ) and token.key not in _EVERYDAY_GIVEN_NAMES_NOT_READ and not (
+            token.key in _COMMON_LOWER or following.key in _COMMON_LOWER or token.stop
+            or reader.mostly_upper
+        ) and (token.initial or index > 0 and tokens[index - 1].key in _CLAUSE_OPENERS) and (
+            not (token.eng and following.eng) or token.initial
+        ):
+            yield FindingKind.PERSON, token.start, following.end  # "john baker fell at 0300"
+            continue
         if not token.cap and index >= 2 and token.gap == " " and (
             tokens[index - 1].key == "to" and tokens[index - 1].gap == " "
             and tokens[index - 2].key in _HANDOVER_WORDS
@@ -3224,6 +3235,8 @@ def _detect_speakers(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PERSON, token.start, token.end
 
 
+# Lower-case words after which a new clause and its subject start: "when john baker fell".
+_CLAUSE_OPENERS = frozenset("and then when while but because after before so".split())
 _ADVERBS = frozenset("usually always never often also just still then already".split())
 # Words before a name that it is asked of or let do something: "let Sunita draw labs".
 _CAUSE_VERBS = frozenset("let lets have had made make makes get got ask asked".split())
