@@ -3148,7 +3148,16 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
         )):
             yield FindingKind.PERSON, token.start, token.end  # "According to Svetla,"
             continue
-        if token.cap and (token.first or _name_alone(reader, token)) and index >= 2 and (
+        if following.key in RELATION_CUES and following.gap == " " and token.key[-1:] == "s" and (
+            not token.possessive and len(token.key) >= 4 and token.key[:-1] in lex.first_names
+            and token.key[:-1] not in _COMMON_LOWER and token.key[:-1] not in _NEVER
+            and token.key not in lex.english
+        ):
+            yield FindingKind.PERSON, token.start, token.end - 1  # "marias mom called"
+            continue
+        if (token.cap and (token.first or _name_alone(reader, token)) or not token.cap and (
+            token.first and not token.eng and not token.stop
+        )) and index >= 2 and (
             token.gap == " "
         ) and (
             tokens[index - 1].key == "is" and tokens[index - 2].key in {"this", "name"}
