@@ -3148,6 +3148,12 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
         )):
             yield FindingKind.PERSON, token.start, token.end  # "According to Svetla,"
             continue
+        if not token.cap and following.key in _SHIFT_ROLES and following.gap == " " and (
+            index + 2 < count and tokens[index + 2].gap == " "
+            and (tokens[index + 2].key in _CREDENTIAL_WORDS or tokens[index + 2].key == "nurse")
+        ) and (token.first or token.sur) and namish_lower(reader, token):
+            yield FindingKind.PERSON, token.start, token.end  # "okeke charge rn aware"
+            continue
         if following.key in RELATION_CUES and following.gap == " " and token.key[-1:] == "s" and (
             not token.possessive and len(token.key) >= 4 and token.key[:-1] in lex.first_names
             and token.key[:-1] not in _COMMON_LOWER and token.key[:-1] not in _NEVER
@@ -3244,6 +3250,8 @@ def _detect_speakers(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PERSON, token.start, token.end
 
 
+# Words between a name and its credential: "okeke charge rn", "tran night nurse".
+_SHIFT_ROLES = frozenset("charge night day float house evening".split())
 # Lower-case words after which a new clause and its subject start: "when john baker fell".
 _CLAUSE_OPENERS = frozenset("and then when while but because after before so".split())
 _ADVERBS = frozenset("usually always never often also just still then already".split())
