@@ -530,8 +530,8 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not token.capd or token.stop:
-            index += 1
+        if not token.capd or token.stop or len(token.word) == 1 and token.gap[-1:].isdigit():
+            index += 1  # "2L. Faith community nurse": a unit after a number, no initial
             continue
         last = index
         while last + 1 < len(tokens) and last - index < 3:
