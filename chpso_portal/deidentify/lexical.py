@@ -230,6 +230,8 @@ _FACILITY_HEADS = [
     "community hosp", "med center", "kidney centers", "dialysis centers", "medical centers",
     "health centers", "care centers", "cancer centers", "surgery centers",
     "critical access", "critical access hospital", "kidney associates", "renal associates",
+    "ambulance", "ambulance service", "flight", "air medical", "fire rescue", "asst living",
+    "detention center", "detention complex", "correctional facility", "correctional center",
     "surgical associates", "cardiology associates", "orthopedic associates",
     "pediatric associates", "urology associates", "oncology associates", "eye associates",
     "open mri",
@@ -1276,7 +1278,7 @@ _LOWER_CASE_HEADS = frozenset(
     |rehabilitation center|rehab center|surgery center|surgical center|convalescent hospital
     |care home|retirement community|living center|manor|healthcare center|post-acute care
     |transitional care|urgent care|family practice|medical group|cancer center|hosp
-    |med center|med ctr|family medicine|health clinic|medical clinic
+    |med center|med ctr|family medicine|health clinic|medical clinic|asst living
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -2014,6 +2016,7 @@ def detect(text: str) -> Iterator[Span]:
         yield from _extend_partial_findings(reader, spans)
         if ", " in text:
             yield from _towns_after_facilities(reader, spans)
+    yield from _detect_sites(reader, spans)
     if "from " in text and any(needle in text for needle in _SENDER_NEEDLES):
         yield from _detect_senders(reader)
     if _CARRIER_HINT.search(text):
@@ -3367,3 +3370,259 @@ def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
         if reader.eponym_after(index):
             continue
         yield FindingKind.PERSON, token.start, token.end
+
+
+# --- sites in the forms strangers write --------------------------------------------------
+
+# A site of a system named by its town: "the Nashua campus", "our Spokane site", "the
+# Rotterdam house", "the Vernal hospital helipad".
+_SITE_WORDS = frozenset("campus site location house office branch hospital facility".split())
+_SITE_OPENERS = frozenset("the our their your at from to in".split())
+# A town's own agencies: "tempe pd", "Laramie police", "Boise fire".
+_AGENCY_WORDS = frozenset("pd police fire ems sheriff sheriff's sheriffs fd".split())
+# Where a person lives: "lives in frogtown", "moved to Cedar-Riverside", "home in Kahala".
+_RESIDENCE_VERBS = frozenset(
+    "lives live living resides reside residing moved stays staying home".split()
+)
+_RESIDENCE_PREPOSITIONS = frozenset("in to from near outside off".split())
+# Streets typed in lower case after "on", "off", "at"...: "on mckinney st", "off stockton
+# hill rd". "dr", "drive", "lane" and "ln" need a word in no dictionary ("on call dr").
+_STREET_WORDS_LOWER = frozenset(
+    "st street ave avenue rd road blvd boulevard pkwy parkway hwy highway ln lane dr drive".split()
+)
+_STREET_WORDS_STRICT = frozenset("dr drive ln lane".split())
+_STREET_CUES = frozenset("on off at near along onto down up of from to by across".split())
+# An emergency department or urgent care named by its hospital: "the Good Shepherd ED",
+# "to Del Sol ER", "at Children's Mercy urgent care". Words of units and departments
+# ("the Peds ED", "the Main ED", "Fast Track") name no hospital.
+_ED_WORDS = frozenset({"ED", "ER"})
+_ED_KEYS = frozenset({"ed", "er", "urgent", "emergency"})
+_ED_CUES = frozenset("the at to from through thru via in into".split())
+_UNIT_WORDS = frozenset(
+    """
+    peds pediatric pediatrics adult adults fast track main west east north south central
+    tower new old freestanding satellite level trauma psych psychiatric behavioral minor
+    minors acute express flex front back upstairs downstairs ambulatory observation obs
+    holding our their your this that other outside another local nearest nearby closest
+    receiving sending referring rural small big same rapid low high annex pod team
+    """.split()
+)
+
+
+def _run_before(tokens: list[Token], index: int, most: int) -> list[int]:
+    """Starts of the runs of up to `most` tokens, joined by single spaces, that end right
+    before token `index`, shortest first."""
+    starts = []
+    first = index
+    while first > 0 and index - first < most and tokens[first].gap == " ":
+        first -= 1
+        starts.append(first)
+        if tokens[first].initial:
+            break
+    return starts
+
+
+def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
+    tokens = reader.tokens
+    lex = reader.lex
+    count = len(tokens)
+    keys = _keys(reader)
+    found: list[Span] = []
+
+    # "the Nashua campus", "tempe pd": a listed town before the word of its site or agency.
+    if not (_SITE_WORDS.isdisjoint(keys) and _AGENCY_WORDS.isdisjoint(keys)):
+        for index in range(1, count):
+            key = tokens[index].key
+            site = key in _SITE_WORDS
+            if not site and key not in _AGENCY_WORDS:
+                continue
+            if not tokens[index - 1].cap and not any(
+                tokens[back].key in lex.place_heads for back in range(max(0, index - 3), index)
+            ):
+                continue  # the common case: a word of no town before "office" or "fire"
+            town = None
+            for first in _run_before(tokens, index, 3):
+                run = tokens[first:index]
+                if len({t.cap for t in run}) > 1 or _place_key(run) not in lex.places:
+                    continue
+                if len(run) == 1 and (run[0].eng or run[0].stop) and not (
+                    site and run[0].cap and run[0].key not in _NEVER
+                ):
+                    continue
+                if run[0].key in _STATE_NAMES or run[0].key in _DIRECTIONS:
+                    continue
+                if site and (first == 0 or tokens[first - 1].key not in _SITE_OPENERS):
+                    continue
+                town = first
+            if town is not None and not (site and tokens[town].eng and len(
+                tokens[town:index]
+            ) == 1 and tokens[town].key in _UNIT_WORDS):
+                found.append((FindingKind.PLACE, tokens[town].start, tokens[index - 1].end))
+
+    # "lives in frogtown", "moved to Cedar-Riverside": the place a person lives in.
+    if not _RESIDENCE_VERBS.isdisjoint(keys):
+        for index in range(count - 2):
+            if tokens[index].key not in _RESIDENCE_VERBS:
+                continue
+            position = index + 1
+            if tokens[position].key == "out" and tokens[position + 1].key == "in":
+                position += 1  # "we live out in Socorro"
+            if tokens[position].key not in _RESIDENCE_PREPOSITIONS or position + 1 >= count:
+                continue
+            start = position + 1
+            token = tokens[start]
+            if token.gap != " " or token.stop or token.key in _ARTICLES or len(token.key) < 3:
+                continue
+            last = start
+            if token.cap:
+                while last + 1 < count and last - start < 2 and tokens[last + 1].gap == " " and (
+                    tokens[last + 1].capd and not tokens[last + 1].stop
+                ):
+                    last += 1
+                run = tokens[start : last + 1]
+                if all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
+                       or t.key in _HEADS_BY_WORD for t in run):
+                    continue
+                if len(run) == 1 and (token.key in _STATE_NAMES or token.key in
+                                      _WEEKDAYS_AND_MONTHS or token.first and not (
+                                          token.key in lex.places)):
+                    continue
+            else:
+                if token.eng or not (token.unknown or token.key in lex.places) or len(
+                    token.key
+                ) < 4:
+                    continue
+            found.append((FindingKind.PLACE, token.start, tokens[last].end))
+
+    # "on mckinney st", "off stockton hill rd": a street typed in lower case after a cue.
+    if not _STREET_WORDS_LOWER.isdisjoint(keys):
+        for index in range(2, count):
+            street = tokens[index]
+            if street.cap or street.key not in _STREET_WORDS_LOWER or street.gap != " ":
+                continue
+            first = index
+            while first > 0 and index - first < 3:
+                previous = tokens[first - 1]
+                if previous.cap or previous.key in _STREET_CUES or previous.key in _ARTICLES:
+                    break
+                if previous.stop or previous.key in _ROLE_WORDS or tokens[first].gap != " ":
+                    first = index
+                    break
+                first -= 1
+            if first == index or first == 0 or tokens[first].gap != " ":
+                continue
+            if tokens[first - 1].key not in _STREET_CUES:
+                continue
+            names = tokens[first:index]
+            if street.key in _STREET_WORDS_STRICT and all(t.eng for t in names):
+                continue
+            found.append((FindingKind.PLACE, names[0].start, street.end))
+
+    # "the Good Shepherd ED", "Del Sol ER", "Children's Mercy urgent care".
+    heads = [] if _ED_KEYS.isdisjoint(keys) else [
+        index for index, token in enumerate(tokens)
+        if token.word in _ED_WORDS or (
+            index + 1 < count and tokens[index + 1].gap == " " and (
+                token.key == "urgent" and tokens[index + 1].key == "care"
+                or token.key == "emergency" and tokens[index + 1].key in {"department", "room"}
+            )
+        )
+    ]
+    for index in heads:
+        best = None
+        for first in _run_before(tokens, index, 3):
+            run = tokens[first:index]
+            if not all(t.cap and (not t.stop or t.key in _SAINT) for t in run):
+                break
+            if tokens[first].initial or first == 0:
+                break
+            if tokens[first - 1].key not in _ED_CUES:
+                continue
+            specific = [
+                t for t in run
+                if t.key not in _UNIT_WORDS and t.key not in GENERIC_FACILITY_WORDS
+                and t.key not in lex.clinical and t.key not in _DEPARTMENTS
+                and t.key not in _ROLE_WORDS and t.key not in _SAINT and len(t.key) > 1
+            ]
+            if specific and not any(t.key in _UNIT_WORDS for t in run):
+                best = first
+        if best is not None:
+            found.append((FindingKind.HOSPITAL, tokens[best].start, tokens[index - 1].end))
+
+    # "Our Lady of the Lake", "Our Lady of Lourdes"
+    for index in range(count - 3) if "lady" in keys else ():
+        if tokens[index].word != "Our" or tokens[index + 1].word != "Lady" or tokens[
+            index + 2
+        ].key != "of":
+            continue
+        last = index + 3
+        if tokens[last].key == "the" and last + 1 < count:
+            last += 1
+        if not tokens[last].capd:
+            continue
+        while last + 1 < count and last - index < 6 and tokens[last + 1].gap == " " and (
+            tokens[last + 1].capd and not tokens[last + 1].stop
+        ):
+            last += 1
+        found.append((FindingKind.HOSPITAL, tokens[index].start, tokens[last].end))
+
+    # "from st joes", "pt from st francis via ems": a saint's hospital typed in lower case.
+    if "st" in keys:
+        for index in range(1, count - 1):
+            token = tokens[index]
+            if token.word != "st" or tokens[index - 1].key not in {"from", "to", "at"}:
+                continue
+            name = tokens[index + 1]
+            if name.cap or name.gap not in (" ", ". ") or name.stop:
+                continue
+            stem = name.key[:-1] if name.key.endswith("s") else name.key
+            if not (name.first or stem in lex.first_names or name.possessive and name.first):
+                continue
+            found.append((FindingKind.HOSPITAL, token.start, name.end))
+
+    # A town right after a facility and "in": "Longs Drugs in Kahala", "the Sacred Heart ED
+    # in Eugene", "Hanmaum Family Clinic in Fort Lee".
+    facility_ends = {
+        end for kind, _start, end in [*spans, *found] if kind is FindingKind.HOSPITAL
+    }
+    if facility_ends and "in" in keys:
+        for index in [i for i, t in enumerate(tokens) if t.key == "in"]:
+            if index == 0 or index + 1 >= count or tokens[index].gap != " ":
+                continue
+            back = index - 1
+            while back > 0 and tokens[back].word in _ED_WORDS | {"urgent", "care", "campus"}:
+                back -= 1
+            if tokens[back].end not in facility_ends:
+                continue
+            start = index + 1
+            town = tokens[start]
+            if not town.cap or town.gap != " " or town.stop:
+                continue
+            last = _longest_phrase(tokens, start, lex.place_heads, lex.places, allow=".-",
+                                   lower=False)
+            if last is None:
+                if town.eng or town.first or town.sur or not town.unknown:
+                    continue
+                last = start
+            if _place_key(tokens[start : last + 1]) in _STATE_NAMES:
+                continue
+            found.append((FindingKind.PLACE, town.start, tokens[last].end))
+
+    # An abbreviation of a facility named in the text: "Our Lady of the Lake ... OLOL".
+    names = [(start, end) for kind, start, end in [*spans, *found] if kind is FindingKind.HOSPITAL]
+    abbreviations = [t for t in tokens if t.upper and len(t.word) >= 3] if names else []
+    if abbreviations:
+        initials = set()
+        text = reader.text
+        for start, end in names:
+            words = [w for w in re.findall(r"[A-Za-z]+", text[start:end])]
+            if len(words) < 3:
+                continue
+            initials.add("".join(w[0] for w in words).upper())
+            initials.add("".join(w[0] for w in words if w.lower() not in {"the", "and"}).upper())
+            initials.add("".join(w[0] for w in words if w.lower() not in _FACILITY_JOINERS)
+                         .upper())
+        for token in abbreviations:
+            if token.word in initials:
+                found.append((FindingKind.HOSPITAL, token.start, token.end))
+    yield from found

@@ -1070,7 +1070,7 @@ _DATE_CUE_WORDS = (
     r"|surgery|procedure|visit|appointment|appt|scheduled|sched|delivered|given|placed|removed"
     r"|inserted|changed|expired|died|deceased|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|and|to|or|between|for|at|@"
-    r"|yest|yesterday|today|tonight|tomorrow|tmrw|dose|surg|drawn|collected|labs|eff"
+    r"|yest|yesterday|today|tonight|tomorrow|tmrw|dose|surg|drawn|collected|labs|eff|due"
 )
 # A CSV field (",2/3," or '"2/3"') is a cue too; a comma followed by a space is not
 # ("sob, 2/2 fluid overload" is "secondary to").
@@ -1089,7 +1089,16 @@ _SCORE_BEFORE = re.compile(
 )
 _AFTER_NOT_DATE = re.compile(
     r"(?i:" + SP + r"*(?:strength|power|str|pain|score|scale|ratio|split|dose|doses|of|mg|mcg"
-    r"|ns|nss|saline|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor|in|on|x)\b)"
+    r"|ns|nss|saline|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor"
+    r"|in(?!" + SP + r"+(?:the|a|an|accordance|person|his|her|their|our|clinic|writing)\b)"
+    r"|on|x)\b)"
+)
+# What a day goes on with, where a score or a ratio would not: the visit it dates ("from
+# the 11-14 visit") or the day that ends its range ("2/2 to 2/11").
+_EVENT_AFTER = re.compile(
+    r"(?i:" + SP + r"+(?:visit|appt|appointment|admission|discharge|encounter|surgery"
+    r"|procedure)\b|" + SP + r"*(?:to|thru|through|until|till|-|\u2013)" + SP
+    + r"*[0-9]{1,2}/[0-9]{1,2}(?![0-9]))"
 )
 _TIME_AFTER = re.compile(
     r"(?i:" + SP + r"*(?:@|at|around|~|about|approx\.?)?" + SP
@@ -1112,7 +1121,7 @@ def _detect_short_dates(text: str) -> Iterator[Span]:
         if _SCORE_BEFORE.search(before):
             continue
         cued = _SHORT_DATE_CUE.search(before) is not None
-        timed = _TIME_AFTER.match(after) is not None
+        timed = _TIME_AFTER.match(after) is not None or _EVENT_AFTER.match(after) is not None
         if value in _FRACTIONS and (not cued or _AFTER_NOT_DATE.match(after)):
             continue  # "on 1/2 NS" is half-normal saline
         if separator == "-" and not (cued or timed):
@@ -1532,8 +1541,12 @@ _BARE_ID_CUES = frozenset(
     """
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
-    employee emp badge license licence lic
+    employee emp badge license licence lic dl
     """.split()
+)
+# "Booking no. 26-018833", "Ref # 88410273": such a word before "no.", "#" or "number".
+_LABELLED_NUMBER_BEFORE = re.compile(
+    r"(?i:\b([a-z]+)\.?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*[:#]?" + SP + r"*$)"
 )
 
 
@@ -1577,6 +1590,9 @@ _NOT_PERSONAL_BEFORE = re.compile(
 )
 
 
+_NUMBER_LABELS = frozenset({"no", "number", "num", "nbr", "#"})
+
+
 def _clause_cue(text: str, start: int, value: str) -> bool:
     """An identifier's cue word earlier in the clause, for codes shaped like identifiers:
     three digits or more and a letter or a dash ("G-78123", "EMP-7730", "RN448102")."""
@@ -1612,6 +1628,11 @@ def _detect_codes(text: str) -> Iterator[Span]:
         if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
             yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
             continue
+        if tail in _NUMBER_LABELS and digits >= 5:
+            label = _LABELLED_NUMBER_BEFORE.search(text, max(0, start - 40), start)
+            if label is not None and label.group(1).lower() in _BARE_ID_CUES | _CLAUSE_ID_CUES:
+                yield FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
+                continue
         digits = sum(ch.isdigit() for ch in value)
         cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
         if cued and (digits >= 2 or len(value) >= 5):
@@ -1622,6 +1643,18 @@ def _detect_codes(text: str) -> Iterator[Span]:
         if _DEVICE_NOUN.search(text, max(0, start - 30), start):
             yield FindingKind.LONG_NUMBER, start, end
 
+
+# "Deputy Horvath #3318", "Ofc. Kingfisher #1177": a badge number after an officer's name.
+_detect_badges = _gated_case(
+    _regex(
+        FindingKind.LONG_NUMBER,
+        r"(?i:\b(?:officer|ofc|deputy|dep|sgt|sergeant|trooper|tpr|det|detective|cpl|corporal"
+        r"|lt|lieutenant|capt|captain))\.?" + SP + r"+(?:[A-Z][A-Za-z'\u2019\-]+" + SP
+        + r"+){1,2}\#" + SP + r"*(?P<number>[0-9]{2,6})(?![\w])",
+        group="number",
+    ),
+    "#",
+)
 
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _AGE_WORDS = (
@@ -2056,6 +2089,7 @@ DETECTORS: tuple[Detector, ...] = (
     *COMPACT_DATE_DETECTORS,
     *EXTRA_PHONE_DETECTORS,
     _detect_codes,
+    _detect_badges,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,
 )

@@ -1,0 +1,68 @@
+"""Facilities, places, dates and record numbers in forms the word lists alone do not cover.
+
+A stranger names the hospital by its emergency department ("the Good Shepherd ED"), a town
+by the campus or the police of it ("the Nashua campus", "tempe pd"), a neighbourhood after
+where someone lives ("lives in frogtown"), a street in lower case ("off stockton hill rd"),
+a day by what it dates ("from the 11-14 visit", "due 4/2") and a number by the word before
+its "no." ("Booking no. 26-018833"). The same shapes in a unit's or a department's name, an
+eponym or a score stay quiet.
+"""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+from chpso_portal.deidentify.findings import FindingKind
+
+FOUND = [
+    ("readmitted thru the Good Shepherd ED overnight, sats 84% RA", "Good Shepherd"),
+    ("we took him to Del Sol ER instead of driving back", "Del Sol"),
+    ("seen at Piedmont Fayette urgent care and told it was a sprain", "Piedmont Fayette"),
+    ("Consult note faxed to the wrong site; the patient was at the Oakland campus.", "Oakland"),
+    ("Thanks to the team at the Nashua campus for the data.", "Nashua"),
+    ("security and tempe pd called to bedside, pt threatening staff", "tempe"),
+    ("dtr states the family lives in frogtown, near the river", "frogtown"),
+    ("The couple moved to Cedar-Riverside last year.", "Cedar-Riverside"),
+    ("pt brought by AMR off stockton hill rd for AMS", "stockton hill rd"),
+    ("picked up the wrong strength on mckinney st, daughter brought the bottle", "mckinney st"),
+    ("Crew from Big Sky Ambulance said the pt was on the floor for 6 hrs.", "Big Sky Ambulance"),
+    ("brought in from Our Lady of the Lake; the OLOL chart came by fax.", "OLOL"),
+    ("accepted transfer from st joes for NSTEMI, arrived 2215", "st joes"),
+    ("The bottle came from Longs Drugs in Kahala under the wrong coverage.", "Kahala"),
+    ("pt lives at shady pines asst living per the ems run sheet", "shady pines asst living"),
+    ("Follow-up labs are due 4/2; the clinic will call her.", "4/2"),
+    ("wt was taken from the 11-14 visit so the dose was off", "11-14"),
+    ("inpatient on 6 East 2/2 to 2/11, then home", "2/2"),
+    ("The family was told on 5/6 in the presence of the manager.", "5/6"),
+    ("Booking no. 26-018833. Inmate returned to the facility.", "26-018833"),
+    ("DL D4471-2290-8812 photocopied at registration.", "D4471-2290-8812"),
+    ("Deputy Horvath #3318 escorted the patient to CT and back.", "3318"),
+]
+
+QUIET = [
+    "Transferred from the Peds ED to 4 West after the bed was cleaned.",
+    "Pt was taken back to the Main OR at 1400; the Cardiac Cath Lab was on diversion.",
+    "Ottawa ankle rules negative, no x-ray needed.",
+    "Room air sats 88%, placed on 2 L NC, tolerating it well.",
+    "seen by the on call dr at 0300, no new orders",
+    "pt walked down the hall and back with a walker",
+    "Gave 1/2 NS at 75 mL/hr; strength 4/5 in both legs, pain 6/10.",
+    "The 3/4 in needle was swapped for a 1 in needle before the injection.",
+    "The main office and the fire marshal signed off on the new doors.",
+    "She lives in a group home and moved to the memory care wing last year.",
+]
+
+
+@pytest.mark.parametrize(("text", "words"), FOUND, ids=[w for _, w in FOUND])
+def test_the_form_is_found(text, words):
+    start = text.index(words)
+    end = start + len(words)
+    covered = sum(
+        max(0, min(end, finding.end) - max(start, finding.start)) for finding in screen(text)
+    )
+    assert covered * 2 >= end - start, [(f.kind, f.text) for f in screen(text)]
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_a_unit_a_score_or_a_word_stays_quiet(text):
+    kinds = {FindingKind.HOSPITAL, FindingKind.PLACE, FindingKind.DATE, FindingKind.LONG_NUMBER}
+    assert [f.text for f in screen(text) if f.kind in kinds] == []
