@@ -190,7 +190,7 @@ def with_new_marked(*, report: IncidentReport, viewer, thread: list[ThreadEntry]
     return marked
 
 
-def with_message_counts(reports, *, viewer):
+def with_message_counts(reports, *, viewer_id: int):
     """`reports` (a queryset) with the two counts `count_new` needs on each row, computed in
     the list's own query: the messages others wrote, and how many of them came before the
     viewer's own last message (none when they wrote none: the comparison with NULL fails)."""
@@ -202,8 +202,8 @@ def with_message_counts(reports, *, viewer):
     answered = (f'{others} AND m.id < (SELECT MAX(o.id) FROM "{message}" o '
                 f'WHERE o.report_id = "{report}"."id" AND o.author_id = %s)')
     return reports.annotate(
-        messages_by_others=RawSQL(f"({others})", [viewer.pk]),
-        messages_by_others_answered=RawSQL(f"({answered})", [viewer.pk, viewer.pk]))
+        messages_by_others=RawSQL(f"({others})", [viewer_id]),
+        messages_by_others_answered=RawSQL(f"({answered})", [viewer_id, viewer_id]))
 
 
 def count_new(rows, *, viewer) -> None:

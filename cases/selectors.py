@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Substr
 
+from chpso_portal.compiled import ListQuery
+
 from .models import HARM_RANK, NEEDS_ACTION, ContributingFactor, IncidentReport, ReportStatus
 
 PAGE_SIZE = 25
@@ -37,14 +39,33 @@ class Page:
         return len(self.items)
 
 
-def paginate(queryset, page_number, per_page: int = PAGE_SIZE) -> Page:
+def _page_number(page_number) -> int:
     try:
-        number = max(1, min(int(page_number or 1), 10_000))
+        return max(1, min(int(page_number or 1), 10_000))
     except (TypeError, ValueError):
-        number = 1
+        return 1
+
+
+def paginate(queryset, page_number, per_page: int = PAGE_SIZE) -> Page:
+    number = _page_number(page_number)
     start = (number - 1) * per_page
     rows = list(queryset[start:start + per_page + 1])
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def paginate_compiled(query: ListQuery, shape, page_number, per_page: int = PAGE_SIZE,
+                      **ids) -> Page:
+    """`paginate` for a list compiled once per shape (chpso_portal.compiled): the same page,
+    read with the SQL kept for the shape and the request's own ids."""
+    number = _page_number(page_number)
+    rows = query.rows(shape, offset=(number - 1) * per_page, limit=per_page + 1, **ids)
+    return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def filter_shape(filters: dict) -> tuple:
+    """The filters that were given, as part of a list's shape (chpso_portal.compiled)."""
+    return tuple(sorted((key, value) for key, value in filters.items()
+                        if value not in (None, "")))
 
 
 # The review queue's orders, by the `sort` value that names them; anything else is ignored.
@@ -96,9 +117,11 @@ def _apply_filters(reports, filters: dict):
     return reports
 
 
-def my_reports(*, membership):
+def my_reports(*, hospital, reporter):
+    """A member's own reports in a hospital, newest first (the hospital and the reporter as
+    instances or ids)."""
     return IncidentReport.objects.filter(
-        hospital=membership.hospital, reporter=membership.user
+        hospital=hospital, reporter=reporter
     ).order_by("-created_at", "-id")
 
 
@@ -123,6 +146,46 @@ def review_queue_rows(*, hospital, filters: dict, fields):
     )
 
 
+def _queue_rows_for_shape(shape, *, hospital, viewer):
+    from .conversation import with_message_counts
+
+    fields, filters = shape
+    return with_message_counts(
+        review_queue_rows(hospital=hospital, filters=dict(filters), fields=fields),
+        viewer_id=viewer)
+
+
+# The queue's rows with the viewer's message counts, compiled once per filter set and order.
+REVIEW_QUEUE = ListQuery(_queue_rows_for_shape, ids=("hospital", "viewer"))
+
+
+def review_queue_page(*, hospital, viewer, filters: dict, fields, page_number) -> Page:
+    """A page of `review_queue_rows` with the counts `conversation.count_new` needs. A search
+    for words is built through the ORM on each request (free text is kept in no shape)."""
+    shape = (tuple(fields), filter_shape(filters))
+    ids = {"hospital": hospital.pk, "viewer": viewer.pk}
+    if (filters.get("q") or "").strip():
+        return paginate(REVIEW_QUEUE.orm(shape, **ids), page_number)
+    return paginate_compiled(REVIEW_QUEUE, shape, page_number, **ids)
+
+
+def _my_rows_for_shape(fields, *, hospital, user):
+    from .conversation import with_message_counts
+
+    return with_message_counts(my_reports(hospital=hospital, reporter=user).only(*fields),
+                               viewer_id=user)
+
+
+MY_REPORTS = ListQuery(_my_rows_for_shape, ids=("hospital", "user"))
+
+
+def my_reports_page(*, membership, fields, page_number) -> Page:
+    """A page of the member's own reports in the hospital (`my_reports`), newest first, with
+    the counts `conversation.count_new` needs."""
+    return paginate_compiled(MY_REPORTS, tuple(fields), page_number,
+                             hospital=membership.hospital_id, user=membership.user_id)
+
+
 def pso_reports(*, filters: dict):
     reports = IncidentReport.objects.filter(status=ReportStatus.SENT).select_related("hospital")
     if hospital := filters.get("hospital"):
@@ -139,6 +202,23 @@ def pso_reports(*, filters: dict):
         filters.get("sort") or "newest", ("-sent_at", "-id")
     )
     return reports.order_by(*sort)
+
+
+def _pso_rows_for_shape(shape):
+    fields, filters = shape
+    return pso_reports(filters=dict(filters)).only(*fields)
+
+
+PSO_REPORTS = ListQuery(_pso_rows_for_shape, ids=())
+
+
+def pso_reports_page(*, filters: dict, fields, page_number) -> Page:
+    """A page of `pso_reports` with `fields` (which may reach the hospital's). The hospital
+    filter is one of the member hospitals the form accepts, so it is part of the shape."""
+    shape = (tuple(fields), filter_shape(filters))
+    if (filters.get("q") or "").strip():
+        return paginate(PSO_REPORTS.orm(shape), page_number)
+    return paginate_compiled(PSO_REPORTS, shape, page_number)
 
 
 def factors():

@@ -192,11 +192,9 @@ def report_edit(request, public_id):
 
 @access.hospital(Scope.REPORTS_CREATE)
 def my_reports(request):
-    page = selectors.paginate(
-        conversation.with_message_counts(
-            selectors.my_reports(membership=request.membership)
-            .only(*ROW_FIELDS, "feedback", "narrative"), viewer=request.user),
-        request.GET.get("page"))
+    page = selectors.my_reports_page(membership=request.membership,
+                                     fields=(*ROW_FIELDS, "feedback", "narrative"),
+                                     page_number=request.GET.get("page"))
     _present_rows(page, "report-detail", date_field="created_at")
     conversation.count_new(page, viewer=request.user)
     return render(request, "cases/my_reports.html", {"page": page})
@@ -271,12 +269,9 @@ def _queue_context(request, save_form=None):
         data["status"] = selectors.ACTION  # what the lead has to act on, unless asked for more
     form = ReportFilterForm(data)
     filters = form.cleaned_data if form.is_valid() else {"status": selectors.ACTION}
-    page = selectors.paginate(
-        conversation.with_message_counts(
-            selectors.review_queue_rows(hospital=request.hospital, filters=filters,
-                                        fields=QUEUE_FIELDS), viewer=request.user),
-        request.GET.get("page"),
-    )
+    page = selectors.review_queue_page(hospital=request.hospital, viewer=request.user,
+                                       filters=filters, fields=QUEUE_FIELDS,
+                                       page_number=request.GET.get("page"))
     _present_rows(page, "report-review", date_field="event_date")
     conversation.count_new(page, viewer=request.user)
     today = timezone.localdate()
@@ -526,9 +521,8 @@ def report_addendum(request, public_id):
 def pso_report_list(request):
     form = PsoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = selectors.paginate(
-        selectors.pso_reports(filters=filters).only(*ROW_FIELDS, "hospital__name"),
-        request.GET.get("page"))
+    page = selectors.pso_reports_page(filters=filters, fields=(*ROW_FIELDS, "hospital__name"),
+                                      page_number=request.GET.get("page"))
     _present_rows(page, "pso-report-detail", date_field="sent_at")
     rows = mark_safe("".join(_pso_row(report) for report in page))  # each value escaped
     query = request.GET.copy()

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
+from cases.selectors import filter_shape, paginate, paginate_compiled
+from chpso_portal.compiled import ListQuery
 from members.roles import Scope
 
 from .. import rows as sql_rows
@@ -55,20 +57,20 @@ def _acting_count():
         output_field=IntegerField()), Value(0))
 
 
-def _marked_by(hospital):
-    """1 when `hospital` marked the lesson, else 0: a correlated subquery that reads one row
+def _marked_by(hospital_id: int):
+    """1 when the hospital marked the lesson, else 0: a correlated subquery that reads one row
     of the (lesson, hospital) unique index per lesson shown. (An EXISTS in the select list is
     turned by PostgreSQL into a hash of every mark the hospital ever made.)"""
     return Coalesce(Subquery(
-        LessonAdoption.objects.filter(lesson_id=OuterRef("pk"), hospital_id=hospital.pk)
+        LessonAdoption.objects.filter(lesson_id=OuterRef("pk"), hospital_id=hospital_id)
         .annotate(one=Value(1)).values("one")[:1], output_field=IntegerField()), Value(0))
 
 
-def _member_lessons(*, hospital, detail: bool):
+def _member_lessons(*, hospital_id: int, detail: bool):
     """Published lessons with what a member may see: a row's categories and action strengths
     come from the lesson's own display copies, so a library page is one query."""
     lessons = Lesson.objects.published().only(*MEMBER_FIELDS).annotate(
-        acting_hospitals=_acting_count(), acting_here=_marked_by(hospital))
+        acting_hospitals=_acting_count(), acting_here=_marked_by(hospital_id))
     if not detail:
         return lessons
     return lessons.prefetch_related(*_children_prefetches())
@@ -107,7 +109,11 @@ def search_words(query: str) -> list[str]:
 
 def library(*, hospital, filters: dict):
     """Published lessons for a member of `hospital`, newest first, filtered and searched."""
-    lessons = _member_lessons(hospital=hospital, detail=False)
+    return _library(filters, hospital_id=hospital.pk)
+
+
+def _library(filters: dict, *, hospital_id: int):
+    lessons = _member_lessons(hospital_id=hospital_id, detail=False)
     for word in search_words(filters.get("q", "")):
         lessons = lessons.filter(search_text__contains=word)
     if category := filters.get("category"):
@@ -122,6 +128,23 @@ def library(*, hospital, filters: dict):
     if year := filters.get("year"):
         lessons = lessons.filter(published_at__year=year)
     return lessons.order_by("-published_at", "-id")
+
+
+def _library_for_shape(shape, *, hospital):
+    return _library(dict(shape), hospital_id=hospital)
+
+
+# The library's rows, compiled once per set of filters (chpso_portal.compiled).
+LIBRARY = ListQuery(_library_for_shape, ids=("hospital",))
+
+
+def library_page(*, hospital, filters: dict, page_number):
+    """A page of `library`. A search for words is built through the ORM on each request
+    (free text is kept in no shape); the filters' fixed choices and the year are."""
+    shape = filter_shape(filters)
+    if search_words(filters.get("q", "")):
+        return paginate(LIBRARY.orm(shape, hospital=hospital.pk), page_number)
+    return paginate_compiled(LIBRARY, shape, page_number, hospital=hospital.pk)
 
 
 def published_years() -> list[int]:

@@ -118,8 +118,8 @@ def library_row(lesson) -> str:
 def lesson_library(request):
     form = LibraryFilterForm(request.GET or None, years=selectors.published_years())
     filters = form.filters() if request.GET else {}
-    page = paginate(selectors.library(hospital=request.hospital, filters=filters),
-                    request.GET.get("page"))
+    page = selectors.library_page(hospital=request.hospital, filters=filters,
+                                  page_number=request.GET.get("page"))
     rows = mark_safe("".join(library_row(present(lesson, detail=False))  # each value escaped
                              for lesson in page))
     query = request.GET.copy()
