@@ -206,15 +206,23 @@ def with_message_counts(reports, *, viewer_id: int):
         messages_by_others_answered=RawSQL(f"({answered})", [viewer_id, viewer_id]))
 
 
-def count_new(rows, *, viewer) -> None:
+def count_new(rows, *, viewer, also=()) -> dict:
     """Set `new_messages` on each row of a page made by `with_message_counts`: what others
-    wrote on the report since `viewer` last read its conversation. One cache read, no query."""
+    wrote on the report since `viewer` last read its conversation. A row on which nobody else
+    wrote has nothing new and needs no marker; the others' markers come in one cache read,
+    with the cache keys `also` (the page's other cached data), whose values are returned.
+    No query."""
     rows = list(rows)
-    if not rows:
-        return
-    keys = {report.pk: _marker_key(report.pk, viewer.pk) for report in rows}
-    seen = cache.get_many(list(keys.values()))
+    keys = {}
     for report in rows:
-        marker = seen.get(keys[report.pk])
-        read = report.messages_by_others_answered if marker is None else marker
-        report.new_messages = max(report.messages_by_others - read, 0)
+        report.new_messages = 0
+        if report.messages_by_others:
+            keys[report.pk] = _marker_key(report.pk, viewer.pk)
+    wanted = [*keys.values(), *also]
+    seen = cache.get_many(wanted) if wanted else {}
+    for report in rows:
+        if report.pk in keys:
+            marker = seen.get(keys[report.pk])
+            read = report.messages_by_others_answered if marker is None else marker
+            report.new_messages = max(report.messages_by_others - read, 0)
+    return {key: seen[key] for key in also if key in seen}

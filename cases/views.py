@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from chpso_portal import access
 from chpso_portal.forms import add_service_errors
@@ -73,6 +75,10 @@ def escape(value) -> str:
     return _escape("" if value is None else str(value))
 
 
+# Labels and codes come from small fixed sets (statuses, categories...): each is escaped once.
+_label = functools.lru_cache(maxsize=512)(escape)
+
+
 def _new_messages_badge(report) -> str:
     count = getattr(report, "new_messages", 0) or 0
     if not count:
@@ -94,21 +100,42 @@ def _queue_row(report) -> str:
     return (
         f'<tr><td class="text-nowrap"><a href="{escape(report.url)}">{escape(report.reference)}'
         f'</a>{_new_messages_badge(report)}</td>'
-        f'<td><span class="badge status-{escape(report.status)}">'
-        f'{escape(report.status_label)}</span></td>'
+        f'<td><span class="badge status-{_label(report.status)}">'
+        f'{_label(report.status_label)}</span></td>'
         f'<td class="text-nowrap" data-testid="age">{escape(report.age)}</td>'
         f'<td class="col-snippet small" data-testid="snippet">{escape(report.snippet)}</td>'
-        f'<td data-testid="reporter">{reporter}</td><td>{escape(report.category_label)}</td>'
-        f'<td>{escape(report.harm_label or "-")}</td><td>{escape(report.location_label)}</td>'
+        f'<td data-testid="reporter">{reporter}</td><td>{_label(report.category_label)}</td>'
+        f'<td>{_label(report.harm_label or "-")}</td><td>{_label(report.location_label)}</td>'
         f'<td class="text-nowrap">{escape(report.date_label or "Unknown")}</td></tr>')
+
+
+def _my_row(report) -> str:
+    """One report of My reports as HTML (see _queue_row). The start of the narrative is cut
+    as the |truncatechars:90 filter cuts it."""
+    count = getattr(report, "new_messages", 0) or 0
+    badge = (f' <span class="badge bg-warning text-dark" data-testid="new-messages">{count} new '
+             f'message{"s" if count != 1 else ""}</span>') if count else ""
+    feedback = (' · <strong class="text-success">Feedback from your safety lead</strong>'
+                if report.feedback else "")
+    return (
+        f'<a class="list-group-item list-group-item-action" href="{escape(report.url)}">'
+        f'<div class="d-flex justify-content-between align-items-start gap-2">'
+        f'<span><strong>{escape(report.reference or "Draft")}</strong> · '
+        f'{_label(report.category_label)}{badge}</span>'
+        f'<span class="badge status-{_label(report.status)} flex-shrink-0">'
+        f'{_label(report.status_label)}</span></div>'
+        f'<div class="small text-truncate" data-testid="snippet">'
+        f'{escape(Truncator(report.narrative or "").chars(90))}</div>'
+        f'<div class="small text-muted">{_label(report.event_type_label)} · '
+        f'{escape(report.date_label)}{feedback}</div></a>')
 
 
 def _pso_row(report) -> str:
     """One row of the PSO's list as HTML (see _queue_row)."""
     return (
         f'<tr><td><a href="{escape(report.url)}">{escape(report.reference)}</a></td>'
-        f'<td>{escape(report.hospital.name)}</td><td>{escape(report.event_type_label)}</td>'
-        f'<td>{escape(report.category_label)}</td><td>{escape(report.harm_label or "-")}</td>'
+        f'<td>{escape(report.hospital.name)}</td><td>{_label(report.event_type_label)}</td>'
+        f'<td>{_label(report.category_label)}</td><td>{_label(report.harm_label or "-")}</td>'
         f'<td>{escape(report.date_label)}</td></tr>')
 
 
@@ -197,7 +224,8 @@ def my_reports(request):
                                      page_number=request.GET.get("page"))
     _present_rows(page, "report-detail", date_field="created_at")
     conversation.count_new(page, viewer=request.user)
-    return render(request, "cases/my_reports.html", {"page": page})
+    rows = mark_safe("".join(_my_row(report) for report in page))  # each value escaped
+    return render(request, "cases/my_reports.html", {"page": page, "rows": rows})
 
 
 @access.hospital(Scope.REPORTS_CREATE, object_scoped=True)
@@ -236,11 +264,12 @@ QUEUE_COLUMNS = [
 QUEUE_FIELDS = (*ROW_FIELDS, "submitted_at", "reporter_hidden", "location_detail")
 
 
-def age_label(moment, today) -> str:
-    """How long a report has waited, as people say it: "today", "1 day", "12 days"."""
+def age_label(moment, today, zone=None) -> str:
+    """How long a report has waited, as people say it: "today", "1 day", "12 days". `zone`:
+    the current time zone, when the caller found it once for a whole page."""
     if moment is None:
         return ""
-    days = (today - timezone.localdate(moment)).days
+    days = (today - timezone.localdate(moment, zone)).days
     if days <= 0:
         return "today"
     return "1 day" if days == 1 else f"{days} days"
@@ -273,10 +302,12 @@ def _queue_context(request, save_form=None):
                                        filters=filters, fields=QUEUE_FIELDS,
                                        page_number=request.GET.get("page"))
     _present_rows(page, "report-review", date_field="event_date")
-    conversation.count_new(page, viewer=request.user)
-    today = timezone.localdate()
+    views_key = queue.saved_views_key(user=request.user, hospital=request.hospital)
+    cached = conversation.count_new(page, viewer=request.user, also=[views_key])
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(timezone=zone)
     for report in page:
-        report.age = age_label(report.submitted_at, today)
+        report.age = age_label(report.submitted_at, today, zone)
         snippet = (report.snippet or "").replace("\n", " ").replace("\r", " ")
         report.snippet = snippet[:selectors.SNIPPET_LENGTH].rstrip() + (
             "..." if len(snippet) > selectors.SNIPPET_LENGTH else "")
@@ -284,7 +315,7 @@ def _queue_context(request, save_form=None):
     query = form.canonical_query()
     without_sort = data.copy()
     without_sort.pop("sort", None)
-    views = queue.saved_views(user=request.user, hospital=request.hospital)
+    views = queue.saved_views(user=request.user, hospital=request.hospital, cached=cached)
     return {
         "form": form, "page": page, "rows": rows, "query": query,
         "headers": _queue_headers(filters.get("sort") or "newest", without_sort.urlencode()),
@@ -293,8 +324,17 @@ def _queue_context(request, save_form=None):
         "saved_views": views,
         "current_view": next((v for v in views if v.query == query), None),
         "save_form": save_form or SavedViewForm(),
+        "save_field": _blank_save_field() if save_form is None else "",
         "max_saved_views": queue.MAX_SAVED_VIEWS,
     }
+
+
+@functools.cache
+def _blank_save_field() -> str:
+    """The name box of "Save this view" as the queue first shows it, rendered once per
+    process: it is the same on every view of the queue (a form sent back with errors is
+    rendered afresh)."""
+    return render_to_string("members/_field.html", {"field": SavedViewForm()["name"]})
 
 
 def _replace(data, **values) -> str:

@@ -249,3 +249,18 @@ def test_the_queue_does_not_grow_with_the_data(world, client_for, params):
     for i in range(40):
         ReportFactory(hospital=world.hospital, reporter=world.staff, reporter_hidden=i % 2 == 0)
     assert count() == small <= 20
+
+
+def test_the_blank_save_box_reads_as_the_field_template_writes_it(world, client_for):
+    from django.template.loader import render_to_string
+
+    from cases.forms import SavedViewForm
+
+    box = render_to_string("members/_field.html", {"field": SavedViewForm()["name"]})
+    client = client_for(world.lead)
+    for params in ({}, {"status": "all", "sort": "harm"}):
+        assert box in queue_page(client, **params).content.decode()
+    # Sent back with an error, the box is written afresh with the error and what was typed.
+    page = client.post(reverse("review-queue"), {"name": "x" * 61}).content.decode()
+    assert box not in page and 'value="' + "x" * 61 + '"' in page
+    assert "60 characters" in page
