@@ -1,4 +1,5 @@
 import functools
+import time
 
 from django import forms
 from django.forms.utils import flatatt
@@ -344,21 +345,39 @@ class SavedViewForm(BootstrapMixin, forms.Form):
                            widget=forms.TextInput(attrs={"placeholder": "Falls this month"}))
 
 
+HOSPITAL_CHOICES_SECONDS = 300
+# (until, choices, rendered options, ids): the member hospitals as this process last read them.
+_hospital_choices: tuple | None = None
+
+
 def hospital_filter_choices():
-    """Member hospitals for the PSO's filter, and their options rendered, cached briefly: the
-    list changes rarely and the PSO list is opened often."""
-    from django.core.cache import cache
+    """Member hospitals for the PSO's filter, their options rendered and the set of their ids,
+    kept in the process for five minutes: the list changes rarely and the PSO list is opened
+    often. Reading it from the shared cache cost a round trip and the unpickling of every
+    hospital on each request; each process now reads the database once in five minutes, so a
+    new member hospital still shows within five minutes everywhere, and at once in the process
+    that saved it (forget_hospital_choices)."""
+    global _hospital_choices
 
-    from members.models import Hospital
+    kept = _hospital_choices
+    if kept is None or time.monotonic() >= kept[0]:
+        from members.models import Hospital
 
-    def load():
         choices = [("", "Any hospital")] + [
             (str(public_id), f"{name} ({city}, {state})") for public_id, name, city, state in
             Hospital.objects.exclude(status="applicant").order_by("name")
             .values_list("public_id", "name", "city", "state")]
-        return choices, FastSelect.render_options(choices)
+        kept = _hospital_choices = (
+            time.monotonic() + HOSPITAL_CHOICES_SECONDS, choices,
+            FastSelect.render_options(choices),
+            frozenset(value for value, _ in choices if value))
+    return kept[1:]
 
-    return cache.get_or_set("cases:pso-filter-hospitals:v2", load, 300)
+
+def forget_hospital_choices(**kwargs) -> None:
+    """Connected to a hospital's save and delete (cases.apps)."""
+    global _hospital_choices
+    _hospital_choices = None
 
 
 class PsoFilterForm(ReportFilterForm):
@@ -368,10 +387,10 @@ class PsoFilterForm(ReportFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices, rendered = hospital_filter_choices()
-        self._hospital_ids = {value for value, _ in choices if value}
-        widget = self.fields["hospital"].widget
-        widget.choices, widget.rendered_options = choices, rendered
+        _, rendered, self._hospital_ids = hospital_filter_choices()
+        # The options are written from the list kept with it; the widget's own choices stay
+        # empty (setting them would normalise the list of every member hospital again).
+        self.fields["hospital"].widget.rendered_options = rendered
         del self.fields["status"]
         self.fields["sort"].choices = [("newest", "Newest first"), ("oldest", "Oldest first")]
         if self.is_bound and self.data.get("sort") not in ("", None, "newest", "oldest"):
