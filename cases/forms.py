@@ -283,10 +283,15 @@ class FilterFieldsMixin:
             _FIELDS_HTML[key] = html
         return html
 
+    # Each field's column classes, and the label's: a form may lay its fields out otherwise.
+    field_columns: dict = {}
+    label_class = "form-label small"
+
     def _render_fields(self) -> str:
         return mark_safe("".join(
-            f'<div class="col-6 col-md-3"><label class="form-label small" '
-            f'for="{escape(field.id_for_label)}">{escape(field.label)}</label>{field}</div>'
+            f'<div class="{self.field_columns.get(field.name, "col-6 col-md-3")}">'
+            f'<label class="{self.label_class}" for="{escape(field.id_for_label)}">'
+            f'{escape(field.label)}</label>{field}</div>'
             for field in self))
 
 

@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from cases.forms import FastSelect, FilterChoiceField, FilterTypedChoiceField
+from cases.forms import FastSelect, FilterChoiceField, FilterFieldsMixin, FilterTypedChoiceField
 from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
@@ -189,9 +189,15 @@ class LessonCommentForm(BootstrapMixin, forms.Form):
                            help_text="Only the PSO reads it.")
 
 
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(FilterFieldsMixin, forms.Form):
     """Search and filters of the library. The selects are rendered in Python (FastSelect), as
-    on the report lists: one template per option would cost more than the page's query."""
+    on the report lists: one template per option would cost more than the page's query; and
+    the fields' HTML is kept per process for each set of chosen values (FilterFieldsMixin)."""
+
+    field_columns = {"q": "col-12 col-md-4", "category": "col-6 col-md-2",
+                     "factor": "col-6 col-md-2", "strength": "col-6 col-md-2",
+                     "year": "col-6 col-md-1"}
+    label_class = "form-label small mb-0"
 
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={
@@ -210,7 +216,11 @@ class LibraryFilterForm(forms.Form):
 
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", "Any"), *((year, year) for year in years)]
+        self.years = tuple(years)
+        self.fields["year"].choices = [("", "Any"), *((year, year) for year in self.years)]
+
+    def fields_cache_extra(self):
+        return self.years  # the year filter's options
 
     def filters(self) -> dict:
         """The filters that were understood. One that was not is left out (the page names it),

@@ -68,11 +68,12 @@ def _detail_url_pattern() -> str:
 _PLACEHOLDER_ID = uuid.UUID(int=0)
 
 
-def present(lesson, *, detail: bool = True):
-    """Labels for a lesson's page (detail) or list row."""
+def present(lesson, *, detail: bool = True, zone=None):
+    """Labels for a lesson's page (detail) or list row. `zone`: the current time zone, when
+    the caller found it once for a whole list."""
     lesson.category_labels = [CATEGORY_LABELS.get(code, code) for code in lesson.category_codes]
     # "November 2026" without the date filter's localisation machinery: only month and year.
-    lesson.published_label = f"{timezone.localtime(lesson.published_at):%B %Y}" \
+    lesson.published_label = f"{timezone.localtime(lesson.published_at, zone):%B %Y}" \
         if lesson.published_at else ""
     if not detail:
         lesson.url = _detail_url_pattern().replace(str(_PLACEHOLDER_ID), str(lesson.public_id))
@@ -91,24 +92,33 @@ def _first_words(text: str, count: int = ROW_WORDS) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
+# Labels from small sets (months, categories, harm bands, strengths, counts), escaped once.
+_label = functools.lru_cache(maxsize=1024)(escape)
+
+
+@functools.lru_cache(maxsize=64)
+def _strength_badges(strengths: tuple) -> str:
+    return "".join(f'<span class="badge strength-{escape(str(s))}">{escape(s.label)} '
+                   f'action</span> ' for s in strengths)
+
+
 def library_row(lesson) -> str:
     """One lesson of the library as HTML, from what `present` prepared. The rows are written
     here rather than in the template: 25 rows through the template engine were the largest
     share of the page's time. Every value is escaped."""
-    strengths = "".join(f'<span class="badge strength-{escape(str(s))}">{escape(s.label)} '
-                        f'action</span> ' for s in lesson.strengths)
     acting_here = (' · <strong class="text-success">your hospital is acting on this</strong>'
                    if lesson.acting_here else "")
     return (
         f'<a class="list-group-item list-group-item-action" href="{escape(lesson.url)}">'
         f'<div class="d-flex justify-content-between gap-2 flex-wrap">'
         f'<strong>{escape(lesson.title)}</strong>'
-        f'<span class="small text-muted">{escape(lesson.published_label)}</span></div>'
-        f'<div class="small">{escape(lesson.category_text)} · '
-        f'{escape(HARM_BAND_LABELS.get(lesson.harm_band, lesson.harm_band))}</div>'
+        f'<span class="small text-muted">{_label(lesson.published_label)}</span></div>'
+        f'<div class="small">{_label(lesson.category_text)} · '
+        f'{_label(HARM_BAND_LABELS.get(lesson.harm_band, lesson.harm_band))}</div>'
         f'<div class="small text-muted">{escape(_first_words(lesson.what_happened))}</div>'
-        f'<div class="small mt-1">{strengths}<span class="text-muted">Other hospitals acting '
-        f'on it: {escape(lesson.acting_text)}</span>{acting_here}</div></a>')
+        f'<div class="small mt-1">{_strength_badges(tuple(lesson.strengths))}'
+        f'<span class="text-muted">Other hospitals acting '
+        f'on it: {_label(lesson.acting_text)}</span>{acting_here}</div></a>')
 
 
 # --- Members -----------------------------------------------------------------------------
@@ -120,8 +130,9 @@ def lesson_library(request):
     filters = form.filters() if request.GET else {}
     page = selectors.library_page(hospital=request.hospital, filters=filters,
                                   page_number=request.GET.get("page"))
-    rows = mark_safe("".join(library_row(present(lesson, detail=False))  # each value escaped
-                             for lesson in page))
+    zone = timezone.get_current_timezone()
+    rows = mark_safe("".join(library_row(present(lesson, detail=False, zone=zone))
+                             for lesson in page))  # each value escaped
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "collaboratives/lessons/library.html", {

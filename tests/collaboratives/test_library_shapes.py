@@ -102,3 +102,61 @@ def test_the_library_page_lists_by_filter_and_keeps_no_search(world, lessons, cl
     assert titles(q="zebrafinch") == []
     assert selectors.LIBRARY._shapes and "zebrafinch" not in repr(list(selectors.LIBRARY._shapes))
 
+
+# The filter fields as the library's template wrote them before they were kept rendered.
+TEMPLATE_FIELDS = """
+  <div class="col-12 col-md-4"><label class="form-label small mb-0" for="id_q">{{ form.q.label }}</label>{{ form.q }}</div>
+  <div class="col-6 col-md-2"><label class="form-label small mb-0" for="id_category">{{ form.category.label }}</label>{{ form.category }}</div>
+  <div class="col-6 col-md-2"><label class="form-label small mb-0" for="id_factor">{{ form.factor.label }}</label>{{ form.factor }}</div>
+  <div class="col-6 col-md-2"><label class="form-label small mb-0" for="id_strength">{{ form.strength.label }}</label>{{ form.strength }}</div>
+  <div class="col-6 col-md-1"><label class="form-label small mb-0" for="id_year">{{ form.year.label }}</label>{{ form.year }}</div>
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("data", [
+    None, {}, {"category": "fall"}, {"factor": "handover", "strength": "stronger", "year": "2026"},
+    {"q": "pump <b>", "category": "medication"}, {"year": "1999"}, {"strength": "nonsense"},
+])
+def test_the_filter_fields_read_as_the_template_wrote_them(db, data):
+    import re
+
+    from django.template import Context, Template
+
+    from cases import forms as case_forms
+    from collaboratives.lessons.forms import LibraryFilterForm
+
+    def tidy(html):
+        return re.sub(r">\s+<", "><", str(html).strip())
+
+    case_forms._FIELDS_HTML.clear()
+    for _ in range(2):  # made, then kept
+        form = LibraryFilterForm(data, years=[2026, 2025])
+        form.filters() if data else None
+        expected = Template(TEMPLATE_FIELDS).render(Context({"form": form}))
+        assert tidy(form.fields_html()) == tidy(expected)
+    kept = not data or (not (data.get("q")) and form.is_valid())
+    assert len(case_forms._FIELDS_HTML) == (1 if kept else 0)
+    if data and data.get("q"):
+        assert "pump" not in repr(case_forms._FIELDS_HTML)
+
+
+def test_new_years_show_in_the_kept_filter_fields(db):
+    from collaboratives.lessons.forms import LibraryFilterForm
+
+    assert ">2024</option>" not in LibraryFilterForm(None, years=[2026, 2025]).fields_html()
+    assert ">2024</option>" in LibraryFilterForm(None, years=[2026, 2024]).fields_html()
+
+
+def test_a_library_row_escapes_what_the_pso_wrote(world, client_for):
+    sent = origin_report(world)
+    published_lesson(world, sent_report=sent, title="Pumps <paused> & \"held\"",
+                     what_happened="The <script>alert(1)</script> pump & its alarm.",
+                     actions=[("Label held pumps.", "stronger"), ("Train the team.", "weaker")])
+    html = client_for(world.staff).get(reverse("lesson-library")).content.decode()
+    assert "Pumps &lt;paused&gt; &amp; &quot;held&quot;" in html
+    assert "The &lt;script&gt;alert(1)&lt;/script&gt; pump &amp; its alarm." in html
+    assert "<script>alert" not in html
+    assert ('<span class="badge strength-stronger">Stronger action</span> '
+            '<span class="badge strength-weaker">Weaker action</span> ') in html
+    assert f"{timezone.localtime(timezone.now()):%B %Y}" in html
+    assert "Other hospitals acting on it: fewer than 3" in html
