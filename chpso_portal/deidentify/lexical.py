@@ -3085,6 +3085,19 @@ def namish_lower(reader: _Reader, token: Token) -> bool:
     )
 
 
+def _role_before(reader: _Reader, index: int) -> bool:
+    """A role of staff or a relation a few words before token `index`, in the same clause:
+    "The aide from Comfort Keepers (Destiny)"."""
+    tokens = reader.tokens
+    for back in range(index - 1, max(-1, index - 6), -1):
+        word = tokens[back]
+        if word.key in _APPOSITIVE_ROLES and word.key not in _NOT_APPOSITIVE_HEADS:
+            return not word.possessive
+        if any(ch in word.gap for ch in ".;:!?\n") and back < index - 1:
+            return False
+    return False
+
+
 def _line_ends(reader: _Reader, index: int) -> bool:
     """Nothing but a period or spaces after token `index` on its line."""
     rest = reader.text[reader.tokens[index].end : reader.tokens[index].end + 4]
@@ -3187,6 +3200,13 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
             token.first or token.sur or token.unknown
         ) and not token.eng:
             yield FindingKind.PERSON, following.start, following.end  # 'Wongsakul ("Pim")'
+        if token.cap and token.gap.endswith("(") and index > 0 and (
+            reader.text.startswith(")", token.end)
+        ) and (token.first and not token.stop or _name_alone(reader, token)) and (
+            token.key not in lex.places and token.key not in _NATIONS_AND_FAITHS
+        ) and _role_before(reader, index):
+            yield FindingKind.PERSON, token.start, token.end  # "The aide from X (Destiny)"
+            continue
         if not token.cap and token.gap == " (" and index > 0 and (
             tokens[index - 1].key in _DEPARTMENTS or tokens[index - 1].key in _APPOSITIVE_ROLES
         ) and reader.text.startswith(")", token.end) and not token.eng and (
