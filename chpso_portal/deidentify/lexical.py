@@ -26,9 +26,11 @@ from .lexicon import Lexicon, fold, lexicon
 Span = tuple[FindingKind, int, int]
 _START = attrgetter("start")
 
+# Letters: Latin with accents, and the Latin Extended Additional block that Vietnamese needs
+# ("Nguyễn Thị Hương").
+_LETTER = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _WORD = re.compile(
-    r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
-    r"(?:[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]|['\u2019\-](?=[A-Za-z\u00c0-\u024f]))*"
+    rf"[{_LETTER}](?:[{_LETTER}]|['\u2019\-](?=[{_LETTER}]))*"
 )
 _SENTENCE_END = frozenset(".!?:;\n\u2022*>|")
 # Abbreviations whose period does not end a sentence.
@@ -262,8 +264,7 @@ class Token:
         return f"Token({self.word!r}@{self.start})"
 
 
-_GAP_AND_WORD = re.compile(r"([^A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]*+)"
-                           r"(" + _WORD.pattern + ")")
+_GAP_AND_WORD = re.compile(rf"([^{_LETTER}]*+)(" + _WORD.pattern + ")")
 _OPENERS = " \t\"'(\u201c\u2018["
 
 
@@ -3058,7 +3059,7 @@ def _role_follows(reader: _Reader, index: int) -> bool:
     return False
 
 
-_UNIT_WORDS = frozenset(
+_WORKPLACE_WORDS = frozenset(
     "unit team department dept office desk lab service services floor clinic agency".split()
 )
 
@@ -3072,7 +3073,7 @@ def _unit_follows(reader: _Reader, index: int) -> bool:
         word = tokens[ahead]
         if word.gap != " " or word.cap and not word.upper:
             return False
-        if word.key in _UNIT_WORDS:
+        if word.key in _WORKPLACE_WORDS:
             return True
     return False
 
@@ -3258,7 +3259,6 @@ def _detect_speakers(reader: _Reader) -> Iterator[Span]:
     A name that opens a line before a colon and the words of the line; a label ("Plan:"),
     a drug or a town there is no person."""
     tokens = reader.tokens
-    text = reader.text
     for index, token in enumerate(tokens[:-1]):
         if not (index == 0 or "\n" in token.gap) or not token.cap or token.upper:
             continue
@@ -3375,7 +3375,9 @@ def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
                      or tokens[index + 2].key in _SHIFT_WORDS)
             )):
                 continue
-        elif not (index > 0 and tokens[index - 1].key in _CAUSE_VERBS and token.gap == " ") and not (
+        elif not (
+            index > 0 and tokens[index - 1].key in _CAUSE_VERBS and token.gap == " "
+        ) and not (
             # inside a sentence, after no article or capitalised word: "they said Deonte
             # usually gives", "when I came in Anahera was on the phone"
             following.key in _SUBJECT_AFTER or index + 2 < count and following.key in _ADVERBS
