@@ -453,6 +453,7 @@ _NAMED_AFTER_PLACE = re.compile(
     r"(?:['\u2019]s)?(?:[ ](?!(?i:to|from|in|at|with|and|or|of|for|on|by|the|a|an)\b)"
     r"[A-Za-z\-]+){0,3}[ ](?i:(?:scale|scales|score|scores|rule|rules|criteria|classification"
     r"|questionnaire|model|brace|collar|encephalitis|virus|fever|disease|syndrome|protocol"
+    r"|formula|formulas|equation"
     r"|tool|index|staging|grade)\b|type[ ](?:[A-D]|I{1,3}|IV)\b)"
 )
 

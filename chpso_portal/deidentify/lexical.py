@@ -188,6 +188,7 @@ GENERIC_FACILITY_WORDS = frozenset(
     systems clinic clinics pharmacy pharmacies imaging radiology laboratory lab labs
     diagnostic diagnostics inpatient outpatient ambulatory central satellite retail
     compounding infusion oncology cancer cardiology cardiac heart vascular stroke neuro
+    ortho plastic plastics colorectal thoracic cardiothoracic bariatric transplant
     neurology neuroscience orthopedic orthopedics orthopaedic spine sports pediatric
     pediatrics adult adolescent geriatric senior seniors elder family practice medicine
     internal primary urgent emergency trauma burn wound dialysis kidney renal dental eye
@@ -1279,7 +1280,8 @@ _LOWER_CASE_HEADS = frozenset(
     |rehabilitation center|rehab center|surgery center|surgical center|convalescent hospital
     |care home|retirement community|living center|manor|healthcare center|post-acute care
     |transitional care|urgent care|family practice|medical group|cancer center|hosp
-    |med center|med ctr|family medicine|health clinic|medical clinic|asst living
+    |med center|med ctr|family medicine|health clinic|medical clinic|asst living|rehab
+    |pharmacy|imaging|dialysis|hospice|home health
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -3431,6 +3433,22 @@ _UNIT_WORDS = frozenset(
 )
 
 
+_COMMUNITY_NOUNS = frozenset(
+    """
+    gardens pavilion terrace terraces courtyard courtyards springs village reserve residences
+    residence bridge commons lodge meadows oaks pines suites cottages heights landing glen
+    vista arbor arbors willows grove estates towers inn
+    """.split()
+)
+_CAMEL_CUES = frozenset("at from to by via".split())
+_CAMEL_CARE_PARTS = frozenset(
+    """
+    ortho med medical care clinic health rad radiology lab labs dialysis rehab kids derm
+    cardio heart neuro onc surg surgery urgent imaging scan vision eye dental peds family
+    """.split()
+)
+
+
 def _run_before(tokens: list[Token], index: int, most: int) -> list[int]:
     """Starts of the runs of up to `most` tokens, joined by single spaces, that end right
     before token `index`, shortest first."""
@@ -3505,9 +3523,10 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 if all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
                        or t.key in _HEADS_BY_WORD for t in run):
                     continue
-                if len(run) == 1 and (token.key in _STATE_NAMES or token.key in
-                                      _WEEKDAYS_AND_MONTHS or token.first and not (
-                                          token.key in lex.places)):
+                if len(run) == 1 and (
+                    token.key in _STATE_NAMES or token.key in _WEEKDAYS_AND_MONTHS
+                    or token.first and token.key not in lex.places
+                ):
                     continue
             else:
                 if token.eng or not (token.unknown or token.key in lex.places) or len(
@@ -3587,6 +3606,39 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         ):
             last += 1
         found.append((FindingKind.HOSPITAL, tokens[index].start, tokens[last].end))
+
+    # "d/c'd to the Pavilion at Creekside", "The Gardens at Cedar Park": how senior living
+    # communities are named.
+    if "at" in keys and not _COMMUNITY_NOUNS.isdisjoint(keys):
+        for index in range(1, count - 2):
+            token = tokens[index]
+            if token.key not in _COMMUNITY_NOUNS or not token.cap or tokens[index - 1].key != "the":
+                continue
+            if tokens[index + 1].key != "at" or tokens[index + 1].gap != " ":
+                continue
+            last = index + 2
+            if not tokens[last].capd or tokens[last].stop or tokens[last].gap != " ":
+                continue
+            while last + 1 < count and last - index < 5 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].capd and not tokens[last + 1].stop
+            ):
+                last += 1
+            found.append((FindingKind.HOSPITAL, token.start, tokens[last].end))
+
+    # "ortho f/u at OrthoCarolina", "imaging at SimonMed": a name written in one word with
+    # capitals inside, made of a word of care or of a state, after "at", "from" or "to".
+    for index in range(1, count):
+        token = tokens[index]
+        word = token.word
+        if not token.cap or token.upper or len(word) < 6 or word[1:].islower():
+            continue
+        if tokens[index - 1].key not in _CAMEL_CUES or token.key in lex.clinical:
+            continue
+        parts = [part.lower() for part in re.findall(r"[A-Z][a-z]+", word)]
+        if len(parts) < 2 or "".join(parts) != token.key:
+            continue
+        if any(part in _CAMEL_CARE_PARTS or part in _STATE_NAMES for part in parts):
+            found.append((FindingKind.HOSPITAL, token.start, token.end))
 
     # "from st joes", "pt from st francis via ems": a saint's hospital typed in lower case.
     if "st" in keys:

@@ -1541,7 +1541,7 @@ _BARE_ID_CUES = frozenset(
     """
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
-    employee emp badge license licence lic dl
+    employee emp badge license licence lic dl auth authorization event tracking
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273": such a word before "no.", "#" or "number".
@@ -1620,7 +1620,7 @@ def _detect_codes(text: str) -> Iterator[Span]:
         if len(value) < 3:
             continue
         tail = _word_before(text, start)
-        if tail not in _CUE_TAILS and not tail.endswith("#"):
+        if tail not in _CUE_TAILS and tail not in _BARE_ID_CUES and not tail.endswith("#"):
             if _clause_cue(text, start, value):
                 yield FindingKind.LONG_NUMBER, start, end
             continue
@@ -1962,6 +1962,7 @@ _HIGHWAY_WORD_BEFORE = re.compile(
 )
 _CROSSING_AFTER = re.compile(
     rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})"
+    rf"|,?{SP}*(?:at|near|off)?{SP}*(?i:exit|mile{SP}+marker|mm){SP}*[0-9]{{1,3}}[A-Za-z]?(?![\w])"
 )
 
 

@@ -36,6 +36,13 @@ FOUND = [
     ("Booking no. 26-018833. Inmate returned to the facility.", "26-018833"),
     ("DL D4471-2290-8812 photocopied at registration.", "D4471-2290-8812"),
     ("Deputy Horvath #3318 escorted the patient to CT and back.", "3318"),
+    ("d/c'd to the Pavilion at Creekside SNF with home meds", "Pavilion at Creekside"),
+    ("ortho f/u at OrthoCarolina in 2 wks", "OrthoCarolina"),
+    ("pt from mountain view rehab with a stage 3 sacral wound", "mountain view rehab"),
+    ("picked up the wrong strength at heb pharmacy on the way home", "heb pharmacy"),
+    ("MVA on I-35 at exit 127, pt restrained driver", "I-35 at exit 127"),
+    ("Confirmation # 77123-B from the transfer center.", "77123-B"),
+    ("RL6 event 118204 was closed without follow-up.", "118204"),
 ]
 
 QUIET = [
@@ -49,6 +56,13 @@ QUIET = [
     "The 3/4 in needle was swapped for a 1 in needle before the injection.",
     "The main office and the fire marshal signed off on the new doors.",
     "She lives in a group home and moved to the memory care wing last year.",
+    "The Parkland formula was used for fluids and the burn team agreed.",
+    "We switched from Sage wipes to Clorox Healthcare wipes in the ED.",
+    "Pt on the Wound Care service was seen by Ortho Trauma and Plastic Surgery the same day.",
+    "Switched to NovoLog and the CareLink upload showed fewer lows.",
+    "placed on BiPAP at 0300 and then on the MiniMed pump from home",
+    "The patient returned from rehab and from the imaging suite before lunch.",
+    "Model no. 8015 pumps were swapped for the 8100 modules during the upgrade.",
 ]
 
 
