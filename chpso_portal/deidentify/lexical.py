@@ -2173,8 +2173,8 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
     seen = set(covered)
     spelled = [key for key, english in words.items() if not english and len(key) >= 5]
     for index, token in enumerate(tokens):
-        if index in seen or token.stop or len(token.key) < 3:
-            continue
+        if token.eng and not token.cap or index in seen or token.stop or len(token.key) < 3:
+            continue  # a lower-case ordinary word is never read again as a name
         english = words.get(token.key)
         if english is None:
             if not (spelled and token.cap and not token.eng and len(token.key) >= 5):
@@ -3117,6 +3117,8 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
     lex = reader.lex
     for index in range(count - 1):
         token = tokens[index]
+        if token.eng and not token.cap and not token.first:
+            continue  # most words: lower-case and ordinary
         if token.stop or token.upper or len(token.key) < 3:
             continue
         following = tokens[index + 1]
