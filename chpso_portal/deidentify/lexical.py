@@ -1186,6 +1186,8 @@ def _appositive_after_role(reader: _Reader, index: int) -> bool:
     previous = tokens[index - 1]
     if gap == "" and previous.key in {"was", "is", "named"} and index >= 2:
         role = tokens[index - 2]
+        if role.key in _WHEN_WORDS and index >= 3 and role.gap == " ":
+            role = tokens[index - 3]  # "charge rn tonight was bola"
         return role.key in PERSON_CUES and token.gap == " " and previous.gap == " "
     if gap != ",":
         return False
@@ -1201,6 +1203,7 @@ def _appositive_after_role(reader: _Reader, index: int) -> bool:
     return False
 
 
+_WHEN_WORDS = frozenset("tonight today overnight yesterday tomorrow".split())
 _CREDENTIAL_WORDS = frozenset("rn lpn lvn np md pa cna crna pharmd rph dnp aprn".split())
 
 _COMMON_LOWER = frozenset(
