@@ -1355,6 +1355,7 @@ def _keys(reader: _Reader) -> frozenset[str]:
 
 
 _SAINT_WORDS = frozenset({"st", "saint", "ste"})
+_TRANSPORT_HEADS = frozenset({"flight", "air", "ambulance", "ems"})
 _VILLA_WORDS = frozenset({"casa", "villa", "hacienda", "rancho"})
 _VA_KEYS = frozenset({"va", "vamc", "vahcs"})
 
@@ -1450,7 +1451,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             previous = tokens[first - 1]
             if previous.cap or tokens[first].gap != " " or previous.key in _FACILITY_CUES:
                 break
-            if previous.stop or previous.key in _ARTICLES:
+            if previous.stop and (previous.key not in lex.clinical or previous.key in _NEVER
+                                  or previous.key in _ROLE_WORDS) or previous.key in _ARTICLES:
                 first = index  # "the nursing home", "our clinic": no name
                 break
             first -= 1
@@ -1552,7 +1554,17 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             continue
         run = tokens[index : matched + 1]
         everyday = all(t.key in lex.english or t.key in _NEVER for t in run)
-        if everyday and (not token.cap or token.initial or token.upper and len(run) == 1):
+        if everyday and (not token.cap or token.initial or token.upper and len(run) == 1) and not (
+            # "Care Flight out of Reno declined", "Patient First urgent care in Midlothian":
+            # a listed name of capitalised words opening a sentence, read as a service or a
+            # facility by its own last word or by a facility's head after it.
+            token.initial and len(run) >= 2 and all(t.cap for t in run) and (
+                run[-1].key in _TRANSPORT_HEADS or matched + 1 < count and (
+                    tokens[matched + 1].key in _HEADS_BY_WORD
+                    or tokens[matched + 1].word in _ED_WORDS
+                )
+            )
+        ):
             index += 1
             continue
         if not token.cap and not token.upper:
@@ -3446,6 +3458,12 @@ _COMMUNITY_NOUNS = frozenset(
     """.split()
 )
 _CAMEL_CUES = frozenset("at from to by via".split())
+_MESSAGE_WORDS = frozenset(
+    """
+    call calls called phoned fax faxed records referral report filled refilled dispensed
+    picked
+    """.split()
+)
 _CAMEL_CARE_PARTS = frozenset(
     """
     ortho med medical care clinic health rad radiology lab labs dialysis rehab kids derm
@@ -3539,6 +3557,20 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 ) < 4:
                     continue
             found.append((FindingKind.PLACE, token.start, tokens[last].end))
+            # "moved from Lewiston to Cedar-Riverside": the second place of the move.
+            if last + 2 < count and tokens[last + 1].key == "to" and tokens[last + 2].cap and (
+                tokens[last + 2].gap == " " and not tokens[last + 2].stop
+            ):
+                second = last + 2
+                end = second
+                while end + 1 < count and end - second < 2 and tokens[end + 1].gap == " " and (
+                    tokens[end + 1].capd and not tokens[end + 1].stop
+                ):
+                    end += 1
+                run = tokens[second : end + 1]
+                if not all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
+                           for t in run) and _place_key(run) not in _STATE_NAMES:
+                    found.append((FindingKind.PLACE, run[0].start, run[-1].end))
 
     # "on mckinney st", "off stockton hill rd": a street typed in lower case after a cue.
     if not _STREET_WORDS_LOWER.isdisjoint(keys):
@@ -3645,6 +3677,46 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         if any(part in _CAMEL_CARE_PARTS or part in _STATE_NAMES for part in parts):
             found.append((FindingKind.HOSPITAL, token.start, token.end))
 
+    # "Received call from Shady Acres", "filled at cvs", "records from Kaiser": where a call,
+    # a fax, records or a prescription came from.
+    if not _MESSAGE_WORDS.isdisjoint(keys):
+        for index in range(2, count):
+            token = tokens[index]
+            cue, verb = tokens[index - 1], tokens[index - 2]
+            if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
+                verb = tokens[index - 3]  # "picked up at"
+            if verb.key not in _MESSAGE_WORDS or cue.key not in {"from", "at", "to"}:
+                continue
+            if token.gap != " " or cue.gap != " " or token.stop or token.key in _ARTICLES:
+                continue
+            if token.capd:
+                last = index
+                while last + 1 < count and last - index < 3 and tokens[last + 1].gap == " " and (
+                    tokens[last + 1].capd and not tokens[last + 1].stop
+                ):
+                    last += 1
+                words = tokens[index : last + 1]
+                if all(t.key in GENERIC_FACILITY_WORDS or t.key in _DEPARTMENTS
+                       or t.key in _ROLE_WORDS or t.key in lex.clinical or t.key in lex.places
+                       for t in words):
+                    continue
+                if len(words) == 1 and (token.first or token.sur or token.eng):
+                    continue  # "call from Maria" is a person, "call from Security" a department
+            else:
+                last = _longest_phrase(tokens, index, lex.facility_heads, lex.facilities,
+                                       allow="-'", lower=True)
+                if last is None:
+                    continue
+            found.append((FindingKind.HOSPITAL, token.start, tokens[last].end))
+
+    # "boarded in our ED at GIMC", "sent to UMC": a medical centre's initials after a cue.
+    for index in range(1, count):
+        token = tokens[index]
+        if not token.upper or not 3 <= len(token.word) <= 6 or not token.word.endswith("MC"):
+            continue
+        if tokens[index - 1].key in _CAMEL_CUES | {"in"} and token.key not in lex.clinical:
+            found.append((FindingKind.HOSPITAL, token.start, token.end))
+
     # "from st joes", "pt from st francis via ems": a saint's hospital typed in lower case.
     if "st" in keys:
         for index in range(1, count - 1):
@@ -3686,6 +3758,24 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             if _place_key(tokens[start : last + 1]) in _STATE_NAMES:
                 continue
             found.append((FindingKind.PLACE, town.start, tokens[last].end))
+
+    # "accepted transfer from st joes (tacoma)": a listed town in brackets after a facility.
+    if facility_ends and "(" in reader.text:
+        for index in range(count):
+            token = tokens[index]
+            if not token.gap.endswith("(") or index == 0:
+                continue
+            if tokens[index - 1].end not in facility_ends:
+                continue
+            last = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
+                                   lower=None)
+            if last is None or _place_key(tokens[index : last + 1]) in _STATE_NAMES:
+                continue
+            if last + 1 < count and not tokens[last + 1].gap.startswith(")"):
+                continue
+            if not reader.text.startswith(")", tokens[last].end):
+                continue
+            found.append((FindingKind.PLACE, token.start, tokens[last].end))
 
     # An abbreviation of a facility named in the text: "Our Lady of the Lake ... OLOL".
     names = [(start, end) for kind, start, end in [*spans, *found] if kind is FindingKind.HOSPITAL]

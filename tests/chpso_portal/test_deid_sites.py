@@ -43,6 +43,13 @@ FOUND = [
     ("MVA on I-35 at exit 127, pt restrained driver", "I-35 at exit 127"),
     ("Confirmation # 77123-B from the transfer center.", "77123-B"),
     ("RL6 event 118204 was closed without follow-up.", "118204"),
+    ("Got a call from Willow Creek asking for the MAR.", "Willow Creek"),
+    ("filled at cvs on the corner, rx# 6021447", "cvs"),
+    ("Reach Air out of Redding declined for weather.", "Reach Air"),
+    ("MedExpress urgent care in Morgantown saw her first.", "Morgantown"),
+    ("boarded at WVUMC for 9 hrs before the bed opened", "WVUMC"),
+    ("They moved from Dayton to Over-the-Rhine in the fall.", "Over-the-Rhine"),
+    ("accepted transfer from st joes (tacoma) for NSTEMI", "tacoma"),
 ]
 
 QUIET = [
@@ -63,6 +70,10 @@ QUIET = [
     "placed on BiPAP at 0300 and then on the MiniMed pump from home",
     "The patient returned from rehab and from the imaging suite before lunch.",
     "Model no. 8015 pumps were swapped for the 8100 modules during the upgrade.",
+    "Call from Security about the visitor in the lobby at 2200.",
+    "The fax from Pharmacy had the old dose on it.",
+    "Pt transferred to the MICU at 0400 and then to the CCU the next day.",
+    "Records from Medical Records were incomplete for the audit.",
 ]
 
 
