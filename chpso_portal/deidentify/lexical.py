@@ -3458,7 +3458,7 @@ _COMMUNITY_NOUNS = frozenset(
     """.split()
 )
 _CAMEL_CUES = frozenset("at from to by via".split())
-_MESSAGE_WORDS = frozenset(
+_ORIGIN_WORDS = frozenset(
     """
     call calls called phoned fax faxed records referral report filled refilled dispensed
     picked
@@ -3679,13 +3679,13 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "Received call from Shady Acres", "filled at cvs", "records from Kaiser": where a call,
     # a fax, records or a prescription came from.
-    if not _MESSAGE_WORDS.isdisjoint(keys):
+    if not _ORIGIN_WORDS.isdisjoint(keys):
         for index in range(2, count):
             token = tokens[index]
             cue, verb = tokens[index - 1], tokens[index - 2]
             if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
                 verb = tokens[index - 3]  # "picked up at"
-            if verb.key not in _MESSAGE_WORDS or cue.key not in {"from", "at", "to"}:
+            if verb.key not in _ORIGIN_WORDS or cue.key not in {"from", "at", "to"}:
                 continue
             if token.gap != " " or cue.gap != " " or token.stop or token.key in _ARTICLES:
                 continue

@@ -546,3 +546,26 @@ def test_curated_names_are_in_the_generated_lists():
     assert _curated("surnames_extra.txt") <= surnames
     proper = frozenset((DATA_DIR / "proper_words.txt").read_text(encoding="utf-8").split())
     assert not proper & first  # a given name is never a "proper word that names nobody"
+
+
+def test_the_word_list_modules_define_each_name_once():
+    """Two rules that each define a word set of the same name silently share the later one
+    ("email from Ignatius" lost its sender when a later set of message words replaced it)."""
+    import ast
+    from pathlib import Path
+
+    import chpso_portal.deidentify as package
+
+    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+        seen: dict[str, int] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                targets = [node.name]
+            for name in targets:
+                assert name not in seen, (path.name, name, seen.get(name), node.lineno)
+                seen[name] = node.lineno
