@@ -264,3 +264,29 @@ def test_the_blank_save_box_reads_as_the_field_template_writes_it(world, client_
     page = client.post(reverse("review-queue"), {"name": "x" * 61}).content.decode()
     assert box not in page and 'value="' + "x" * 61 + '"' in page
     assert "60 characters" in page
+
+
+# The column headings as the queue's template wrote them before they were written in Python.
+TEMPLATE_HEADERS = """
+  {% for header in headers %}
+    <th scope="col"{% if header.aria_sort %} aria-sort="{{ header.aria_sort }}"{% endif %} class="col-{{ header.key }}">{% if header.url %}<a href="{{ header.url }}" class="text-nowrap">{{ header.label }}<span class="visually-hidden">, sort</span>{% if header.aria_sort == "ascending" %} <span aria-hidden="true">&#9650;</span>{% elif header.aria_sort == "descending" %} <span aria-hidden="true">&#9660;</span>{% endif %}</a>{% else %}{{ header.label }}{% endif %}</th>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "harm", "harm_desc", "event_oldest",
+                                  "category_desc", "status", "reference"])
+@pytest.mark.parametrize("base", ["", "status=all", "q=%3Cb%3E+%26+%22x%22&status=action"])
+def test_the_column_headings_read_as_the_template_wrote_them(sort, base):
+    from django.template import Context, Template
+
+    from cases.views import _header_cells, _queue_headers
+
+    headers = _queue_headers(sort, base)
+    expected = Template(TEMPLATE_HEADERS).render(Context({"headers": headers}))
+    assert re.sub(r">\s*\n\s*<", "><", expected.strip()) == _header_cells(headers)
+
+
+def test_the_page_shows_the_sorted_column_and_escapes_the_search(world, client_for):
+    page = queue_page(client_for(world.lead), q='<b> & "x"', sort="harm").content.decode()
+    assert '<th scope="col" aria-sort="descending" class="col-harm"><a href="?' in page
+    assert "q=%3Cb%3E+%26+%22x%22" in page and '<b> & "x"' not in page
