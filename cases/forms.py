@@ -228,20 +228,47 @@ class FastSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
 
 
+def _quick_copy(field, memo):
+    """What Field.__deepcopy__ makes (the field and its widget copied, their attrs, error
+    messages and validators copied, anything else shared), made directly: a list page copies
+    its filter form's fields on every request, and the copy module's general machinery cost
+    more than the copies themselves. A choice list is shared as well: the lists are never
+    changed in place, only replaced."""
+    result = object.__new__(type(field))
+    result.__dict__ = field.__dict__.copy()
+    widget = object.__new__(type(field.widget))
+    widget.__dict__ = field.widget.__dict__.copy()
+    widget.attrs = field.widget.attrs.copy()
+    result.widget = widget
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    memo[id(field)] = result
+    return result
+
+
 class FilterChoiceField(forms.ChoiceField):
     """A filter's choices, shared by every copy of the form rather than deep-copied into each
-    (Django copies a form's fields for each request; the lists are never changed in place,
-    only replaced)."""
+    (Django copies a form's fields for each request; see _quick_copy)."""
 
-    def __deepcopy__(self, memo):
-        return forms.Field.__deepcopy__(self, memo)
+    __deepcopy__ = _quick_copy
 
 
 class FilterTypedChoiceField(forms.TypedChoiceField):
     """FilterChoiceField with a type."""
 
-    def __deepcopy__(self, memo):
-        return forms.Field.__deepcopy__(self, memo)
+    __deepcopy__ = _quick_copy
+
+
+class FilterCharField(forms.CharField):
+    """A filter's text field, copied for each request by _quick_copy."""
+
+    __deepcopy__ = _quick_copy
+
+
+class FilterDateField(forms.DateField):
+    """A filter's date field, copied for each request by _quick_copy."""
+
+    __deepcopy__ = _quick_copy
 
 
 @functools.lru_cache(maxsize=64)
@@ -296,7 +323,7 @@ class FilterFieldsMixin:
 
 
 class ReportFilterForm(FilterFieldsMixin, BootstrapMixin, forms.Form):
-    q = forms.CharField(required=False, label="Search",
+    q = FilterCharField(required=False, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference or words"}))
     status = FilterChoiceField(required=False, widget=FastSelect,
                                choices=[("action", "Needs action"), ("all", "All statuses")] + [
@@ -307,9 +334,9 @@ class ReportFilterForm(FilterFieldsMixin, BootstrapMixin, forms.Form):
                              choices=[("", "Any harm")] + HarmLevel.choices)
     unit = FilterChoiceField(required=False, label="Unit", widget=FastSelect,
                              choices=[("", "Any unit")] + LocationType.choices)
-    date_from = forms.DateField(required=False, label="From",
+    date_from = FilterDateField(required=False, label="From",
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To",
+    date_to = FilterDateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date"}))
     sort = FilterChoiceField(required=False, label="Order", widget=FastSelect, choices=[
         ("newest", "Newest first"), ("oldest", "Oldest first"),
@@ -388,7 +415,7 @@ def forget_hospital_choices(**kwargs) -> None:
 class PsoFilterForm(ReportFilterForm):
     # A plain field with the options on the widget: a ChoiceField would copy and normalise the
     # list of every member hospital on each request.
-    hospital = forms.CharField(required=False, widget=FastSelect)
+    hospital = FilterCharField(required=False, widget=FastSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

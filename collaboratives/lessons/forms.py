@@ -4,7 +4,13 @@ import uuid
 
 from django import forms
 
-from cases.forms import FastSelect, FilterChoiceField, FilterFieldsMixin, FilterTypedChoiceField
+from cases.forms import (
+    FastSelect,
+    FilterCharField,
+    FilterChoiceField,
+    FilterFieldsMixin,
+    FilterTypedChoiceField,
+)
 from cases.taxonomy import FACTOR_LABELS, EventCategory, factors_by_group
 from chpso_portal.forms import BootstrapMixin
 from members.roles import Scope
@@ -199,7 +205,7 @@ class LibraryFilterForm(FilterFieldsMixin, forms.Form):
                      "year": "col-6 col-md-1"}
     label_class = "form-label small mb-0"
 
-    q = forms.CharField(required=False, max_length=200, label="Search",
+    q = FilterCharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={
                             "type": "search", "class": "form-control",
                             "placeholder": "Words in the title or text"}))

@@ -59,3 +59,34 @@ def test_the_hospital_filter_shows_a_new_member_hospital_within_five_minutes(wor
     monkeypatch.setattr(forms.time, "monotonic", lambda: now + forms.HOSPITAL_CHOICES_SECONDS)
     assert listed(applicant)
     assert forms.PsoFilterForm({"hospital": str(applicant.public_id)}).is_valid()
+
+
+def test_each_form_gets_its_own_copy_of_the_filter_fields(db):
+    import copy
+
+    from django import forms as django_forms
+
+    from collaboratives.lessons.forms import LibraryFilterForm
+
+    for form_class in (forms.ReportFilterForm, forms.PsoFilterForm, LibraryFilterForm):
+        for name, field in form_class.base_fields.items():
+            quick, django_copy = copy.deepcopy(field), django_forms.Field.__deepcopy__(field, {})
+            assert type(quick) is type(field) and type(quick.widget) is type(field.widget)
+            assert vars(quick).keys() == vars(django_copy).keys()
+            for key, value in vars(django_copy).items():
+                if key != "widget":
+                    assert getattr(quick, key) == value, (name, key)
+            assert vars(quick.widget) == vars(django_copy.widget), name
+            for part in ("widget", "error_messages", "validators"):
+                assert getattr(quick, part) is not getattr(field, part)
+            assert quick.widget.attrs is not field.widget.attrs
+    # What one form changes in its fields stays in that form.
+    pso = forms.PsoFilterForm({"sort": "harm"})
+    assert [value for value, _ in pso.fields["sort"].choices] == ["newest", "oldest"]
+    plain = forms.ReportFilterForm({"sort": "harm"})
+    assert plain.is_valid() and plain.cleaned_data["sort"] == "harm"
+    assert "status" in plain.fields and len(plain.fields["sort"].choices) == 11
+    for form in (plain, forms.ReportFilterForm({}), pso):
+        assert form.fields["category"].widget.attrs["class"] == "form-select"
+        assert form.fields["q"].widget.attrs["class"] == "form-control"
+    assert "class" not in forms.ReportFilterForm.base_fields["q"].widget.attrs
