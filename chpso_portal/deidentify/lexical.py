@@ -3197,7 +3197,9 @@ def _detect_names_by_their_role(reader: _Reader) -> Iterator[Span]:
         ):
             yield FindingKind.PERSON, token.start, token.end - 1  # "marias mom called"
             continue
-        if (token.cap and (token.first or _name_alone(reader, token)) or not token.cap and (
+        if (token.cap and (token.first or _name_alone(reader, token) or token.unknown and (
+            token.key not in lex.places
+        )) or not token.cap and (
             token.first and not token.eng and not token.stop
         )) and index >= 2 and (
             token.gap == " "
