@@ -3423,6 +3423,7 @@ _SITE_WORDS = frozenset("campus site location house office branch hospital facil
 _SITE_OPENERS = frozenset("the our their your at from to in".split())
 # A town's own agencies: "tempe pd", "Laramie police", "Boise fire".
 _AGENCY_WORDS = frozenset("pd police fire ems sheriff sheriff's sheriffs fd".split())
+_SITE_OR_AGENCY = _SITE_WORDS | _AGENCY_WORDS
 # Where a person lives: "lives in frogtown", "moved to Cedar-Riverside", "home in Kahala".
 _RESIDENCE_VERBS = frozenset(
     "lives live living resides reside residing moved stays staying home".split()
@@ -3460,6 +3461,8 @@ _COMMUNITY_NOUNS = frozenset(
     """.split()
 )
 _CAMEL_CUES = frozenset("at from to by via".split())
+_MESSAGE_CUES = frozenset({"from", "at", "to"})
+_CAMEL_WORD = re.compile(r"[A-Z][a-z]+[A-Z][a-z]")
 _ORIGIN_WORDS = frozenset(
     """
     call calls called phoned fax faxed records referral report filled refilled dispensed
@@ -3496,7 +3499,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "the Nashua campus", "tempe pd": a listed town before the word of its site or agency.
     if not (_SITE_WORDS.isdisjoint(keys) and _AGENCY_WORDS.isdisjoint(keys)):
-        for index in range(1, count):
+        for index in [i for i, t in enumerate(tokens) if t.key in _SITE_OR_AGENCY and i]:
             key = tokens[index].key
             site = key in _SITE_WORDS
             if not site and key not in _AGENCY_WORDS:
@@ -3526,7 +3529,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "lives in frogtown", "moved to Cedar-Riverside": the place a person lives in.
     if not _RESIDENCE_VERBS.isdisjoint(keys):
-        for index in range(count - 2):
+        for index in [i for i, t in enumerate(tokens[:-2]) if t.key in _RESIDENCE_VERBS]:
             if tokens[index].key not in _RESIDENCE_VERBS:
                 continue
             position = index + 1
@@ -3576,7 +3579,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "on mckinney st", "off stockton hill rd": a street typed in lower case after a cue.
     if not _STREET_WORDS_LOWER.isdisjoint(keys):
-        for index in range(2, count):
+        for index in [i for i, t in enumerate(tokens) if t.key in _STREET_WORDS_LOWER and i > 1]:
             street = tokens[index]
             if street.cap or street.key not in _STREET_WORDS_LOWER or street.gap != " ":
                 continue
@@ -3600,11 +3603,12 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "the Good Shepherd ED", "Del Sol ER", "Children's Mercy urgent care".
     heads = [] if _ED_KEYS.isdisjoint(keys) else [
-        index for index, token in enumerate(tokens)
-        if token.word in _ED_WORDS or (
+        index for index in [i for i, t in enumerate(tokens) if t.key in _ED_KEYS]
+        if tokens[index].word in _ED_WORDS or (
             index + 1 < count and tokens[index + 1].gap == " " and (
-                token.key == "urgent" and tokens[index + 1].key == "care"
-                or token.key == "emergency" and tokens[index + 1].key in {"department", "room"}
+                tokens[index].key == "urgent" and tokens[index + 1].key == "care"
+                or tokens[index].key == "emergency"
+                and tokens[index + 1].key in {"department", "room"}
             )
         )
     ]
@@ -3649,7 +3653,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
     # "d/c'd to the Pavilion at Creekside", "The Gardens at Cedar Park": how senior living
     # communities are named.
     if "at" in keys and not _COMMUNITY_NOUNS.isdisjoint(keys):
-        for index in range(1, count - 2):
+        for index in [i for i, t in enumerate(tokens[:-2]) if t.key in _COMMUNITY_NOUNS and i]:
             token = tokens[index]
             if token.key not in _COMMUNITY_NOUNS or not token.cap or tokens[index - 1].key != "the":
                 continue
@@ -3666,7 +3670,8 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "ortho f/u at OrthoCarolina", "imaging at SimonMed": a name written in one word with
     # capitals inside, made of a word of care or of a state, after "at", "from" or "to".
-    for index in range(1, count):
+    camel = _CAMEL_WORD.search(reader.text) is not None
+    for index in [i for i in range(1, count) if tokens[i - 1].key in _CAMEL_CUES] if camel else ():
         token = tokens[index]
         word = token.word
         if not token.cap or token.upper or len(word) < 6 or word[1:].islower():
@@ -3682,7 +3687,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
     # "Received call from Shady Acres", "filled at cvs", "records from Kaiser": where a call,
     # a fax, records or a prescription came from.
     if not _ORIGIN_WORDS.isdisjoint(keys):
-        for index in range(2, count):
+        for index in [i for i in range(2, count) if tokens[i - 1].key in _MESSAGE_CUES]:
             token = tokens[index]
             cue, verb = tokens[index - 1], tokens[index - 2]
             if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
@@ -3712,7 +3717,9 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             found.append((FindingKind.HOSPITAL, token.start, tokens[last].end))
 
     # "boarded in our ED at GIMC", "sent to UMC": a medical centre's initials after a cue.
-    for index in range(1, count):
+    centres = "MC" in reader.text
+    for index in [i for i, t in enumerate(tokens) if t.upper and i and t.word.endswith("MC")
+                  ] if centres else ():
         token = tokens[index]
         if not token.upper or not 3 <= len(token.word) <= 6 or not token.word.endswith("MC"):
             continue
@@ -3721,7 +3728,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "from st joes", "pt from st francis via ems": a saint's hospital typed in lower case.
     if "st" in keys:
-        for index in range(1, count - 1):
+        for index in [i for i, t in enumerate(tokens[:-1]) if t.word == "st" and i]:
             token = tokens[index]
             if token.word != "st" or tokens[index - 1].key not in {"from", "to", "at"}:
                 continue
@@ -3763,7 +3770,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
 
     # "accepted transfer from st joes (tacoma)": a listed town in brackets after a facility.
     if facility_ends and "(" in reader.text:
-        for index in range(count):
+        for index in [i for i, t in enumerate(tokens) if "(" in t.gap and i]:
             token = tokens[index]
             if not token.gap.endswith("(") or index == 0:
                 continue
