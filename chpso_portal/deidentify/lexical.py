@@ -234,6 +234,7 @@ _FACILITY_HEADS = [
     "health centers", "care centers", "cancer centers", "surgery centers",
     "critical access", "critical access hospital", "kidney associates", "renal associates",
     "ambulance", "ambulance service", "flight", "air medical", "fire rescue", "asst living",
+    "fire authority", "fire district", "fire department", "fire protection district",
     "detention center", "detention complex", "correctional facility", "correctional center",
     "surgical associates", "cardiology associates", "orthopedic associates",
     "pediatric associates", "urology associates", "oncology associates", "eye associates",

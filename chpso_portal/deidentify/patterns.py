@@ -1541,7 +1541,8 @@ _BARE_ID_CUES = frozenset(
     """
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
-    employee emp badge license licence lic dl auth authorization event tracking
+    employee emp badge license licence lic dl auth authorization event tracking intervention
+    complaint grievance appeal inquiry
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273": such a word before "no.", "#" or "number".
