@@ -3369,6 +3369,17 @@ def _detect_sentence_subjects(reader: _Reader) -> Iterator[Span]:
             ):
                 continue
             following = tokens[index + 1]
+            if token.first and following.key == "and" and index + 3 < count and (
+                tokens[index + 2].cap and tokens[index + 2].first
+                and not tokens[index + 2].stop
+                and tokens[index + 2].key not in _EVERYDAY_GIVEN_NAMES_NOT_READ
+                and tokens[index + 3].key in _DOING | {"were", "both"}
+                and following.gap == " " and tokens[index + 2].gap == " "
+                and tokens[index + 3].gap == " "
+            ):
+                yield FindingKind.PERSON, token.start, token.end  # "Daisy and Ivy were"
+                yield FindingKind.PERSON, tokens[index + 2].start, tokens[index + 2].end
+                continue
             if token.first and following.gap == " " and index + 2 < count and (
                 following.key == "on" and tokens[index + 2].key in _SHIFT_WORDS
                 or following.key == "and" and tokens[index + 2].word in {"I", "me"}
