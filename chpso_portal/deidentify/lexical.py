@@ -1356,6 +1356,13 @@ def _keys(reader: _Reader) -> frozenset[str]:
 
 
 _SAINT_WORDS = frozenset({"st", "saint", "ste"})
+_CARE_PLAN_VERBS = frozenset(
+    """
+    start started starting begin began consider considering discuss discussed recommend
+    recommended offer offered need needs want wants elect elected choose chose enroll enrolled
+    continue continued resume resumed try tried
+    """.split()
+)
 _TRANSPORT_HEADS = frozenset({"flight", "air", "ambulance", "ems"})
 _VILLA_WORDS = frozenset({"casa", "villa", "hacienda", "rancho"})
 _VA_KEYS = frozenset({"va", "vamc", "vahcs"})
@@ -1466,6 +1473,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         words = tokens[first:index]
         if all(t.key in generic or t.key in lex.clinical for t in words):
             continue
+        if any(t.key in _CARE_PLAN_VERBS for t in words):
+            continue  # "to start hospice", "wants to consider rehab"
         yield FindingKind.HOSPITAL, tokens[first].start, _extend_facility(reader, end)
 
     # Where a patient was sent or came from, named without a head: "discharged to Eskaton
@@ -3588,6 +3597,25 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 if not all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
                            for t in run) and _place_key(run) not in _STATE_NAMES:
                     found.append((FindingKind.PLACE, run[0].start, run[-1].end))
+
+    # "pt is from the bronx", "lives in the Bronx": a listed place in no dictionary after a
+    # cue and "the".
+    if "the" in keys:
+        for index in [i for i, t in enumerate(tokens[:-1]) if t.key == "the" and i]:
+            if tokens[index - 1].key not in _RESIDENCE_PREPOSITIONS | {"at", "of"}:
+                continue
+            if tokens[index].gap != " ":
+                continue  # "called at 03:12. The McRoberts maneuver"
+            place = tokens[index + 1]
+            if place.gap != " " or place.eng or place.stop or place.first or len(place.key) < 4:
+                continue
+            last = _longest_phrase(tokens, index + 1, lex.place_heads, lex.places, allow=".-",
+                                   lower=None)
+            if last is None or _place_key(tokens[index + 1 : last + 1]) in _STATE_NAMES:
+                continue
+            if reader.eponym_after(last):
+                continue
+            found.append((FindingKind.PLACE, place.start, tokens[last].end))
 
     # "on mckinney st", "off stockton hill rd": a street typed in lower case after a cue.
     if not _STREET_WORDS_LOWER.isdisjoint(keys):

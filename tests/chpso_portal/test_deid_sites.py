@@ -50,6 +50,7 @@ FOUND = [
     ("boarded at WVUMC for 9 hrs before the bed opened", "WVUMC"),
     ("They moved from Dayton to Over-the-Rhine in the fall.", "Over-the-Rhine"),
     ("accepted transfer from st joes (tacoma) for NSTEMI", "tacoma"),
+    ("pt is from the bronx, staying w her daughter", "bronx"),
 ]
 
 QUIET = [
@@ -74,6 +75,8 @@ QUIET = [
     "The fax from Pharmacy had the old dose on it.",
     "Pt transferred to the MICU at 0400 and then to the CCU the next day.",
     "Records from Medical Records were incomplete for the audit.",
+    "Hope is to start hospice by the weekend; the family agrees.",
+    "Called at 03:12. The McRoberts maneuver was performed without delivery.",
 ]
 
 
