@@ -1657,6 +1657,41 @@ _detect_badges = _gated_case(
     "#",
 )
 
+# The end of a record number named by its cue: "MRN ending in 4471", "acct ending 0921".
+_detect_number_endings = _gated(
+    _regex(
+        FindingKind.LONG_NUMBER,
+        r"(?i:\b(?:mrn|mr|acct|account|card|member(?:" + SP + r"+id)?|policy|id|chart"
+        r"|medicare|medicaid|license|licence)" + SP + r"*(?:\#|no\.?|number)?" + SP
+        + r"+(?:ending|ends)(?:" + SP + r"+(?:in|with))?" + SP + r"*:?" + SP
+        + r"*)(?P<number>[0-9]{3,6})(?![\w])",
+        group="number",
+    ),
+    "ending", "ends",
+)
+# A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn".
+_detect_handles = _gated(
+    _regex(
+        FindingKind.LONG_NUMBER,
+        r"(?i:\b(?:user" + SP + r"*name|user" + SP + r"*id|userid|login|screen" + SP
+        + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com)" + SP + r"*[:#]?"
+        + SP + r"*(?:(?:as|is)" + SP + r"+)?)"
+        r"(?P<number>@?[A-Za-z0-9_.]*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])",
+        group="number",
+        accept=lambda match, text: "@" in match.group("number")
+        or any(ch.isdigit() for ch in match.group("number")),
+    ),
+    "user", "login", "handle", "twitter", "instagram", "facebook", "tiktok", "snapchat", "x.com",
+)
+# A network card's address: "00:1B:44:11:3A:B7".
+_detect_mac_addresses = _gated_case(
+    _regex(
+        FindingKind.IP_ADDRESS,
+        r"(?<![\w:\-])[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:\-])",
+    ),
+    ":", "-",
+)
+
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _AGE_WORDS = (
     r"(?:ninety|one" + SP + r"+hundred|a" + SP + r"+hundred|hundred)(?:(?:" + SP
@@ -2092,6 +2127,9 @@ DETECTORS: tuple[Detector, ...] = (
     *EXTRA_PHONE_DETECTORS,
     _detect_codes,
     _detect_badges,
+    _detect_number_endings,
+    _detect_handles,
+    _detect_mac_addresses,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,
 )

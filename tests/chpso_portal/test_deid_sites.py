@@ -51,6 +51,9 @@ FOUND = [
     ("They moved from Dayton to Over-the-Rhine in the fall.", "Over-the-Rhine"),
     ("accepted transfer from st joes (tacoma) for NSTEMI", "tacoma"),
     ("pt is from the bronx, staying w her daughter", "bronx"),
+    ("Verified the band by the MRN ending in 4471 only.", "4471"),
+    ("pt's portal username mgarcia1958 was on the whiteboard", "mgarcia1958"),
+    ("The tablet's network card 00:1B:44:11:3A:B7 was in the ticket.", "00:1B:44:11:3A:B7"),
 ]
 
 QUIET = [
@@ -76,6 +79,8 @@ QUIET = [
     "Pt transferred to the MICU at 0400 and then to the CCU the next day.",
     "Records from Medical Records were incomplete for the audit.",
     "Hope is to start hospice by the weekend; the family agrees.",
+    "Snellen chart 20/30 both eyes; the handle of the bed rail was loose.",
+    "login issues on the Pyxis at 0300, the shift ending at 1900 was short.",
     "Called at 03:12. The McRoberts maneuver was performed without delivery.",
 ]
 
