@@ -335,6 +335,31 @@ def _double_barrelled(word: str, english: frozenset[str]) -> bool:
     )
 
 
+# Words the dictionary lacks because they are written closed up or hyphenated from words it
+# has: "handover", "signout", "readback", "walkthrough", "telesitter", "sign-out",
+# "teach-back". Read only for words no name list holds, so "Underwood" stays a surname.
+_COMPOUND_ENDINGS = ("overs", "over", "outs", "out", "offs", "off", "backs", "back", "through",
+                     "downs", "down")
+_COMPOUND_OPENINGS = ("tele", "non", "pre", "post", "self", "multi", "inter", "intra")
+
+
+def _english_compound(word: str, key: str, english: frozenset[str]) -> bool:
+    if "-" in key:
+        parts = key.split("-")
+        # "Sign-out", "read-back"; never "Smith-Jones", whose every part is capitalised.
+        return (
+            len(parts) > 1 and all(part in english for part in parts)
+            and not all(part[:1].isupper() for part in word.split("-"))
+        )
+    for ending in _COMPOUND_ENDINGS:
+        if key.endswith(ending) and len(key) - len(ending) >= 3:
+            return key[: -len(ending)] in english
+    for opening in _COMPOUND_OPENINGS:
+        if key.startswith(opening) and len(key) - len(opening) >= 4:
+            return key[len(opening):] in english
+    return False
+
+
 # What the lists say about a word, remembered across texts: most words recur.
 _FLAGS: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 _FLAGS_LIMIT = 50_000
@@ -386,6 +411,8 @@ class _Reader:
                 token.first = bare in first_names
                 sur = bare in surnames
                 token.sur = sur
+            if not (token.eng or token.first or sur) and _english_compound(word, key, english):
+                token.eng = True  # "Handover", "Sign-out", "Telesitter"
             token.unknown = not (
                 token.eng or token.first or sur or token.stop or key in proper or key in places
             ) and not (
