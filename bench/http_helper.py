@@ -7,6 +7,7 @@ one line of JSON. Not meant to be run by hand.
     http_helper.py portal-setup --reports N --hospitals N --largest N --lessons N
     http_helper.py bare-setup --rows N --username U --password P
     http_helper.py measure --runs N --pages '[["label", "user", "/path/"], ...]'
+    http_helper.py serve-pairs --user U --path /path/ [--profile N]
 """
 
 import argparse
@@ -159,6 +160,54 @@ def measure(args) -> dict:
     return results
 
 
+def serve_pairs(args) -> dict:
+    """One signed-in page on request, for bench/inprocess_ratio.py --bare-project: each line
+    read from stdin runs one request and answers its wall and CPU milliseconds, so the other
+    process can interleave its own page's requests with these. Signs in with the cache-only
+    session store (read as cached_db reads a cached session) and without touching last_login,
+    so nothing is written to the database."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.contrib.auth import get_user_model, user_logged_in
+    from django.contrib.auth.models import update_last_login
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+    User = get_user_model()  # noqa: N806
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cache"):
+        client = Client()
+        client.force_login(User.objects.get(**{User.USERNAME_FIELD: args.user}))
+        for _ in range(WARMUPS):
+            status = client.get(args.path).status_code
+            if status != 200:
+                raise SystemExit(f"{args.path} answered {status} in-process")
+        if args.profile:
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            for _ in range(args.profile):
+                client.get(args.path)
+            profiler.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
+            sys.stderr.write(out.getvalue())
+            return {"profiled": args.profile}
+        gc.collect()
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "go":
+                break
+            started, cpu = time.perf_counter(), time.process_time()
+            client.get(args.path)
+            print(f"{(time.perf_counter() - started) * 1000:.4f} "
+                  f"{(time.process_time() - cpu) * 1000:.4f}", flush=True)
+    return {"served": True}
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,13 +225,17 @@ def main():
     p = sub.add_parser("measure")
     p.add_argument("--runs", type=int, required=True)
     p.add_argument("--pages", required=True)
+    p = sub.add_parser("serve-pairs")
+    p.add_argument("--user", required=True)
+    p.add_argument("--path", required=True)
+    p.add_argument("--profile", type=int, default=0)
     args = parser.parse_args()
 
     import django
 
     django.setup()
     result = {"portal-setup": portal_setup, "bare-setup": bare_setup,
-              "measure": measure}[args.command](args)
+              "measure": measure, "serve-pairs": serve_pairs}[args.command](args)
     print(json.dumps(result))
 
 

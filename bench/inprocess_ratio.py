@@ -11,6 +11,11 @@ middleware), in alternating order, so a change in the machine's load weighs on b
 round gives the ratio of the two medians, and the rounds are printed side by side with the
 load average. `--profile LABEL` runs one page under cProfile instead and prints where the time
 goes; `--queries` prints each page's SQL.
+
+`--bare-project` pairs the pages with the bare Django project's page instead (bench/bare/, the
+HTTP benchmark's yardstick: its own settings and middleware, on the `_bare` database the HTTP
+benchmark seeded), served request by request by a child process under its own settings, and
+prints the ratios of CPU time too. `--profile bare` then profiles that page.
 """
 
 import argparse
@@ -39,6 +44,8 @@ def parse_args():
                         help="Measure only the pages whose label contains this (repeatable).")
     parser.add_argument("--profile", default="", help="Profile the page with this label.")
     parser.add_argument("--queries", action="store_true", help="Print each page's SQL.")
+    parser.add_argument("--bare-project", action="store_true",
+                        help="Pair with the bare Django project (bench/bare/) in a child process.")
     parser.set_defaults(reuse=True)
     return parser.parse_args()
 
@@ -91,8 +98,40 @@ def find_people():
     return people
 
 
+class BareProject:
+    """The bare project's signed-in page, one request per `get()`, in a child process under the
+    bare project's settings (bench/http_helper.py serve-pairs)."""
+
+    def __init__(self, args, profile: int = 0):
+        import subprocess
+
+        import http_benchmark
+
+        env = http_benchmark.bare_env(args)
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve().parent / "http_helper.py"),
+             "serve-pairs", "--user", http_benchmark.BARE_USER, "--path",
+             http_benchmark.BARE_PATH, "--profile", str(profile)],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        if not profile and self.process.stdout.readline().strip() != "ready":
+            sys.exit("The bare project's page did not start; see above.")
+
+    def get(self) -> tuple[float, float]:
+        """Wall and CPU milliseconds of one request, as the child measured them."""
+        self.process.stdin.write("go\n")
+        wall, cpu = self.process.stdout.readline().split()
+        return float(wall), float(cpu)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
 def main():
     args = parse_args()
+    if args.bare_project and args.profile == "bare":
+        BareProject(args, profile=args.runs).close()
+        return 0
     base.configure_django(args)
 
     from django.conf import settings
@@ -105,7 +144,10 @@ def main():
     urlconf = base.install_urlconf()
     with override_settings(ROOT_URLCONF=urlconf, STORAGES=plain_static):
         people = find_people()
-        urls = [p for p in pages(people)
+        # Against the bare project, the bare page in the portal's middleware is a page too:
+        # its ratio is what the portal's fixed cost of a signed-in request adds.
+        own = [("bare page in the portal", "lead", base.BARE_PATH)] if args.bare_project else []
+        urls = [p for p in own + pages(people)
                 if not args.only or any(o in p[0] for o in args.only + [args.profile or "\0"])]
         clients = {}
         for who in ("lead", "staff", "coordinator", "team"):
@@ -145,35 +187,52 @@ def main():
                 for query in captured.captured_queries:
                     print("   ", query["sql"][:300])
 
+        project = BareProject(args) if args.bare_project else None
         ratios = {label: [] for label, _, _ in urls}
+        cpu_ratios = {label: [] for label, _, _ in urls}
         medians = {label: [] for label, _, _ in urls}
         loads = []
         gc.collect()
         for round_number in range(args.rounds):
             loads.append(os.getloadavg()[0])
             for label, who, url in urls:
-                page_ms, bare_ms = [], []
+                page_ms, bare_ms, page_cpu, bare_cpu = [], [], [], []
                 for run in range(args.runs):
-                    order = [(bare, base.BARE_PATH, bare_ms), (clients[who], url, page_ms)]
+                    order = [(project or bare, base.BARE_PATH, bare_ms, bare_cpu),
+                             (clients[who], url, page_ms, page_cpu)]
                     if (run + round_number) % 2:
                         order.reverse()
-                    for client, path, into in order:
-                        started = time.perf_counter()
-                        client.get(path)
-                        into.append((time.perf_counter() - started) * 1000)
+                    for client, path, into, into_cpu in order:
+                        if client is project:
+                            wall, cpu = project.get()
+                        else:
+                            started, cpu_started = time.perf_counter(), time.process_time()
+                            client.get(path)
+                            wall = (time.perf_counter() - started) * 1000
+                            cpu = (time.process_time() - cpu_started) * 1000
+                        into.append(wall)
+                        into_cpu.append(cpu)
                 medians[label].append((statistics.median(page_ms), statistics.median(bare_ms)))
                 ratios[label].append(statistics.median(page_ms) / statistics.median(bare_ms))
+                cpu_ratios[label].append(statistics.median(page_cpu)
+                                         / statistics.median(bare_cpu))
         loads.append(os.getloadavg()[0])
+        if project is not None:
+            project.close()
 
+    yardstick = ("the bare project's page (bench/bare/)" if args.bare_project
+                 else f"bare page {counts['bare page']} queries")
     print(f"\nload average (1 min) {min(loads):.2f}-{max(loads):.2f}; {args.rounds} rounds of "
-          f"{args.runs} interleaved pairs; bare page {counts['bare page']} queries\n")
+          f"{args.runs} interleaved pairs; {yardstick}\n")
     print(f"{'page':24} {'queries':>7}  " + "  ".join(f"{'round ' + str(i + 1):>16}"
                                                       for i in range(args.rounds))
           + "  median ratio")
     for label, _, _ in urls:
         cells = "  ".join(f"{p:6.1f}/{b:5.1f} {r:4.2f}" for (p, b), r in
                           zip(medians[label], ratios[label], strict=True))
-        print(f"{label:24} {counts[label]:>7}  {cells}  {statistics.median(ratios[label]):.2f}")
+        print(f"{label:24} {counts[label]:>7}  {cells}  {statistics.median(ratios[label]):.2f}"
+              f"  (CPU {' '.join(f'{r:.2f}' for r in cpu_ratios[label])}:"
+              f" {statistics.median(cpu_ratios[label]):.2f})")
     return 0
 
 
