@@ -1,6 +1,7 @@
 """What every signed-in request needs about its user, kept in the cache between requests.
 
-A member's memberships (with each hospital and its contracts), whether a PSO user has an
+The user's own row (without the password hash: the session check uses a digest of it, see
+`user_row`), a member's memberships (with each hospital and its contracts), whether a PSO user has an
 authenticator app and whether someone was invited to a session as a guest expert (the header's
 Sessions link) are read on every page. They change rarely, so they are cached per user and
 forgotten whenever one of the rows they are built from is saved or deleted, wherever that
@@ -30,6 +31,47 @@ def totp_key(user_id) -> str:
 
 def guest_key(user_id) -> str:
     return f"members:guest-sessions:v{_VERSION}:{user_id}"
+
+
+def user_key(user_id) -> str:
+    return f"members:user:v{_VERSION}:{user_id}"
+
+
+def fact_keys(user_id) -> list[str]:
+    """Every entry a signed-in request may read about its user, fetched in one round trip by
+    members.middleware.AuthenticationMiddleware."""
+    from chpso_portal.notifications.selectors import unread_key
+
+    return [user_key(user_id), unread_key(user_id), guest_key(user_id),
+            memberships_key(user_id), totp_key(user_id)]
+
+
+def _row_fields(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname != "password")
+
+
+def user_row(user) -> tuple:
+    """The user as plain values, cheaper to store and read back than a pickled instance: every
+    column but the password hash, the names of those columns (a row cached before a migration
+    changed them is not used) and the session digest Django derives from the hash
+    (`get_session_auth_hash`), which is all a request needs of it."""
+    fields = _row_fields(type(user))
+    return (fields, tuple(getattr(user, name) for name in fields),
+            user.get_session_auth_hash())
+
+
+def user_from_row(model, row, using: str):
+    """The instance `user_row` describes, its password left deferred (read from the database
+    if anything asks for it), or None when the row does not match the model's columns."""
+    try:
+        fields, values, session_hash = row
+    except (TypeError, ValueError):
+        return None
+    if fields != _row_fields(model):
+        return None
+    user = model.from_db(using, fields, values)
+    user.cached_session_auth_hash = session_hash
+    return user
 
 
 def _forget(keys: list[str]) -> None:
@@ -69,7 +111,7 @@ def _contract_changed(sender, instance, **kwargs):
 
 def _user_changed(sender, instance, **kwargs):
     forget_memberships(instance.pk)
-    _forget([totp_key(instance.pk)])
+    _forget([totp_key(instance.pk), user_key(instance.pk)])
 
 
 def _authenticator_changed(sender, instance, **kwargs):

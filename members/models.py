@@ -62,6 +62,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.full_name or self.email
 
+    def get_session_auth_hash(self):
+        # A user read from the cache (members/cache.py) carries the digest of the password
+        # hash, not the hash: the hash stays in the database.
+        if "password" not in self.__dict__ and getattr(self, "cached_session_auth_hash", None):
+            return self.cached_session_auth_hash
+        return super().get_session_auth_hash()
+
     @property
     def pso_scopes(self) -> frozenset[str]:
         return pso_scopes(self.pso_role)

@@ -1,0 +1,97 @@
+"""The signed-in user is read from the cache (members/auth_backends.py): what that must not
+change. Each change to the account counts on the next request, the password hash never
+leaves the database, and a user built from the cache saves like one read from the database."""
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from members.cache import user_key
+from members.models import User
+
+
+def _user_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response, [q["sql"] for q in captured.captured_queries if 'FROM "members_user"' in q["sql"]]
+
+
+def test_the_user_is_read_once_then_comes_from_the_cache(world, client_for):
+    client = client_for(world.staff)
+    response, queries = _user_queries(client, reverse("account_email"))
+    assert response.status_code == 200 and len(queries) == 1
+    assert cache.get(user_key(world.staff.pk)) is not None
+    response, queries = _user_queries(client, reverse("account_email"))
+    assert response.status_code == 200 and queries == []
+    assert response.context["user"].email == world.staff.email
+
+
+def test_the_password_hash_is_not_cached(world, client_for):
+    client_for(world.staff).get(reverse("account_email"))
+    row = cache.get(user_key(world.staff.pk))
+    assert "password" not in row[0]
+    assert world.staff.password not in [v for v in row[1] if isinstance(v, str)]
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_request(world, client_for):
+    client = client_for(world.staff)
+    assert client.get(reverse("my-reports")).status_code == 200
+    world.staff.is_active = False
+    world.staff.save()  # as the admin saves it
+    response = client.get(reverse("my-reports"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_new_password_ends_the_other_sessions_at_once(world, client_for):
+    client = client_for(world.staff)
+    assert client.get(reverse("my-reports")).status_code == 200
+    user = User.objects.get(pk=world.staff.pk)
+    user.set_password("a-brand-new-password-2026")
+    user.save()
+    response = client.get(reverse("my-reports"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_renamed_user_shows_at_once(world, client_for):
+    client = client_for(world.staff)
+    assert client.get(reverse("account_email")).status_code == 200
+    world.staff.full_name = "Renamed Reporter"
+    world.staff.save()
+    assert "Renamed Reporter" in client.get(reverse("account_email")).content.decode()
+
+
+def test_saving_a_user_built_from_the_cache_keeps_the_password(world, client_for):
+    world.staff.set_password("the-password-of-staff-2026")
+    world.staff.save()
+    client = client_for(world.staff)
+    client.get(reverse("account_email"))
+    response = client.get(reverse("account_email"))
+    user = response.context["user"]._wrapped
+    assert "password" in user.get_deferred_fields()
+    user.full_name = "Saved From The Cache"
+    user.save()
+    stored = User.objects.get(pk=world.staff.pk)
+    assert stored.full_name == "Saved From The Cache"
+    assert stored.check_password("the-password-of-staff-2026")
+
+
+def test_a_cached_row_of_other_columns_is_not_used(world, client_for):
+    client = client_for(world.staff)
+    client.get(reverse("account_email"))
+    fields, values, digest = cache.get(user_key(world.staff.pk))
+    cache.set(user_key(world.staff.pk), (fields[:-1], values[:-1], digest))
+    response, queries = _user_queries(client, reverse("account_email"))
+    assert response.status_code == 200 and len(queries) == 1
+
+
+def test_a_session_that_does_not_match_the_cached_digest_is_ended(world, client_for):
+    client = client_for(world.staff)
+    client.get(reverse("account_email"))
+    fields, values, _ = cache.get(user_key(world.staff.pk))
+    cache.set(user_key(world.staff.pk), (fields, values, "forged"))
+    response = client.get(reverse("my-reports"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
