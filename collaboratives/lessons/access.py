@@ -21,7 +21,8 @@ def _deny(request, public_id, hospital=None):
 
 
 def lesson_for_member(request, public_id) -> Lesson:
-    lesson = selectors.lesson_for_member(hospital=request.hospital, public_id=public_id)
+    lesson = selectors.lesson_for_member(hospital=request.hospital, public_id=public_id,
+                                         viewer=request.user)
     if lesson is None:
         _deny(request, public_id, request.hospital)
     return lesson

@@ -184,10 +184,16 @@ def forget_published_years() -> None:
 @functools.cache
 def _member_lesson_sql() -> str:
     """The lesson page's one read, as plain SQL: the member fields of a published lesson, how
-    many hospitals act on it, and the viewer's hospital's own mark (who, when). Built from the
-    models' names once per process; the ORM took several times longer to build and compile
-    this query than PostgreSQL takes to run it."""
+    many hospitals act on it, the viewer's hospital's own mark (who, when), and whether the
+    hospital has actions on it and the viewer comments (most have neither: the page then
+    skips those two queries). Built from the models' names once per process; the ORM took
+    several times longer to build and compile this query than PostgreSQL takes to run it."""
+    from django.apps import apps
     from django.contrib.auth import get_user_model
+
+    from ..models import LessonComment
+
+    action_model = apps.get_model("actions", "ActionItem")
 
     def column(model, name):
         return connection.ops.quote_name(model._meta.get_field(name).column)
@@ -204,7 +210,15 @@ def _member_lesson_sql() -> str:
         f"CASE WHEN own.{column(LessonAdoption, 'id')} IS NULL THEN 0 ELSE 1 END "
         f"AS acting_here, own.{column(LessonAdoption, 'marked_at')} AS own_marked_at, "
         f"u.{column(user_model, 'full_name')} AS own_marked_by_name, "
-        f"u.{column(user_model, 'email')} AS own_marked_by_email "
+        f"u.{column(user_model, 'email')} AS own_marked_by_email, "
+        f"EXISTS (SELECT 1 FROM {quote(action_model._meta.db_table)} ai "
+        f"WHERE ai.{column(action_model, 'hospital')} = %s "
+        f"AND ai.{column(action_model, 'lesson')} = l.{column(Lesson, 'id')}) "
+        f"AS has_own_actions, "
+        f"EXISTS (SELECT 1 FROM {quote(LessonComment._meta.db_table)} c "
+        f"WHERE c.{column(LessonComment, 'lesson')} = l.{column(Lesson, 'id')} "
+        f"AND c.{column(LessonComment, 'hospital')} = %s "
+        f"AND c.{column(LessonComment, 'author')} = %s) AS has_own_comments "
         f"FROM {lesson} l LEFT JOIN {adoption} own ON own.{adoption_lesson} = "
         f"l.{column(Lesson, 'id')} AND own.{column(LessonAdoption, 'hospital')} = %s "
         f"LEFT JOIN {quote(user_model._meta.db_table)} u ON u.{column(user_model, 'id')} = "
@@ -212,20 +226,27 @@ def _member_lesson_sql() -> str:
         f"WHERE l.{column(Lesson, 'status')} = %s AND l.{column(Lesson, 'public_id')} = %s")
 
 
-def lesson_for_member(*, hospital, public_id):
+def lesson_for_member(*, hospital, public_id, viewer=None):
     """The published lesson, with the counts of hospitals acting on it and the hospital's own
     mark read now (one query: `own_marked_at` and `own_marked_by`, the marker's name, are set
-    when `acting_here`); its actions and factors come from the cache."""
+    when `acting_here`); its actions and factors come from the cache. `has_own_actions`:
+    whether the hospital has actions on it; `has_own_comments`: whether `viewer` sent comments
+    on it for the hospital (None without a viewer)."""
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    params = [hospital.pk, LessonStatus.PUBLISHED, sql_rows.uuid(Lesson, public_id)]
+    params = [hospital.pk, hospital.pk, viewer.pk if viewer is not None else None, hospital.pk,
+              LessonStatus.PUBLISHED, sql_rows.uuid(Lesson, public_id)]
     lesson = next(iter(Lesson.objects.raw(_member_lesson_sql(), params)), None)
     if lesson is not None:
         # The model's own fields are converted by raw(); the joined mark's time is not.
         lesson.own_marked_at = sql_rows.value(LessonAdoption, "marked_at", lesson.own_marked_at)
         lesson.own_marked_by = lesson.own_marked_by_name or lesson.own_marked_by_email or ""
+        # For whom the two flags were read: only their hospital and viewer may trust them.
+        lesson.own_for = (hospital.pk, viewer.pk if viewer is not None else None)
+        lesson.has_own_actions = bool(lesson.has_own_actions)
+        lesson.has_own_comments = bool(lesson.has_own_comments) if viewer is not None else None
         _attach_children(lesson)
     return lesson
 
@@ -248,8 +269,13 @@ def _own_comments_sql() -> str:
 
 def own_comments(*, lesson, hospital, author, count: int = 20) -> list:
     """The comments `author` sent about `lesson` for `hospital`, newest first: one plain SQL
-    query (the ORM's took longer to build than to run)."""
+    query (the ORM's took longer to build than to run), none when the lesson was read knowing
+    that there are none (`lesson_for_member` with the viewer)."""
     from ..models import LessonComment
+
+    if (getattr(lesson, "has_own_comments", None) is False
+            and lesson.own_for == (hospital.pk, author.pk)):
+        return []
 
     return list(LessonComment.objects.raw(_own_comments_sql(),
                                           [lesson.pk, hospital.pk, author.pk, count]))

@@ -64,3 +64,47 @@ def test_a_new_revision_shows_its_own_actions(world, client_for):
                                               text="Only this one now.", strength="stronger")
     again = selectors.lesson_for_member(hospital=world.hospital, public_id=lesson.public_id)
     assert [a.text for a in again.actions.all()] == ["Only this one now."]
+
+
+def test_the_hospital_s_actions_and_the_viewer_s_comments_are_read_only_when_there_are_some(
+        world, client_for):
+    """Most views find neither: whether there are any is read with the lesson itself."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions import services as action_services
+    from collaboratives.lessons import services as lesson_services
+
+    lesson = published_lesson(world, sent_report=origin_report(world))
+    client = client_for(world.staff)
+    client.get(lesson_url(lesson))
+
+    def view():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(lesson_url(lesson)).content.decode()
+        sqls = [q["sql"] for q in captured.captured_queries]
+        return page, [s for s in sqls if '"actions_actionitem"' in s
+                      or '"collaboratives_lessoncomment"' in s]
+
+    page, reads = view()
+    assert len(reads) == 1 and '"collaboratives_lesson"' in reads[0]  # the lesson's own read
+    assert "No actions planned yet" in page and "Your comments" not in page
+
+    membership = world.hospital.memberships.get(user=world.staff)
+    lesson_services.lesson_comment(lesson=lesson, membership=membership,
+                                   text="We check pump alarms at each handover now.")
+    action_services.action_create(
+        hospital=world.hospital, actor=world.lead, report=None, lesson=lesson,
+        owner=world.staff, due_date=timezone.localdate() + timedelta(days=7),
+        title="Pump alarm check at handover", strength="stronger")
+    page, reads = view()
+    assert len(reads) == 3
+    assert "Pump alarm check at handover" in page
+    assert "Your comments" in page and "We check pump alarms at each handover now." in page
+    # The lead's page: the hospital's action, but not the staff member's comment.
+    lead_page = client_for(world.lead).get(lesson_url(lesson)).content.decode()
+    assert "Pump alarm check at handover" in lead_page and "Your comments" not in lead_page
+    # Another hospital: neither.
+    other = client_for(world.other_lead).get(lesson_url(lesson)).content.decode()
+    assert "Pump alarm check at handover" not in other and "Your comments" not in other
