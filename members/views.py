@@ -77,15 +77,16 @@ def home(request):
     }
     if not hospital.has_active_contract:
         return render(request, "members/contract_inactive.html", context)
+    # The counts first, in one query: the lists below are read only when they have rows.
+    facts = selectors.home_facts(membership=membership)
+    context["has_open_actions"] = facts["has_open_actions"]
     if Scope.MEMBERS_MANAGE in membership.scopes:
         context["invitations"] = list(
             selectors.hospital_open_invitations(hospital=hospital).filter(
-                pk__in=Invitation.objects.pending().values("pk")
+                pk__in=Invitation.objects.pending(now=facts["now"]).values("pk")
             )[:20]
-        )
-        context["member_count"] = selectors.hospital_members(hospital=hospital).filter(
-            is_active=True
-        ).count()
+        ) if facts["has_pending_invitations"] else []
+        context["member_count"] = facts["member_count"]
     if Scope.LESSONS_READ in membership.scopes:
         from collaboratives.lessons import selectors as lesson_selectors
 

@@ -44,7 +44,9 @@ def lesson_actions(context, lesson):
 
 
 @register.inclusion_tag("actions/_home_card.html")
-def my_actions_card(membership, user):
+def my_actions_card(membership, user, has_open_actions=True):
+    """`has_open_actions`: False when the page already knows there are none (the member's
+    home reads it with its counts), sparing the query."""
     actions = list(selectors.owner_next(hospital=membership.hospital, user=user,
-                                        count=HOME_ROWS))
+                                        count=HOME_ROWS)) if has_open_actions else []
     return {"actions": actions, "manager": can_manage(membership)}
