@@ -95,6 +95,22 @@ def home_facts(*, membership) -> dict:
             "has_open_actions": bool(actions), "now": now}
 
 
+def which_have_rows(querysets: dict) -> dict[str, bool]:
+    """For each named queryset, whether it has a row: all in one statement (a page of several
+    short lists, most of them empty, then reads only the lists that have rows)."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, more = queryset.order_by().values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: bool(value) for name, value in zip(querysets, row, strict=True)}
+
+
 def hospital_members(*, hospital):
     return (
         Membership.objects.filter(hospital=hospital)

@@ -35,35 +35,7 @@ def front(request):
 def home(request):
     user = request.user
     if Scope.PSO_DASHBOARD in user.pso_scopes:
-        context = {"scopes": user.pso_scopes}
-        if Scope.HOSPITALS_MANAGE in user.pso_scopes:
-            # Only the columns the page shows: building the select lists of whole hospitals
-            # and contracts took longer than running the queries.
-            context["applications"] = list(selectors.applications_waiting().only(
-                "name", "city", "state", "applied_at")[:20])
-            context["expiring"] = list(selectors.contracts_expiring().only(
-                "expires_on", "hospital__name")[:20])
-        if Scope.SESSIONS_FACILITATE in user.pso_scopes:
-            from collaboratives.models import CollaborativeSession, SessionStatus
-
-            context["sessions"] = list(
-                CollaborativeSession.objects.filter(facilitators=user,
-                                                    date__gte=timezone.localdate())
-                .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")
-                .only("public_id", "title", "date", "status")[:5]
-            )
-        if Scope.LESSONS_DRAFT in user.pso_scopes:
-            from collaboratives.lessons import selectors as lesson_selectors
-            from collaboratives.models import Lesson, LessonStatus
-
-            context["lessons_waiting"] = list(
-                lesson_selectors.waiting_for_review(user=user)
-                .only("public_id", "title", "submitted_at")[:10])
-            context["lesson_drafts"] = list(
-                Lesson.objects.filter(created_by=user, status__in=[
-                    LessonStatus.DRAFT, LessonStatus.RETURNED]).order_by("-updated_at")
-                .only("public_id", "title", "status")[:10])
-        return render(request, "members/home_pso.html", context)
+        return render(request, "members/home_pso.html", _pso_home(user))
     membership = request.acting.membership
     if membership is None:
         guest_of = list(user.guest_sessions.filter(access_until__gte=timezone.localdate())
@@ -92,6 +64,42 @@ def home(request):
 
         context["latest_lessons"] = lesson_selectors.latest_published(3)
     return render(request, "members/home_hospital.html", context)
+
+
+def _pso_home(user) -> dict:
+    """The PSO home's short lists, by the user's scopes. Whether each has rows is read in one
+    statement first (most are empty on most days); only the lists with rows are then read,
+    and only the columns the page shows: building the select lists of whole hospitals and
+    contracts took longer than running the queries."""
+    lists = {}
+    if Scope.HOSPITALS_MANAGE in user.pso_scopes:
+        lists["applications"] = (selectors.applications_waiting().only(
+            "name", "city", "state", "applied_at"), 20)
+        lists["expiring"] = (selectors.contracts_expiring().only(
+            "expires_on", "hospital__name"), 20)
+    if Scope.SESSIONS_FACILITATE in user.pso_scopes:
+        from collaboratives.models import CollaborativeSession, SessionStatus
+
+        lists["sessions"] = (
+            CollaborativeSession.objects.filter(facilitators=user,
+                                                date__gte=timezone.localdate())
+            .exclude(status=SessionStatus.CANCELLED).order_by("date", "start_time")
+            .only("public_id", "title", "date", "status"), 5)
+    if Scope.LESSONS_DRAFT in user.pso_scopes:
+        from collaboratives.lessons import selectors as lesson_selectors
+        from collaboratives.models import Lesson, LessonStatus
+
+        lists["lessons_waiting"] = (lesson_selectors.waiting_for_review(user=user)
+                                    .only("public_id", "title", "submitted_at"), 10)
+        lists["lesson_drafts"] = (
+            Lesson.objects.filter(created_by=user, status__in=[
+                LessonStatus.DRAFT, LessonStatus.RETURNED]).order_by("-updated_at")
+            .only("public_id", "title", "status"), 10)
+    found = selectors.which_have_rows({name: queryset for name, (queryset, _) in lists.items()})
+    context = {"scopes": user.pso_scopes}
+    for name, (queryset, count) in lists.items():
+        context[name] = list(queryset[:count]) if found[name] else []
+    return context
 
 
 @access.public(methods=("GET", "POST"))

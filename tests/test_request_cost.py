@@ -185,3 +185,25 @@ def _home_counts(sql):
 def _without_session(sqls):
     """Without Redis the session is read from the database first."""
     return [s for s in sqls if '"django_session"' not in s]
+
+
+def test_the_pso_home_reads_only_the_lists_that_have_rows(world, client_for, time_machine):
+    """Whether each short list has rows is one statement; only those with rows are read."""
+    from members.models import HospitalStatus
+    from tests.factories import HospitalFactory
+
+    time_machine.move_to(timezone.now(), tick=False)
+    client = client_for(world.coordinator)
+    sqls = _without_session(fixed_queries(client, reverse("home"))[0])
+    # The named world's contracts may be expiring: one more statement for each such list.
+    context = client.get(reverse("home")).context
+    with_rows = [name for name in ("applications", "expiring", "sessions", "lessons_waiting",
+                                   "lesson_drafts") if context.get(name)]
+    assert "applications" not in with_rows
+    assert len(sqls) == 1 + len(with_rows)
+    assert "No applications are waiting." in client.get(reverse("home")).content.decode()
+
+    HospitalFactory(name="Riverbend Applicant Hospital", status=HospitalStatus.APPLICANT)
+    sqls = _without_session(fixed_queries(client, reverse("home"))[0])
+    assert len(sqls) == 2 + len(with_rows)
+    assert "Riverbend Applicant Hospital" in client.get(reverse("home")).content.decode()
