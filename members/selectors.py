@@ -98,17 +98,26 @@ def home_facts(*, membership) -> dict:
 def which_have_rows(querysets: dict) -> dict[str, bool]:
     """For each named queryset, whether it has a row: all in one statement (a page of several
     short lists, most of them empty, then reads only the lists that have rows)."""
-    if not querysets:
-        return {}
-    parts, params = [], []
-    for queryset in querysets.values():
-        sql, more = queryset.order_by().values("pk")[:1].query.sql_with_params()
+    from django.core.exceptions import EmptyResultSet
+
+    found, parts, params = {}, [], []
+    for name, queryset in querysets.items():
+        try:
+            sql, more = queryset.order_by().values("pk")[:1].query.sql_with_params()
+        except EmptyResultSet:  # QuerySet.none(), or a filter no row can match
+            found[name] = False
+            continue
+        found[name] = None
         parts.append(f"EXISTS ({sql})")
         params.extend(more)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {name: bool(value) for name, value in zip(querysets, row, strict=True)}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = iter(cursor.fetchone())
+        for name, value in found.items():
+            if value is None:
+                found[name] = bool(next(row))
+    return found
 
 
 def hospital_members(*, hospital):

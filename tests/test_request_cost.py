@@ -207,3 +207,15 @@ def test_the_pso_home_reads_only_the_lists_that_have_rows(world, client_for, tim
     sqls = _without_session(fixed_queries(client, reverse("home"))[0])
     assert len(sqls) == 2 + len(with_rows)
     assert "Riverbend Applicant Hospital" in client.get(reverse("home")).content.decode()
+
+
+def test_which_have_rows_answers_for_lists_that_cannot_have_any(world):
+    from members import selectors
+    from members.models import Hospital
+
+    assert selectors.which_have_rows({}) == {}
+    assert selectors.which_have_rows({
+        "none": Hospital.objects.none(), "all": Hospital.objects.all(),
+        "nothing": Hospital.objects.filter(pk__in=[]), "mercy": Hospital.objects.filter(
+            name=world.hospital.name), "nobody": Hospital.objects.filter(name="No such")},
+    ) == {"none": False, "all": True, "nothing": False, "mercy": True, "nobody": False}
