@@ -2066,6 +2066,7 @@ def detect(text: str) -> Iterator[Span]:
     yield from spans
     yield from _detect_role_appositives(reader)
     yield from _detect_from_facilities(reader)
+    yield from _detect_care_places(reader)
     yield from _detect_unlisted_names(reader)
     if spans:
         yield from _extend_partial_findings(reader, spans)
@@ -2386,6 +2387,193 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
         if bad:
             continue
         yield FindingKind.HOSPITAL, first.start, second.end
+
+
+# --- small places of care with no list entry --------------------------------------------
+
+# Last words of the names of small places of care: "Whispering Pines Manor", "Serenity Haven",
+# "magnolia gardens". "House", "Home" and "Place" name a place of care only after a cue.
+_CARE_ENDINGS = frozenset(
+    "manor gardens villa villas terrace lodge pointe commons estates haven residence "
+    "residences".split()
+)
+_CUED_CARE_ENDINGS = frozenset("house home place village pavilion court garden".split())
+_CARE_PLACE_CUES = frozenset(
+    "at from to in into resident residents res lives living resides".split()
+)
+# Short forms a stranger writes for the hospital everyone nearby knows: "sent to the
+# Regional", "records from County", "moved to the U", "accepted at Presby".
+_SHORT_FORMS = frozenset(
+    "regional county general memorial university u presby presbyterian methodist baptist "
+    "mercy adventist lutheran".split()
+)
+# Words before a facility named by itself: "records from X", "accepted at X", "DON at X".
+_SHORT_FORM_VERBS = _FROM_VERBS | frozenset(
+    """
+    records chart notes report reports labs imaging films results paperwork faxed fax called
+    accepted placed seen treated evaluated stayed staying don nurse nurses staff pharmacist
+    doctor physician admission admissions coordinator resident patient dialysis back out
+    """.split()
+)
+# Acts of a place of care, after its name: "Sunrise called", "Rosewood faxed the MAR".
+_FACILITY_ACTS = frozenset("called faxed phoned refused declined accepted".split())
+_NOT_SHORT_FORMS = frozenset(
+    """
+    family mom dad wife husband son daughter sister brother someone nobody everyone team
+    staff nurse doctor provider attending resident unit floor pharmacy lab radiology
+    transport security dietary admitting registration biomed ems fire police pt patient
+    they he she it we who which that this there
+    """.split()
+)
+_TIME_WORDS = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    january february march april may june july august september october november december
+    last next this night day morning evening week month year weekend holiday
+    """.split()
+)
+# Kinds of unit written in capitals, never a facility's initials.
+_UNIT_INITIALS = frozenset(
+    "OSH ICU CCU PICU NICU MICU SICU CVICU PACU ED ER OR CT MRI IR EMS SNF LTC ALF DME ECMO "
+    "CABG TAVR MH BH DH GH FH PH HH".split()
+)
+# What a county, a state or a university holds besides a hospital: "sent to County officials".
+_COUNTY_OFFICES = frozenset(
+    """
+    official officials government commissioner commissioners board court courts jail attorney
+    sheriff police fire ems employees employee offices office line road fair clerk assessor
+    records school schools students student
+    """.split()
+)
+_SERVICE_ENDING = re.compile(r"(?:ology|ologist|ics|ist|ine|ery|ry|o|ia|ics|onc)$")
+_STAFF_AND_PAPERS = frozenset(
+    """
+    don adon nurse nurses staff pharmacist pharmacy administrator coordinator supervisor
+    aide aides caregiver caregivers records chart notes paperwork mar labs films imaging
+    results report director manager physician doctor provider social worker
+    """.split()
+)
+_HOSPITAL_INITIALS = re.compile(r"[A-Z]{1,3}(?:MC|MH|RH|CH|GH|HS|MCS)")
+
+
+def _detect_care_places(reader: _Reader) -> Iterator[Span]:
+    """Places of care named by a stranger without a listed name: a run of words that ends in
+    a care word ("Whispering Pines Manor", "at magnolia gardens"), a short form after a cue
+    ("sent to the Regional", "records from County"), a word before an act of a facility
+    ("Sunrise called") and a medical centre's initials ("at JMH", "called SVMC")."""
+    tokens = reader.tokens
+    lex = reader.lex
+    count = len(tokens)
+    generic = GENERIC_FACILITY_WORDS
+    for index in range(count):
+        token = tokens[index]
+        key = token.key
+        if index and (key in _CARE_ENDINGS or key in _CUED_CARE_ENDINGS) and (
+            token.gap == " " or token.gap == "-"
+        ):
+            # Walk back over up to three words of the name.
+            first = index
+            while first > 0 and index - first < 3:
+                previous = tokens[first - 1]
+                if tokens[first].gap not in (" ", "-") or tokens[first].initial and first < index:
+                    break
+                if previous.cap != token.cap and not token.upper:
+                    break
+                if (previous.stop and previous.key not in _PARTICLES) or previous.key in generic or (
+                    previous.key in lex.clinical or previous.key in _ROLE_WORDS
+                    or previous.key in _TIME_WORDS or previous.key in _NOT_SHORT_FORMS
+                    or not previous.key.isalpha() or len(previous.key) < 3
+                ):
+                    break
+                first -= 1
+            if first == index:
+                continue
+            cue = tokens[first - 1].key if first > 0 else ""
+            cued = cue in _CARE_PLACE_CUES or cue in _SHORT_FORM_VERBS
+            if cue == "the" and first >= 2:
+                cue = tokens[first - 2].key
+                cued = cue in _CARE_PLACE_CUES or cue in _SHORT_FORM_VERBS
+            if key in _CUED_CARE_ENDINGS and not (cued and token.cap and tokens[first].cap):
+                continue  # "to discharge home", "the Rose Garden family lounge"
+            if not token.cap and not cued:
+                continue
+            elif tokens[first].initial and first == index - 1 and not cued and tokens[first].eng:
+                continue
+            end = index
+            if index + 1 < count and tokens[index + 1].key in _FACILITY_TYPES:
+                end = index + 1
+            start = tokens[first - 1].start if first and tokens[first - 1].key == "the" and tokens[first - 1].cap else tokens[
+                first].start
+            yield FindingKind.HOSPITAL, start, tokens[end].end
+            continue
+        if not token.cap:
+            continue
+        previous = tokens[index - 1] if index else token
+        # "the Regional", "County", "the U", "Presby" after a cue.
+        if key in _SHORT_FORMS and token.gap == " " and not token.initial and index:
+            probe = index - 1
+            if previous.key == "the":
+                probe -= 1
+            if probe < 1 or tokens[probe].key not in _CARE_PLACE_CUES - {"in"} or tokens[
+                probe
+            ].cap:
+                continue  # "Reports Were Sent To County Officials": a title
+            verb = tokens[probe - 1]
+            if verb.key not in _SHORT_FORM_VERBS:
+                continue
+            following = tokens[index + 1] if index + 1 < count else None
+            if following is not None and following.gap == " " and (
+                following.cap or following.key in lex.clinical and following.key not in {"ed", "er"}
+                or following.key in {"of", "hospital", "medical", "health", "county", "clinic"}
+                or following.key in _COUNTY_OFFICES
+            ):
+                continue  # "from County General", "the University of ..." are read elsewhere
+            if key == "u" and token.word != "U":
+                continue
+            yield FindingKind.HOSPITAL, token.start, token.end
+            continue
+        # "Sunrise called at 0915", "Rosewood faxed the MAR": a word that is not a person
+        # nor a department before an act of a facility, the word in no list of names.
+        if index + 1 < count and tokens[index + 1].key in _FACILITY_ACTS and (
+            tokens[index + 1].gap == " " and token.initial and not token.upper
+        ):
+            if not (token.first or token.sur or key in _NOT_SHORT_FORMS or key in _ARTICLES
+                    or key in _DEPARTMENTS or key in _ROLE_WORDS or key in _TIME_WORDS
+                    or key in generic or len(key) < 4 or key in _PRONOUNS
+                    or key in lex.clinical and _SERVICE_ENDING.search(key)):
+                if not token.eng or tokens[index + 2 : index + 3] and tokens[index + 2].key in {
+                    "ems", "911", "us", "to", "at", "back", "and"
+                }:
+                    yield FindingKind.HOSPITAL, token.start, token.end
+            continue
+        # "Mercy's ED", "Lakeside's ER": a hospital named by its emergency department.
+        if token.possessive and index + 1 < count and tokens[index + 1].word in _ED_WORDS and (
+            tokens[index + 1].gap == " "
+        ):
+            if not (key in _TIME_WORDS or key in _NOT_SHORT_FORMS
+                    or key in _ARTICLES or key in _ROLE_WORDS or key in _PRONOUNS
+                    or key in _DEPARTMENTS or len(key) < 3 or key in _OWNERS):
+                yield FindingKind.HOSPITAL, token.start, token.end
+            continue
+        # "the DON at Rosewood", "records from Brookhaven": a capitalised word of no list of
+        # names after a word of a facility's staff or papers and "at" or "from".
+        if previous.key in {"at", "from"} and index >= 2 and not token.initial and (
+            tokens[index - 2].key in _STAFF_AND_PAPERS and token.gap == " "
+            and previous.gap == " " and not token.upper and key.isalpha()
+        ):
+            if not (token.stop or token.first or token.sur or key in lex.clinical
+                    or key in lex.places or key in _DEPARTMENTS or key in generic
+                    or key in _TIME_WORDS or key in _NOT_SHORT_FORMS or len(key) < 4):
+                yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
+            continue
+        # A medical centre's initials after a cue: "at JMH", "called SVMC".
+        if token.upper and 3 <= len(token.word) <= 6 and token.word not in _UNIT_INITIALS and (
+            _HOSPITAL_INITIALS.fullmatch(token.word)
+        ) and key not in lex.clinical:
+            if previous.key in _CARE_PLACE_CUES or previous.key in _SHORT_FORM_VERBS or (
+                index + 1 < count and tokens[index + 1].word in _ED_WORDS
+            ):
+                yield FindingKind.HOSPITAL, token.start, token.end
 
 
 # Words of a facility's name that go on a name already found: "sutter memorial", "Hollis
@@ -3496,7 +3684,7 @@ _UNIT_WORDS = frozenset(
     tower new old freestanding satellite level trauma psych psychiatric behavioral minor
     minors acute express flex front back upstairs downstairs ambulatory observation obs
     holding our their your this that other outside another local nearest nearby closest
-    receiving sending referring rural small big same rapid low high annex pod team
+    receiving sending referring osh rural small big same rapid low high annex pod team
     """.split()
 )
 

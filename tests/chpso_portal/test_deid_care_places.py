@@ -1,0 +1,58 @@
+"""Small places of care a stranger names without a listed name.
+
+A nursing home or an assisted living by the word its name ends in ("Linden Manor", "at
+hollybrook gardens"), the hospital everyone nearby knows by its short form after a cue ("sent
+to the Regional", "labs from County", "accepted at Presby"), a place of care by what it did
+("Brightwater called"), by its emergency department ("Mercy's ED"), by the staff or papers
+that came from it ("the DON at Larkspur") and a medical centre's initials after a cue ("at
+NWMC"). The same words as a department, a generic kind of place, a weekday or a room of our
+own stay quiet.
+"""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+from chpso_portal.deidentify.findings import FindingKind
+
+FOUND = [
+    ("Resident came back from Linden Manor with no MAR in the packet.", "Linden Manor"),
+    ("she is a resident at hollybrook gardens, walks with a cane", "hollybrook gardens"),
+    ("Family moved him to Bellhaven Terrace after the stroke.", "Bellhaven Terrace"),
+    ("Their hospice aide from Quiet Waters Haven stayed until 2100.", "Quiet Waters Haven"),
+    ("dc'd to the Sparrow House group home, staff to pick up", "Sparrow House"),
+    ("Labs from County were faxed to the wrong unit.", "County"),
+    ("pt needs cath, sent to the Regional by ground", "Regional"),
+    ("Accepted at Presby for neuro IR at 2210.", "Presby"),
+    ("Brightwater called back at 1600 about the missing insulin order.", "Brightwater"),
+    ("Mercy's ED gave 2 g of cefazolin before the transfer.", "Mercy's"),
+    ("Spoke with the DON at Larkspur, who confirmed the fall.", "Larkspur"),
+    ("The first dose was given at NWMC and the second here.", "NWMC"),
+]
+
+QUIET = [
+    "Hope is to discharge home on Friday with home health.",
+    "The Rose Garden family lounge on 7 was closed for cleaning.",
+    "Reminder sent to staff about witness waste.",
+    "Pharmacy called back about the heparin drip at 0300.",
+    "Handoff from the OSH ED was given by phone.",
+    "Saturday's ED census was the highest this year.",
+    "She lives in a nursing home and goes to an adult day program.",
+    "Patient sent to the ICU and then to CT; the county health department was notified.",
+    "Family called the unit twice about visiting hours.",
+    "Gardens on the roof are closed in winter; the rehab gym opens at 0800.",
+]
+
+
+@pytest.mark.parametrize(("text", "words"), FOUND, ids=[w for _, w in FOUND])
+def test_the_place_of_care_is_found(text, words):
+    start = text.index(words)
+    end = start + len(words)
+    covered = sum(
+        max(0, min(end, finding.end) - max(start, finding.start)) for finding in screen(text)
+    )
+    assert covered * 2 >= end - start, [(f.kind, f.text) for f in screen(text)]
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_a_kind_a_department_or_a_day_stays_quiet(text):
+    assert [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL] == []
