@@ -239,6 +239,15 @@ _FACILITY_HEADS = [
     "surgical associates", "cardiology associates", "orthopedic associates",
     "pediatric associates", "urology associates", "oncology associates", "eye associates",
     "open mri",
+    # Places named by what is done there: "Crossroads Treatment Center", "Summit Eye Center".
+    "treatment center", "treatment centre", "treatment services", "recovery", "recovery center",
+    "recovery services", "endoscopy center", "sleep center", "sleep centre", "eye center",
+    "eye care", "vision center", "pain management", "pain center", "pain clinic", "dental",
+    "dentistry", "physical therapy", "counseling", "counseling center", "infusion services",
+    "infusion center", "endocrinology", "gastroenterology", "pulmonology", "neurology",
+    "oncology", "women's health", "sports medicine", "vein center", "wound center",
+    "fertility", "hearing center", "diagnostic center", "medical arts", "chiropractic",
+    "optometry", "audiology", "podiatry", "allergy", "respite", "home health care",
 ]  # fmt: skip
 
 
@@ -1284,6 +1293,14 @@ for _head in _FACILITY_HEADS:
     _HEADS_BY_WORD.setdefault(_words[0], []).append(_words)
 for _options in _HEADS_BY_WORD.values():
     _options.sort(key=len, reverse=True)
+# Words of the heads named by what is done there: not the specific word of a name before
+# another head ("Acute Pain Management and Physical Therapy" names two services).
+_SERVICE_HEAD_WORDS = frozenset(
+    "treatment recovery endoscopy sleep eye vision pain management dental dentistry physical "
+    "therapy counseling infusion endocrinology gastroenterology pulmonology neurology oncology "
+    "sports fertility hearing diagnostic chiropractic optometry audiology podiatry allergy "
+    "respite".split()
+)
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
 # Verbs that open a sentence before a department or a place: "Called Pharmacy", "Paged Lab".
 _VERBS_BEFORE_PLACES = (PERSON_VERBS | _OBJECT_CUES) - frozenset({"by", "with", "per", "see"})
@@ -1441,6 +1458,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             t for t in words
             if t.key not in generic and t.key not in _FACILITY_JOINERS and t.key not in _SAINT
             and t.key not in lex.clinical and t.key not in _ROLE_WORDS and len(t.key) > 1
+            and t.key not in _SERVICE_HEAD_WORDS
         ]
         saint = any(t.key in _SAINT for t in words)
         # "Hospital of the University of Pennsylvania": a name can follow the head too.

@@ -5,7 +5,8 @@ hollybrook gardens"), the hospital everyone nearby knows by its short form after
 to the Regional", "labs from County", "accepted at Presby"), a place of care by what it did
 ("Brightwater called"), by its emergency department ("Mercy's ED"), by the staff or papers
 that came from it ("the DON at Larkspur") and a medical centre's initials after a cue ("at
-NWMC"). The same words as a department, a generic kind of place, a weekday or a room of our
+NWMC"), and a place by what is done there ("Lantern Treatment Center"). The same words as a
+department, a generic kind of place, a service of our own, a weekday or a room of our
 own stay quiet.
 """
 
@@ -27,6 +28,10 @@ FOUND = [
     ("Mercy's ED gave 2 g of cefazolin before the transfer.", "Mercy's"),
     ("Spoke with the DON at Larkspur, who confirmed the fall.", "Larkspur"),
     ("The first dose was given at NWMC and the second here.", "NWMC"),
+    ("She gets buprenorphine at Lantern Treatment Center on weekdays.", "Lantern Treatment Center"),
+    ("The polyp was removed at Eastgate Endoscopy Center last spring.", "Eastgate Endoscopy Center"),
+    ("Opioid contract is with Mesa Verde Pain Management.", "Mesa Verde Pain Management"),
+    ("He stopped going to Solano Counseling after the move.", "Solano Counseling"),
 ]
 
 QUIET = [
@@ -40,6 +45,8 @@ QUIET = [
     "Patient sent to the ICU and then to CT; the county health department was notified.",
     "Family called the unit twice about visiting hours.",
     "Gardens on the roof are closed in winter; the rehab gym opens at 0800.",
+    "Acute Pain Management and Physical Therapy both saw him; the sleep center was closed.",
+    "Recovery was slow after the endoscopy, and Counseling was offered by the chaplain.",
 ]
 
 
