@@ -2463,6 +2463,13 @@ _COUNTY_OFFICES = frozenset(
     records school schools students student
     """.split()
 )
+# Kinds of a place of care before its name in apposition: "her assisted living, Cottonwood,".
+_KIND_NOUNS = frozenset(
+    """
+    living home facility snf alf ltac ltach nh lab laboratory pharmacy clinic rehab hospice
+    agency hospital provider practice center centre community residence
+    """.split()
+)
 _SERVICE_ENDING = re.compile(r"(?:ology|ologist|ics|ist|ine|ery|ry|o|ia|ics|onc)$")
 _STAFF_AND_PAPERS = frozenset(
     """
@@ -2483,6 +2490,7 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
     lex = reader.lex
     count = len(tokens)
     generic = GENERIC_FACILITY_WORDS
+    keys = _keys(reader)
     for index in range(count):
         token = tokens[index]
         key = token.key
@@ -2524,9 +2532,70 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 first].start
             yield FindingKind.HOSPITAL, start, tokens[end].end
             continue
+        if (key == "childrens" or key == "children" and token.possessive) and index + 1 < count and tokens[index + 1].gap == " ":
+            # "Children's Wisconsin", "childrens minnesota", "Children's Mercy"; not a brand
+            # ("Children's Tylenol") nor a kind ("Children's Hospital").
+            following = tokens[index + 1]
+            if following.key in _US_STATES or following.cap and token.cap and (
+                following.key in _FACILITY_NAME_AFTER or following.key in lex.places
+                or not following.eng
+            ) and not (
+                following.stop or following.key in lex.clinical or following.key in generic
+                or following.key in _TIME_WORDS
+            ):  # not "Children's Miracle Network"
+                yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index + 1)
+            continue
         if not token.cap:
             continue
         previous = tokens[index - 1] if index else token
+        # "Bayside in Pensacola faxed", ", Meridian in Tulsa, reported", "The Meadows is in
+        # Rowlett": a name that is not a person's, set by itself before the listed town it is in.
+        if "in" in keys and (token.initial or token.gap == ", " or previous.key == "the" and (
+            previous.initial and previous.cap
+        )) and not token.upper:
+            probe = index + 1
+            if probe < count and tokens[probe].key in {"is", "was"} and tokens[probe].gap == " ":
+                probe += 1
+            if probe + 1 < count and tokens[probe].word == "in" and tokens[probe].gap == " " and (
+                tokens[probe + 1].cap and not (
+                    token.stop or key in lex.clinical
+                    or key in generic or key in _TIME_WORDS or key in _ROLE_WORDS
+                    or key in _NOT_SHORT_FORMS or len(key) < 4
+                    or key in _PRONOUNS or key in _ARTICLES
+                )
+            ):
+                town = _longest_phrase(tokens, probe + 1, lex.place_heads, lex.places,
+                                       allow=".-", lower=False)
+                after = tokens[town + 1] if town is not None and town + 1 < count else None
+                if town is not None and (
+                    after is None or after.gap[:1] in {",", ".", ";"} or after.gap == " " and (
+                        after.key in _FACILITY_ACTS | {"reported", "said", "sent", "gave"}
+                    ) or probe > index + 1
+                ):
+                    start = previous.start if previous.key == "the" and index else token.start
+                    yield FindingKind.HOSPITAL, start, token.end
+                    continue
+        # "her assisted living, Cottonwood, is in Lubbock": a name set after a kind of place.
+        if token.gap == ", " and index and previous.key in _KIND_NOUNS and not previous.cap and (
+            not token.initial
+        ):
+            last = index
+            while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].capd and not tokens[last + 1].stop
+            ):
+                last += 1
+            run = tokens[index : last + 1]
+            after = tokens[last + 1] if last + 1 < count else None
+            closes = after is None or after.gap.startswith(",") or after.gap == " " and (
+                after.key in {"in", "is", "was", "said", "called", "faxed", "reported"}
+            )
+            if closes and not any(
+                t.stop or t.key in lex.clinical or t.key in generic or t.key in _TIME_WORDS
+                or t.key in _ROLE_WORDS or t.key in _TITLES or t.key in _NOT_SHORT_FORMS
+                for t in run
+            ):
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
+                continue
         # "the Regional", "County", "the U", "Presby" after a cue.
         if key in _SHORT_FORMS and token.gap == " " and not token.initial and index:
             probe = index - 1

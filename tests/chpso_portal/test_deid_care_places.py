@@ -32,6 +32,9 @@ FOUND = [
     ("The polyp was removed at Eastgate Endoscopy Center last spring.", "Eastgate Endoscopy Center"),
     ("Opioid contract is with Mesa Verde Pain Management.", "Mesa Verde Pain Management"),
     ("He stopped going to Solano Counseling after the move.", "Solano Counseling"),
+    ("The plan from Children's Colorado said to hold the feeds.", "Children's Colorado"),
+    ("Her group home, Pine Hollow, called about the missing pills.", "Pine Hollow"),
+    ("Lakeshore in Duluth faxed the MAR with the old dose.", "Lakeshore"),
 ]
 
 QUIET = [
@@ -47,6 +50,9 @@ QUIET = [
     "Gardens on the roof are closed in winter; the rehab gym opens at 0800.",
     "Acute Pain Management and Physical Therapy both saw him; the sleep center was closed.",
     "Recovery was slow after the endoscopy, and Counseling was offered by the chaplain.",
+    "Children's Tylenol was given at home; the Children's Hospital protocol was not used.",
+    "Winters in Denver are hard on our patients with COPD, the clinic said.",
+    "The patient lives in a care facility, and the new location of the infusion room is on 3.",
 ]
 
 
