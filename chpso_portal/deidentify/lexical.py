@@ -248,6 +248,7 @@ _FACILITY_HEADS = [
     "oncology", "women's health", "sports medicine", "vein center", "wound center",
     "fertility", "hearing center", "diagnostic center", "medical arts", "chiropractic",
     "optometry", "audiology", "podiatry", "allergy", "respite", "home health care",
+    "behavioral", "behavioural", "behavioral hospital",
 ]  # fmt: skip
 
 
@@ -1458,7 +1459,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             t for t in words
             if t.key not in generic and t.key not in _FACILITY_JOINERS and t.key not in _SAINT
             and t.key not in lex.clinical and t.key not in _ROLE_WORDS and len(t.key) > 1
-            and t.key not in _SERVICE_HEAD_WORDS
+            and t.key not in _SERVICE_HEAD_WORDS and not (t.key == "children" and t.possessive)
         ]
         saint = any(t.key in _SAINT for t in words)
         # "Hospital of the University of Pennsylvania": a name can follow the head too.
@@ -2470,6 +2471,8 @@ _KIND_NOUNS = frozenset(
     agency hospital provider practice center centre community residence
     """.split()
 )
+# Verbs of a stay or a visit before "at" and a listed name typed in lower case.
+_STAY_VERBS = frozenset("was been stayed staying seen goes go went is lives living".split())
 _SERVICE_ENDING = re.compile(r"(?:ology|ologist|ics|ist|ine|ery|ry|o|ia|ics|onc)$")
 _STAFF_AND_PAPERS = frozenset(
     """
@@ -2544,6 +2547,24 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 or following.key in _TIME_WORDS
             ):  # not "Children's Miracle Network"
                 yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index + 1)
+            continue
+        if not token.cap and not token.upper and index >= 2 and token.gap == " " and tokens[
+            index - 1
+        ].key in {"at", "to", "from", "thru"} and tokens[index - 1].gap == " ":
+            # Typed in lower case: "got zofran at mercy er", "pt was at kindred for 3 wks".
+            cue_verb = tokens[index - 2].key
+            following = tokens[index + 1] if index + 1 < count else None
+            if following is not None and following.word in {"er", "ed", "ER", "ED"} and (
+                following.gap == " " and (key in _SHORT_FORMS or key in _FACILITY_NAME_AFTER)
+                and key != "u"
+            ):
+                yield FindingKind.HOSPITAL, token.start, token.end
+                continue
+            if cue_verb in _STAY_VERBS and key in lex.facility_heads and key not in _NEVER:
+                matched = _longest_phrase(tokens, index, lex.facility_heads, lex.facilities,
+                                          allow="-'", lower=True)
+                if matched is not None and (len(tokens[index].key) >= 5 or matched > index):
+                    yield FindingKind.HOSPITAL, token.start, tokens[matched].end
             continue
         if not token.cap:
             continue

@@ -35,6 +35,9 @@ FOUND = [
     ("The plan from Children's Colorado said to hold the feeds.", "Children's Colorado"),
     ("Her group home, Pine Hollow, called about the missing pills.", "Pine Hollow"),
     ("Lakeshore in Duluth faxed the MAR with the old dose.", "Lakeshore"),
+    ("sent from Cascade Behavioral for medical clearance", "Cascade Behavioral"),
+    ("given toradol at methodist er before the transfer", "methodist"),
+    ("pt was at kindred for 2 wks after the trach", "kindred"),
 ]
 
 QUIET = [
@@ -53,6 +56,9 @@ QUIET = [
     "Children's Tylenol was given at home; the Children's Hospital protocol was not used.",
     "Winters in Denver are hard on our patients with COPD, the clinic said.",
     "The patient lives in a care facility, and the new location of the infusion room is on 3.",
+    "was at home with family, then sent to the er by her pcp; inpatient behavioral consulted",
+    "pt was at lunch when the pump alarmed; seen at bedside by the charge rn",
+    "Children's Motrin was at home; the Children's Hospital dosing card went to the mother.",
 ]
 
 
