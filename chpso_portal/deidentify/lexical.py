@@ -631,6 +631,10 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         lead = run[0]
         if lead.initial and len(run) > 1 and lead.eng and cue is None:
+            if len(run) == 2 and not lead.first and not run[1].first and run[1].eng and (
+                lead.key in reader.lex.english and run[1].key in reader.lex.english
+            ):
+                continue  # "Blood Bank called", "Rapid Response paged": two everyday words
             # "Will Smith" at the start of a sentence could be the verb; read the rest.
             if not (lead.first and not run[1].eng):
                 run = run[1:]
@@ -2473,6 +2477,14 @@ _KIND_NOUNS = frozenset(
 )
 # Verbs of a stay or a visit before "at" and a listed name typed in lower case.
 _STAY_VERBS = frozenset("was been stayed staying seen goes go went is lives living".split())
+# Words of a hospital's own services, never the name of a place: "Blood Bank called".
+_SERVICE_WORDS = frozenset(
+    """
+    bank response board access management work prevention team services desk office control
+    line center centre shift staff nursing rounds command supply clerk
+    """.split()
+)
+_PLACEMENT_CUES = frozenset("chose choose chosen prefers preferred prefer from at".split())
 _SERVICE_ENDING = re.compile(r"(?:ology|ologist|ics|ist|ine|ery|ry|o|ia|ics|onc)$")
 _STAFF_AND_PAPERS = frozenset(
     """
@@ -2640,6 +2652,52 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 continue
             yield FindingKind.HOSPITAL, token.start, token.end
             continue
+        # "Copper Ridge accepted", "Oak Terrace declined": two words of no list before an act
+        # of a facility, opening a sentence.
+        if token.initial and not token.upper and index + 2 < count and tokens[
+            index + 2
+        ].key in _FACILITY_ACTS and tokens[index + 1].capd and tokens[index + 1].gap == " " and (
+            tokens[index + 2].gap == " " and not tokens[index + 1].upper
+        ):
+            pair = tokens[index : index + 2]
+            if not any(
+                t.stop or t.key in lex.clinical or t.key in generic or t.key in _DEPARTMENTS
+                or t.key in _ROLE_WORDS or t.key in _TIME_WORDS or t.key in _NOT_SHORT_FORMS
+                or t.key in _SERVICE_WORDS or len(t.key) < 3 or not t.key.isalpha()
+                for t in pair
+            ) and not (token.first and tokens[index + 1].sur):
+                yield FindingKind.HOSPITAL, token.start, tokens[index + 1].end
+                continue
+        # "Bed offers from Larkview and Stonebridge", "family chose Fernhill": places of care
+        # weighed in discharge planning.
+        if previous.key in _PLACEMENT_CUES and index and token.gap == " " and not token.upper and (
+            not token.initial
+        ) and (previous.key not in {"from", "at"} or index >= 2 and tokens[index - 2].key in {
+            "offer", "offers", "bed", "beds", "referral", "referrals", "acceptance"
+        }):
+            last = index
+            while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].capd and not tokens[last + 1].stop
+            ):
+                last += 1
+            run = tokens[index : last + 1]
+            if not any(
+                t.stop or t.key in lex.clinical or t.key in generic or t.key in _DEPARTMENTS
+                or t.key in _ROLE_WORDS or t.key in _TIME_WORDS or t.key in _NOT_SHORT_FORMS
+                or t.key in _SERVICE_WORDS or len(t.key) < 3 or t.key in lex.places
+                for t in run
+            ) and not (len(run) == 1 and (token.first or token.sur) and not token.eng) and not (
+                previous.key not in {"from", "at"} and all(t.eng for t in run)
+            ) and key not in _NATIONS_AND_FAITHS:  # not "prefers Spanish", "chose Option B"
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
+                second = last + 2
+                if second < count and tokens[last + 1].key in {"and", "or"} and tokens[
+                    second
+                ].capd and not tokens[second].stop and tokens[second].key not in lex.clinical and (
+                    tokens[second].key not in generic and tokens[second].key not in _TIME_WORDS
+                ):
+                    yield FindingKind.HOSPITAL, tokens[second].start, tokens[second].end
+                continue
         # "Sunrise called at 0915", "Rosewood faxed the MAR": a word that is not a person
         # nor a department before an act of a facility, the word in no list of names.
         if index + 1 < count and tokens[index + 1].key in _FACILITY_ACTS and (

@@ -38,6 +38,9 @@ FOUND = [
     ("sent from Cascade Behavioral for medical clearance", "Cascade Behavioral"),
     ("given toradol at methodist er before the transfer", "methodist"),
     ("pt was at kindred for 2 wks after the trach", "kindred"),
+    ("Copper Ridge accepted, transport booked for 1300.", "Copper Ridge"),
+    ("Bed offers from Larkview and Stonebridge came in at noon.", "Stonebridge"),
+    ("family prefers Fernhill, waiting on the auth", "Fernhill"),
 ]
 
 QUIET = [
@@ -59,6 +62,8 @@ QUIET = [
     "was at home with family, then sent to the er by her pcp; inpatient behavioral consulted",
     "pt was at lunch when the pump alarmed; seen at bedside by the charge rn",
     "Children's Motrin was at home; the Children's Hospital dosing card went to the mother.",
+    "Blood Bank called at 0400. Rapid Response accepted the handoff. Family chose Hospice.",
+    "Patient prefers Spanish; the family chose the later time and declined the LTAC.",
 ]
 
 
@@ -75,3 +80,11 @@ def test_the_place_of_care_is_found(text, words):
 @pytest.mark.parametrize("text", QUIET)
 def test_a_kind_a_department_or_a_day_stays_quiet(text):
     assert [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Blood Bank called at 0400 about the crossmatch.", "Rapid Response accepted the handoff."],
+)
+def test_a_service_of_two_everyday_words_is_not_a_person(text):
+    assert [f.text for f in screen(text)] == []
