@@ -2560,6 +2560,16 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             ):  # not "Children's Miracle Network"
                 yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index + 1)
             continue
+        if token.possessive and not token.stop and not token.cap and index + 1 < count and (
+            tokens[index + 1].key in _STAFF_AND_PAPERS or tokens[index + 1].key in {
+                "front", "admissions", "admission", "fax", "mar", "policy"}
+        ) and len(key) >= 4 and not (
+            key in lex.clinical or key in generic or key in _ROLE_WORDS or key in _TIME_WORDS
+            or key in _NOT_SHORT_FORMS or key in _DEPARTMENTS or key in _SERVICE_WORDS
+            or token.first or token.sur
+        ):
+            yield FindingKind.HOSPITAL, token.start, token.end  # "larkspur's front desk"
+            continue
         if not token.cap and not token.upper and index >= 2 and token.gap == " " and tokens[
             index - 1
         ].key in {"at", "to", "from", "thru"} and tokens[index - 1].gap == " ":

@@ -41,6 +41,7 @@ FOUND = [
     ("Copper Ridge accepted, transport booked for 1300.", "Copper Ridge"),
     ("Bed offers from Larkview and Stonebridge came in at noon.", "Stonebridge"),
     ("family prefers Fernhill, waiting on the auth", "Fernhill"),
+    ("left a message on bellwether's front desk line at 1700", "bellwether's"),
 ]
 
 QUIET = [
@@ -64,6 +65,7 @@ QUIET = [
     "Children's Motrin was at home; the Children's Hospital dosing card went to the mother.",
     "Blood Bank called at 0400. Rapid Response accepted the handoff. Family chose Hospice.",
     "Patient prefers Spanish; the family chose the later time and declined the LTAC.",
+    "yesterday's fax was illegible; the hospital's policy and the unit's front desk agreed",
 ]
 
 
