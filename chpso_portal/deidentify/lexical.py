@@ -1502,7 +1502,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         if end is None:
             continue
         head = " ".join(t.key for t in tokens[index : end + 1])
-        if head not in _LOWER_CASE_HEADS:
+        bare_clinic = head == "clinic"  # only opening a note: "bellaire community clinic rn"
+        if head not in _LOWER_CASE_HEADS and not bare_clinic:
             continue  # "returned to interventional radiology" names a department
         first = index
         while first > 0 and index - first < 4:
@@ -1514,13 +1515,22 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                 first = index  # "the nursing home", "our clinic": no name
                 break
             first -= 1
-        if first == index or first == 0:
+        if first == index:
             continue
-        if tokens[first - 1].key not in _FACILITY_CUES and tokens[first].gap.strip() not in {
+        words = tokens[first:index]
+        if tokens[first].initial or first == 0:
+            # Opening a note or a sentence: "riverside dialysis rn called", a name with a word
+            # of no everyday English or a listed town in it.
+            if any(t.key in lex.clinical or t.stop or t.key in _ROLE_WORDS for t in words) or all(
+                t.eng and t.key not in lex.places for t in words
+            ):
+                continue
+        elif bare_clinic or tokens[first - 1].key not in _FACILITY_CUES and tokens[
+            first
+        ].gap.strip() not in {
             "(", ":"
         }:
             continue  # "(golden years manor)" after "the nursing home" is named too
-        words = tokens[first:index]
         if all(t.key in generic or t.key in lex.clinical for t in words):
             continue
         if any(t.key in _CARE_PLAN_VERBS for t in words):
@@ -2536,8 +2546,10 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 cued = cue in _CARE_PLACE_CUES or cue in _SHORT_FORM_VERBS
             if key in _CUED_CARE_ENDINGS and not (cued and token.cap and tokens[first].cap):
                 continue  # "to discharge home", "the Rose Garden family lounge"
-            if not token.cap and not cued:
-                continue
+            if not token.cap and not cued and not (
+                tokens[first].initial and index - first >= 2 and key in _CARE_ENDINGS
+            ):
+                continue  # "oak hill manor aide says" opens a sentence
             elif tokens[first].initial and first == index - 1 and not cued and tokens[first].eng:
                 continue
             end = index

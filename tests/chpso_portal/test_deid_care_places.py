@@ -42,6 +42,8 @@ FOUND = [
     ("Bed offers from Larkview and Stonebridge came in at noon.", "Stonebridge"),
     ("family prefers Fernhill, waiting on the auth", "Fernhill"),
     ("left a message on bellwether's front desk line at 1700", "bellwether's"),
+    ("pt seen. tularosa community clinic rn called about the labs", "tularosa community clinic"),
+    ("Called back at 1500. stone creek manor aide says he ate lunch", "stone creek manor"),
 ]
 
 QUIET = [
@@ -66,6 +68,7 @@ QUIET = [
     "Blood Bank called at 0400. Rapid Response accepted the handoff. Family chose Hospice.",
     "Patient prefers Spanish; the family chose the later time and declined the LTAC.",
     "yesterday's fax was illegible; the hospital's policy and the unit's front desk agreed",
+    "wound care clinic rn called. eye clinic visit next week. anticoag clinic aware",
 ]
 
 
