@@ -59,11 +59,12 @@ def report_actions(*, report):
 
 
 def lesson_actions(*, hospital, lesson):
-    """One hospital's own plan on a lesson: never another hospital's. None to read when the
-    lesson's page read it knowing that the hospital has none (`has_own_actions`)."""
+    """One hospital's own plan on a lesson: never another hospital's. An empty list when the
+    lesson's page read it knowing that the hospital has none (`has_own_actions`): not even an
+    empty query to build, which cost the page more than its own read of the lesson."""
     if (getattr(lesson, "has_own_actions", None) is False
             and lesson.own_for[0] == hospital.pk):
-        return ActionItem.objects.none()
+        return []
     return ActionItem.objects.filter(hospital=hospital, lesson=lesson) \
         .select_related("owner").order_by("due_date", "id")
 

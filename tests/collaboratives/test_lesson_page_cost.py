@@ -108,3 +108,37 @@ def test_the_hospital_s_actions_and_the_viewer_s_comments_are_read_only_when_the
     # Another hospital: neither.
     other = client_for(world.other_lead).get(lesson_url(lesson)).content.decode()
     assert "Pump alarm check at handover" not in other and "Your comments" not in other
+
+
+def test_a_hospital_without_actions_on_the_lesson_gets_an_empty_list_not_a_query(world):
+    """The page knows from its read of the lesson that the hospital has no actions on it:
+    the card gets a plain empty list, with no query built (an empty query set still goes
+    through the ORM's compiler on every view). Another hospital's flag is not trusted."""
+    from datetime import timedelta
+
+    from django.db.models import QuerySet
+    from django.utils import timezone
+
+    from actions import selectors as action_selectors
+    from actions import services as action_services
+    from collaboratives.lessons import selectors
+
+    lesson = published_lesson(world, sent_report=origin_report(world))
+    read = selectors.lesson_for_member(hospital=world.hospital, public_id=lesson.public_id,
+                                       viewer=world.staff)
+    assert read.has_own_actions is False
+    found = action_selectors.lesson_actions(hospital=world.hospital, lesson=read)
+    assert found == [] and not isinstance(found, QuerySet)
+    # Read for one hospital, asked for another: the flag is not theirs, so the query runs.
+    for_other = action_selectors.lesson_actions(hospital=world.other_hospital, lesson=read)
+    assert isinstance(for_other, QuerySet)
+    action_services.action_create(
+        hospital=world.hospital, actor=world.lead, report=None, lesson=lesson,
+        owner=world.staff, due_date=timezone.localdate() + timedelta(days=7),
+        title="Pump alarm check at handover", strength="stronger")
+    read = selectors.lesson_for_member(hospital=world.hospital, public_id=lesson.public_id,
+                                       viewer=world.staff)
+    assert [a.title for a in action_selectors.lesson_actions(hospital=world.hospital,
+                                                             lesson=read)] \
+        == ["Pump alarm check at handover"]
+
