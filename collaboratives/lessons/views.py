@@ -6,6 +6,7 @@ lesson came from. The PSO's pages show the origin in one labelled box, to PSO st
 
 import functools
 import re
+import threading
 import uuid
 from html import escape
 
@@ -141,16 +142,39 @@ def lesson_library(request):
     })
 
 
+# A lesson's body (its labels, texts, factors, recommended actions and what the strengths
+# mean) as HTML, by (public id, revision): the same for every viewer, and a revision's content
+# never changes (an edit moves the revision on; a published lesson cannot be edited). Kept in
+# the process, the oldest forgotten first; a miss renders it again.
+BODY_CACHE_SIZE = 256
+_bodies: dict[tuple, str] = {}
+_bodies_lock = threading.Lock()
+
+
+def _lesson_body(lesson) -> str:
+    """The body of the lesson's page, rendered once per revision (a measured share of the
+    page's time). Nothing in it depends on the viewer or their hospital."""
+    key = (lesson.public_id, lesson.revision)
+    body = _bodies.get(key)
+    if body is None:
+        body = render_to_string("collaboratives/lessons/_body.html", {
+            "lesson": lesson, "strength_help": STRENGTH_HELP})
+        with _bodies_lock:
+            while len(_bodies) >= BODY_CACHE_SIZE:
+                del _bodies[next(iter(_bodies))]
+            _bodies[key] = body
+    return body
+
+
 def _member_page(request, lesson, comment_form=None, screened=(), findings=()):
     present(lesson)
     # Any member may say the hospital acts on a lesson (often the nurse leading the change on
     # a unit); the hospital's own members see who said so, and when: read with the lesson
     # itself (selectors.lesson_for_member), whether or not the hospital acts on it.
     return render(request, "collaboratives/lessons/lesson.html", {
-        "lesson": lesson,
+        "lesson": lesson, "body": _lesson_body(lesson),
         "comment_form": comment_form or LessonCommentForm(),
         "comment_screened": screened, "comment_findings": findings,
-        "strength_help": STRENGTH_HELP,
         "my_comments": selectors.own_comments(lesson=lesson, hospital=request.hospital,
                                               author=request.user),
         "comment_field": _blank_comment_field() if comment_form is None else "",

@@ -142,3 +142,46 @@ def test_a_hospital_without_actions_on_the_lesson_gets_an_empty_list_not_a_query
                                                              lesson=read)] \
         == ["Pump alarm check at handover"]
 
+
+def test_the_body_is_rendered_once_per_revision_and_the_rest_per_viewer(world, client_for):
+    """The lesson's body is kept by revision: a second view shows what the first rendered,
+    a new revision is rendered afresh, and what is the viewer's own (the CSRF token, the
+    hospital's mark) is written on every view."""
+    from collaboratives.lessons import views
+    from collaboratives.models import Lesson
+
+    lesson = published_lesson(world, sent_report=origin_report(world))
+    first = client_for(world.staff).get(lesson_url(lesson)).content.decode()
+    assert (lesson.public_id, lesson.revision) in views._bodies
+    assert CONTENT["what_happened"].split()[0] in first
+    assert "Recommended actions" in first and 'What "stronger"' in first
+    # The same revision's text changed under it (never done by the portal): still the body
+    # rendered first, so the body was not rendered again.
+    Lesson.objects.filter(pk=lesson.pk).update(what_happened="Rewritten in place.")
+    other_client = client_for(world.other_lead)
+    again = other_client.get(lesson_url(lesson)).content.decode()
+    assert "Rewritten in place." not in again
+    body = first.split('<div class="col-lg-8">', 1)[1].split('<div class="col-lg-4">', 1)[0]
+    assert body in again
+    # Per viewer: each page carries its own CSRF token.
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert first.split(token, 1)[1].split('"', 1)[0] != again.split(token, 1)[1].split('"', 1)[0]
+    # A new revision is rendered from its own content.
+    Lesson.objects.filter(pk=lesson.pk).update(revision=lesson.revision + 1)
+    fresh = other_client.get(lesson_url(lesson)).content.decode()
+    assert "Rewritten in place." in fresh
+
+
+def test_the_kept_bodies_are_bounded(world, monkeypatch):
+    from types import SimpleNamespace
+
+    from collaboratives.lessons import views
+
+    monkeypatch.setattr(views, "_bodies", {})
+    monkeypatch.setattr(views, "BODY_CACHE_SIZE", 3)
+    monkeypatch.setattr(views, "render_to_string",
+                        lambda name, context: f"body {context['lesson'].revision}")
+    for revision in range(1, 6):
+        assert views._lesson_body(SimpleNamespace(public_id="x", revision=revision)) \
+            == f"body {revision}"
+    assert list(views._bodies) == [("x", 3), ("x", 4), ("x", 5)]
