@@ -1669,14 +1669,16 @@ _detect_number_endings = _gated(
     ),
     "ending", "ends",
 )
-# A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn".
+# A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn". The name is
+# leading dots, then a letter, digit or underscore, then two or more: one way to split a run,
+# so a long run after a cue is read once, not tried at every split.
 _detect_handles = _gated(
     _regex(
         FindingKind.LONG_NUMBER,
         r"(?i:\b(?:user" + SP + r"*name|user" + SP + r"*id|userid|login|screen" + SP
         + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com)" + SP + r"*[:#]?"
         + SP + r"*(?:(?:as|is)" + SP + r"+)?)"
-        r"(?P<number>@?[A-Za-z0-9_.]*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])",
+        r"(?P<number>@?\.*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])",
         group="number",
         accept=lambda match, text: "@" in match.group("number")
         or any(ch.isdigit() for ch in match.group("number")),

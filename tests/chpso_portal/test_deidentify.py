@@ -520,8 +520,9 @@ def test_large_text_is_fast():
         "Aa " * 66_000,
         " " * 200_000,
         "x@" * 100_000,
+        "Login " + "x" * 50_000 + "@",
     ],
-    ids=["letters", "digits", "hyphens", "dots", "titles", "capitals", "spaces", "ats"],
+    ids=["letters", "digits", "hyphens", "dots", "titles", "capitals", "spaces", "ats", "handle"],
 )
 def test_hostile_text_is_linear(text):
     # Catastrophic backtracking would take minutes here; the margin is for slow machines.
