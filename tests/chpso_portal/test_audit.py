@@ -258,3 +258,62 @@ def test_sign_in_is_audited_with_the_request_context(world, client):
 def test_rows_written_outside_a_request_have_no_request_context(world):
     row = audit_record(actor=None, action=AuditAction.SEND, summary="nightly job")
     assert (row.request_id, row.ip, row.actor, row.actor_email) == ("", None, None, "")
+
+
+# --- The row as written ------------------------------------------------------------------
+
+
+def _columns(row):
+    return {f.attname: getattr(row, f.attname) for f in AuditEvent._meta.concrete_fields
+            if f.attname not in ("id", "at")}
+
+
+def test_a_row_is_written_in_one_insert_of_the_same_columns_the_model_s_save_writes(
+        world, monkeypatch):
+    """audit_record writes its row with one plain INSERT, not the model's save, and the row
+    reads back exactly as one saved through the model (every column, the detail as JSON,
+    the address, the request context, the time stamped now)."""
+    from django.db.models import signals
+    from django.test.utils import CaptureQueriesContext
+
+    from chpso_portal.audit import context
+
+    token = context.set_current(context.RequestContext(
+        request_id="req-0001", ip="203.0.113.9", method="GET"))
+    try:
+        before = timezone.now()
+        with monkeypatch.context() as patched:
+            def refuse(*args, **kwargs):
+                raise AssertionError("written through the model's save")
+            patched.setattr(AuditEvent, "save", refuse)
+            with CaptureQueriesContext(connection) as captured:
+                plain = audit_record(actor=world.lead, action=AuditAction.VIEW,
+                                     obj=world.hospital, hospital=world.hospital,
+                                     summary="Read a lesson", detail={"n": 1, "why": "é"})
+        inserts = [q["sql"] for q in captured.captured_queries]
+        assert len(inserts) == 1 and inserts[0].startswith("INSERT INTO")
+        # With a listener on the model's save, the row goes through the model as before.
+        seen = []
+
+        def listener(sender, instance, **kwargs):
+            seen.append(instance.pk)
+        signals.post_save.connect(listener, sender=AuditEvent, weak=False)
+        try:
+            through_model = audit_record(actor=world.lead, action=AuditAction.VIEW,
+                                         obj=world.hospital, hospital=world.hospital,
+                                         summary="Read a lesson", detail={"n": 1, "why": "é"})
+        finally:
+            signals.post_save.disconnect(listener, sender=AuditEvent)
+        assert seen == [through_model.pk]
+    finally:
+        context.reset(token)
+    assert plain.pk and not plain._state.adding
+    stored = AuditEvent.objects.get(pk=plain.pk)
+    assert _columns(stored) == _columns(AuditEvent.objects.get(pk=through_model.pk))
+    assert _columns(stored) == _columns(plain)
+    assert stored.detail == {"n": 1, "why": "é"} and stored.ip == "203.0.113.9"
+    assert stored.request_id == "req-0001" and stored.actor_email == world.lead.email
+    assert before <= stored.at <= timezone.now() and stored.at == plain.at
+    # Still append-only once written.
+    with pytest.raises(AppendOnlyError):
+        plain.save()
