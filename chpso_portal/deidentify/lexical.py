@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from operator import attrgetter
 
 from . import columns
@@ -1057,7 +1057,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
     # A name misspelled after it appeared: "Jenkins ... Jenkens".
     if found:
-        keys = list(found)
+        keys = _NearNames(found)
         for index in candidates:
             token = tokens[index]
             if token.key in found or len(token.key) < 4 or token.stop:
@@ -1065,7 +1065,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             if not token.cap or token.eng:
                 continue
             limit = 1 if len(token.key) < 7 else 2
-            if any(_within(token.key, key, limit) for key in keys):
+            if keys.near(token.key, limit):
                 if not reader.eponym_after(index):
                     spans.append((token.start, token.end))
 
@@ -1288,6 +1288,46 @@ def _within(a: str, b: str, limit: int) -> bool:
             return False
         before_previous, previous = previous, current
     return previous[-1] <= limit
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """`word` with up to `depth` letters left out, in every way."""
+    found = {word}
+    layer = {word}
+    for _ in range(depth):
+        layer = {part[:i] + part[i + 1 :] for part in layer for i in range(len(part))}
+        found |= layer
+    return found
+
+
+class _NearNames:
+    """Names to match a misspelling against, filed under every form left when one or two of
+    their letters are dropped. Two words within a few edits (insertions, deletions,
+    substitutions, swaps) share such a form, each with no more letters dropped than the
+    edits, so a word is compared by `_within` only with the names that share one of its
+    forms, not with every name a long text holds."""
+
+    _DEPTH = 2  # the largest limit asked of `near`
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._by_form: dict[str, list[str]] = {}
+        for key in dict.fromkeys(keys):
+            for form in _deletions(key, self._DEPTH):
+                self._by_form.setdefault(form, []).append(key)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_form)
+
+    def near(self, word: str, limit: int) -> bool:
+        """Whether a name is within `limit` edits of `word` (see `_within`)."""
+        tried: set[str] = set()
+        for form in _deletions(word, min(limit, self._DEPTH)):
+            for key in self._by_form.get(form, ()):
+                if key not in tried:
+                    tried.add(key)
+                    if _within(word, key, limit):
+                        return True
+        return False
 
 
 # --- facilities ------------------------------------------------------------------------
@@ -2257,7 +2297,7 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
     if not words:
         return extra
     seen = set(covered)
-    spelled = [key for key, english in words.items() if not english and len(key) >= 5]
+    spelled = _NearNames(key for key, english in words.items() if not english and len(key) >= 5)
     for index, token in enumerate(tokens):
         if token.eng and not token.cap or index in seen or token.stop or len(token.key) < 3:
             continue  # a lower-case ordinary word is never read again as a name
@@ -2266,7 +2306,7 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
             if not (spelled and token.cap and not token.eng and len(token.key) >= 5):
                 continue
             limit = 1 if len(token.key) < 7 else 2
-            if not any(_within(token.key, key, limit) for key in spelled):
+            if not spelled.near(token.key, limit):
                 continue
         elif english and not (token.cap and (not token.initial or _act_after(reader, index))):
             continue
