@@ -15,6 +15,7 @@ Every rule works token by token with set look-ups, so the cost is linear in the 
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from operator import attrgetter
@@ -2133,8 +2134,7 @@ def detect(text: str) -> Iterator[Span]:
     """Every list-based finding in `text`."""
     if not text or not any(ch.isalpha() for ch in text):
         return
-    global _last_reader
-    reader = _last_reader = _Reader(text, lexicon())
+    reader = _memo.reader = _Reader(text, lexicon())
     spans = [*_detect_people(reader), *_detect_facilities(reader), *_detect_places(reader)]
     yield from spans
     yield from _detect_role_appositives(reader)
@@ -2169,8 +2169,15 @@ def detect(text: str) -> Iterator[Span]:
         yield from columns.detect(text, reader.lex)
 
 
-# The reader of the last text `detect` read, for `repeated_names` on the same text.
-_last_reader: _Reader | None = None
+# The reader of the last text this thread's `detect` read, for `repeated_names` on the same
+# text; per thread, so a threaded server's requests never share one, and dropped by `forget`.
+_memo = threading.local()
+
+
+def forget() -> None:
+    """Drop this thread's reader of the last text screened: the text is confidential and is
+    not kept in the process once its screening is done."""
+    _memo.reader = None
 _NAME_KINDS = frozenset({FindingKind.PERSON, FindingKind.NAME, FindingKind.TITLE_NAME})
 
 
@@ -2268,7 +2275,7 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
     names = [(start, end) for kind, start, end in spans if kind in _NAME_KINDS]
     if not names:
         return []
-    reader = _last_reader
+    reader = getattr(_memo, "reader", None)
     if reader is None or reader.text is not text:
         reader = _Reader(text, lexicon())
     tokens = reader.tokens

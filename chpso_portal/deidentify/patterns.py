@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from .findings import FindingKind
@@ -190,15 +191,34 @@ def _not_preceded_by(regex: re.Pattern[str], window: int) -> Callable[[re.Match[
     return lambda match, text: not found(match, text)
 
 
-_lowered: list = [None, ""]
+# What the detectors share about the text this thread is screening: its lower case and the
+# answers of the probes. Kept per thread, so that under a threaded server one request's
+# detectors never read another request's text, and dropped by `forget` once a screening ends.
+_memo = threading.local()
 
 
 def lowered(text: str) -> str:
     """`text.lower()`, computed once for the detectors that run on the same text."""
-    if _lowered[0] is not text:
-        _lowered[1] = text.lower()
-        _lowered[0] = text
-    return _lowered[1]
+    memo = _memo
+    if getattr(memo, "text", None) is not text:
+        memo.lower = text.lower()
+        memo.text = text
+    return memo.lower
+
+
+def _probed() -> dict[str, tuple[str, bool]]:
+    """This thread's probe answers: probe key -> (text, whether the probe was found)."""
+    probed = getattr(_memo, "probed", None)
+    if probed is None:
+        probed = _memo.probed = {}
+    return probed
+
+
+def forget() -> None:
+    """Drop what this thread keeps of the last text screened."""
+    _memo.text = None
+    _memo.lower = ""
+    _memo.probed = {}
 
 
 def _gated(detector: Detector, *needles: str) -> Detector:
@@ -230,20 +250,20 @@ def _gated_search(detector: Detector, probe: re.Pattern[str], *, lower: bool = F
     pattern the engine must try at every position, a probe that opens with a character class
     rules most texts out at a fraction of the cost. The probe's answer is kept for the text,
     so the detectors that share a probe search once."""
-    answers = _PROBED.setdefault(probe.pattern + ("/low" if lower else ""), [None, False])
+    key = probe.pattern + ("/low" if lower else "")
 
     def detect(text: str) -> Iterator[Span]:
-        if answers[0] is not text:
-            answers[1] = probe.search(lowered(text) if lower else text) is not None
-            answers[0] = text
-        if answers[1]:
+        probed = _probed()
+        answer = probed.get(key)
+        if answer is None or answer[0] is not text:
+            answer = (text, probe.search(lowered(text) if lower else text) is not None)
+            probed[key] = answer
+        if answer[1]:
             yield from detector(text)
 
     detect.__name__ = getattr(detector, "__name__", "detect")
     return detect
 
-
-_PROBED: dict[str, list] = {}
 # Seven digits in a row: what every long number, NPI and DEA number holds.
 _SEVEN_DIGITS = re.compile(r"[0-9]{7}")
 

@@ -15,8 +15,10 @@ from .benign import drop_benign
 from .findings import EXPLANATIONS, RANK, Finding, FindingKind, KnownIdentifiers
 from .known import build_matcher
 from .lexical import detect as detect_by_word_lists
+from .lexical import forget as forget_reader
 from .lexical import repeated_names
 from .patterns import DETECTORS, Span, ages_beside_names
+from .patterns import forget as forget_lower_case
 
 _NO_KNOWN = KnownIdentifiers()
 
@@ -87,6 +89,12 @@ def screen(text: str, known: KnownIdentifiers = _NO_KNOWN) -> list[Finding]:
         known = _NO_KNOWN
     if not text:
         return []
+    try:
+        candidates = _candidates(text, known)
+    finally:
+        # The text is confidential: nothing of it stays in the process once screened.
+        forget_reader()
+        forget_lower_case()
     return [
         Finding(
             kind=FindingKind(kind),
@@ -95,7 +103,7 @@ def screen(text: str, known: KnownIdentifiers = _NO_KNOWN) -> list[Finding]:
             text=text[start:end],
             explanation=EXPLANATIONS[kind],
         )
-        for kind, start, end in _merge(*_candidates(text, known))
+        for kind, start, end in _merge(*candidates)
     ]
 
 

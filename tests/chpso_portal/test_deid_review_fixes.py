@@ -44,3 +44,46 @@ def test_many_distinct_names_are_checked_for_misspellings_in_bounded_time():
 def test_a_misspelled_name_is_still_found_among_many():
     text = _many_names_and_gibberish(5_000) + " daughter Kwabena called. Kwabina refused."
     assert "Kwabina" in [finding.text for finding in screen(text)]
+
+
+_CONCURRENT_TEXTS = [
+    "Portal login jdoe1961 was shared; twitter @jdoe_rn posted it. Daughter Ngozi called "
+    "from 4 West at (916) 555-0142 on 3/14/2026 about MRN 4839201. " * 3,
+    "Pt Kwabena Mensah, 92, fell at Riverside Manor on 01/02/2025; his son emailed "
+    "km@example.org and visited www.example.org from Sacramento, CA 95814. " * 3,
+]
+
+
+def test_texts_screened_at_once_on_several_threads_get_their_own_findings():
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chpso_portal.deidentify import lexical, patterns
+
+    expected = [screen(text) for text in _CONCURRENT_TEXTS]
+    assert expected[0] != expected[1]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = list(pool.map(lambda i: (i % 2, screen(_CONCURRENT_TEXTS[i % 2])), range(300)))
+    finally:
+        sys.setswitchinterval(interval)
+    for which, findings in results:
+        assert findings == expected[which]
+    # Nothing of the last text stays in the process once screened.
+    assert getattr(lexical._memo, "reader", None) is None
+    assert getattr(patterns._memo, "text", None) is None
+
+
+def test_what_the_detectors_share_about_a_text_is_kept_per_thread():
+    import threading
+
+    from chpso_portal.deidentify import patterns
+
+    text = "Portal LOGIN jdoe1961"
+    worker = threading.Thread(target=patterns.lowered, args=(text,))
+    worker.start()
+    worker.join()
+    assert getattr(patterns._memo, "text", None) is not text
+    assert patterns.lowered(text) == "portal login jdoe1961"
