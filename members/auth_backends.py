@@ -13,7 +13,6 @@ from contextvars import ContextVar
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import router
 
 from . import cache as facts
@@ -30,12 +29,13 @@ class AuthenticationBackend(AllauthBackend):
             return super().get_user(user_id)
         model = get_user_model()
         user = None
-        if seen[1] is not None:
-            user = facts.user_from_row(model, seen[1], router.db_for_read(model))
+        row = facts.fresh(seen[1])
+        if row is not None:
+            user = facts.user_from_row(model, row, router.db_for_read(model))
         if user is None:
             try:
                 user = model._default_manager.get(pk=user_id)
             except model.DoesNotExist:
                 return None
-            cache.set(facts.user_key(user.pk), facts.user_row(user), facts.TIMEOUT)
+            facts.remember(facts.user_key(user.pk), facts.user_row(user))
         return user if self.user_can_authenticate(user) else None

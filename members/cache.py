@@ -11,6 +11,13 @@ overnight takes effect at once, without waiting for the cache.
 
 The entries also expire on their own after a few minutes: a bulk `QuerySet.update()` bypasses
 the signals below, and the expiry bounds how long such a change can go unseen.
+
+A request that read a row just before a change committed must not put the old row back after
+the change has cleared it (a deactivated account or an old password would then be accepted
+until the entry expired). So the cache forgets an entry twice, when the change is saved and
+once it has committed, and the second time leaves a marker (`FORGOTTEN`) for a few seconds
+instead of nothing; entries are only ever added (`remember`), never overwritten, so a late
+writer finds the marker and gives up, and readers take the marker for a miss (`fresh`).
 """
 
 from django.core.cache import cache
@@ -19,6 +26,9 @@ from django.db.models.signals import post_delete, post_save
 
 TIMEOUT = 5 * 60
 _VERSION = 1
+# What a forgotten entry holds for FORGOTTEN_FOR seconds after the change committed.
+FORGOTTEN = "members:forgotten"
+FORGOTTEN_FOR = 10
 
 
 def memberships_key(user_id) -> str:
@@ -74,13 +84,24 @@ def user_from_row(model, row, using: str):
     return user
 
 
+def fresh(value):
+    """What the cache held for an entry, or None when it was forgotten (or never there)."""
+    return None if isinstance(value, str) and value == FORGOTTEN else value
+
+
+def remember(key: str, value) -> None:
+    """Cache an entry read from the database, unless it was forgotten meanwhile: `add` leaves
+    the marker a change put there in place."""
+    cache.add(key, value, TIMEOUT)
+
+
 def _forget(keys: list[str]) -> None:
     if not keys:
         return
     cache.delete_many(keys)
-    # Again once the writing transaction has committed: a request that read the old rows in
-    # the meantime may have put them back in the cache.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # Again once the writing transaction has committed, this time leaving the marker: a
+    # request that read the old rows in the meantime cannot put them back (`remember`).
+    transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, FORGOTTEN), FORGOTTEN_FOR))
 
 
 def forget_memberships(*user_ids) -> None:

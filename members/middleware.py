@@ -217,19 +217,17 @@ class Acting:
         """Whether the user was ever invited to a session as a guest expert: the header shows
         them the Sessions link. Cached per user and forgotten when a guest invitation is saved
         or deleted (members/cache.py)."""
-        from django.core.cache import cache
-
         from collaboratives.models import Guest
 
-        from .cache import TIMEOUT, guest_key
+        from .cache import fresh, guest_key, remember
 
         user = self._request.user
         if not user.is_authenticated:
             return False
-        has = self.cached.get(guest_key(user.pk))
+        has = fresh(self.cached.get(guest_key(user.pk)))
         if has is None:
             has = Guest.objects.filter(user=user).exists()
-            cache.set(guest_key(user.pk), has, TIMEOUT)
+            remember(guest_key(user.pk), has)
         return has
 
     @cached_property
@@ -308,11 +306,11 @@ def _has_totp(user, cached: bool | None = None) -> bool:
     from allauth.mfa.models import Authenticator
     from django.core.cache import cache
 
-    from .cache import TIMEOUT, totp_key
+    from .cache import fresh, remember, totp_key
 
     key = totp_key(user.pk)
-    has = cached if cached is not None else cache.get(key)
+    has = fresh(cached if cached is not None else cache.get(key))
     if has is None:
         has = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        cache.set(key, has, TIMEOUT)
+        remember(key, has)
     return has

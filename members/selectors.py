@@ -26,7 +26,7 @@ def memberships_for_user(*, user, cached: list[Membership] | None = None) -> lis
     if user.pso_role:
         return []
     key = cache_keys.memberships_key(user.pk)
-    memberships = cached if cached is not None else cache.get(key)
+    memberships = cache_keys.fresh(cached if cached is not None else cache.get(key))
     if memberships is None:
         memberships = list(
             Membership.objects.active()
@@ -35,7 +35,7 @@ def memberships_for_user(*, user, cached: list[Membership] | None = None) -> lis
             .prefetch_related("hospital__contracts")
             .order_by("hospital__name")
         )
-        cache.set(key, memberships, cache_keys.TIMEOUT)
+        cache_keys.remember(key, memberships)
     today = timezone.localdate()
     for membership in memberships:
         # The signed-in user is already loaded: My reports and the services use it from here.

@@ -95,3 +95,71 @@ def test_a_session_that_does_not_match_the_cached_digest_is_ended(world, client_
     response = client.get(reverse("my-reports"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def _change_while_reading(monkeypatch, django_capture_on_commit_callbacks, change):
+    """Make the next database read of a user run `change` (committed) right after it: another
+    request saving the account between this request's read and its write to the cache."""
+    manager_class = type(User._default_manager)
+    real_get = manager_class.get
+    fired = []
+
+    def get(self, *args, **kwargs):
+        found = real_get(self, *args, **kwargs)
+        if not fired:
+            fired.append(True)
+            with django_capture_on_commit_callbacks(execute=True):
+                change(real_get(self, pk=found.pk))
+        return found
+
+    monkeypatch.setattr(manager_class, "get", get)
+    return lambda: monkeypatch.setattr(manager_class, "get", real_get)
+
+
+def test_a_password_changed_while_a_request_reads_the_user_ends_the_old_session(
+    world, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    client = client_for(world.staff)
+    cache.delete(user_key(world.staff.pk))
+
+    def change_password(user):
+        user.set_password("a-new-password-for-2026!")
+        user.save()
+
+    restore = _change_while_reading(monkeypatch, django_capture_on_commit_callbacks,
+                                    change_password)
+    client.get(reverse("account_email"))  # read the old row; the change commits meanwhile
+    restore()
+    # The old row must not have been put back: the old session is over.
+    response = client.get(reverse("account_email"))
+    assert response.status_code == 302
+
+
+def test_an_account_deactivated_while_a_request_reads_it_is_signed_out_next(
+    world, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    client = client_for(world.staff)
+    cache.delete(user_key(world.staff.pk))
+
+    def deactivate(user):
+        user.is_active = False
+        user.save()
+
+    restore = _change_while_reading(monkeypatch, django_capture_on_commit_callbacks, deactivate)
+    client.get(reverse("my-reports"))
+    restore()
+    response = client.get(reverse("my-reports"))
+    assert response.status_code == 302
+
+
+def test_a_forgotten_entry_is_a_miss_and_cannot_be_overwritten_by_a_late_writer():
+    from members import cache as facts
+
+    key = user_key(987654)
+    cache.set(key, facts.FORGOTTEN, facts.FORGOTTEN_FOR)
+    assert facts.fresh(cache.get(key)) is None
+    facts.remember(key, ("stale",))
+    assert cache.get(key) == facts.FORGOTTEN
+    cache.delete(key)
+    facts.remember(key, ("fresh",))
+    assert facts.fresh(cache.get(key)) == ("fresh",)
