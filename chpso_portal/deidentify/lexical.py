@@ -464,6 +464,15 @@ class _Reader:
         """Could be part of a person's name by the lists alone (case not considered)."""
         return (token.first or token.sur) and not token.stop and len(token.key) > 1
 
+    def _after_given_name(self, index: int) -> bool:
+        """Token `index` follows a capitalised given name or surname: "Maria Garcia"."""
+        if index == 0 or self.tokens[index].gap != " ":
+            return False
+        previous = self.tokens[index - 1]
+        return previous.cap and not previous.stop and (
+            previous.first or previous.sur and not previous.eng
+        )
+
     def eponym_after(self, index: int) -> bool:
         """The word after token `index` (or the one after that) makes it an eponym."""
         tokens = self.tokens
@@ -474,10 +483,11 @@ class _Reader:
         if index + 1 < len(tokens) and tokens[index + 1].word in _GRADES and (
             tokens[index + 1].gap == " "
         ) and tokens[index].cap and not (index > 0 and tokens[index - 1].key in _TITLES) and (
-            len(tokens[index + 1].word) > 1 or index + 2 >= len(tokens)
-            or tokens[index + 2].gap.strip()[:1] in {",", ".", ";", ")"}
-        ):
-            return True  # "Garden IV", "Mallampati II"; not "told Begay I had to"
+            index + 2 >= len(tokens) or tokens[index + 2].gap.strip()[:1] in {",", ".", ";", ")"}
+        ) and not self._after_given_name(index):
+            # "Garden IV,", "Mallampati II."; not "told Begay I had to", "Robert Jones III
+            # was found", "Marcus Okafor II, the patient": a name and its generation
+            return True
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and following.key in {"bed", "room", "rm"} and (
             self.text[following.end : following.end + 3].lstrip(" #")[:1].isdigit()

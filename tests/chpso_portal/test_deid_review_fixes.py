@@ -4,6 +4,8 @@ failed before its fix."""
 import random
 import time
 
+import pytest
+
 from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.build_lists import DATA_DIR
 
@@ -87,3 +89,22 @@ def test_what_the_detectors_share_about_a_text_is_kept_per_thread():
     worker.join()
     assert getattr(patterns._memo, "text", None) is not text
     assert patterns.lowered(text) == "portal login jdoe1961"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Maria Garcia IV infiltrated at 0300", "Maria Garcia"),
+    ("Robert Jones III was found on the floor", "Robert Jones"),
+    ("Family says James Whitaker III is the health care proxy", "James Whitaker"),
+    ("The patient, Marcus Okafor II, fell again.", "Marcus Okafor"),
+])
+def test_a_full_name_before_its_generation_is_found(text, name):
+    assert name in [finding.text for finding in screen(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Garden IV, displaced fracture of the hip",
+    "Airway Mallampati II, no loose teeth",
+    "Left hip Garden IV.",
+])
+def test_a_grade_after_an_eponym_stays_quiet(text):
+    assert screen(text) == []
