@@ -346,29 +346,19 @@ def _double_barrelled(word: str, english: frozenset[str]) -> bool:
     )
 
 
-# Words the dictionary lacks because they are written closed up or hyphenated from words it
-# has: "handover", "signout", "readback", "walkthrough", "telesitter", "sign-out",
-# "teach-back". Read only for words no name list holds, so "Underwood" stays a surname.
-_COMPOUND_ENDINGS = ("overs", "over", "outs", "out", "offs", "off", "backs", "back", "through",
-                     "downs", "down")
-_COMPOUND_OPENINGS = ("tele", "non", "pre", "post", "self", "multi", "inter", "intra")
-
-
+# Words the dictionary lacks because they are hyphenated from words it has: "sign-out",
+# "Read-back", "teach-back". Read only for words no name list holds. Closed-up words of
+# safety work ("handover", "readback", "telesitter") are listed in clinical_shorthand.txt:
+# an ending or an opening alone would read surnames such as "Sandover" as ordinary words.
 def _english_compound(word: str, key: str, english: frozenset[str]) -> bool:
-    if "-" in key:
-        parts = key.split("-")
-        # "Sign-out", "read-back"; never "Smith-Jones", whose every part is capitalised.
-        return (
-            len(parts) > 1 and all(part in english for part in parts)
-            and not all(part[:1].isupper() for part in word.split("-"))
-        )
-    for ending in _COMPOUND_ENDINGS:
-        if key.endswith(ending) and len(key) - len(ending) >= 3:
-            return key[: -len(ending)] in english
-    for opening in _COMPOUND_OPENINGS:
-        if key.startswith(opening) and len(key) - len(opening) >= 4:
-            return key[len(opening):] in english
-    return False
+    if "-" not in key:
+        return False
+    parts = key.split("-")
+    # "Sign-out", "read-back"; never "Smith-Jones", whose every part is capitalised.
+    return (
+        len(parts) > 1 and all(part in english for part in parts)
+        and not all(part[:1].isupper() for part in word.split("-"))
+    )
 
 
 # What the lists say about a word, remembered across texts: most words recur.

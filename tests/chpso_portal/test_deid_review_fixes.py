@@ -108,3 +108,18 @@ def test_a_full_name_before_its_generation_is_found(text, name):
 ])
 def test_a_grade_after_an_eponym_stays_quiet(text):
     assert screen(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Sandover gave the meds late", "Sandover"),
+    ("Spoke with Jenna Sandover", "Jenna Sandover"),
+    ("Tillover was the charge nurse.", "Tillover"),
+    ("Pt seen by Conover at 0300.", "Conover"),
+])
+def test_a_surname_of_an_english_word_and_a_particle_is_found(text, name):
+    assert name in [finding.text for finding in screen(text)]
+
+
+@pytest.mark.parametrize("word", ["Timeout", "Debrief", "Callbacks", "Lockdown"])
+def test_a_listed_word_of_safety_work_is_no_person(word):
+    assert screen(f"{word} was missed by the team on nights.") == []
