@@ -330,6 +330,10 @@ def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
     return 0 < len(gap) <= 3 and all(ch == " " or ch in allow for ch in gap)
 
 
+# Prefixes of English words that lists of surnames also hold: a lower-case word hyphenated
+# after one of them ("mis-stocks", "re-do", "co-sign") is no double surname.
+_ENGLISH_PREFIXES = frozenset("mis non pre re un co sub over under".split())
+
 # A surname after a lower-case particle and a hyphen reads as capitalised: "al-Rashid",
 # "el-Amin", "bin-Laden", "van-Dyke".
 _PARTICLE_NAME = re.compile(
@@ -403,9 +407,10 @@ class _Reader:
             sur = key in surnames
             if not sur and "-" in key:  # "Garcia-Lopez"; not "Park-style"
                 parts = key.split("-")
-                sur = all(p in surnames or p in first_names for p in parts) and not (
-                    any if word[0].islower() else all
-                )(p in english for p in parts)  # "mis-stocks" is no "garcia-lopez"
+                sur = all(p in surnames or p in first_names for p in parts) and not all(
+                    p in english for p in parts
+                ) and not (word[0].islower() and parts[0] in _ENGLISH_PREFIXES)
+                # "rivera-king" and "smith-jones" are names; "mis-stocks" is no "garcia-lopez"
             token.sur = sur
             if not (token.first or sur) and ("'" in key or "\u2019" in key):
                 bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN

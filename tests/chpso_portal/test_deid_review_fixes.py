@@ -123,3 +123,20 @@ def test_a_surname_of_an_english_word_and_a_particle_is_found(text, name):
 @pytest.mark.parametrize("word", ["Timeout", "Debrief", "Callbacks", "Lockdown"])
 def test_a_listed_word_of_safety_work_is_no_person(word):
     assert screen(f"{word} was missed by the team on nights.") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("spoke with rivera-king about the fall", "rivera-king"),
+    ("pt seen by nguyen-baker at 0300", "nguyen-baker"),
+    ("spoke with smith-jones", "smith-jones"),
+])
+def test_a_lower_case_double_surname_with_an_english_part_is_found(text, name):
+    assert name in [finding.text for finding in screen(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "staff mis-stocks the cart often",
+    "rn will co-sign the order",
+])
+def test_a_lower_case_word_after_an_english_prefix_is_no_surname(text):
+    assert screen(text) == []
