@@ -68,7 +68,9 @@ def test_texts_screened_at_once_on_several_threads_get_their_own_findings():
     sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
     try:
         with ThreadPoolExecutor(max_workers=6) as pool:
-            results = list(pool.map(lambda i: (i % 2, screen(_CONCURRENT_TEXTS[i % 2])), range(300)))
+            results = list(
+                pool.map(lambda i: (i % 2, screen(_CONCURRENT_TEXTS[i % 2])), range(300))
+            )
     finally:
         sys.setswitchinterval(interval)
     for which, findings in results:
