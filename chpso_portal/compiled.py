@@ -11,8 +11,9 @@ puts its own ids where the placeholders were, adds its page's LIMIT and OFFSET, 
 rows as the ORM would have read them.
 
 What a shape's builder may depend on: the shape, the placeholders and the current time zone,
-nothing else (no clock, no setting that changes while the process runs). Free text (a search) belongs in no shape:
-a list searched for words builds its query through the ORM on each request (see `orm`).
+nothing else (no clock, no setting that changes while the process runs). Free text (a search)
+belongs in no shape: a list searched for words builds its query through the ORM on each
+request (see `orm`).
 """
 
 import inspect
@@ -80,7 +81,8 @@ class _Compiled:
                 obj = new(model)
                 state = obj._state = ModelState()
                 state.adding, state.db = False, db
-                obj.__dict__.update(zip(self.init_list, row[self.model_start:self.model_end]))
+                obj.__dict__.update(
+                    zip(self.init_list, row[self.model_start:self.model_end], strict=True))
             else:
                 obj = model.from_db(db, self.init_list, row[self.model_start:self.model_end])
             for populator in self.related_populators:
@@ -112,7 +114,6 @@ def compile_shape(queryset, slots: dict, using: str = DEFAULT_DB_ALIAS) -> _Comp
     one written into the SQL, or lost, would make the kept SQL answer for someone else."""
     if queryset.query.is_sliced:
         raise ShapeError("A shape is compiled without its page: the page is added on each run.")
-    connection = connections[using]
     compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
     if compiler.has_extra_select or queryset._known_related_objects or queryset._fields \

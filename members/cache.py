@@ -1,9 +1,9 @@
 """What every signed-in request needs about its user, kept in the cache between requests.
 
 The user's own row (without the password hash: the session check uses a digest of it, see
-`user_row`), a member's memberships (with each hospital and its contracts), whether a PSO user has an
-authenticator app and whether someone was invited to a session as a guest expert (the header's
-Sessions link) are read on every page. They change rarely, so they are cached per user and
+`user_row`), a member's memberships (with each hospital and its contracts), whether a PSO user
+has an authenticator app and whether someone was invited to a session as a guest expert (the
+header's Sessions link) are read on every page. They change rarely, so they are cached per user and
 forgotten whenever one of the rows they are built from is saved or deleted, wherever that
 happens (services, the admin, management commands). The contracts are cached with their
 dates and "in force today" is decided in Python on each request, so a contract that lapses

@@ -50,9 +50,9 @@ def memberships_for_user(*, user, cached: list[Membership] | None = None) -> lis
 def _home_facts_sql() -> str:
     from django.apps import apps
 
-    from .models import Membership
-
     from actions.models import OPEN_STATUSES
+
+    from .models import Membership
 
     action_model = apps.get_model("actions", "ActionItem")
     quote = connection.ops.quote_name

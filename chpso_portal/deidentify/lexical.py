@@ -2582,7 +2582,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                     break
                 if previous.cap != token.cap and not token.upper:
                     break
-                if (previous.stop and previous.key not in _PARTICLES) or previous.key in generic or (
+                if (
+                    previous.stop and previous.key not in _PARTICLES
+                ) or previous.key in generic or (
                     previous.key in lex.clinical or previous.key in _ROLE_WORDS
                     or previous.key in _TIME_WORDS or previous.key in _NOT_SHORT_FORMS
                     or not previous.key.isalpha() or len(previous.key) < 3
@@ -2607,11 +2609,14 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             end = index
             if index + 1 < count and tokens[index + 1].key in _FACILITY_TYPES:
                 end = index + 1
-            start = tokens[first - 1].start if first and tokens[first - 1].key == "the" and tokens[first - 1].cap else tokens[
-                first].start
+            before = tokens[first - 1] if first else None
+            start = (before.start if before is not None and before.key == "the" and before.cap
+                     else tokens[first].start)
             yield FindingKind.HOSPITAL, start, tokens[end].end
             continue
-        if (key == "childrens" or key == "children" and token.possessive) and index + 1 < count and tokens[index + 1].gap == " ":
+        if (key == "childrens" or key == "children" and token.possessive) and (
+            index + 1 < count and tokens[index + 1].gap == " "
+        ):
             # "Children's Wisconsin", "childrens minnesota", "Children's Mercy"; not a brand
             # ("Children's Tylenol") nor a kind ("Children's Hospital").
             following = tokens[index + 1]

@@ -14,7 +14,8 @@ from members.models import User
 def _user_queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    return response, [q["sql"] for q in captured.captured_queries if 'FROM "members_user"' in q["sql"]]
+    return response, [q["sql"] for q in captured.captured_queries
+                      if 'FROM "members_user"' in q["sql"]]
 
 
 def test_the_user_is_read_once_then_comes_from_the_cache(world, client_for):
