@@ -130,7 +130,14 @@ def _contract_changed(sender, instance, **kwargs):
     forget_hospital(instance.hospital_id)
 
 
-def _user_changed(sender, instance, **kwargs):
+def _user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        # Signing in stamps the time and nothing a request checks: the row is read again,
+        # without the marker that would keep the next few seconds' requests from the cache.
+        key = user_key(instance.pk)
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key))
+        return
     forget_memberships(instance.pk)
     _forget([totp_key(instance.pk), user_key(instance.pk)])
 

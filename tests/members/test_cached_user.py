@@ -164,3 +164,25 @@ def test_a_forgotten_entry_is_a_miss_and_cannot_be_overwritten_by_a_late_writer(
     cache.delete(key)
     facts.remember(key, ("fresh",))
     assert facts.fresh(cache.get(key)) == ("fresh",)
+
+
+def test_signing_in_leaves_the_next_requests_reading_from_the_cache(
+    world, client, django_capture_on_commit_callbacks
+):
+    # Signing in saves the time of it; that must not keep the user out of the cache.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.force_login(world.staff)
+    client.get(reverse("account_email"))
+    response, queries = _user_queries(client, reverse("account_email"))
+    assert response.status_code == 200 and queries == []
+
+
+def test_a_change_that_matters_still_keeps_a_late_writer_out(
+    world, django_capture_on_commit_callbacks
+):
+    from members import cache as facts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        world.staff.is_active = False
+        world.staff.save()
+    assert cache.get(user_key(world.staff.pk)) == facts.FORGOTTEN
