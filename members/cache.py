@@ -142,7 +142,9 @@ def _user_changed(sender, instance, update_fields=None, **kwargs):
     _forget([totp_key(instance.pk), user_key(instance.pk)])
 
 
-def _authenticator_changed(sender, instance, **kwargs):
+def _authenticator_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_used_at"}:
+        return  # a code was used: the user still has the same authenticators
     _forget([totp_key(instance.user_id)])
 
 

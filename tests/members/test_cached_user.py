@@ -186,3 +186,23 @@ def test_a_change_that_matters_still_keeps_a_late_writer_out(
         world.staff.is_active = False
         world.staff.save()
     assert cache.get(user_key(world.staff.pk)) == facts.FORGOTTEN
+
+
+def test_using_a_code_keeps_the_authenticator_flag_cached_and_removing_it_does_not(
+    world, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.models import Authenticator
+
+    from members import cache as facts
+
+    authenticator, _ = Authenticator.objects.get_or_create(
+        user=world.coordinator, type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": "unused"}})
+    key = facts.totp_key(world.coordinator.pk)
+    cache.set(key, True, facts.TIMEOUT)
+    with django_capture_on_commit_callbacks(execute=True):
+        authenticator.record_usage()  # signing in with a code
+    assert cache.get(key) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        authenticator.delete()
+    assert facts.fresh(cache.get(key)) is None
