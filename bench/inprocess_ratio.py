@@ -43,6 +43,8 @@ def parse_args():
     parser.add_argument("--only", action="append", default=[],
                         help="Measure only the pages whose label contains this (repeatable).")
     parser.add_argument("--profile", default="", help="Profile the page with this label.")
+    parser.add_argument("--profile-out", default="",
+                        help="With --profile, also write the raw profile here (pstats format).")
     parser.add_argument("--queries", action="store_true", help="Print each page's SQL.")
     parser.add_argument("--bare-project", action="store_true",
                         help="Pair with the bare Django project (bench/bare/) in a child process.")
@@ -172,6 +174,8 @@ def main():
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
+            if args.profile_out:
+                stats.dump_stats(args.profile_out)
             stats.sort_stats("cumulative").print_stats(45)
             stats.sort_stats("tottime").print_stats(25)
             print(out.getvalue())

@@ -1,15 +1,19 @@
 """A team's charts, a measure's comparison across teams, and positive deviance."""
 
 from datetime import date
+from html import escape
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
 from chpso_portal import access, disclosure
 from chpso_portal.audit.models import AuditAction
@@ -56,9 +60,48 @@ def team_dashboard(request, public_id):
         return download
     # Every chart drawn, in one cache read: the charts themselves are read only to draw them
     # after a change. The forms that mark a change stay outside, each with a fresh token.
-    context["charts"] = selectors.team_chart_fragments(team=team, query=context["query"],
-                                                       key=context["key"])
+    charts = selectors.team_chart_fragments(team=team, query=context["query"],
+                                            key=context["key"])
+    context["sections"] = _chart_sections(request, team, viewer, charts)
     return render(request, "feedback/team_dashboard.html", context)
+
+
+# The form under each chart of a team's own page. Written here rather than by a template loop,
+# which cost more than the rest of the page: every value is escaped.
+_PHASE_FORM = (
+    '  <details class="d-print-none small">\n'
+    '    <summary>Mark a change on this chart</summary>\n'
+    '    <form method="post" action="{action}" class="row g-2 align-items-end mt-1">\n'
+    '      {csrf}\n'
+    '      <input type="hidden" name="measure" value="{measure}">\n'
+    '      <div class="col-sm-4"><label class="form-label" for="month-{n}">First month after the '
+    'change</label><input class="form-control form-control-sm" type="month" id="month-{n}" '
+    'name="month" required></div>\n'
+    '      <div class="col-sm-5"><label class="form-label" for="label-{n}">What changed</label>'
+    '<input class="form-control form-control-sm" id="label-{n}" name="label" maxlength="80" '
+    'required></div>\n'
+    '      <div class="col-sm-3"><button class="btn btn-sm btn-outline-primary">Mark the change'
+    '</button></div>\n'
+    '    </form>\n'
+    '  </details>\n'
+)
+
+
+def _chart_sections(request, team, viewer, charts) -> str:
+    """Each chart drawn (cached, the same for everyone who may see it) in its section, with
+    the form that marks a change under it for the team's own members, this request's CSRF
+    token in each."""
+    if viewer.pso:
+        forms = [""] * len(charts)
+    else:
+        action = escape(reverse("feedback-phase", args=[team.public_id]))
+        csrf = csrf_input(request)
+        forms = [_PHASE_FORM.format(action=action, csrf=csrf, n=number,
+                                    measure=escape(item.measure_public_id))
+                 for number, item in enumerate(charts, 1)]
+    return mark_safe("".join(
+        f'<section class="mb-4" aria-labelledby="h-{escape(item.slug)}">\n  {item.html}\n'
+        f"{form}</section>\n" for item, form in zip(charts, forms, strict=True)))
 
 
 @access.participant()

@@ -131,3 +131,59 @@ def test_the_team_page_drawn_from_its_cached_charts_reads_as_when_first_drawn(wo
         assert first == second
         assert second.count('class="mb-4" aria-labelledby="h-') == collaborative.measures.filter(
             is_active=True).count()
+
+
+# The sections as the page's template wrote them before they were written in Python.
+_TEMPLATE_SECTIONS = """{% url 'feedback-phase' team.public_id as phase_url %}{% for item in charts %}
+<section class="mb-4" aria-labelledby="h-{{ item.slug }}">
+  {{ item.html }}
+  {% if not viewer.pso %}
+  <details class="d-print-none small">
+    <summary>Mark a change on this chart</summary>
+    <form method="post" action="{{ phase_url }}" class="row g-2 align-items-end mt-1">
+      {% csrf_token %}
+      <input type="hidden" name="measure" value="{{ item.measure_public_id }}">
+      <div class="col-sm-4"><label class="form-label" for="month-{{ forloop.counter }}">First month after the change</label><input class="form-control form-control-sm" type="month" id="month-{{ forloop.counter }}" name="month" required></div>
+      <div class="col-sm-5"><label class="form-label" for="label-{{ forloop.counter }}">What changed</label><input class="form-control form-control-sm" id="label-{{ forloop.counter }}" name="label" maxlength="80" required></div>
+      <div class="col-sm-3"><button class="btn btn-sm btn-outline-primary">Mark the change</button></div>
+    </form>
+  </details>
+  {% endif %}
+</section>
+{% endfor %}"""  # noqa: E501
+
+
+def test_the_chart_sections_written_in_python_read_as_the_template_wrote_them(world, rf):
+    """Each section (the cached chart, and under it for the team's own members the form that
+    marks a change, with this request's token) is the template's markup, every value escaped:
+    compared, spaces between tags aside, for a team member and for the PSO."""
+    from django.middleware.csrf import get_token
+    from django.template import engines
+    from django.utils.safestring import mark_safe
+
+    from collaboratives.feedback import selectors
+    from collaboratives.feedback.access import Viewer
+    from collaboratives.feedback.views import _chart_sections
+
+    collaborative, (mine, *_) = build_world(world, months=6)
+    charts = selectors.team_chart_fragments(team=mine)
+    # A chart whose slug and HTML carry characters to escape, as a stranger's data might.
+    charts.append(selectors.ChartFragment('x"<y>&', '"><b>', mark_safe("<h2>x &amp; y</h2>")))
+    template = engines["django"].from_string(_TEMPLATE_SECTIONS)
+
+    def squeeze(html):  # a token is masked afresh each time it is asked for
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", str(html))
+        return re.sub(r">\s+<", "><", html).strip()
+
+    for pso in (False, True):
+        request = rf.get(team_url(mine))
+        token = get_token(request)
+        viewer = Viewer(team=None if pso else mine, pso=pso)
+        ours = _chart_sections(request, mine, viewer, charts)
+        theirs = template.render({"charts": charts, "viewer": viewer, "team": mine,
+                                  "csrf_token": token}, request)
+        assert squeeze(ours) == squeeze(theirs)
+        assert ours.count("Mark a change on this chart") == (0 if pso else len(charts))
+        assert ours.count("TOKEN") == 0 and squeeze(ours).count("TOKEN") == (
+            0 if pso else len(charts))
+        assert "<b>" not in ours and 'h-x&quot;&lt;y&gt;&amp;' in ours
