@@ -843,11 +843,12 @@ _AGGREGATE = (
 AGE_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?|y){SP}*-?{SP}*(?i:old)(?![A-Za-z])",
+        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?|y){SP}*-?{SP}*(?i:old|young)(?![A-Za-z])",
     ),
+    # "94 yo", "95-yo", "96-y/o", "97 y.o."
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + SP + r"*(?i:y/o|y\.o\.?|yo|yoa)(?![A-Za-z])",
+        _OVER_89_LEAD + SP + r"*-?(?i:y/o|y\.o\.?|yo|yoa)(?![A-Za-z])",
     ),
     _regex(
         FindingKind.AGE_OVER_89,
@@ -1720,7 +1721,8 @@ _AGE_WORDS = (
     + r"+and)?[\-" + SP[1:-1] + r" ]+" + _UNITS_WORD + r")?"
 )
 _NOT_AN_AGE_AFTER = re.compile(
-    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:percent|per|%|minutes?|mins?|seconds?|secs?|hours?"
+    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:percent|per(?=" + SP + r"*(?:cent|min|minute|hour"
+    r"|hr|h|day|d|week|wk|month|mo|year|yr|kg|dose|shift|unit|bed|[0-9])\b)|%|minutes?|mins?|seconds?|secs?|hours?"
     r"|hrs?|days?|weeks?|months?|mg|mcg|ml|cc|units?|degrees?|pounds?|lbs?|kg|grams?|beats?"
     r"|bpm|mmhg|feet|foot|ft|meters?|miles?|times|patients?|pts|beds?|staff|nurses?|dollars?"
     r"|cents?|calls?|falls?|cases?|events?|reports?|of)\b)"
@@ -1853,15 +1855,29 @@ AGE_WORD_DETECTORS: list[Detector] = [
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + SP + r"*(?i:yo|y/o|y\.o\.?|yr|yrs)" + SP + r"*[MFmf](?![A-Za-z])",
     ),
-    # "son says pt is 95 & fell", "she is 93 and lives alone": a bare number after a person
-    # and "is" or "was"; "HR is 95", "sat is 93%", "he is 95 kg" stay quiet.
+    # "95F with a fall", "pt 96 M", "a 97 y female", "93/F": an age and a sex where a case
+    # opens (a line's start, "pt", "a"); "temp 101F" and "(101F)" have no such opening.
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + r"(?:/|" + SP + r"?(?:(?i:y|yr)" + SP + r"?)?)(?:[MF]|(?i:male|female"
+        r"|man|woman|gentleman|lady))(?![A-Za-z])(?!" + SP + r"*(?i:fever|febrile|temp|oral"
+        r"|rectal|axillary|tympanic)\b)",
+        accept=_cue_before(
+            r"(?:^|\n|\b(?i:pt|patient|a|an|res|resident|this|is" + SP + r"+a))" + SP + r"*",
+            20,
+        ),
+    ),
+    # "son says pt is 95 & fell", "she is 93 and lives alone", "her aunt, who is 96,",
+    # "turned 100 last week": a bare number after a person and "is" or "was", or after
+    # "turned"; "HR is 95", "sat is 93%", "he is 95 kg" stay quiet.
     _regex(
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"(?![0-9]|[.,/:\-][0-9]|" + SP + r"*[%/+x])",
         accept=_all(
             _cue_before(
-                r"(?i:\b(?:(?:pt|patient|she|he|they|resident|res\.?)" + SP
-                + r"+(?:is|was|are|were)|" + _PERSON_IS + r")" + SP + r"+)",
+                r"(?i:\b(?:(?:pt|patient|she|he|they|resident|res\.?|who)" + SP
+                + r"+(?:is|was|are|were)|" + _PERSON_IS + r"|turned|turns|turning)" + SP
+                + r"+(?:just" + SP + r"+)?)",
                 20,
             ),
             lambda match, text: _NOT_AN_AGE_AFTER.match(text, match.end()) is None
@@ -1870,11 +1886,14 @@ AGE_WORD_DETECTORS: list[Detector] = [
     ),
 ]
 
-# An age given beside its person: "Ruthanne Begay, 99, lives alone", "Mr. Okafor (94)". Only
-# right after a finding that reads as a person, so "HR 72, 95, 110" and "sats (92)" stay quiet.
+# An age given beside its person: "Ruthanne Begay, 99, lives alone", "Mr. Okafor (94)",
+# "Mr Tesfaye is 102 and". Only right after a finding that reads as a person, so "HR 72, 95,
+# 110", "sats (92)" and "HR is 95" stay quiet.
 _AGE_BESIDE_NAME = re.compile(
     r"(?:," + SP + r"*(?P<listed>" + _OVER_89 + r")(?=" + SP + r"*[,;)]|\.(?![0-9])|" + SP
-    + r"*$)|" + SP + r"*\(" + SP + r"*(?P<bracketed>" + _OVER_89 + r")" + SP + r"*\))"
+    + r"*$)|" + SP + r"*\(" + SP + r"*(?P<bracketed>" + _OVER_89 + r")" + SP + r"*\)|" + SP
+    + r"+(?i:is|was|turned|turns)" + SP + r"+(?:(?i:now|just)" + SP + r"+)?(?P<stated>"
+    + _OVER_89 + r")(?![.,/:\-]?[0-9]|" + SP + r"*[%/+x]))"
 )
 _PERSON_KINDS = frozenset({FindingKind.NAME, FindingKind.PERSON, FindingKind.TITLE_NAME})
 
@@ -1884,9 +1903,15 @@ def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:
     for kind, _start, end in spans:
         if kind in _PERSON_KINDS and end < len(text) and text[end] in ", (\t":
             match = _AGE_BESIDE_NAME.match(text, end)
-            if match is not None:
-                group = "listed" if match.group("listed") else "bracketed"
-                yield FindingKind.AGE_OVER_89, match.start(group), match.end(group)
+            if match is None:
+                continue
+            group = next(name for name, value in match.groupdict().items() if value)
+            if group == "stated" and (
+                _NOT_AN_AGE_AFTER.match(text, match.end())
+                or _NOT_A_PERSONAL_AGE.match(text, match.end())
+            ):
+                continue
+            yield FindingKind.AGE_OVER_89, match.start(group), match.end(group)
 
 
 # Street addresses, intersections and other places below the state.

@@ -21,6 +21,33 @@ AGES = [
     ("Son reports she’s 91, uses a walker at home.", "91"),
     ("dad's 98 and very hard of hearing so the consent took a while", "98"),
     ("Family states pt's ninety-three and wants no heroic measures.", "ninety-three"),
+    ("Mr Haddad is 101 and had been on the stretcher since the morning.", "101"),
+    ("Ms. Lindqvist was 96 when she first came to the clinic.", "96"),
+    ("her neighbour, who is 94, found her on the kitchen floor", "94"),
+    ("Great-grandson says she just turned 100 last month.", "100"),
+    ("neighbor found pt ninety two per daughter, lives alone", "ninety two"),
+]
+
+# Ages with their unit or the patient's sex, in the shapes typed at the bedside.
+AGES_WITH_UNITS = [
+    ("Admitted a 93-yo woman from the assisted living with a hip fracture.", "93-yo"),
+    ("a 97-y/o man on apixaban slid out of the recliner", "97-y/o"),
+    ("96F with a fall at home, on warfarin", "96F"),
+    ("pt 92 M, hard of hearing, no hearing aids on arrival", "92 M"),
+    ("Patient is a 99 y female with advanced dementia.", "99 y female"),
+    ("91/F from home, daughter at bedside", "91/F"),
+    ("He is 103 years young and still walks to the mailbox.", "103 years young"),
+]
+
+NOT_AGES_WITH_UNITS = [
+    "temp 101F overnight, cultures sent",
+    "T 100F, HR 112, BP 98/60 on arrival",
+    "Febrile (101F) at 0200, tylenol given.",
+    "pt had a 101F fever and rigors at 0400",
+    "Dr. Sorensen is 95 minutes away per the operator.",
+    "Mr Kaczmarek was 98 kg on admission.",
+    "HR ninety one per minute on the monitor",
+    "Pt is 92% on room air, 96% on 2 L.",
 ]
 
 NOT_AGES = [
@@ -45,4 +72,15 @@ def test_an_age_beside_its_person_is_found(text, age):
 
 @pytest.mark.parametrize("text", NOT_AGES)
 def test_a_number_beside_no_person_is_no_age(text):
+    assert [f for f in screen(text) if f.kind is FindingKind.AGE_OVER_89] == []
+
+
+@pytest.mark.parametrize(("text", "age"), AGES_WITH_UNITS, ids=[a for _, a in AGES_WITH_UNITS])
+def test_an_age_with_its_unit_or_sex_is_found(text, age):
+    ages = [f.text for f in screen(text) if f.kind is FindingKind.AGE_OVER_89]
+    assert any(age in found for found in ages), (text, screen(text))
+
+
+@pytest.mark.parametrize("text", NOT_AGES_WITH_UNITS)
+def test_a_temperature_or_a_value_is_no_age(text):
     assert [f for f in screen(text) if f.kind is FindingKind.AGE_OVER_89] == []
