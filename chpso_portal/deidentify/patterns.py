@@ -564,12 +564,12 @@ PHONE_DETECTORS: list[Detector] = [
             FindingKind.PHONE,
             _lead("[0-9]", r"\w") + r"[0-9]{3,5}(?![\w]|[.\-/][0-9])",
             accept=_cue_before(
-                r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax)[ ]*"
+                r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax)[ ]*"
                 r"(?:\#|no\.?|number)?[ ]*:?[ ]*)",
                 30,
             ),
         ),
-        "pager", "beeper", "vocera", "spectralink", "phone", "cell", "tel", "fax",
+        "pager", "pgr", "beeper", "vocera", "spectralink", "phone", "cell", "tel", "fax",
     ),
 ]
 
@@ -1425,10 +1425,12 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
 ]
 
 EXTRA_PHONE_DETECTORS: list[Detector] = [
-    # "x4471", "x 4471", "X.2231": four or more digits; three only after a phone word.
+    # "x4471", "x 4471", "X.2231", "x6-2280": four or more digits; three only after a phone
+    # word.
     _regex(
         FindingKind.PHONE,
-        _lead("[xX]", r"[\w.]") + r"\.?" + SP + r"?[0-9]{3,6}(?![\w]|[.,][0-9])",
+        _lead("[xX]", r"[\w.]") + r"\.?" + SP
+        + r"?(?:[0-9]-[0-9]{4}|[0-9]{3,6})(?![\w\-]|[.,][0-9])",
         accept=lambda match, text: sum(ch.isdigit() for ch in match.group()) >= 4
         or _preceded_by(_PHONE_CUE, 40)(match, text),
     ),
@@ -1446,14 +1448,14 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
         _lead("[0-9(]", r"[\w\-]") + r"[0-9]{2}\)?[/.\- ]?[0-9]{3}[/.\- ]?[0-9]{4}(?![\w])",
         accept=_preceded_by(_PHONE_CUE, 30),
     ),
-    # "pager 4-4471", "vocera 44-71"
+    # "pager 4-4471", "vocera 44-71", "ext. 4-2291", "page to 4-1187"
     _regex(
         FindingKind.PHONE,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{0,2}-[0-9]{2,4}(?![\w\-])",
         accept=_cue_before(
-            r"(?i:\b(?:pager|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension|call"
-            r"(?:" + SP + r"+back)?|callback|page|paged|text|reach)"
-            r"[ ]*(?:\#|no\.?|number|at)?[ ]*:?[ ]*)",
+            r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension"
+            r"|call(?:" + SP + r"+back)?|callback|page|paged|text|reach)\.?"
+            r"[ ]*(?:\#|no\.?|number|at|to)?[ ]*:?[ ]*)",
             30,
         ),
     ),
@@ -1471,9 +1473,10 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
 _NO = r"(?:\#|number|num|no\.?|nbr)"
 _SERIAL_CUE_WORDS = [
     rf"serial(?:{SP}*{_NO})?", r"s/n", r"s\.n\.", r"sn", rf"ser\.?(?:{SP}*no\.?)?",
-    rf"lot(?:{SP}*{_NO})?", rf"batch(?:{SP}*{_NO})?",
+    rf"lots?(?:{SP}*{_NO})?", rf"batch(?:{SP}*{_NO})?",
     rf"device{SP}*(?:id|identifier|serial|{_NO})", rf"asset(?:{SP}*(?:tag|id|{_NO}))?", r"udi",
-    rf"equipment{SP}*(?:id|tag|{_NO})", rf"biomed(?:{SP}*(?:tag|id|{_NO}))?", rf"tag{SP}*{_NO}",
+    rf"equipment{SP}*(?:id|tag|{_NO})", rf"biomed(?:{SP}*(?:tag|id|{_NO}))?",
+    rf"tag(?:{SP}*{_NO})?",
     rf"control{SP}*{_NO}", r"imei", r"vin", rf"pump{SP}*(?:id|serial|{_NO})",
     rf"unit{SP}*(?:id|serial)", rf"model{SP}*(?:and|/|&){SP}*serial",
     # other structured identifiers in unusual shapes
@@ -1504,7 +1507,8 @@ _DEVICE_NOUN = re.compile(
     r"|defib|defibrillator|controller|module|console|generator|stimulator|pacemaker|icd"
     r"|analyzer|scope|endoscope|bronchoscope|probe|transducer|cart|machine|oximeter|telemetry"
     r"|tele|box|pack|battery|charger|workstation|dispenser|cabinet|infuser|warmer|heater"
-    r"|cooler|lift|mattress|wheelchair|walker|tablet|phone|handheld|printer)s?" + SP
+    r"|cooler|lift|mattress|wheelchair|walker|tablet|phone|handheld|printer|transmitter"
+    r"|receiver|sensor|cylinder|tank|concentrator)s?" + SP
     + r"*(?:\#|:|no\.?|id)?" + SP + r"*$)"
 )
 
@@ -1545,7 +1549,7 @@ def _code_tokens(text: str) -> Iterator[tuple[int, int]]:
 _CUE_TAILS = frozenset(
     """
     chart record file pt patient har emr cin dl passport
-    serial number num no nbr # sn s/n s.n ser lot batch id identifier tag udi imei vin mrn mr
+    serial number num no nbr # sn s/n s.n ser lot lots batch id identifier tag udi imei vin mrn mr
     mr# fin csn acct badge license licence lic plate accession medicare mbi medicaid serial#
     lot# sn# id# report incident case ticket order claim policy member account encounter
     employee specimen ref reference rx prescription subscriber asset biomed control
@@ -1554,6 +1558,8 @@ _CUE_TAILS = frozenset(
     pacemaker icd analyzer scope endoscope bronchoscope probe transducer cart machine
     oximeter telemetry tele box pack battery charger workstation dispenser cabinet infuser
     warmer heater cooler lift mattress wheelchair walker tablet phone handheld printer
+    transmitter transmitters receiver sensor sensors cylinder cylinders tank tanks
+    concentrator
     """.split()
 )
 _CUE_SEPARATORS = frozenset(" \t#:=-(")
@@ -1566,9 +1572,11 @@ _BARE_ID_CUES = frozenset(
     complaint grievance appeal inquiry
     """.split()
 )
-# "Booking no. 26-018833", "Ref # 88410273": such a word before "no.", "#" or "number".
+# "Booking no. 26-018833", "Ref # 88410273", "a grievance, # GRV-0311-26": such a word before
+# "no.", "#" or "number".
 _LABELLED_NUMBER_BEFORE = re.compile(
-    r"(?i:\b([a-z]+)\.?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*[:#]?" + SP + r"*$)"
+    r"(?i:\b([a-z]+)\.?,?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*[:#]?" + SP
+    + r"*$)"
 )
 
 
@@ -1633,37 +1641,107 @@ def _clause_cue(text: str, start: int, value: str) -> bool:
     return not _CLAUSE_ID_CUES.isdisjoint(_CLAUSE_WORDS.findall(window.lower()))
 
 
+# What joins the codes of a list: "lots 3190A47 + 3190A52", "T1188, T1192 and T1204".
+_LIST_JOINER = re.compile(
+    r"(?i:" + SP + r"*(?:[,+&]" + SP + r"*(?:(?:and|or)" + SP + r"+)?|(?:and|or)" + SP + r"+))"
+)
+# A device put in another's place: "replaced with RT-0522", "swapped out for pump 7".
+_REPLACED_WITH = re.compile(
+    r"(?i:\b(?:replaced|swapped|exchanged|switched)(?:" + SP + r"+(?:it|out|them))?" + SP
+    + r"+(?:with|for)" + SP + r"+$)"
+)
+# A record's own words earlier in the clause, for a number after "ref" (which alone is a
+# catalogue number on a device label): "vendor complaint filed, ref CMP-2026-118804".
+_RECORD_WORDS = frozenset(
+    """
+    complaint complaints grievance grievances claim claims case report reports ticket incident
+    appeal inquiry filed submitted opened logged
+    """.split()
+)
+
+
+def _listed_after(text: str, start: int, previous: tuple[int, int], value: str) -> bool:
+    """A code that follows a found one in a list and has its shape ("T1188, T1192"): as
+    long, within two characters, and holding letters only if it does."""
+    previous_start, previous_end = previous
+    if previous_end < 0 or start - previous_end > 8:
+        return False
+    joiner = _LIST_JOINER.match(text, previous_end, start)
+    if joiner is None or joiner.end() != start:
+        return False
+    found = text[previous_start:previous_end]
+    return (
+        sum(ch.isdigit() for ch in value) >= 3
+        and len(value) >= 4
+        and abs(len(value) - len(found)) <= 2
+        and value.isdigit() == found.isdigit()
+    )
+
+
 def _detect_codes(text: str) -> Iterator[Span]:
     """Codes after a word that announces an identifier ("SN: AX-44-B7", "lot 4471B") or after
     a device noun ("pump AUR-1187-44"), or further back in the clause ("the licence number of
-    the admitting physician, G-78123")."""
+    the admitting physician, G-78123"), and the codes listed after such a code."""
+    found = (-1, -1)
     for start, end in _code_tokens(text):
         value = text[start:end]
         if len(value) < 3:
             continue
-        tail = _word_before(text, start)
-        if tail not in _CUE_TAILS and tail not in _BARE_ID_CUES and not tail.endswith("#"):
-            if _clause_cue(text, start, value):
-                yield FindingKind.LONG_NUMBER, start, end
-            continue
-        digits = sum(ch.isdigit() for ch in value)
-        if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
-            yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
-            continue
-        if tail in _NUMBER_LABELS and digits >= 5:
-            label = _LABELLED_NUMBER_BEFORE.search(text, max(0, start - 40), start)
-            if label is not None and label.group(1).lower() in _BARE_ID_CUES | _CLAUSE_ID_CUES:
-                yield FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
-                continue
-        digits = sum(ch.isdigit() for ch in value)
-        cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
-        if cued and (digits >= 2 or len(value) >= 5):
+        if _listed_after(text, start, found, value):
+            found = (start, end)
             yield FindingKind.LONG_NUMBER, start, end
             continue
-        if digits < 3 or len(value) < 6 or digits == len(value) - value.count("-"):
-            continue
-        if _DEVICE_NOUN.search(text, max(0, start - 30), start):
+        for span in _cued_code(text, start, end, value):
+            found = (start, end)
+            yield span
+
+
+def _cued_code(text: str, start: int, end: int, value: str) -> Iterator[Span]:
+    """The finding, if any, for the code `value` at `start` read from the words before it."""
+    tail = _word_before(text, start)
+    digits = sum(ch.isdigit() for ch in value)
+    if tail in ("with", "for") and digits >= 3 and len(value) >= 5 and (
+        digits < len(value) - value.count("-")
+        and _REPLACED_WITH.search(text, max(0, start - 30), start)
+    ):
+        yield FindingKind.LONG_NUMBER, start, end  # "replaced with RT-0522"
+        return
+    if tail == "ref" and digits >= 5 and _record_clause(text, start):
+        yield FindingKind.LONG_NUMBER, start, end  # "complaint filed, ref CMP-2026-118804"
+        return
+    if tail not in _CUE_TAILS and tail not in _BARE_ID_CUES and not tail.endswith("#"):
+        if _clause_cue(text, start, value):
             yield FindingKind.LONG_NUMBER, start, end
+        return
+    if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
+        yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
+        return
+    if tail in _NUMBER_LABELS and digits >= 5:
+        label = _LABELLED_NUMBER_BEFORE.search(text, max(0, start - 40), start)
+        if label is not None and label.group(1).lower() in _BARE_ID_CUES | _CLAUSE_ID_CUES:
+            yield FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
+            return
+    cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
+    if cued and (digits >= 2 or len(value) >= 5):
+        yield FindingKind.LONG_NUMBER, start, end
+        return
+    # A device's own code: "pump AUR-1187-44", "transmitters T1188"; a short one only as a
+    # letter and four digits, so a model ("vent PB840") or a bed pair ("bed 12/13") stays quiet.
+    if digits < 3 or len(value) < 5 or len(value) == 5 and (digits < 4 or value[0].isdigit()):
+        return
+    if digits == len(value) - value.count("-"):
+        return
+    if _DEVICE_NOUN.search(text, max(0, start - 30), start):
+        yield FindingKind.LONG_NUMBER, start, end
+
+
+def _record_clause(text: str, start: int) -> bool:
+    """A record's word ("complaint", "grievance", "filed") earlier in the clause."""
+    window = text[max(0, start - 70) : start]
+    ends = list(_CLAUSE_END.finditer(window))
+    if ends:
+        window = window[ends[-1].end() :]
+    return not _RECORD_WORDS.isdisjoint(_CLAUSE_WORDS.findall(window.lower()))
 
 
 # "Deputy Horvath #3318", "Ofc. Kingfisher #1177": a badge number after an officer's name.

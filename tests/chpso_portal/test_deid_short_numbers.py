@@ -1,0 +1,50 @@
+"""Short numbers that reach a person or a device in the shapes staff type them: pagers and
+extensions with a dash ("pgr 3318", "ext. 5-1930", "x7-4410"), device codes in a list or after
+a swap ("transmitters W2231, W2240", "replaced with IV-7731"), a record's number after a comma
+or "ref" ("an appeal, # APL-0922-25"); and the numbers around them that stay quiet."""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+
+
+def _found(text):
+    return [finding.text for finding in screen(text)]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("2210 -> pgr 3318: please call back re the drip", "3318"),
+    ("Paged on-call pgr 5092 twice, no answer.", "5092"),
+    ("overnight page to 5-1930 about the potassium", "5-1930"),
+    ("Pharmacy contact: Ilse Vantongeren, PharmD | ext. 3-7715", "3-7715"),
+    ("the nurse was calling radiology x7-4410 about the read", "x7-4410"),
+])
+def test_a_pager_or_an_extension_is_a_phone(text, number):
+    assert number in _found(text)
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("Telemetry transmitters W2231, W2240 and W2257 dropped off the central station.",
+     ["W2231", "W2240", "W2257"]),
+    ("Pharmacy sent lots 7781C12 + 7781C19 from the wholesaler.", ["7781C12", "7781C19"]),
+    ("The warmer alarmed and was replaced with IV-7731, tagged for biomed.", ["IV-7731"]),
+    ("Oxygen cylinder tag 2218-KX-04 was found empty.", ["2218-KX-04"]),
+    ("The family filed an appeal, # APL-0922-25.", ["APL-0922-25"]),
+    ("Complaint opened with the maker, ref MFR-2025-440912.", ["MFR-2025-440912"]),
+])
+def test_a_device_code_or_a_record_number_is_found(text, numbers):
+    found = _found(text)
+    for number in numbers:
+        assert number in found
+
+
+@pytest.mark.parametrize("text", [
+    "Repeat the dose x2-3 days, then 1-2 tabs as needed.",
+    "Walked x2-300 ft with the walker.",
+    "The vent (PB840) was replaced with a PB980 loaner.",
+    "Bag replaced with D5W 1000 mL at 0300.",
+    "Catheter REF 382533 was the wrong size for the sheath.",
+    "Transmitter checks at 1200 and 0300 were done on time.",
+])
+def test_doses_models_and_times_stay_quiet(text):
+    assert screen(text) == []
