@@ -107,6 +107,8 @@ def parse_args():
                         help="Another portal page to measure (who: lead, staff, "
                              "coordinator or team, a team lead of the collaborative). "
                              "Repeatable.")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="Measure only the pages whose label contains this (repeatable).")
     parser.add_argument("--output", default=str(BENCH / "results.md"))
     return parser.parse_args()
 
@@ -325,6 +327,8 @@ def main():
     for extra in args.page:
         label, who, path = extra.split("|")
         pages.append((label, who, path))
+    if args.only:
+        pages = [page for page in pages if any(text in page[0] for text in args.only)]
 
     import redis
 
