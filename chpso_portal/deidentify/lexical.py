@@ -1744,10 +1744,14 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                 not following.eng and not following.stop
             ):
                 start = tokens[index - 1].start
-            elif following.gap != ". " or index == 0 or tokens[index - 1].key not in (
-                _FACILITY_CUES
+            elif index == 0 or not (
+                following.gap == ". " and tokens[index - 1].key in _FACILITY_CUES
+                or following.gap == " " and _saints_name(reader, following) and (
+                    tokens[index - 1].key in _FACILITY_CUES
+                    or tokens[index - 1].key in _SHORT_FORM_VERBS
+                )
             ):
-                continue
+                continue  # "called st vincents", "sent to st lukes"; not "st elevation"
         elif not following.cap or not _adjacent(text, token, following, allow="."):
             continue
         if token.key == "st" and index > 0:
@@ -1765,6 +1769,16 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         ):
             continue  # "St. Louis", "St. Mary's County": places
         yield FindingKind.HOSPITAL, start, _extend_facility(reader, index + 1)
+
+
+def _saints_name(reader: _Reader, token: Token) -> bool:
+    """A given name after a lower-case "st" with no period: "st vincents", "st joes"."""
+    key = token.key
+    if token.cap or token.stop or len(key) < 3 or key in reader.lex.clinical:
+        return False
+    if key in reader.lex.first_names and not token.eng:
+        return True
+    return key.endswith("s") and key[:-1] in reader.lex.first_names and not token.eng
 
 
 def _extend_facility(reader: _Reader, index: int) -> int:
@@ -2145,6 +2159,7 @@ def detect(text: str) -> Iterator[Span]:
     yield from _detect_role_appositives(reader)
     yield from _detect_from_facilities(reader)
     yield from _detect_care_places(reader)
+    yield from _detect_care_places_by_town(reader)
     yield from _detect_unlisted_names(reader)
     if spans:
         yield from _extend_partial_findings(reader, spans)
@@ -2598,6 +2613,8 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             if cue == "the" and first >= 2:
                 cue = tokens[first - 2].key
                 cued = cue in _CARE_PLACE_CUES or cue in _SHORT_FORM_VERBS
+            elif cue in _KIND_NOUNS and tokens[first].gap.strip() in {"(", ","}:
+                cued = True  # "from his group home (Cedar Ridge House)"
             if key in _CUED_CARE_ENDINGS and not (cued and token.cap and tokens[first].cap):
                 continue  # "to discharge home", "the Rose Garden family lounge"
             if not token.cap and not cued and not (
@@ -2656,6 +2673,12 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                                           allow="-'", lower=True)
                 if matched is not None and (len(tokens[index].key) >= 5 or matched > index):
                     yield FindingKind.HOSPITAL, token.start, tokens[matched].end
+            continue
+        if not token.cap and key in _SHORT_FORMS and not token.eng and index and (
+            token.gap == " " and tokens[index - 1].key in _CARE_PLACE_CUES | _SHORT_FORM_VERBS
+            | {"and", "or"}
+        ):
+            yield FindingKind.HOSPITAL, token.start, token.end  # "called st joes and presby"
             continue
         if not token.cap:
             continue
@@ -2815,10 +2838,105 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
         if token.upper and 3 <= len(token.word) <= 6 and token.word not in _UNIT_INITIALS and (
             _HOSPITAL_INITIALS.fullmatch(token.word)
         ) and key not in lex.clinical:
+            following = tokens[index + 1] if index + 1 < count else None
             if previous.key in _CARE_PLACE_CUES or previous.key in _SHORT_FORM_VERBS or (
-                index + 1 < count and tokens[index + 1].word in _ED_WORDS
-            ):
+                following is not None and following.gap == " " and (
+                    following.word in _ED_WORDS or following.key in _STAFF_AND_PAPERS
+                    or following.key in _LOWER_HEAD_WORDS
+                )
+            ) or previous.key == "the" and index >= 2 and tokens[index - 2].key in {
+                "of", "to", "from", "at", "called", "paged", "faxed"
+            }:  # "instead of the NWMC lab line", "the BRMC pharmacist"
                 yield FindingKind.HOSPITAL, token.start, token.end
+
+
+# Words before "of" and a town that name a part of the town, not a place of care in it:
+# "from outside of Lubbock", "the corner of Elm", "a suburb of Tulsa".
+_PARTS_OF_TOWNS = frozenset(
+    """
+    outside out outskirts part parts suburb suburbs area areas edge center centre corner side
+    heart middle rest port bay gulf lake river valley mountains hills coast shore province
+    diocese archdiocese mayor people residents citizens native natives resident university
+    """.split()
+)
+# Cues before a place of care named with its town: "back to sunrise of lynnwood", "seen at
+# Holy Name in Teaneck".
+_TOWN_CARE_CUES = frozenset("at from to into".split())
+
+
+def _plain_name_word(reader: _Reader, token: Token, *, chain: bool = False) -> bool:
+    """A word that may be part of a place of care's own name: no stop word, kind, time,
+    role, clinical word, direction or part of a town. A chain's name before "of" and its
+    town may be an everyday word ("sunrise of lynnwood"), only not one of `_NEVER`."""
+    key = token.key
+    if chain:
+        plain = key not in _NEVER and key not in _ARTICLES
+    else:
+        plain = not token.stop and key not in reader.lex.clinical
+    return plain and key.isalpha() and len(key) >= 3 and not (
+        key in GENERIC_FACILITY_WORDS
+        or key in _GENERIC_PLACE_WORDS or key in _TIME_WORDS or key in _WEEKDAYS_AND_MONTHS
+        or key in _ROLE_WORDS or key in _NOT_SHORT_FORMS or key in _DEPARTMENTS
+        or key in _DIRECTIONS or key in _PARTS_OF_TOWNS or key in _STATE_NAMES
+        or key in _NATIONS_AND_FAITHS or key in _STREET_WORDS_LOWER or key in _PRONOUNS
+    )
+
+
+def _detect_care_places_by_town(reader: _Reader) -> Iterator[Span]:
+    """A place of care named with the listed town it is in, after a cue: "back to sunrise of
+    lynnwood", "from Brookdale of Plano" (a chain's house in a town) and "the same procedure
+    at Holy Name in Teaneck" (a name of capitalised words set before "in" and its town)."""
+    text = reader.text
+    if " of " not in text and " in " not in text:
+        return
+    tokens = reader.tokens
+    lex = reader.lex
+    count = len(tokens)
+    for index in range(1, count - 2):
+        cue = tokens[index - 1]
+        token = tokens[index]
+        if cue.key not in _TOWN_CARE_CUES or token.gap != " " or token.initial:
+            continue
+        if token.upper or not _plain_name_word(reader, token, chain=True):
+            continue
+        # The name: up to three words of the same case.
+        last = index
+        while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+            tokens[last + 1].cap == token.cap
+            and _plain_name_word(reader, tokens[last + 1], chain=True)
+        ):
+            last += 1
+        joiner = tokens[last + 1] if last + 1 < count else None
+        if joiner is None or joiner.gap != " " or joiner.word not in {"of", "in"}:
+            continue
+        if joiner.word == "in" and not all(_plain_name_word(reader, t) for t in tokens[
+            index : last + 1
+        ]):
+            continue  # "at Mercy in Reno" is read by the lists; "at Rest in Reno" is no place
+        if last + 2 >= count or tokens[last + 2].gap != " ":
+            continue
+        run = tokens[index : last + 1]
+        if joiner.word == "in" and _place_key(run) in lex.places:
+            continue  # "from Dallas in Texas": the place rules see it
+        place = tokens[last + 2]
+        if place.cap != token.cap and not place.cap:
+            continue  # "Holy Name in Teaneck", "sunrise of lynnwood"; not "Mercy in town"
+        if joiner.word == "in" and not token.cap:
+            continue  # "pt in pain in fresno": a lower-case run before "in" names no place
+        town = _longest_phrase(tokens, last + 2, lex.place_heads, lex.places, allow=".-",
+                               lower=None if place.cap else True)
+        if town is None or _place_key(tokens[last + 2 : town + 1]) in _STATE_NAMES:
+            continue
+        if town == last + 2 and (place.eng or place.stop) and not place.cap:
+            continue  # "from oak of bend": a lower-case town that is an English word
+        if len(run) == 1 and token.first and token.cap:
+            continue  # "sent to Maria in Reno" is a person
+        if len(run) >= 2 and run[0].first and run[-1].sur and not run[-1].eng:
+            continue  # "to Maria Lopez in Reno"
+        if joiner.word == "of":
+            yield FindingKind.HOSPITAL, token.start, tokens[town].end
+        else:
+            yield FindingKind.HOSPITAL, token.start, tokens[last].end
 
 
 # Words of a facility's name that go on a name already found: "sutter memorial", "Hollis
@@ -3368,7 +3486,7 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     count = len(tokens)
     keys = _CARE_KIND_KEYS
-    for index in range(1, count - 1):
+    for index in range(1, count):
         kind = tokens[index]
         if kind.key not in keys:
             continue
@@ -3388,6 +3506,13 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
             _care_name_word(tokens[first - 1])
         ):
             first -= 1
+        if first == index and not kind.cap and kind.key in _CARE_KIND_CAPITALS:
+            # Typed in lower case: "the outside SNF (windcrest snf)", "from rosecrest alf",
+            # one or two words of no dictionary nor clinical list before the kind.
+            first = _lower_care_name(reader, index)
+            if first is not None:
+                yield FindingKind.HOSPITAL, tokens[first].start, kind.end
+            continue
         if first == index or first == 0 or tokens[first].gap != " ":
             continue
         if tokens[first - 1].key not in _BEFORE_CARE_NAMES:
@@ -3404,6 +3529,31 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
             continue
         last = index if kind.upper else index - 1
         yield FindingKind.HOSPITAL, tokens[first].start, tokens[last].end
+
+
+def _lower_care_name(reader: _Reader, index: int) -> int | None:
+    """First token of a lower-case name before the lower-case kind at `index`, or None."""
+    tokens = reader.tokens
+    lex = reader.lex
+    first = index
+    while first > 0 and index - first < 2 and tokens[first].gap == " ":
+        previous = tokens[first - 1]
+        key = previous.key
+        if previous.cap or previous.stop or not key.isalpha() or len(key) < 4 or (
+            key in lex.clinical or key in GENERIC_FACILITY_WORDS or key in _CARE_KIND_KEYS
+            or key in _COMMON_LOWER or key in _ROLE_WORDS or key in _TIME_WORDS
+            or key in _DEPARTMENTS or key in _NOT_SHORT_FORMS
+        ):
+            break
+        first -= 1
+    if first == index or all(t.eng for t in tokens[first:index]):
+        return None
+    if first and not (
+        tokens[first].gap.strip() in {"(", ","} or tokens[first - 1].key in _BEFORE_CARE_NAMES
+        or tokens[first - 1].key in _FROM_VERBS
+    ):
+        return None
+    return first
 
 
 def _care_name_word(token: Token) -> bool:

@@ -5,9 +5,14 @@ hollybrook gardens"), the hospital everyone nearby knows by its short form after
 to the Regional", "labs from County", "accepted at Presby"), a place of care by what it did
 ("Brightwater called"), by its emergency department ("Mercy's ED"), by the staff or papers
 that came from it ("the DON at Larkspur") and a medical centre's initials after a cue ("at
-NWMC"), and a place by what is done there ("Lantern Treatment Center"). The same words as a
-department, a generic kind of place, a service of our own, a weekday or a room of our
-own stay quiet.
+NWMC", "the NWMC lab line"), and a place by what is done there ("Lantern Treatment Center").
+A chain's house or a small place named with its listed town ("back to meadowlark of
+bakersfield", "at Sacred Mountain in Flagstaff"), a lower-case name before "snf" or "alf"
+("rosecrest alf"), a name in brackets after the kind of place ("his group home (Juniper Lane
+House)") and a saint's hospital typed in lower case ("called st brigids") are found too.
+The same words as a department, a generic kind of place, a service of our own, a weekday or
+a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
+ST segment.
 """
 
 import pytest
@@ -46,6 +51,15 @@ FOUND = [
     ("left a message on bellwether's front desk line at 1700", "bellwether's"),
     ("pt seen. tularosa community clinic rn called about the labs", "tularosa community clinic"),
     ("Called back at 1500. stone creek manor aide says he ate lunch", "stone creek manor"),
+    ("dc plan: back to meadowlark of bakersfield with home o2", "meadowlark of bakersfield"),
+    ("Resident returned from Brookdale of Plano without her MAR.", "Brookdale of Plano"),
+    ("She had the same scan at Sacred Mountain in Flagstaff last year.", "Sacred Mountain"),
+    ("admitted from rosecrest alf with a stage 3 on the sacrum", "rosecrest alf"),
+    ("the line came back with him from the outside SNF (belvane snf).", "belvane snf"),
+    ("he came from his group home (Juniper Lane House), no MAR sent", "Juniper Lane House"),
+    ("the critical value went to the old fax instead of the TRMC lab line", "TRMC"),
+    ("house sup called st brigids and presby for a bed, no luck", "st brigids"),
+    ("house sup called st brigids and presby for a bed, no luck", "presby"),
 ]
 
 QUIET = [
@@ -71,6 +85,12 @@ QUIET = [
     "Patient prefers Spanish; the family chose the later time and declined the LTAC.",
     "yesterday's fax was illegible; the hospital's policy and the unit's front desk agreed",
     "wound care clinic rn called. eye clinic visit next week. anticoag clinic aware",
+    "She moved here from outside of Lubbock; her son lives on the edge of Tulsa.",
+    "We went to most of the sessions in Fresno: the cost of care in Reno is high.",
+    "dispo: pending snf vs ltac, medicare snf days used up, family wants local snf",
+    "pt to ltc snf, needs auth. dc to hosp snf. f/u snf bed in am",
+    "ekg at 0300: st elevation in v2-v4, called cath lab; st changes resolved",
+    "The family meeting (Conference Room B) was moved to the afternoon.",
 ]
 
 
