@@ -269,6 +269,9 @@ class MeasureValue(models.Model):
                          name="measure_value_series"),
             models.Index(fields=["measure", "month"], condition=Q(is_current=True),
                          name="measure_value_month"),
+            # The team's latest value, part of its charts' version, read on every view of
+            # them: without it, PostgreSQL walks the whole table's primary key backwards.
+            models.Index(fields=["team", "id"], name="measure_value_team_latest"),
         ]
 
     def __str__(self):
