@@ -322,6 +322,39 @@ def _gap(text: str, left: Token, right: Token) -> str:
     return text[left.end : right.start]
 
 
+def _short_capital_given(surname: Token, given: Token) -> bool:
+    """A given name in capitals after a surname in capitals, short as many are ("PHAM, THI",
+    "NGUYEN, VAN AN"): a name and no word or shorthand ("LEE, TID" is no name)."""
+    return (
+        surname.upper and given.upper and given.word.isalpha()
+        and (given.first or given.sur) and not given.eng and not given.stop
+        and given.word not in _CREDENTIAL_INITIALS and given.word not in _UNIT_INITIALS
+    )
+
+
+# Shorthand that ends a message without signing it: "- ok", "-thx", "- NC" (nasal cannula).
+_NOT_SIGNATURES = frozenset(
+    "ok okay thx tx ty np nc na fyi tbd asap lol pls plz eod eta wnl nad ooh wbu idk".split()
+)
+
+
+def _signed_initials(text: str, token: Token, before: str) -> bool:
+    """Initials that sign a message after a dash, at the end of a sentence that ends the text
+    or its line: "pull the audit. - R.", "can u add him. -jt". Not a credential or a unit
+    ("-RN", "- ICU"), nor a word ("- ok"), but a capital alone or a shorthand may sign."""
+    if before.rstrip(" ")[-1:] not in {".", "!", "?", "\n"} or not token.word.isalpha():
+        return False
+    word = token.word
+    if not (word.isupper() and len(word) <= 3 or word.islower() and 2 <= len(word) <= 3):
+        return False
+    if token.eng and len(word) > 1 or word.upper() in _CREDENTIAL_INITIALS or (
+        word.upper() in _UNIT_INITIALS or token.key in _NOT_SIGNATURES
+    ):
+        return False
+    rest = text[token.end : token.end + 3]
+    return rest.strip(" .!") == "" or rest.lstrip(" .!").startswith("\n")
+
+
 def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
     """Only spaces (and the characters in `allow`) between two consecutive tokens."""
     gap = right.gap
@@ -718,7 +751,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if index + 1 >= len(tokens):
             break
         surname, given = tokens[index], tokens[index + 1]
-        if not (surname.capd and given.capd):
+        if not (surname.capd and (given.capd or _short_capital_given(surname, given))):
             continue
         if _gap(text, surname, given).strip() != "," or "\n" in _gap(text, surname, given):
             continue
@@ -733,6 +766,12 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             index + 2
         ].gap == " ":
             last = index + 2  # "BAKER, JOHN A"
+        elif surname.upper and given.upper:
+            # "PHAM, THI LAN", "NGUYEN, VAN AN": given names in capitals after the first
+            while last + 1 < len(tokens) and last - index < 3 and _short_capital_given(
+                surname, tokens[last + 1]
+            ) and tokens[last + 1].gap == " ":
+                last += 1
         accept(index, last)
 
     def namish(token: Token) -> bool:
@@ -851,6 +890,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         before = dash.rstrip("-~")
         if before[-1:] not in {" ", ".", "!", "?", "\n"}:
             continue  # "x2-Kat" is a word broken, not a signature
+        if _signed_initials(text, token, before):
+            accept(index, index)  # "pull the audit. - R.", "add him to the review. -jt"
+            continue
         if token.stop or len(token.key) < 2 or not (
             token.first and (token.cap or not token.eng) or token.cap and token.unknown
         ):
@@ -1138,7 +1180,7 @@ _LABELS = frozenset(
 )
 _OBJECT_CUES = frozenset(
     "call called calling ask asked asking tell told page paged notify notified text texted "
-    "with per by thanks thank see saw".split()
+    "with w per by thanks thank see saw".split()
 )
 _DEPARTMENTS = frozenset(
     """
@@ -1354,7 +1396,7 @@ _SERVICE_HEAD_WORDS = frozenset(
 )
 _FACILITY_JOINERS = frozenset({"of", "the", "and", "&"})
 # Verbs that open a sentence before a department or a place: "Called Pharmacy", "Paged Lab".
-_VERBS_BEFORE_PLACES = (PERSON_VERBS | _OBJECT_CUES) - frozenset({"by", "with", "per", "see"})
+_VERBS_BEFORE_PLACES = (PERSON_VERBS | _OBJECT_CUES) - frozenset({"by", "with", "w", "per", "see"})
 _VA_WORDS = frozenset({"VA", "VAMC", "VAHCS"})
 # Lower-case words that go on a facility's name already found ("safeway pharmacy").
 _LOWER_HEAD_WORDS = frozenset(

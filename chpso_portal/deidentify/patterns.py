@@ -432,6 +432,21 @@ DATE_DETECTORS: list[Detector] = [
         _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.[0-9]{4}(?![\w]|\.[0-9])",
         accept=_numeric_date_ok,
     ),
+    # "drawn 1.5.26": a dotted date with a short year only after a word that introduces a
+    # date, since a version or a section is written the same way ("v1.5.26", "section 4.2.11")
+    _regex(
+        FindingKind.DATE,
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.[0-9]{2}(?![\w]|\.[0-9])"
+        r"(?!" + SP + r"*(?i:mg|mcg|ml|units?|%|mm|cm)\b)",
+        accept=_all(
+            _numeric_date_ok,
+            _cue_before(
+                r"(?i:\b(?:on|dated|date|since|until|till|thru|through|from|dob|dos|drawn"
+                r"|collected|seen|admitted|discharged|born|given|placed)\.?:?" + SP + "+)",
+                16,
+            ),
+        ),
+    ),
     # 2026-03-14, also as the date part of 2026-03-14T02:00
     _regex(
         FindingKind.DATE,
@@ -1256,6 +1271,18 @@ _MONTH_BEFORE = re.compile(
 )
 
 
+# "may" is a month before a day only after a word that introduces a date ("its may 3", "dob
+# on may 3rd"), never after a subject ("it may 2").
+_MAY_BEFORE = re.compile(
+    r"(?i:\b(?:" + _DATE_CUE_WORDS + r"|its|it's|is|was|says|said|dob:?)" + SP
+    + r"+(?P<month>may)" + SP + r"+$)"
+)
+_NOT_A_DAY_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:more|times|days?|hours?|hrs?|weeks?|wks?|doses?|tabs?|mg|ml|units?"
+    r"|x|of|or|to|-)\b)"
+)
+
+
 def _detect_lower_month_days(text: str) -> Iterator[Span]:
     for match in _DAY_NUMBER.finditer(text):
         start = match.start()
@@ -1264,6 +1291,12 @@ def _detect_lower_month_days(text: str) -> Iterator[Span]:
             continue
         month = _MONTH_BEFORE.search(text, max(0, start - 12), start)
         if month is None:
+            if "may" not in text[max(0, start - 5) : start].lower():
+                continue
+            month = _MAY_BEFORE.search(text, max(0, start - 20), start)
+            if month is None or _NOT_A_DAY_AFTER.match(text, match.end()):
+                continue
+            yield FindingKind.DATE, month.start("month"), match.end()
             continue
         if month.group("month").lower() == "mar" and not month.group("month")[0].isupper():
             continue
