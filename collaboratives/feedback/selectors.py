@@ -390,8 +390,9 @@ def _measure_version(measure: Measure) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {values} WHERE measure_id = %s), "
-            f"(SELECT MAX(r.submitted_at) FROM {reports} r INNER JOIN {teams} t "
-            f"ON t.id = r.team_id WHERE t.collaborative_id = %s), "
+            # Each team's latest from its own index, not a walk of every team's months.
+            f"(SELECT MAX((SELECT MAX(r.submitted_at) FROM {reports} r "
+            f"WHERE r.team_id = t.id)) FROM {teams} t WHERE t.collaborative_id = %s), "
             f"(SELECT MAX(decided_at) FROM {flags} WHERE measure_id = %s)",
             [measure.pk, measure.collaborative_id, measure.pk])
         row = cursor.fetchone()

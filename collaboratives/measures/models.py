@@ -180,6 +180,8 @@ class MonthlyReport(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "status", "-month"], name="monthly_report_team"),
+            # A team's latest submission, part of its collaborative's comparisons' version.
+            models.Index(fields=["team", "submitted_at"], name="monthly_report_submitted"),
             models.Index(fields=["month", "status"], name="monthly_report_month"),
         ]
 
@@ -272,6 +274,8 @@ class MeasureValue(models.Model):
             # The team's latest value, part of its charts' version, read on every view of
             # them: without it, PostgreSQL walks the whole table's primary key backwards.
             models.Index(fields=["team", "id"], name="measure_value_team_latest"),
+            # The same for a measure, part of its comparison's version.
+            models.Index(fields=["measure", "id"], name="measure_value_measure_latest"),
         ]
 
     def __str__(self):
