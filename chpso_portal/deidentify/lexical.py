@@ -1927,6 +1927,15 @@ _DIRECTIONS = frozenset(
 )
 
 
+# Words between a cue and a town that leave it a town: "in rural hidalgo county".
+_PLACE_ADJECTIVES = frozenset(
+    "rural unincorporated downtown suburban outer greater nearby northern southern eastern "
+    "western central upstate".split()
+)
+# A county after its name, "co" as typed for it: "hidalgo co", "cameron county".
+_COUNTY_WORDS = _SUBDIVISIONS | {"co", "cnty", "cty"}
+
+
 def _place_cue(reader: _Reader, index: int) -> str | None:
     """ "in", "from", "our"... right before token `index`: "cue", "owner" or None."""
     previous = reader.previous_word(index)
@@ -1934,10 +1943,10 @@ def _place_cue(reader: _Reader, index: int) -> str | None:
         return None
     if previous.key in PLACE_CUES:
         return "cue"
-    if previous.key in _DIRECTIONS and index >= 2 and previous.gap == " " and (
-        reader.tokens[index - 2].key in PLACE_CUES
+    if (previous.key in _DIRECTIONS or previous.key in _PLACE_ADJECTIVES) and index >= 2 and (
+        previous.gap == " " and reader.tokens[index - 2].key in PLACE_CUES
     ):
-        return "cue"  # "from east oakland", "in south fresno"
+        return "cue"  # "from east oakland", "in south fresno", "in rural tulare"
     if previous.key in _OWNERS:
         return "owner"  # "our Cedar Rapids campus", "their Durham desk"
     return None
@@ -2005,6 +2014,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             ok = True
         if ok:
             end = tokens[matched].end - (2 if tokens[matched].possessive else 0)
+            if matched + 1 < count and tokens[matched + 1].key in _COUNTY_WORDS and (
+                tokens[matched + 1].gap == " " and not tokens[matched].possessive
+            ):
+                end = tokens[matched + 1].end  # "hidalgo co", "Cameron County"
             end = _zip_after(reader, matched, end)
             start = token.start
             if index > 0 and token.gap == " " and tokens[index - 1].key in _DIRECTIONS:
@@ -2012,9 +2025,21 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, start, end
         index = matched + 1
 
+    keys = _keys(reader)
+    # A county typed in lower case whose name is no listed town, after a cue: "from rural
+    # stanislaus county", "lives in tangipahoa parish"; not "in each county".
+    for index in () if _SUBDIVISIONS.isdisjoint(keys) else range(1, count):
+        token = tokens[index]
+        name = tokens[index - 1]
+        if token.key not in _SUBDIVISIONS or token.cap or name.cap or token.gap != " ":
+            continue
+        if name.stop or name.eng or name.key in lex.clinical or len(name.key) < 3:
+            continue
+        if _place_cue(reader, index - 1) == "cue":
+            yield FindingKind.PLACE, name.start, token.end
+
     # Named places that are not towns: "Discovery Park", "Lincoln Elementary", "Folsom State
     # Prison", "Travis AFB", "Pine Ridge Reservation", "Modesto PD".
-    keys = _keys(reader)
     for index, token in enumerate(() if _PLACE_HEAD_WORDS.isdisjoint(keys) else tokens):
         if token.key not in _PLACE_HEAD_WORDS or not (token.cap or token.upper):
             continue
@@ -2087,10 +2112,15 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         yield FindingKind.PLACE, tokens[first].start, token.end
 
-    # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list.
+    # "Elk Grove, CA" or "Roseville, California" even when the town is not in the list; a
+    # town named for a state before another state's code too ("Nevada, IA", "Virginia, MN").
     for index, token in enumerate(tokens[:-1]):
-        if not token.capd or token.stop or tokens[index + 1].key not in _STATE_NAMES:
+        if not token.capd or tokens[index + 1].key not in _STATE_NAMES:
             continue
+        if token.stop and not (token.key in _US_STATES and tokens[index + 1].upper and len(
+            tokens[index + 1].word
+        ) == 2 and not _states_listed(tokens, index + 2)):
+            continue  # "licensed in Nevada, CA and OR" lists states
         if _state_follows(reader, index):
             first = index
             while (
@@ -2103,6 +2133,21 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             ):
                 first -= 1
             yield FindingKind.PLACE, tokens[first].start, token.end
+
+
+def _states_listed(tokens: list[Token], index: int) -> bool:
+    """Token `index` goes on with a list of states: ", OR", "and Oregon", "or NV"."""
+    if index >= len(tokens):
+        return False
+    token = tokens[index]
+    if token.gap.strip() in {",", "/", "&"} and token.key in _STATE_NAMES and (
+        token.upper or token.key in _US_STATES
+    ):
+        return True
+    if token.key not in {"and", "or"} or index + 1 >= len(tokens):
+        return False
+    token = tokens[index + 1]
+    return token.key in _STATE_NAMES and (token.upper or token.key in _US_STATES)
 
 
 _FEATURE_PREFIXES = frozenset({"lake", "mount", "mt"})
@@ -2207,6 +2252,8 @@ def detect(text: str) -> Iterator[Span]:
         yield from _extend_partial_findings(reader, spans)
         if ", " in text:
             yield from _towns_after_facilities(reader, spans)
+    if "(" in text:
+        yield from _towns_in_brackets(reader, spans)
     yield from _detect_sites(reader, spans)
     if "from " in text and any(needle in text for needle in _SENDER_NEEDLES):
         yield from _detect_senders(reader)
@@ -3466,6 +3513,56 @@ def _towns_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Span
             if after.gap == " " and (after.cap or after.key in PERSON_VERBS):
                 continue
         yield FindingKind.PLACE, token.start, tokens[last].end
+
+
+# Words a few words before a bracketed town that say a place is meant: "from Golden Oaks
+# (Bend)", "transfer to st anne (raceland)", "lives outside weslaco (hidalgo co)".
+_BRACKET_TOWN_CUES = (PLACE_CUES | _TRANSFER_VERBS | frozenset({"transfer", "xfer"})) - {"of"}
+
+
+def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
+    """A listed town, or a county, alone in brackets after a facility or a few words after a
+    cue: "Ochsner St. Anne (Raceland)", "pt from golden oaks (bend)", "(hidalgo co)". A
+    bracketed word with no place meant before it ("flexion (bend)") stays quiet."""
+    tokens = reader.tokens
+    lex = reader.lex
+    text = reader.text
+    facility_ends = {end for kind, _start, end in spans if kind is FindingKind.HOSPITAL}
+    for index in range(1, len(tokens)):
+        token = tokens[index]
+        if not token.gap.endswith("(") or "\n" in token.gap or token.stop:
+            continue
+        last = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow="",
+                               lower=not token.cap)
+        after = last + 1 if last is not None else index + 1
+        county = after < len(tokens) and tokens[after].key in _COUNTY_WORDS and (
+            tokens[after].gap == " "
+        )
+        if county:
+            last = after
+        if last is None or not text.startswith(")", tokens[last].end):
+            continue
+        run = tokens[index : last + 1]
+        key = _place_key(run)
+        if key in _STATE_NAMES or key in _WEEKDAYS_AND_MONTHS:
+            continue
+        if not county and len(run) == 1 and (token.first and token.cap or token.key in _NEVER
+                                             or token.key in lex.clinical):
+            continue
+        opening = text.rfind("(", 0, token.start)
+        cued = any(end <= opening and not text[end:opening].strip() for end in facility_ends)
+        position = index - 1
+        while not cued and position >= max(0, index - 6):
+            cued = tokens[position].key in _BRACKET_TOWN_CUES
+            if any(ch in tokens[position].gap for ch in ".;:!?\n"):
+                break
+            position -= 1
+        if cued and not county and any(t.eng for t in run) and position > index - 4:
+            # A town that is also a word needs a name of two words or more before it: "from
+            # golden oaks (bend)", not "from home (normal)".
+            cued = any(end <= opening and not text[end:opening].strip() for end in facility_ends)
+        if cued:
+            yield FindingKind.PLACE, token.start, tokens[last].end
 
 
 # What follows a transport team's abbreviation ("transferred by CCT team"), not a facility's.

@@ -2038,10 +2038,15 @@ _STREET = (
 )
 _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 
-_HIGHWAY = (
-    rf"(?:(?:Highway|Hwy|Route|Rte|Interstate|State{SP}+Route|SR|US|I|County{SP}+Road|CR)"
-    rf"[\- ]?[0-9]{{1,3}}[A-Z]?)"
+# The word before a road's number: "Highway 50", "I-5", "County Road 12", "CR 3410", Texas
+# farm and ranch roads ("FM 1960", "RM 620", "Ranch Road 12"), tribal routes ("Indian Route
+# 59", "BIA Route 7"), "Old Highway 99".
+_HIGHWAY_WORD = (
+    rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Farm{SP}+to{SP}+Market"
+    rf"|Ranch{SP}+to{SP}+Market){SP}+)?(?:Highway|Hwy|Route|Rte|Road)|Interstate|SR|US|I|CR"
+    rf"|FM|RM|County{SP}+Rd)"
 )
+_HIGHWAY = rf"(?:{_HIGHWAY_WORD}[\- ]?[0-9]{{1,4}}[A-Z]?)"
 
 # Streets are found from their type word ("St", "Avenue"), which is rare, and then read
 # backwards and forwards: a pattern that started from the name would try every capitalised
@@ -2149,11 +2154,10 @@ def _detect_numbered_cross_streets(text: str) -> Iterator[Span]:
             yield FindingKind.PLACE, before.start("street"), match.end()
 
 
-_HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,2}[A-Z]?(?![\w])")
-_HIGHWAY_WORD_BEFORE = re.compile(
-    rf"(?<![\w])(?:Highway|Hwy|Route|Rte|Interstate|State{SP}+Route|SR|US|I|County{SP}+Road"
-    rf"|CR)[\- ]?$"
-)
+_HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,3}[A-Z]?(?![\w])")
+_HIGHWAY_WORD_BEFORE = re.compile(rf"(?<![\w]){_HIGHWAY_WORD}[\- ]?$")
+# Only county and farm roads run to four digits ("FM 1960", "CR 3410"); "US 2024" is a year.
+_FOUR_DIGIT_ROADS = re.compile(r"(?:Road|Rd|CR|FM|RM)[\- ]?$")
 _CROSSING_AFTER = re.compile(
     rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})"
     rf"|,?{SP}*(?:at|near|off)?{SP}*(?i:exit|mile{SP}+marker|mm){SP}*[0-9]{{1,3}}[A-Za-z]?(?![\w])"
@@ -2165,7 +2169,7 @@ _HIGHWAY_CUE = re.compile(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+$)
 
 # The last letters of the words before a highway's number ("Highway", "Rte", "US", "I",
 # "County Road", "CR"), checked before the pattern that looks for the word.
-_HIGHWAY_WORD_ENDINGS = frozenset("yeRSId")
+_HIGHWAY_WORD_ENDINGS = frozenset("yeRSIdM")
 
 
 def _detect_highways(text: str) -> Iterator[Span]:
@@ -2177,8 +2181,12 @@ def _detect_highways(text: str) -> Iterator[Span]:
             before = before[:-1]
         if before[-1:] not in _HIGHWAY_WORD_ENDINGS:
             continue
-        word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 16), start)
+        word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 28), start)
         if word is None:
+            continue
+        if match.end() - start - (not text[match.end() - 1].isdigit()) > 3 and (
+            _FOUR_DIGIT_ROADS.search(word.group()) is None
+        ):
             continue
         crossing = _CROSSING_AFTER.match(text, match.end())
         if crossing is not None:

@@ -1,0 +1,47 @@
+"""Places below the state in the shapes reports give them: a town in brackets after a facility,
+a county typed in lower case or as "co", farm, county and tribal roads, and a town named for a
+state before another state's code. Clinical words in brackets and lists of states stay quiet.
+"""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+from chpso_portal.deidentify.findings import FindingKind
+
+PLACES = [
+    ("readmit from willow creek manor (bend) with a stage 2 on the heel", "bend"),
+    ("Transfer from Providence St. Brendan (Astoria), no records sent with the crew.",
+     "Astoria"),
+    ("came back from the rehab on oak ridge (tulare) w/o her walker", "tulare"),
+    ("pt was living w son outside delano (kern co) until last month", "kern co"),
+    ("transferred to valley memorial (starr co) for dialysis", "starr co"),
+    ("lives in merced county w her granddaughter", "merced county"),
+    ("EMS brought her in from rural stanislaus county, 40 min out", "stanislaus county"),
+    ("Family lives off FM 2100 past the feed store.", "FM 2100"),
+    ("The crash was on CR 4150 near the grain elevator.", "CR 4150"),
+    ("home is off Navajo Route 12, no running water", "Navajo Route 12"),
+    ("Her son drove down from Ranch Road 1320 after the call.", "Ranch Road 1320"),
+    ("His brother lives in Virginia, MN and was reached by phone.", "Virginia"),
+    ("The niece drove in from Nevada, MO, about two hours away.", "Nevada"),
+]
+
+NOT_PLACES = [
+    "full flexion (bend) at the knee before the splint was placed",
+    "came from home (normal) per family, gait at baseline",
+    "Licensed in Nevada, CA and OR; the agency nurse had no badge.",
+    "Our staff hold licenses in Oregon, WA, and ID.",
+    "Per US 2024 guidance the line was changed at 96 hours.",
+    "the county (co) health dept was notified per protocol",
+    "Range of motion (flexion) improved after PT.",
+]
+
+
+@pytest.mark.parametrize(("text", "place"), PLACES, ids=[p for _, p in PLACES])
+def test_a_place_below_the_state_is_found(text, place):
+    places = [f.text for f in screen(text) if f.kind is FindingKind.PLACE]
+    assert any(place in found for found in places), (text, screen(text))
+
+
+@pytest.mark.parametrize("text", NOT_PLACES)
+def test_clinical_words_and_states_are_no_place(text):
+    assert [f for f in screen(text) if f.kind is FindingKind.PLACE] == []
