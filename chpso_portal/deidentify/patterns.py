@@ -687,11 +687,14 @@ NETWORK_DETECTORS: list[Detector] = [
 
 # Codes for drugs, procedures and diagnoses, and catalog and model numbers of products, are
 # numbers that identify nobody.
+# A product's or a code set's label, right before the number or before the first of a list
+# ("NDC 0409-2720-01 and 0409-2720-03").
 _CODE_CUE = re.compile(
     r"(?i)\b(?:NDC|CPT|ICD(?:-?1[01])?|LOINC|HCPCS|SNOMED|RxNorm|UPC|REF|catalog(?:ue)?|cat"
-    r"|model|part|SKU)\b\W*$"
+    r"|model|part|SKU)s?\b\W*(?:[0-9][0-9A-Za-z\-]*+" + SP + r"*(?:,|/|&|and|or)" + SP
+    + r"*)?$"
 )
-_NOT_A_CODE = _not_preceded_by(_CODE_CUE, 16)
+_NOT_A_CODE = _not_preceded_by(_CODE_CUE, 36)
 _NUMBER_END = r"(?![A-Za-z0-9]|[.,][0-9])"
 
 
@@ -1123,6 +1126,12 @@ _SCORE_BEFORE = re.compile(
     r"|rr|hr|spo2|sats?|o2|l/min|lpm|ml|mg|mcg|units?|q|every|per|fraction|dilution"
     r"|dilated|effaced|station|cm)\b\W{0,3}$)"
 )
+# A ventilator's pressures after the verb that sets them: "IPAP raised to 16/6", "BiPAP set at
+# 14/6".
+_SETTING_BEFORE = re.compile(
+    r"(?i:\b(?:bipap|bi-pap|cpap|ipap|epap|peep|niv|nippv)\b(?:" + SP + r"+[a-z]+){0,2}" + SP
+    + r"+(?:to|at)" + SP + r"*$)"
+)
 _AFTER_NOT_DATE = re.compile(
     r"(?i:" + SP + r"*(?:strength|power|str|pain|score|scale|ratio|split|dose|doses|of|mg|mcg"
     r"|ns|nss|saline|ml|units?|tabs?|tablets?|caps?|%|mm|cm|mmhg|bpm|rule|vision|range|motor"
@@ -1154,7 +1163,7 @@ def _detect_short_dates(text: str) -> Iterator[Span]:
         start, end = match.span()
         before = text[max(0, start - 24) : start]
         after = text[end : end + 24]
-        if _SCORE_BEFORE.search(before):
+        if _SCORE_BEFORE.search(before) or _SETTING_BEFORE.search(before):
             continue
         cued = _SHORT_DATE_CUE.search(before) is not None
         timed = _TIME_AFTER.match(after) is not None or _EVENT_AFTER.match(after) is not None

@@ -1,7 +1,8 @@
 """Short numbers that reach a person or a device in the shapes staff type them: pagers and
 extensions with a dash ("pgr 3318", "ext. 5-1930", "x7-4410"), device codes in a list or after
 a swap ("transmitters W2231, W2240", "replaced with IV-7731"), a record's number after a comma
-or "ref" ("an appeal, # APL-0922-25"); and the numbers around them that stay quiet."""
+or "ref" ("an appeal, # APL-0922-25"); and the numbers around them that stay quiet (doses,
+models, times, a list of product codes after "NDC")."""
 
 import pytest
 
@@ -45,6 +46,7 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
     "Bag replaced with D5W 1000 mL at 0300.",
     "Catheter REF 382533 was the wrong size for the sheath.",
     "Transmitter checks at 1200 and 0300 were done on time.",
+    "NDC 0338-0049-04 and 0338-0049-03 sit side by side in the cabinet.",
 ])
 def test_doses_models_and_times_stay_quiet(text):
     assert screen(text) == []
