@@ -205,6 +205,7 @@ GENERIC_FACILITY_WORDS = frozenset(
     south east west northern southern eastern western upper lower mid midtown downtown uptown
     independent elder elderly veteran military federal tribal indian native
     skilled-nursing sub-acute subacute long short stay extended intermediate board
+    homeless domestic violence dv overnight warming cooling animal youth teen
     """.split()
 )
 
@@ -250,6 +251,10 @@ _FACILITY_HEADS = [
     "fertility", "hearing center", "diagnostic center", "medical arts", "chiropractic",
     "optometry", "audiology", "podiatry", "allergy", "respite", "home health care",
     "behavioral", "behavioural", "behavioral hospital",
+    # Places of care and shelter outside a hospital: "Crestview Adult Day", "Hope Mission
+    # Shelter", "Cedar Ridge Group Home".
+    "adult day", "adult day center", "adult day care", "adult day health", "adult day services",
+    "group home", "shelter", "sober living", "halfway house",
 ]  # fmt: skip
 
 
@@ -1422,7 +1427,7 @@ _LOWER_CASE_HEADS = frozenset(
     |care home|retirement community|living center|manor|healthcare center|post-acute care
     |transitional care|urgent care|family practice|medical group|cancer center|hosp
     |med center|med ctr|family medicine|health clinic|medical clinic|asst living|rehab
-    |pharmacy|imaging|dialysis|hospice|home health
+    |pharmacy|imaging|dialysis|hospice|home health|group home|adult day|shelter
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -2659,7 +2664,29 @@ _STAFF_AND_PAPERS = frozenset(
     results report director manager physician doctor provider social worker
     """.split()
 )
+# Words of a patient living at a place of care: "a resident at Fairhaven".
+_RESIDENT_WORDS = frozenset("resident res resides residing lives living lived staying".split())
+# Acts of a place of care on its own papers: "Pinecrest sent their MAR".
+_ORGANISATION_ACTS = frozenset(
+    "sent faxed emailed mailed changed updated revised corrected amended".split()
+)
+# Staff and papers only a place of care has: "Briarwood's DON", "Rolling Hills' admissions".
+_FACILITY_OWNINGS = frozenset("don adon admissions admission front administrator".split())
+_PLURAL_OWNER_GAPS = frozenset({"' ", "\u2019 "})
 _HOSPITAL_INITIALS = re.compile(r"[A-Z]{1,3}(?:MC|MH|RH|CH|GH|HS|MCS)")
+
+
+def _kind_is_before(tokens: list[Token], index: int) -> bool:
+    """Whether "hospice is", "snf was the" or "the facility is" comes right before `index`."""
+    probe = index - 1
+    if tokens[probe].key == "the" and tokens[probe].gap == " ":
+        probe -= 1
+    if probe < 1 or tokens[probe].key not in {"is", "was"} or tokens[probe].gap != " ":
+        return False
+    kind = tokens[probe - 1]
+    return kind.key in _KIND_NOUNS and (not kind.cap or kind.upper) and kind.key not in {
+        "community", "center", "centre", "provider", "practice", "residence"
+    }
 
 
 def _detect_care_places(reader: _Reader) -> Iterator[Span]:
@@ -2745,6 +2772,27 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
         ):
             yield FindingKind.HOSPITAL, token.start, token.end  # "larkspur's front desk"
             continue
+        if token.cap and index + 1 < count and (
+            token.possessive or key.endswith("s") and tokens[index + 1].gap in _PLURAL_OWNER_GAPS
+        ) and not token.upper:
+            # "called Briarwood's DON", "Rolling Hills' admissions nurse": a name that is not
+            # a person's, owning a place of care's staff or papers.
+            following = tokens[index + 1]
+            facility_only = following.key in _FACILITY_OWNINGS
+            if (facility_only or following.key in _STAFF_AND_PAPERS) and (
+                facility_only or not token.eng
+            ) and _plain_name_word(reader, token, chain=facility_only) and not (
+                (token.first or token.sur) and not token.eng
+            ) and (
+                following.gap in _PLURAL_OWNER_GAPS or following.gap == " "
+            ):
+                first = index
+                while first > 0 and index - first < 2 and tokens[first].gap == " " and (
+                    tokens[first - 1].cap and not tokens[first - 1].initial or first - 1 == 0
+                ) and tokens[first - 1].cap and _plain_name_word(reader, tokens[first - 1]):
+                    first -= 1
+                yield FindingKind.HOSPITAL, tokens[first].start, token.end
+                continue
         if not token.cap and not token.upper and index >= 2 and token.gap == " " and tokens[
             index - 1
         ].key in {"at", "to", "from", "thru"} and tokens[index - 1].gap == " ":
@@ -2889,6 +2937,71 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 ):
                     yield FindingKind.HOSPITAL, tokens[second].start, tokens[second].end
                 continue
+        # "hospice is Crossroads, they bring the kit", "her snf was the Willows": a name set
+        # after the kind of a place of care and "is" or "was".
+        if index >= 2 and not token.initial and not token.upper and token.gap == " " and (
+            _kind_is_before(tokens, index)
+        ):
+            last = index
+            while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].cap and _plain_name_word(reader, tokens[last + 1])
+            ):
+                last += 1
+            run = tokens[index : last + 1]
+            after = tokens[last + 1] if last + 1 < count else None
+            if (after is None or after.gap.strip()[:1] in {",", ".", ";", ")", "-"} or (
+                after.gap == " " and after.key in {"in", "and", "but", "so", "they", "who"}
+            )) and all(_plain_name_word(reader, t, chain=True) for t in run) and not (
+                run[0].first and (len(run) > 1 or not run[0].eng)
+            ) and not (
+                len(run) == 1 and token.eng and previous.key != "the"
+            ):  # not "the pharmacy is Closed"
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
+                continue
+        # "back to Elmstead tomorrow", "a resident at Fairhaven": a name of one or two words
+        # where a patient goes back to or lives, not a unit, a department or a person.
+        if index >= 2 and not token.initial and not token.upper and token.gap == " " and (
+            previous.key == "to" and tokens[index - 2].key == "back"
+            or previous.key == "at" and tokens[index - 2].key in _RESIDENT_WORDS
+        ) and previous.gap == " ":
+            last = index
+            if index + 1 < count and tokens[index + 1].cap and tokens[index + 1].gap == " " and (
+                not tokens[index + 1].upper and _plain_name_word(reader, tokens[index + 1])
+            ):
+                last = index + 1
+            run = tokens[index : last + 1]
+            if all(_plain_name_word(reader, t) and t.key not in _UNIT_WORDS for t in run) and not (
+                len(run) == 1 and (token.eng or token.first)
+            ) and not (run[0].first and run[-1].sur) and not (
+                len(run) == 1 and token.sur and not token.unknown and token.key not in lex.places
+            ):
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
+                continue
+        # "Pinecrest has updated their fall policy", "Rolling Hills sent its own MAR": a name
+        # of one or two words opening a sentence, the subject of an act on its own papers.
+        if token.initial and not token.upper and index + 3 < count and (
+            "their" in keys or "its" in keys
+        ):
+            last = index
+            if tokens[index + 1].cap and tokens[index + 1].gap == " " and (
+                _plain_name_word(reader, tokens[index + 1])
+            ):
+                last = index + 1
+            probe = last + 1
+            if tokens[probe].key in {"has", "have", "had"} and probe + 2 < count:
+                probe += 1
+            verb = tokens[probe]
+            owner = tokens[probe + 1] if probe + 1 < count else None
+            run = tokens[index : last + 1]
+            if owner is not None and owner.key in {"their", "its"} and owner.gap == " " and (
+                verb.key in _ORGANISATION_ACTS
+            ) and not verb.cap and all(
+                t.gap == " " for t in tokens[last + 1 : probe + 1]
+            ) and all(_plain_name_word(reader, t) for t in run) and not any(
+                (t.first or t.sur) and not t.eng for t in run
+            ) and not (run[-1].eng and run[-1].key.endswith("s") and len(run) == 1):
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end  # not "Parents"
+                continue
         # "Sunrise called at 0915", "Rosewood faxed the MAR": a word that is not a person
         # nor a department before an act of a facility, the word in no list of names.
         if index + 1 < count and tokens[index + 1].key in _FACILITY_ACTS and (
@@ -2944,8 +3057,8 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
 _PARTS_OF_TOWNS = frozenset(
     """
     outside out outskirts part parts suburb suburbs area areas edge center centre corner side
-    heart middle rest port bay gulf lake river valley mountains hills coast shore province
-    diocese archdiocese mayor people residents citizens native natives resident university
+    heart middle rest province diocese archdiocese mayor people residents citizens native
+    natives resident university
     """.split()
 )
 # Cues before a place of care named with its town: "back to sunrise of lynnwood", "seen at

@@ -9,7 +9,10 @@ NWMC", "the NWMC lab line"), and a place by what is done there ("Lantern Treatme
 A chain's house or a small place named with its listed town ("back to meadowlark of
 bakersfield", "at Sacred Mountain in Flagstaff"), a lower-case name before "snf" or "alf"
 ("rosecrest alf"), a name in brackets after the kind of place ("his group home (Juniper Lane
-House)") and a saint's hospital typed in lower case ("called st brigids") are found too.
+House)"), a saint's hospital typed in lower case ("called st brigids"), a name owning a place
+of care's staff ("Larchwood's DON", "Tamarack Hills' admissions"), an adult day centre, a
+group home or a shelter by its last word, a name that updated "their" policy, a name a
+patient goes "back to" or is "a resident at", and a name after "hospice is" are found too.
 The same words as a department, a generic kind of place, a service of our own, a weekday or
 a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
 ST segment.
@@ -60,6 +63,15 @@ FOUND = [
     ("the critical value went to the old fax instead of the TRMC lab line", "TRMC"),
     ("house sup called st brigids and presby for a bed, no luck", "st brigids"),
     ("house sup called st brigids and presby for a bed, no luck", "presby"),
+    ("Faxed to Larchwood's DON at 1400; no reply by 1600.", "Larchwood's"),
+    ("Tamarack Hills' admissions nurse said the bed was held.", "Tamarack Hills"),
+    ("she goes to Bramblewood Adult Day on weekdays", "Bramblewood Adult Day"),
+    ("pt staying at lantern light shelter, no fixed address", "lantern light shelter"),
+    ("came from Cedar Bluff Group Home with one staff member", "Cedar Bluff Group Home"),
+    ("Quailcrest has updated their fall policy since the event.", "Quailcrest"),
+    ("back to Elmsworth tomorrow if cleared by PT", "Elmsworth"),
+    ("she is a resident at Thornbury, walks with a walker", "Thornbury"),
+    ("hospice is Stillwater Crossing, they will bring the comfort kit", "Stillwater Crossing"),
 ]
 
 QUIET = [
@@ -91,6 +103,13 @@ QUIET = [
     "pt to ltc snf, needs auth. dc to hosp snf. f/u snf bed in am",
     "ekg at 0300: st elevation in v2-v4, called cath lab; st changes resolved",
     "The family meeting (Conference Room B) was moved to the afternoon.",
+    "Today's admissions were slow; the Nurses' station and the Doctor's notes were updated.",
+    "Security's front desk and the Hospital's front entrance were closed at night.",
+    "pt staying at homeless shelter, family shelter full; the Domestic Violence Shelter called",
+    "Parents brought their own pump. Pharmacy has updated their policy. Staff changed their "
+    "badges. Defibrillator failed its daily check.",
+    "pt back to Step Down; back to ICU after the scan; back to Tower 5 by 1400",
+    "the pharmacy is Closed on Sundays; the clinic was Busy; the hospital is Full, on divert",
 ]
 
 
