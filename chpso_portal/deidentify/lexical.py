@@ -1970,7 +1970,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             index += 1
             continue
         lower = not (token.capd or token.key in {"st", "mt", "ft"})
-        if lower and (token.stop or token.eng and lex.place_heads.get(token.key) == 1):
+        if lower and (token.stop or token.eng and lex.place_heads.get(token.key) == 1) and not (
+            token.key in lex.places and _lower_state_follows(reader, index)
+            and _place_cue(reader, index) == "cue"
+        ):
             index += 1
             continue
         cue = _place_cue(reader, index)
@@ -1979,6 +1982,11 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
                                   lower=lower)
+        if matched is None and not lower and not token.capd and cue == "cue":
+            # "in st george", "from ft worth": a saint's or a fort's town typed in lower case
+            matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
+                                      lower=True)
+            matched = None if matched == index else matched
         if matched is None and token.key in _CITY_SHORT_FORMS and cue == "cue":
             matched = index  # "in slc", "from NYC"
         if matched is None:
@@ -1986,7 +1994,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         run = tokens[index : matched + 1]
         previous = reader.previous_word(index)
-        state_after = _state_follows(reader, matched)
+        lower_state = lower and cue == "cue" and _lower_state_follows(reader, matched)
+        state_after = lower_state or _state_follows(reader, matched)
         everyday = all(t.eng or t.key in _NEVER or t.key in lex.clinical for t in run)
         stop = any(t.stop for t in run) and len(run) == 1
         person = len(run) == 1 and (token.first or token.sur)
@@ -2023,6 +2032,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
                 tokens[matched + 1].gap == " " and not tokens[matched].possessive
             ):
                 end = tokens[matched + 1].end  # "hidalgo co", "Cameron County"
+            elif lower_state:
+                end = tokens[matched + 1].end  # "bend oregon"
             end = _zip_after(reader, matched, end)
             start = token.start
             if index > 0 and token.gap == " " and tokens[index - 1].key in _DIRECTIONS:
@@ -2140,6 +2151,23 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, tokens[first].start, token.end
 
 
+def _lower_state_follows(reader: _Reader, index: int) -> bool:
+    """A state typed in lower case right after token `index`: "bend oregon", "mobile al."
+    (a state's code only where the phrase ends, so not "reading pa note")."""
+    tokens = reader.tokens
+    if index + 1 >= len(tokens):
+        return False
+    state = tokens[index + 1]
+    if state.gap != " " or state.cap or state.key not in _STATE_NAMES:
+        return False
+    if len(state.key) > 2:
+        return state.key in _US_STATES
+    if index + 2 >= len(tokens):
+        return True
+    following = tokens[index + 2].gap
+    return "\n" in following or following.strip() != "" and following.strip()[0] in ",.;)"
+
+
 def _states_listed(tokens: list[Token], index: int) -> bool:
     """Token `index` goes on with a list of states: ", OR", "and Oregon", "or NV"."""
     if index >= len(tokens):
@@ -2196,7 +2224,8 @@ _PLACE_HEAD_WORDS = frozenset(
     hotel motel inn apartments apts campground beach bridge elementary academy college
     wharf pier boardwalk harbor harbour district
     university prison jail penitentiary reservation rancheria pueblo afb courthouse pd
-    sheriff's shelter lodge marina fairgrounds speedway ymca ywca
+    sheriff's shelter lodge marina fairgrounds speedway ymca ywca neighborhood neighbourhood
+    subdivision barrio colonia
     """.split()
 )
 _GENERIC_PLACE_WORDS = frozenset(

@@ -2051,7 +2051,7 @@ _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 # farm and ranch roads ("FM 1960", "RM 620", "Ranch Road 12"), tribal routes ("Indian Route
 # 59", "BIA Route 7"), "Old Highway 99".
 _HIGHWAY_WORD = (
-    rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Farm{SP}+to{SP}+Market"
+    rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Rural|Farm{SP}+to{SP}+Market"
     rf"|Ranch{SP}+to{SP}+Market){SP}+)?(?:Highway|Hwy|Route|Rte|Road)|Interstate|SR|US|I|CR"
     rf"|FM|RM|County{SP}+Rd)"
 )
@@ -2163,6 +2163,32 @@ def _detect_numbered_cross_streets(text: str) -> Iterator[Span]:
             yield FindingKind.PLACE, before.start("street"), match.end()
 
 
+_NUMBERED_STREET_CUE = re.compile(
+    r"(?i:\b(?:on|off|at|near|of|onto|along|to|from|and|[0-9]{1,6})" + SP + r"+(?:[nsew]\.?"
+    + SP + r"+)?$|[&/]" + SP + r"*$)"
+)
+_NEAR_NUMBERED_STREET = re.compile(r"(?i:\b(?:near|off)" + SP + r"+$)")
+# What follows an ordinal that counts: "near 63rd percentile", "off 2nd day".
+_COUNTED_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:day|days|week|weeks|month|year|percentile|centile|floor|fl|birthday"
+    r"|dose|doses|time|visit|attempt|hour|minute|cycle|grade|of|trimester|degree|generation"
+    r"|line|round|place)\b|[\-/%])"
+)
+
+
+def _numbered_street_ok(match: re.Match[str], text: str) -> bool:
+    """ "near 63rd st", "at 1420 w 3rd ave" after a cue, or "near 63rd" with no type word
+    after "near" or "off" when no count follows ("near 63rd percentile")."""
+    start = match.start()
+    if match.group("type"):
+        return _NUMBERED_STREET_CUE.search(text, max(0, start - 12), start) is not None
+    return (
+        start + 4 <= match.end()
+        and _NEAR_NUMBERED_STREET.search(text, max(0, start - 8), start) is not None
+        and _COUNTED_AFTER.match(text, match.end()) is None
+    )
+
+
 _HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,3}[A-Z]?(?![\w])")
 _HIGHWAY_WORD_BEFORE = re.compile(rf"(?<![\w]){_HIGHWAY_WORD}[\- ]?$")
 # Only county and farm roads run to four digits ("FM 1960", "CR 3410"); "US 2024" is a year.
@@ -2261,6 +2287,30 @@ ADDRESS_DETECTORS: list[Detector] = [
         _lead("[0-9]", r"[\w]") + r"[0-9]{0,2}(?i:st|nd|rd|th)" + SP + r"*(?:and|&|/)" + SP
         + rf"*[{UC}][{LC}]+(?![\w])",
         accept=_cue_before(r"(?i:\b(?:at|near|of|on|off)" + SP + "+)", 8),
+    ),
+    # "near 63rd st", "off w 14th ave", "near 63rd": a numbered street typed in lower case
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w]") + r"[0-9]{0,2}(?i:st|nd|rd|th)(?P<type>" + SP
+        + r"+(?i:st|street|ave|avenue|av|blvd|rd|road|pl|place|ter|way|ln|lane|pkwy)\.?)?"
+        r"(?![\w])",
+        accept=lambda match, text: _numbered_street_ok(match, text),
+    ),
+    # "the 4100 block of Maple", "1500 block of W Grand Ave"
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            _lead("[0-9]", r"[\w.\-/:]") + r"[0-9]{1,4}" + SP + r"+(?i:block)" + SP + r"+(?i:of)"
+            + SP + r"+(?:(?i:[nsew]\.?|north|south|east|west)" + SP + r"+)?(?:[A-Za-z]{3,}|[0-9]"
+            r"{1,3}(?i:st|nd|rd|th))(?:" + SP + r"+[A-Z][a-z]+)?(?:" + SP + r"+(?i:"
+            + _STREET_TYPE_WORDS[3:-1] + r")\.?)?(?![\w])",
+        ),
+        "block",
+    ),
+    # "in the 60629 zip": a ZIP code before the word
+    _regex(
+        FindingKind.PLACE,
+        _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?=" + SP + r"+(?i:zip)(?![\w]))",
     ),
     _detect_numbered_cross_streets,
     # P.O. Box 1234

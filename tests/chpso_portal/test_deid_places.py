@@ -1,6 +1,7 @@
 """Places below the state in the shapes reports give them: a town in brackets after a facility,
-a county typed in lower case or as "co", farm, county and tribal roads, and a town named for a
-state before another state's code. Clinical words in brackets and lists of states stay quiet.
+a county typed in lower case or as "co", farm, county and tribal roads, numbered streets in
+lower case, blocks, a ZIP before "zip", a town with its state in lower case, and a town named
+for a state before another state's code. Clinical words in brackets and lists of states stay quiet.
 """
 
 import pytest
@@ -23,6 +24,17 @@ PLACES = [
     ("Her son drove down from Ranch Road 1320 after the call.", "Ranch Road 1320"),
     ("His brother lives in Virginia, MN and was reached by phone.", "Virginia"),
     ("The niece drove in from Nevada, MO, about two hours away.", "Nevada"),
+    ("found down near 71st st by the bus shelter", "71st st"),
+    ("MVA on the frontage road near 47th, per the trooper", "47th"),
+    ("Mother lives on e 12th ave with her sister.", "12th ave"),
+    ("pt lives in the 87305 zip, no street address on file", "87305"),
+    ("Patrol found him in the 2300 block of Alder Ave.", "2300 block of Alder Ave"),
+    ("Her mail goes to a box on Rural Route 3 outside town.", "Rural Route 3"),
+    ("daughter drove down from bend oregon this morning", "bend oregon"),
+    ("sister lives in reading pa, will call tonight", "reading pa"),
+    ("Son lives in the Five Points neighborhood.", "Five Points"),
+    ("pt was visiting from st cloud when she fell", "st cloud"),
+    ("transferred in from ft collins by fixed wing", "ft collins"),
 ]
 
 NOT_PLACES = [
@@ -33,6 +45,12 @@ NOT_PLACES = [
     "Per US 2024 guidance the line was changed at 96 hours.",
     "the county (co) health dept was notified per protocol",
     "Range of motion (flexion) improved after PT.",
+    "Weight near 63rd percentile, unchanged from last visit.",
+    "held off 2nd dose until the level came back",
+    "the 3rd dr said the line could stay",
+    "reading pa note from clinic before rounds",
+    "gave 2 block of ice chips",
+    "Her neighborhood pharmacy delivers on Fridays.",
 ]
 
 
