@@ -732,6 +732,7 @@ def _grouped_id_ok(value: str) -> bool:
 _GROUPED_CUE = re.compile(
     r"(?:member ?id|id|mrn|acct|account|asset(?: tag)?|policy|claim|medicare|medicaid|mbi"
     r"|serial|s/n|sn|badge|license|licence|lic)\.?(?: ?(?:#|no\.?|number))? ?[:#]? ?"
+    r"(?:(?:is|was) )?"
 )
 _GROUPED_VALUE = re.compile(
     r"[A-Z0-9]{2,5}(?: [A-Z0-9]{2,5}){0,2} [A-Z0-9]{0,4}[0-9][A-Z0-9]{0,4}(?![\w\-])"
@@ -740,7 +741,8 @@ _GROUPED_VALUE = re.compile(
 
 def _detect_grouped_ids(text: str) -> Iterator[Span]:
     """An identifier typed in groups after its cue: "member ID: XZP 441 0023", "asset BME
-    33081", "MRN 4471 2203 99"; the groups in capitals and digits (`_grouped_id_ok`)."""
+    33081", "MRN 4471 2203 99", "insurance ID is UHC 9982 1147 03"; the groups in capitals and
+    digits (`_grouped_id_ok`)."""
     low = lowered(text)
     for cue in _GROUPED_CUE.finditer(low):
         if cue.start() > 0 and low[cue.start() - 1].isalnum():
@@ -1615,7 +1617,8 @@ _BARE_ID_CUES = frozenset(
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273", "a grievance, # GRV-0311-26": such a word before
-# "no.", "#" or "number".
+# "no.", "#" or "number", or one that announces a record only so ("EMS run number 26-11842").
+_LABELLED_ONLY_CUES = frozenset("run trip dispatch pcr".split())
 _LABELLED_NUMBER_BEFORE = re.compile(
     r"(?i:\b([a-z]+)\.?,?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*[:#]?" + SP
     + r"*$)"
@@ -1663,6 +1666,7 @@ _NOT_PERSONAL_BEFORE = re.compile(
 
 
 _NUMBER_LABELS = frozenset({"no", "number", "num", "nbr", "#"})
+_LABELLED_CUES = _BARE_ID_CUES | _CLAUSE_ID_CUES | _LABELLED_ONLY_CUES
 
 
 def _clause_cue(text: str, start: int, value: str) -> bool:
@@ -1760,7 +1764,7 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Iterator[Span]:
         return
     if tail in _NUMBER_LABELS and digits >= 5:
         label = _LABELLED_NUMBER_BEFORE.search(text, max(0, start - 40), start)
-        if label is not None and label.group(1).lower() in _BARE_ID_CUES | _CLAUSE_ID_CUES:
+        if label is not None and label.group(1).lower() in _LABELLED_CUES:
             yield FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
             return
     cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None

@@ -32,6 +32,8 @@ def test_a_pager_or_an_extension_is_a_phone(text, number):
     ("Oxygen cylinder tag 2218-KX-04 was found empty.", ["2218-KX-04"]),
     ("The family filed an appeal, # APL-0922-25.", ["APL-0922-25"]),
     ("Complaint opened with the maker, ref MFR-2025-440912.", ["MFR-2025-440912"]),
+    ("The county EMS run number 25-40917 is on the face sheet.", ["25-40917"]),
+    ("Her plan ID is AET 5521 0938 12 per the card.", ["AET 5521 0938 12"]),
 ])
 def test_a_device_code_or_a_record_number_is_found(text, numbers):
     found = _found(text)
@@ -47,6 +49,8 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
     "Catheter REF 382533 was the wrong size for the sheath.",
     "Transmitter checks at 1200 and 0300 were done on time.",
     "NDC 0338-0049-04 and 0338-0049-03 sit side by side in the cabinet.",
+    "The band ID was OK 2 times at the bedside scan.",
+    "Heparin run at 1200 units per hour overnight.",
 ])
 def test_doses_models_and_times_stay_quiet(text):
     assert screen(text) == []
