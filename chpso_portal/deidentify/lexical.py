@@ -1941,10 +1941,22 @@ _PLACE_ADJECTIVES = frozenset(
 _COUNTY_WORDS = _SUBDIVISIONS | {"co", "cnty", "cty"}
 
 
+# Labels whose value is a place: "Town: porterville", "county - kings".
+_PLACE_LABELS = frozenset(
+    "city town county parish borough township residence hometown neighborhood".split()
+)
+
+
 def _place_cue(reader: _Reader, index: int) -> str | None:
-    """ "in", "from", "our"... right before token `index`: "cue", "owner" or None."""
+    """ "in", "from", "our"... right before token `index`: "cue", "owner", "label" (a label
+    and a colon, "City: mesa") or None."""
+    gap = reader.tokens[index].gap
+    if index > 0 and gap.strip() in {":", "-", "="} and "\n" not in gap and reader.tokens[
+        index - 1
+    ].key in _PLACE_LABELS:
+        return "label"
     previous = reader.previous_word(index)
-    if previous is None or reader.tokens[index].gap.strip():
+    if previous is None or gap.strip():
         return None
     if previous.key in PLACE_CUES:
         return "cue"
@@ -1971,8 +1983,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         lower = not (token.capd or token.key in {"st", "mt", "ft"})
         if lower and (token.stop or token.eng and lex.place_heads.get(token.key) == 1) and not (
-            token.key in lex.places and _lower_state_follows(reader, index)
-            and _place_cue(reader, index) == "cue"
+            token.key in lex.places and (_lower_state_follows(reader, index) and _place_cue(
+                reader, index) == "cue" or _place_cue(reader, index) == "label")
         ):
             index += 1
             continue
@@ -1995,7 +2007,7 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         run = tokens[index : matched + 1]
         previous = reader.previous_word(index)
         lower_state = lower and cue == "cue" and _lower_state_follows(reader, matched)
-        state_after = lower_state or _state_follows(reader, matched)
+        state_after = lower_state or cue == "label" or _state_follows(reader, matched)
         everyday = all(t.eng or t.key in _NEVER or t.key in lex.clinical for t in run)
         stop = any(t.stop for t in run) and len(run) == 1
         person = len(run) == 1 and (token.first or token.sur)

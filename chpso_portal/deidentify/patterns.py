@@ -1938,8 +1938,15 @@ AGE_WORD_DETECTORS: list[Detector] = [
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?)(?![\w]|[\- ]?(?i:ago|later|earlier|before"
         r"|after|prior|since|of" + SP + r"+(?!age)))",
-        accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is)" + SP
-                           + r"*:?" + SP + r"*)", 16),
+        accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is|pt"
+                           r"|patient|resident|elderly)" + SP + r"*:?" + SP + r"*)", 16),
+    ),
+    # "Pt, 97, was found", "pt (94) on the floor": the age set off after the patient
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + r"(?=" + SP + r"*[,)])",
+        accept=_cue_before(r"(?i:\b(?:pt|patient|resident)(?:," + SP + r"*|" + SP + r"*\("
+                           + SP + r"*))", 14),
     ),
     _gated(_detect_age_words, "ninet", "hundred"),
     _gated(_detect_csv_ages, "age"),
@@ -2022,9 +2029,20 @@ _AGE_BESIDE_NAME = re.compile(
 _PERSON_KINDS = frozenset({FindingKind.NAME, FindingKind.PERSON, FindingKind.TITLE_NAME})
 
 
+_BIRTH_BEFORE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|born|birth(?:date|day)?)\b)")
+
+
 def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:
-    """The ages written right after the names among `spans`."""
-    for kind, _start, end in spans:
+    """The ages written right after the names among `spans`, and in brackets after a date of
+    birth ("DOB 3/9/1931 (94)")."""
+    for kind, start, end in spans:
+        if kind is FindingKind.DATE and text.startswith(" (", end) and _BIRTH_BEFORE.search(
+            text, max(0, start - 16), start
+        ):
+            match = _AGE_BESIDE_NAME.match(text, end)
+            if match is not None and match.group("bracketed"):
+                yield FindingKind.AGE_OVER_89, match.start("bracketed"), match.end("bracketed")
+            continue
         if kind in _PERSON_KINDS and end < len(text) and text[end] in ", (\t":
             match = _AGE_BESIDE_NAME.match(text, end)
             if match is None:
@@ -2057,7 +2075,7 @@ _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 _HIGHWAY_WORD = (
     rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Rural|Farm{SP}+to{SP}+Market"
     rf"|Ranch{SP}+to{SP}+Market){SP}+)?(?:Highway|Hwy|Route|Rte|Road)|Interstate|SR|US|I|CR"
-    rf"|FM|RM|County{SP}+Rd)"
+    rf"|FM|RM|County{SP}+Rd|county{SP}+(?:road|rd)|hwy|highway)"
 )
 _HIGHWAY = rf"(?:{_HIGHWAY_WORD}[\- ]?[0-9]{{1,4}}[A-Z]?)"
 

@@ -37,6 +37,10 @@ AGES_WITH_UNITS = [
     ("Patient is a 99 y female with advanced dementia.", "99 y female"),
     ("91/F from home, daughter at bedside", "91/F"),
     ("He is 103 years young and still walks to the mailbox.", "103 years young"),
+    ("pt 96 yrs, found sitting on the bathroom floor", "96 yrs"),
+    ("Pt, 98, was alert and asking for her glasses.", "98"),
+    ("pt (93) slid out of the wheelchair at lunch", "93"),
+    ("DOB 07/19/1930 (95), lives with her grandson", "95"),
 ]
 
 NOT_AGES_WITH_UNITS = [
@@ -48,6 +52,9 @@ NOT_AGES_WITH_UNITS = [
     "Mr Kaczmarek was 98 kg on admission.",
     "HR ninety one per minute on the monitor",
     "Pt is 92% on room air, 96% on 2 L.",
+    "pt (98%) on room air after the neb",
+    "admitted 3/4 (94%) sats on arrival",
+    "seen 2/3 (92) and again on 2/5 (95) in clinic",
 ]
 
 NOT_AGES = [

@@ -35,6 +35,10 @@ PLACES = [
     ("Son lives in the Five Points neighborhood.", "Five Points"),
     ("pt was visiting from st cloud when she fell", "st cloud"),
     ("transferred in from ft collins by fixed wing", "ft collins"),
+    ("Town: gallup\nUnit: 3 West", "gallup"),
+    ("City - mobile, per the face sheet", "mobile"),
+    ("rollover on hwy 287 south of the county line", "hwy 287"),
+    ("lives off county rd 19, no mail delivery", "county rd 19"),
 ]
 
 NOT_PLACES = [
@@ -51,6 +55,8 @@ NOT_PLACES = [
     "reading pa note from clinic before rounds",
     "gave 2 block of ice chips",
     "Her neighborhood pharmacy delivers on Fridays.",
+    "Unit: normal census, no float needed",
+    "pt has been off road 3 days with the cast",
 ]
 
 
