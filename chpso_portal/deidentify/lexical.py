@@ -255,6 +255,9 @@ _FACILITY_HEADS = [
     # Shelter", "Cedar Ridge Group Home".
     "adult day", "adult day center", "adult day care", "adult day health", "adult day services",
     "group home", "shelter", "sober living", "halfway house",
+    # Heads as they are mistyped in a hurry: "lakeside hosptial", "shady oaks nursing hom".
+    "hosptial", "hopsital", "hospitl", "hosital", "medcial center", "nursing hom",
+    "nursing hme", "rehab ctr", "care ctr", "nursing ctr", "health ctr",
 ]  # fmt: skip
 
 
@@ -1428,6 +1431,8 @@ _LOWER_CASE_HEADS = frozenset(
     |transitional care|urgent care|family practice|medical group|cancer center|hosp
     |med center|med ctr|family medicine|health clinic|medical clinic|asst living|rehab
     |pharmacy|imaging|dialysis|hospice|home health|group home|adult day|shelter
+    |hosptial|hopsital|hospitl|hosital|medcial center|nursing hom|nursing hme|rehab ctr
+    |care ctr|nursing ctr|health ctr
     """.split("|")
 )
 # Words before a facility typed in lower case ("dc'd to", "admitted from", "sent to").
@@ -1476,6 +1481,11 @@ def _head_at(reader: _Reader, index: int, *, any_case: bool = False) -> int | No
 # Short words of no name that a facility's name may hold between other capitalised words
 # ("Desert Sun Dialysis", "Del Mar Kidney Center").
 _INNER_SHORT_WORDS = frozenset({"sun", "mar"})
+
+
+# Words of no name that a facility's name may hold, capitalised inside a sentence: "Metro
+# West Ambulance", "New Horizons Group Home", "North Country Urgent Care".
+_NAME_DIRECTIONS = frozenset("north south east west new old upper lower central".split())
 
 
 def _inner_short_word(tokens: list[Token], index: int) -> bool:
@@ -1548,6 +1558,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             if not _facility_word(reader, previous) or (
                 previous.key in _NOT_IN_FACILITY_NAMES
                 and not _inner_short_word(tokens, first - 1)
+                and not (previous.key in _NAME_DIRECTIONS and previous.cap and not (
+                    previous.initial or previous.upper))  # "Metro West", "New Horizons"
             ):
                 break
             first -= 1
@@ -2705,6 +2717,8 @@ _STAFF_AND_PAPERS = frozenset(
     results report director manager physician doctor provider social worker
     """.split()
 )
+# Kinds of a place of care written as a label before its name: "SNF: Autumn Leaves".
+_LABEL_KINDS = frozenset("facility snf alf ltac ltach hospice agency nh".split())
 # Words of a patient living at a place of care: "a resident at Fairhaven".
 _RESIDENT_WORDS = frozenset("resident res resides residing lives living lived staying".split())
 # Acts of a place of care on its own papers: "Pinecrest sent their MAR".
@@ -2978,6 +2992,28 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 ):
                     yield FindingKind.HOSPITAL, tokens[second].start, tokens[second].end
                 continue
+        # "SNF: Autumn Leaves.", "sending facility - Brightstone": a name after the kind of a
+        # place of care as a label, filling the rest of the line or the sentence.
+        if index and token.gap.strip() in {":", "-", "\u2013"} and not token.upper and (
+            previous.key in _LABEL_KINDS
+        ):
+            last = index
+            while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
+                tokens[last + 1].capd and not tokens[last + 1].upper
+            ):
+                last += 1
+            run = tokens[index : last + 1]
+            after = tokens[last + 1] if last + 1 < count else None
+            if (after is None or "\n" in after.gap or after.gap.strip()[:1] in {
+                ",", ".", ";", ")", "|"
+            }) and all(
+                _plain_name_word(reader, t, chain=True) and not t.key.endswith(("ed", "ing"))
+                for t in run
+            ) and not (len(run) == 1 and (token.eng or token.first)) and not (
+                run[0].first and run[-1].sur and not run[-1].eng
+            ):
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
+                continue
         # "hospice is Crossroads, they bring the kit", "her snf was the Willows": a name set
         # after the kind of a place of care and "is" or "was".
         if index >= 2 and not token.initial and not token.upper and token.gap == " " and (
@@ -3072,7 +3108,11 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             tokens[index - 2].key in _STAFF_AND_PAPERS and token.gap == " "
             and previous.gap == " " and not token.upper and key.isalpha()
         ):
-            if not (token.stop or token.first or token.sur or key in lex.clinical
+            two_words = token.eng and index + 1 < count and tokens[index + 1].capd and (
+                tokens[index + 1].gap == " " and not tokens[index + 1].stop
+            )  # "the nurse from Heritage Oaks": a surname that is an English word, and another
+            if not (token.stop or token.first or token.sur and not two_words
+                    or key in lex.clinical
                     or key in lex.places or key in _DEPARTMENTS or key in generic
                     or key in _TIME_WORDS or key in _NOT_SHORT_FORMS or len(key) < 4):
                 yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
@@ -3796,7 +3836,8 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
             continue
         first = index
         while first > 0 and index - first < 3 and tokens[first].gap == " " and (
-            _care_name_word(tokens[first - 1])
+            _care_name_word(tokens[first - 1], opening=kind.upper and _cell_opens(
+                reader, first - 1))
         ):
             first -= 1
         if first == index and not kind.cap and kind.key in _CARE_KIND_CAPITALS:
@@ -3806,9 +3847,14 @@ def _detect_names_before_care_kinds(reader: _Reader) -> Iterator[Span]:
             if first is not None:
                 yield FindingKind.HOSPITAL, tokens[first].start, kind.end
             continue
-        if first == index or first == 0 or tokens[first].gap != " ":
+        if first == index:
             continue
-        if tokens[first - 1].key not in _BEFORE_CARE_NAMES:
+        # "3/10,Maple Crest SNF,fall": a name and its kind in capitals fill a cell or a label.
+        cell = kind.upper and (_cell_opens(reader, first) or tokens[first].gap.strip() in {
+            "(", ":", "-"})
+        if not cell and (first == 0 or tokens[first].gap != " " or tokens[
+            first - 1
+        ].key not in _BEFORE_CARE_NAMES):
             continue
         words = tokens[first:index]
         places = reader.lex.places
@@ -3849,11 +3895,14 @@ def _lower_care_name(reader: _Reader, index: int) -> int | None:
     return first
 
 
-def _care_name_word(token: Token) -> bool:
+def _care_name_word(token: Token, *, opening: bool = False) -> bool:
+    """A capitalised word of a place of care's name; `opening` lets it open a cell."""
     key = token.key
     if "-" in key and not all(part[:1].isupper() for part in token.word.split("-")):
         return False  # "the Spanish-speaking group home"
-    return token.cap and not token.upper and not token.initial and len(key) > 2 and not (
+    if token.initial and not opening:
+        return False
+    return token.cap and not token.upper and len(key) > 2 and not (
         token.stop or key in GENERIC_FACILITY_WORDS or key in _NATIONS_AND_FAITHS
         or key in _WEEKDAYS_AND_MONTHS or key in PERSON_CUES or key in _US_STATES
     )

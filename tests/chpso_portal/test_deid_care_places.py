@@ -12,7 +12,9 @@ bakersfield", "at Sacred Mountain in Flagstaff"), a lower-case name before "snf"
 House)"), a saint's hospital typed in lower case ("called st brigids"), a name owning a place
 of care's staff ("Larchwood's DON", "Tamarack Hills' admissions"), an adult day centre, a
 group home or a shelter by its last word, a name that updated "their" policy, a name a
-patient goes "back to" or is "a resident at", and a name after "hospice is" are found too.
+patient goes "back to" or is "a resident at", a name after "hospice is" or a label ("SNF:
+Juniper Vale"), a name and "SNF" filling a cell, a mistyped head ("hosptial") and a name
+holding a direction ("Metro North Ambulance") are found too.
 The same words as a department, a generic kind of place, a service of our own, a weekday or
 a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
 ST segment.
@@ -72,6 +74,14 @@ FOUND = [
     ("back to Elmsworth tomorrow if cleared by PT", "Elmsworth"),
     ("she is a resident at Thornbury, walks with a walker", "Thornbury"),
     ("hospice is Stillwater Crossing, they will bring the comfort kit", "Stillwater Crossing"),
+    ('3/14,Hawthorn Bend SNF,fall,"found on floor by aide"', "Hawthorn Bend SNF"),
+    ("SNF: Juniper Vale. Contact: DON", "Juniper Vale"),
+    ("sending facility - Brackenridge, report by phone", "Brackenridge"),
+    ("sent to lakemont hosptial for the cath", "lakemont hosptial"),
+    ("ems brought pt from maple hollow nursing hom, no paperwork", "maple hollow nursing hom"),
+    ("EMS (Metro North Ambulance) brought pt in at 0310", "Metro North Ambulance"),
+    ("pt from New Beginnings Group Home with one staff", "New Beginnings Group Home"),
+    ("the nurse from Heritage Glen called about the fall", "Heritage Glen"),
 ]
 
 QUIET = [
@@ -110,6 +120,9 @@ QUIET = [
     "badges. Defibrillator failed its daily check.",
     "pt back to Step Down; back to ICU after the scan; back to Tower 5 by 1400",
     "the pharmacy is Closed on Sundays; the clinic was Busy; the hospital is Full, on divert",
+    "Dispo: Medicare SNF. Plan: Skilled SNF. Discharge to SNF, awaiting SNF",
+    "Facility: Unknown. Hospice: Not Started. SNF: Bed Offered. Agency: Pending. Hospice: Yes",
+    "The New Clinic opens in May; the North Tower elevators are out.",
 ]
 
 
