@@ -2035,6 +2035,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             ok = ok and cue is not None
         elif previous is not None and previous.key in _ARTICLES and cue is None and not (
             curated and previous.key == "the"
+        ) and not (
+            # "a Fresno native", "the Tacoma area": a noun that only a place takes
+            matched + 1 < count and tokens[matched + 1].key in _PLACE_NOUNS
+            and tokens[matched + 1].gap in {" ", "-"} and not tokens[matched].possessive
         ):
             ok = False
         elif stop and cue is None:
@@ -2241,6 +2245,8 @@ def _state_follows(reader: _Reader, index: int) -> bool:
 
 
 _OWNERS = frozenset("our their your its his her".split())
+# Nouns that after a town's name make it one: "a Fresno native", "the Tacoma area".
+_PLACE_NOUNS = frozenset("native natives resident residents area suburbs outskirts based".split())
 # The last word of a named place that is not a town.
 _PLACE_HEAD_WORDS = frozenset(
     """

@@ -2043,6 +2043,8 @@ def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:
             if match is not None and match.group("bracketed"):
                 yield FindingKind.AGE_OVER_89, match.start("bracketed"), match.end("bracketed")
             continue
+        if kind in _PERSON_KINDS and text.startswith('"', end):
+            end += 1  # a row's quoted name cell, then its age: "ALVAREZ, ANA",97,
         if kind in _PERSON_KINDS and end < len(text) and text[end] in ", (\t":
             match = _AGE_BESIDE_NAME.match(text, end)
             if match is None:

@@ -41,6 +41,7 @@ AGES_WITH_UNITS = [
     ("Pt, 98, was alert and asking for her glasses.", "98"),
     ("pt (93) slid out of the wheelchair at lunch", "93"),
     ("DOB 07/19/1930 (95), lives with her grandson", "95"),
+    ('3/9,Falls,"OKONKWO, ADAEZE GRACE",93,"found beside the bed at 0400"', "93"),
 ]
 
 NOT_AGES_WITH_UNITS = [

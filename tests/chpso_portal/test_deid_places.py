@@ -39,6 +39,10 @@ PLACES = [
     ("City - mobile, per the face sheet", "mobile"),
     ("rollover on hwy 287 south of the county line", "hwy 287"),
     ("lives off county rd 19, no mail delivery", "county rd 19"),
+    ("Grandson drove her in from Isleta, about 30 minutes.", "Isleta"),
+    ("Family lives near Fort Yates and had no way to get here.", "Fort Yates"),
+    ("She is a Tacoma native and asked for a chaplain.", "Tacoma"),
+    ("Most of the Redding area agencies were full.", "Redding"),
 ]
 
 NOT_PLACES = [
@@ -57,6 +61,7 @@ NOT_PLACES = [
     "Her neighborhood pharmacy delivers on Fridays.",
     "Unit: normal census, no float needed",
     "pt has been off road 3 days with the cast",
+    "the Mesa area of the chart was blank",
 ]
 
 
