@@ -364,6 +364,7 @@ def _person_is_benign(text: str, start: int, end: int) -> bool:
         or _is_faith_before_noun(text, start, end)
         or _names_a_rule_or_scale(text, start, end) and _is_place_name(text, start, end)
         or _is_name_like_benign(text, start, end)
+        or _is_titled_service(text, start, end)
     )
 
 
@@ -395,7 +396,9 @@ _RULES = {
     FindingKind.PERSON: _person_is_benign,
     FindingKind.PLACE: _place_is_benign,
     FindingKind.HOSPITAL: _hospital_is_benign,
-    FindingKind.TITLE_NAME: lambda text, start, end: _is_department(text, start, end),
+    FindingKind.TITLE_NAME: lambda text, start, end: (
+        _is_department(text, start, end) or _is_titled_service(text, start, end, skip=1)
+    ),
 }
 
 
@@ -422,6 +425,28 @@ def _is_department(text: str, start: int, end: int) -> bool:
             return False
         modifiers = [before.group(1).lower()]
     return all(word in lists.departments for word in modifiers)
+
+
+# What a role's service or body is called by, after the role: "Nurse Advice Line", "Doctor
+# Answering Service", "Nurse Staffing Committee", "Nurse Triage Protocols".
+_SERVICE_HEADS = frozenset(
+    """
+    line lines hotline service services committee council protocol protocols program programs
+    programme office desk portal policy policies board group station meeting meetings training
+    course class workgroup network pool registry residency fellowship
+    """.split()
+)
+
+
+def _is_titled_service(text: str, start: int, end: int, *, skip: int = 0) -> bool:
+    """Ordinary words, after the role (`skip` words) when the finding holds it, that end on
+    what a service or body is called by: "Nurse Advice Line", not "Nurse Rose Line" (a given
+    name among them) nor "Dr. Baker Service" (a name alone before the head)."""
+    words = re.findall(r"[A-Za-z]+", text[start:end].lower())[skip:]
+    if len(words) < 2 or words[-1] not in _SERVICE_HEADS:
+        return False
+    lists = lexicon()
+    return all(word in lists.english and word not in lists.first_names for word in words)
 
 
 _STREET_WORDS = frozenset(

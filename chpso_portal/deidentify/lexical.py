@@ -115,13 +115,16 @@ EPONYM_HEADS = frozenset(
     exam examination view solution lactate wort vaccine virus bacillus units unit act
     assessment questionnaire inventory tool screen screening sedation delirium apparatus
     belt belts restraint restraints frame frames sling slings board boards cart carts
+    murmur murmurs pupil pupils nodule nodules cyst cysts esophagus lesions spots sounds
+    respirations breathing
     """.split()
 )
 
 _GRADES = frozenset("I II III IIIa IIIb IIIc IV V VI".split())
 # Things a person's possessive owns rather than names: "Rahimi's bed" is no "Stryker bed".
 _BELONGINGS = frozenset(
-    "bed beds chair walker cane bag bags room pump monitor call phone glasses belongings".split()
+    "bed beds chair walker cane bag bags room pump monitor call phone glasses belongings pupil"
+    " pupils murmur".split()
 )
 
 # Capitalised words that follow "patient" or "pt" without being names ("pt Spanish-speaking").

@@ -1018,7 +1018,7 @@ _HOSPITAL_RE = re.compile(
     + _HOSPITAL_WORD
     + rf"(?:{SP}+{_HOSPITAL_WORD}){{0,4}}){SP}+"
     + rf"(?:Hospital|Medical{SP}+Cent(?:er|re)|Health(?:care)?{SP}+System|Health{SP}+Center"
-    + r"|Infirmary)(?![\w])"
+    + r"|Infirmary)(?![\w]|-(?i:wide)\b)"  # not "Adopt Barcode Scanning Hospital-Wide"
 )
 _HOSPITAL_WORD_RE = re.compile(_HOSPITAL_WORD)
 

@@ -1,0 +1,30 @@
+"""A role before the ordinary words that name its service ("Nurse Advice Line", "Doctor
+Answering Service"), a recommendation to act hospital-wide, and eponyms before a murmur, a
+pupil or a nodule ("Austin Flint murmur", "Argyll Robertson pupils") are no people or
+hospitals; a person with the same words stays a person."""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+
+
+@pytest.mark.parametrize("text", [
+    "The mother called the Nurse Advice Line before coming in.",
+    "Doctor Answering Service paged the covering resident at 0200.",
+    "Per the Nurse Staffing Committee the ratio is one to four.",
+    "Recommendation: Adopt Bedside Shift Report Hospital-Wide.",
+    "Austin Flint murmur noted by cardiology.",
+    "Exam showed Argyll Robertson pupils and a Marcus Gunn pupil on the right.",
+    "Sister Mary Joseph nodule was palpated at the umbilicus.",
+])
+def test_services_and_eponyms_stay_quiet(text):
+    assert screen(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Nurse Rosalind Line called the family.", "Rosalind"),
+    ("Pt Marcus Gunn said his eyes hurt.", "Marcus Gunn"),
+    ("Austin Flint's pupils were unequal on the recheck.", "Austin Flint"),
+])
+def test_people_with_those_words_stay_people(text, name):
+    assert any(name in finding.text for finding in screen(text))
