@@ -1654,6 +1654,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         cue, verb = tokens[index - 1], tokens[index - 2]
         if verb.key in _ADVERBS_OF_TRANSFER and index >= 3:
             verb = tokens[index - 3]  # "came in from", "sent over to"
+        elif verb.key in {"us", "here"} and index >= 4 and tokens[index - 3].key == "to":
+            verb = tokens[index - 4]  # "transferred to us from"
         if cue.key not in {"to", "from", "at"}:
             continue
         if verb.key not in _TRANSFER_VERBS and not (
@@ -2673,6 +2675,9 @@ _SHORT_FORM_VERBS = _FROM_VERBS | frozenset(
 )
 # Acts of a place of care, after its name: "Sunrise called", "Rosewood faxed the MAR".
 _FACILITY_ACTS = frozenset("called faxed phoned refused declined accepted".split())
+# Acts of a place of care that a word of the dictionary does too: "Larkhaven sent pt".
+_SENDING_ACTS = frozenset("sent transferred".split())
+_SENT_PATIENTS = frozenset("pt patient resident him her them".split())
 _NOT_SHORT_FORMS = frozenset(
     """
     family mom dad wife husband son daughter sister brother someone nobody everyone team
@@ -2726,8 +2731,18 @@ _STAFF_AND_PAPERS = frozenset(
     results report director manager physician doctor provider social worker
     """.split()
 )
+# Words after a place of care's name that say it is one: "Sunnybrook resident", "Ashgrove
+# paperwork", "the Glenwood nurse".
+_NAME_OWNED_WORDS = frozenset(
+    "resident residents staff nurse nurses rn lpn paperwork charge don adon aide aides".split()
+)
+# Words of a bed or a stay at a place of care before "at" and its name: "bed available at
+# Fernwood", "accepted to Fernwood", "previously at Brightwater".
+_PLACEMENT_WORDS = frozenset("bed beds available accepted placement previously formerly".split())
 # Kinds of a place of care written as a label before its name: "SNF: Autumn Leaves".
-_LABEL_KINDS = frozenset("facility snf alf ltac ltach hospice agency nh".split())
+_LABEL_KINDS = frozenset(
+    "facility snf alf ltac ltach hospice agency nh osh hospital pharmacy dialysis".split()
+)
 # Words of a patient living at a place of care: "a resident at Fairhaven".
 _RESIDENT_WORDS = frozenset("resident res resides residing lives living lived staying".split())
 # Acts of a place of care on its own papers: "Pinecrest sent their MAR".
@@ -2912,9 +2927,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                     yield FindingKind.HOSPITAL, start, token.end
                     continue
         # "her assisted living, Cottonwood, is in Lubbock": a name set after a kind of place.
-        if token.gap == ", " and index and previous.key in _KIND_NOUNS and not previous.cap and (
-            not token.initial
-        ):
+        if token.gap in (", ", " (") and index and previous.key in _KIND_NOUNS and (
+            not previous.cap and not token.initial
+        ):  # and in brackets: "the outside hospital (Kingsbridge) gave 1 g"
             last = index
             while last + 1 < count and last - index < 2 and tokens[last + 1].gap == " " and (
                 tokens[last + 1].capd and not tokens[last + 1].stop
@@ -2922,7 +2937,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 last += 1
             run = tokens[index : last + 1]
             after = tokens[last + 1] if last + 1 < count else None
-            closes = after is None or after.gap.startswith(",") or after.gap == " " and (
+            closes = after is None or after.gap.startswith(
+                ")" if token.gap == " (" else ","
+            ) or token.gap == ", " and after.gap == " " and (
                 after.key in {"in", "is", "was", "said", "called", "faxed", "reported"}
             )
             if closes and not any(
@@ -3001,6 +3018,24 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 ):
                     yield FindingKind.HOSPITAL, tokens[second].start, tokens[second].end
                 continue
+        # "Sunnybrook resident, baseline confused", "the Briarcliff charge nurse", "Ashgrove
+        # paperwork": a word of no dictionary, no person's name, before those of a place.
+        if index + 1 < count and tokens[index + 1].key in _NAME_OWNED_WORDS and (
+            tokens[index + 1].gap == " " and not token.upper
+            and (not tokens[index + 1].cap or tokens[index + 1].upper)
+            and (not token.eng or tokens[index + 1].key in _FACILITY_OWNINGS)
+        ) and not (token.first or token.sur) and _plain_name_word(reader, token) and (
+            not token.possessive
+        ):
+            first = index
+            if index and tokens[index - 1].cap and token.gap == " " and not tokens[
+                index - 1
+            ].upper and _plain_name_word(reader, tokens[index - 1]) and not (
+                tokens[index - 1].first and not tokens[index - 1].eng
+            ):
+                first = index - 1  # "Hollis Creek staff"
+            yield FindingKind.HOSPITAL, tokens[first].start, token.end
+            continue
         # "SNF: Autumn Leaves.", "sending facility - Brightstone": a name after the kind of a
         # place of care as a label, filling the rest of the line or the sentence.
         if index and token.gap.strip() in {":", "-", "\u2013"} and not token.upper and (
@@ -3016,7 +3051,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             if (after is None or "\n" in after.gap or after.gap.strip()[:1] in {
                 ",", ".", ";", ")", "|"
             }) and all(
-                _plain_name_word(reader, t, chain=True) and not t.key.endswith(("ed", "ing"))
+                (_plain_name_word(reader, t, chain=True) or t is not token and (
+                    t.key in _FACILITY_NAME_AFTER
+                )) and not t.key.endswith(("ed", "ing"))
                 for t in run
             ) and not (len(run) == 1 and (token.eng or token.first)) and not (
                 run[0].first and run[-1].sur and not run[-1].eng
@@ -3090,7 +3127,10 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 continue
         # "Sunrise called at 0915", "Rosewood faxed the MAR": a word that is not a person
         # nor a department before an act of a facility, the word in no list of names.
-        if index + 1 < count and tokens[index + 1].key in _FACILITY_ACTS and (
+        sending = index + 2 < count and tokens[index + 1].key in _SENDING_ACTS and (
+            not token.eng or tokens[index + 2].key in _SENT_PATIENTS
+        )  # "Larkhaven sent pt", "Sunrise sent her over"; not "Reminder sent to staff"
+        if index + 1 < count and (tokens[index + 1].key in _FACILITY_ACTS or sending) and (
             tokens[index + 1].gap == " " and token.initial and not token.upper
         ):
             if not (token.first or token.sur or key in _NOT_SHORT_FORMS or key in _ARTICLES
@@ -3113,10 +3153,17 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             continue
         # "the DON at Rosewood", "records from Brookhaven": a capitalised word of no list of
         # names after a word of a facility's staff or papers and "at" or "from".
-        if previous.key in {"at", "from"} and index >= 2 and not token.initial and (
-            tokens[index - 2].key in _STAFF_AND_PAPERS and token.gap == " "
+        if previous.key in {"at", "from", "to"} and index >= 2 and not token.initial and (
+            tokens[index - 2].key in _STAFF_AND_PAPERS | _PLACEMENT_WORDS and token.gap == " "
             and previous.gap == " " and not token.upper and key.isalpha()
         ):
+            placement = tokens[index - 2].key in _PLACEMENT_WORDS
+            if previous.key == "to" and tokens[index - 2].key not in {"accepted", "placement"} or (
+                placement and token.eng and not (
+                    index + 1 < count and tokens[index + 1].capd and tokens[index + 1].gap == " "
+                )
+            ):
+                continue  # "bed available at Fernwood", "accepted to Fernwood"; not "at Noon"
             two_words = token.eng and index + 1 < count and tokens[index + 1].capd and (
                 tokens[index + 1].gap == " " and not tokens[index + 1].stop
             )  # "the nurse from Heritage Oaks": a surname that is an English word, and another

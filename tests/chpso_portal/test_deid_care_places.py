@@ -14,7 +14,10 @@ of care's staff ("Larchwood's DON", "Tamarack Hills' admissions"), an adult day 
 group home or a shelter by its last word, a name that updated "their" policy, a name a
 patient goes "back to" or is "a resident at", a name after "hospice is" or a label ("SNF:
 Juniper Vale"), a name and "SNF" filling a cell, a mistyped head ("hosptial") and a name
-holding a direction ("Metro North Ambulance") are found too.
+holding a direction ("Metro North Ambulance") are found too, and so is a word of no
+dictionary before what only a place has ("Thistlebrook resident", "Quillfield paperwork"),
+sending a patient ("Orchardine sent pt"), in brackets after the kind ("the outside hospital
+(Kestrelton)") or where a bed is ("bed available at Fernhaven").
 The same words as a department, a generic kind of place, a service of our own, a weekday or
 a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
 ST segment.
@@ -82,6 +85,15 @@ FOUND = [
     ("EMS (Metro North Ambulance) brought pt in at 0310", "Metro North Ambulance"),
     ("pt from New Beginnings Group Home with one staff", "New Beginnings Group Home"),
     ("the nurse from Heritage Glen called about the fall", "Heritage Glen"),
+    ("Thistlebrook resident, baseline A&Ox2, here after a fall", "Thistlebrook"),
+    ("the Marrowdale charge nurse said she had been declining", "Marrowdale"),
+    ("Quillfield paperwork says full code", "Quillfield"),
+    ("Orchardine sent pt with no med list", "Orchardine"),
+    ("transferred to us from Stonemere after a fall at home", "Stonemere"),
+    ("the outside hospital (Kestrelton) gave 1 g of ceftriaxone", "Kestrelton"),
+    ("OSH: Wrenford Regional. Reason: NSTEMI", "Wrenford Regional"),
+    ("bed available at Fernhaven tomorrow if auth comes through", "Fernhaven"),
+    ("she was previously at Aldersgate for rehab", "Aldersgate"),
 ]
 
 QUIET = [
@@ -123,6 +135,11 @@ QUIET = [
     "Dispo: Medicare SNF. Plan: Skilled SNF. Discharge to SNF, awaiting SNF",
     "Facility: Unknown. Hospice: Not Started. SNF: Bed Offered. Agency: Pending. Hospice: Yes",
     "The New Clinic opens in May; the North Tower elevators are out.",
+    "Night staff, agency nurse and the Float nurse helped; ICU staff and Ortho resident came.",
+    "STAFF PRESENT: RN, RT, STUDENT. Role,Unit,Summary RN,3N",
+    "Reminder sent to staff about witness waste. Transport sent the wrong chair.",
+    "Pharmacy: Notified. Dialysis: Tuesday. Hospital: Unknown. OSH: Pending",
+    "the outside hospital (see note) gave 1 g; bed available at Noon; accepted to ICU",
 ]
 
 
