@@ -863,12 +863,12 @@ _AGGREGATE = (
 AGE_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?|y){SP}*-?{SP}*(?i:old|young)(?![A-Za-z])",
+        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?\.?|y){SP}*-?{SP}*(?i:old|young)(?![A-Za-z])",
     ),
-    # "94 yo", "95-yo", "96-y/o", "97 y.o."
+    # "94 yo", "95-yo", "96-y/o", "97 y.o.", "98 y. o."
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + SP + r"*-?(?i:y/o|y\.o\.?|yo|yoa)(?![A-Za-z])",
+        _OVER_89_LEAD + SP + r"*-?(?i:y/o|y\.?" + SP + r"?o\.?|yoa)(?![A-Za-z])",
     ),
     _regex(
         FindingKind.AGE_OVER_89,
@@ -877,10 +877,10 @@ AGE_DETECTORS: list[Detector] = [
     _gated_search(
         _regex(
             FindingKind.AGE_OVER_89,
-            _lead("[Aa]", r"\w") + r"(?i:ged|ge)" + SP + r"*[:=]?" + SP + r"*" + _OVER_89
+            _lead("[Aa]", r"\w") + r"(?i:ged|ge)" + SP + r"*[:=\-]?" + SP + r"*" + _OVER_89
             + _AGGREGATE,
         ),
-        re.compile(r"ged?" + SP + r"*[:=]?" + SP + r"*(?:9|1[01])[0-9]"),
+        re.compile(r"ged?" + SP + r"*[:=\-]?" + SP + r"*(?:9|1[01])[0-9]"),
         lower=True,
     ),
     _gated(
@@ -1933,10 +1933,10 @@ def _detect_csv_ages(text: str) -> Iterator[Span]:
 
 
 AGE_WORD_DETECTORS: list[Detector] = [
-    # "she is 94 years", "aged 96 yrs" without "old"
+    # "she is 94 years", "aged 96 yrs", "pt 91y" without "old"
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?)(?![\w]|[\- ]?(?i:ago|later|earlier|before"
+        _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?|y(?!/))(?![\w]|[\- ]?(?i:ago|later|earlier|before"
         r"|after|prior|since|of" + SP + r"+(?!age)))",
         accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is|pt"
                            r"|patient|resident|elderly)" + SP + r"*:?" + SP + r"*)", 16),
@@ -1997,6 +1997,16 @@ AGE_WORD_DETECTORS: list[Detector] = [
             r"(?:^|\n|\b(?i:pt|patient|a|an|res|resident|this|is" + SP + r"+a))" + SP + r"*",
             20,
         ),
+    ),
+    # "a woman of 94", "a gentleman of 101"
+    _gated(
+        _regex(
+            FindingKind.AGE_OVER_89,
+            _OVER_89_LEAD + r"(?![0-9]|[.,/:\-][0-9]|" + SP + r"*[%/+x])",
+            accept=_cue_before(r"(?i:\b(?:man|woman|lady|gentleman|gent|female|male)" + SP
+                               + r"+of" + SP + r"+)", 18),
+        ),
+        " of 9", " of 1",
     ),
     # "son says pt is 95 & fell", "she is 93 and lives alone", "her aunt, who is 96,",
     # "turned 100 last week": a bare number after a person and "is" or "was", or after

@@ -42,6 +42,12 @@ AGES_WITH_UNITS = [
     ("pt (93) slid out of the wheelchair at lunch", "93"),
     ("DOB 07/19/1930 (95), lives with her grandson", "95"),
     ('3/9,Falls,"OKONKWO, ADAEZE GRACE",93,"found beside the bed at 0400"', "93"),
+    ("pt 97y with a fall from the commode", "97y"),
+    ("94 y o female, lives with her son", "94 y o"),
+    ("a 96 y. o. man from the memory care unit", "96 y. o."),
+    ("She is 92 yrs. old and on hospice.", "92 yrs. old"),
+    ("Age-98, DNR on file", "Age-98"),
+    ("a gentle woman of 95 who sings to the staff", "95"),
 ]
 
 NOT_AGES_WITH_UNITS = [
@@ -56,6 +62,9 @@ NOT_AGES_WITH_UNITS = [
     "pt (98%) on room air after the neb",
     "admitted 3/4 (94%) sats on arrival",
     "seen 2/3 (92) and again on 2/5 (95) in clinic",
+    "ask pt 91 y/n questions only, aphasic",
+    "the ratio of 94 to 100 was charted",
+    "a dose of 100 mg was given",
 ]
 
 NOT_AGES = [
