@@ -1727,7 +1727,8 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             index += 1
             continue
         matched = _longest_phrase(
-            tokens, index, lex.facility_heads, lex.facilities, allow=".&-'", lower=None
+            tokens, index, lex.facility_heads, lex.facilities, allow=".&-'", lower=None,
+            n_for_and=True,
         )
         if matched is None:
             index += 1
@@ -1908,6 +1909,7 @@ def _longest_phrase(
     *,
     allow: str,
     lower: bool | None,
+    n_for_and: bool = False,
 ) -> int | None:
     """Index of the last token of the longest listed phrase starting at `index`.
 
@@ -1931,7 +1933,10 @@ def _longest_phrase(
         if lower is True and following.capd or lower is False and not following.capd:
             if not (following.key in _PARTICLES and not lower):
                 break
-        key = key + " " + _SPELLED_OUT.get(following.key, following.key)
+        if n_for_and and following.word == "n":
+            key += " and"  # "baylor scott n white" typed for "and"
+        else:
+            key = key + " " + _SPELLED_OUT.get(following.key, following.key)
         position += 1
         if key in phrases:
             matched = position
@@ -2583,12 +2588,24 @@ _FROM_VERBS = _TRANSFER_VERBS | frozenset(
 _AFTER_FROM_PHRASE = frozenset(
     "in w with via on at for by after and to snf nh ltc alf".split()
 )
+# Tests, care and stays before "at" and a place typed in lower case: "had ct at prairie lakes".
+_AT_CARE_WORDS = frozenset(
+    """
+    ct mri xray x-ray scan scans imaging labs echo ekg mammogram ultrasound colonoscopy
+    endoscopy dialysis infusion infusions surgery rehab admitted treated stayed staying
+    resident residing
+    """.split()
+)
+# Words after such a place: "at prairie lakes last week".
+_AFTER_AT_PHRASE = frozenset("last this yesterday today on in for and but so".split())
 _NOT_FROM_WORDS = frozenset(
     """
     work school church home house apartment car bus street outside another other his her their
     there here upstairs downstairs bed chair stretcher gurney wheelchair floor toilet bathroom
     ambulance party store shelter jail prison dinner lunch breakfast vacation trip fast track
     labor deck delivery custody police court lobby waiting intake holding pod hallway
+    front desk counter triage window change huddle rounds shift bedside baseline night day
+    same time first second third last next end start beginning noon midnight least most
     """.split()
 )
 
@@ -2597,19 +2614,25 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
     """ "admit from heritage oaks", "came from good shepherd in hermiston": two lower-case
     words after a transfer verb and "from", not clinical or everyday words."""
     text = reader.text
-    if "from " not in text:
+    if "from " not in text and "at " not in text:
         return
     tokens = reader.tokens
     lex = reader.lex
     for index in range(1, len(tokens) - 2):
         cue = tokens[index]
-        if cue.key != "from" or cue.word != "from":
+        if cue.word == "at":
+            # "had ct at prairie lakes last week", "labs done at pine ridge": a test or a
+            # stay at a place typed in lower case.
+            if tokens[index - 1].key not in _AT_CARE_WORDS:
+                continue
+        elif cue.word != "from":
             continue
-        verb = tokens[index - 1]
-        if verb.key in _ADVERBS_OF_TRANSFER and index >= 2:
-            verb = tokens[index - 2]
-        if verb.key not in _FROM_VERBS:
-            continue
+        else:
+            verb = tokens[index - 1]
+            if verb.key in _ADVERBS_OF_TRANSFER and index >= 2:
+                verb = tokens[index - 2]
+            if verb.key not in _FROM_VERBS and verb.key not in _PATIENT_CUES:
+                continue  # "admit from heritage oaks", "pt from golden oaks (bend)"
         first, second = tokens[index + 1], tokens[index + 2]
         if first.gap != " " or second.gap != " " or first.cap or second.cap:
             continue
@@ -2618,9 +2641,11 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
         following = tokens[index + 3] if index + 3 < len(tokens) else None
         if following is not None:
             gap = following.gap
-            if gap == " " and following.key not in _AFTER_FROM_PHRASE:
+            if gap == " " and following.key not in _AFTER_FROM_PHRASE and not (
+                cue.word == "at" and following.key in _AFTER_AT_PHRASE
+            ):
                 continue
-            closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-"} or "\n" in gap
+            closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-", "("} or "\n" in gap
             if gap != " " and not closing:
                 continue
         elif text[second.end :].strip()[:1] not in {"", ".", ",", ";", ")"}:

@@ -17,7 +17,9 @@ Juniper Vale"), a name and "SNF" filling a cell, a mistyped head ("hosptial") an
 holding a direction ("Metro North Ambulance") are found too, and so is a word of no
 dictionary before what only a place has ("Thistlebrook resident", "Quillfield paperwork"),
 sending a patient ("Orchardine sent pt"), in brackets after the kind ("the outside hospital
-(Kestrelton)") or where a bed is ("bed available at Fernhaven").
+(Kestrelton)") or where a bed is ("bed available at Fernhaven"); two lower-case words after a
+test or stay and "at" ("had mri at copper hills last week") or after "pt from" ("pt from
+maple terrace (yuma)"), and a listed system with "n" for "and", are found as well.
 The same words as a department, a generic kind of place, a service of our own, a weekday or
 a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
 ST segment.
@@ -94,6 +96,9 @@ FOUND = [
     ("OSH: Wrenford Regional. Reason: NSTEMI", "Wrenford Regional"),
     ("bed available at Fernhaven tomorrow if auth comes through", "Fernhaven"),
     ("she was previously at Aldersgate for rehab", "Aldersgate"),
+    ("pt had mri at copper hills last week, images not in our pacs", "copper hills"),
+    ("pt from maple terrace (yuma) w/ foley, no paperwork", "maple terrace"),
+    ("the pt we took from baylor scott n white last wk came back", "baylor scott n white"),
 ]
 
 QUIET = [
@@ -140,6 +145,10 @@ QUIET = [
     "Reminder sent to staff about witness waste. Transport sent the wrong chair.",
     "Pharmacy: Notified. Dialysis: Tuesday. Hospital: Unknown. OSH: Pending",
     "the outside hospital (see note) gave 1 g; bed available at Noon; accepted to ICU",
+    "labs at shift change were hemolyzed; ct at bedside; dialysis at usual time today",
+    "ct at night shift; surgery at same time; rehab at least 3 hrs; admitted at end of shift",
+    "pt from nursing home, pt from group home, pt from out of town, pt from another state",
+    "came from work (construction) with a lac; pt from triage room; pt from cath lab",
 ]
 
 
