@@ -1882,7 +1882,7 @@ def _extend_facility(reader: _Reader, index: int) -> int:
 PLACE_CUES = frozenset(
     """
     in at from to near outside into toward towards around between of via lives live living
-    resides resident residing moved drove driven flown transported visiting visited
+    resides resident residing moved drove driven flown transported visiting visited past beyond
     """.split()
 )
 _STATE_NAMES = frozenset(
@@ -2011,11 +2011,15 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             index += 1
             continue
         cue = _place_cue(reader, index)
+        matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
+                                  lower=lower)
+        if lower and cue is None and matched is not None and matched + 1 < count and tokens[
+            matched + 1
+        ].key in _PLACE_NOUNS and tokens[matched + 1].gap == " ":
+            cue = "noun"  # "dinuba resident", "the kerman area"
         if lower and cue is None:
             index += 1
             continue
-        matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
-                                  lower=lower)
         if matched is None and not lower and not token.capd and cue == "cue":
             # "in st george", "from ft worth": a saint's or a fort's town typed in lower case
             matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-",
@@ -3815,7 +3819,12 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         )
         if county:
             last = after
-        if last is None or not text.startswith(")", tokens[last].end):
+        if last is None:
+            continue
+        closing = tokens[last].end
+        if last + 1 < len(tokens) and tokens[last + 1].key == "area":
+            closing = tokens[last + 1].end  # "(redding area)"
+        if not text.startswith(")", closing):
             continue
         run = tokens[index : last + 1]
         key = _place_key(run)

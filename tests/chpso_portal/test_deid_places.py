@@ -43,6 +43,9 @@ PLACES = [
     ("Family lives near Fort Yates and had no way to get here.", "Fort Yates"),
     ("She is a Tacoma native and asked for a chaplain.", "Tacoma"),
     ("Most of the Redding area agencies were full.", "Redding"),
+    ("pt is a lemoore resident, no pcp", "lemoore"),
+    ("came down from up north (eureka area) by car", "eureka"),
+    ("son lives out past firebaugh, 40 min away", "firebaugh"),
 ]
 
 NOT_PLACES = [
@@ -62,6 +65,8 @@ NOT_PLACES = [
     "Unit: normal census, no float needed",
     "pt has been off road 3 days with the cast",
     "the Mesa area of the chart was blank",
+    "a mobile resident lift was used for the transfer",
+    "the dressing is past due, changed at 1400",
 ]
 
 
