@@ -849,6 +849,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         if not (token.eng or token.stop) or token.key in _NOT_GIVEN_NAMES:
             continue  # names that are no ordinary word have their own rules
+        if token.key in RELATION_CUES and not token.cap:
+            continue  # "pts son called": the relation itself, not a given name "Son"
         previous = tokens[index - 1]
         if token.initial or previous.key not in _GIVEN_NAME_CUES or previous.possessive:
             continue

@@ -1499,9 +1499,18 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
         accept=_cue_before(
             r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension"
             r"|call(?:" + SP + r"+back)?|callback|page|paged|text|reach)\.?"
-            r"[ ]*(?:\#|no\.?|number|at|to)?[ ]*:?[ ]*)",
+            r"[ ]*(?:\#|no\.?|number|at|to|on)?[ ]*:?[ ]*)",
             30,
         ),
+    ),
+    # The second of two extensions or pagers: "extension 4471 or 4472", "pgr 3318/3320"
+    _regex(
+        FindingKind.PHONE,
+        r"(?<![\w])(?:(?i:extension|extn|ext|pager|pgr|vocera|beeper)\.?" + SP + r"*[:#]?" + SP
+        + r"*[0-9]{3,6}|[xX][0-9]{4,6})" + SP + r"*(?:,|/|&|or|and)" + SP
+        + r"*(?P<number>x?[0-9]{3,6})(?![\w]|[.,/][0-9])",
+        group="number",
+        lead="[EePpXxVvBb]",
     ),
     # A licence number after a credential: "RN 812204", "MD #44871"
     _regex(

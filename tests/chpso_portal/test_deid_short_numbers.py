@@ -19,6 +19,8 @@ def _found(text):
     ("overnight page to 5-1930 about the potassium", "5-1930"),
     ("Pharmacy contact: Ilse Vantongeren, PharmD | ext. 3-7715", "3-7715"),
     ("the nurse was calling radiology x7-4410 about the read", "x7-4410"),
+    ("For the lab call extension 6120 or 6124 after hours.", "6124"),
+    ("Vocera 3391 / 3395 for the two charge nurses.", "3395"),
 ])
 def test_a_pager_or_an_extension_is_a_phone(text, number):
     assert number in _found(text)
@@ -44,6 +46,7 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
 @pytest.mark.parametrize("text", [
     "Repeat the dose x2-3 days, then 1-2 tabs as needed.",
     "Walked x2-300 ft with the walker.",
+    "Walked x300 and 400 ft later in the day.",
     "The vent (PB840) was replaced with a PB980 loaner.",
     "Bag replaced with D5W 1000 mL at 0300.",
     "Catheter REF 382533 was the wrong size for the sheath.",

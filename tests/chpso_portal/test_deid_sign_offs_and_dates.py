@@ -2,7 +2,8 @@
 after a dash ("- K.", "-mb"), a patient's label in capitals with short given names ("DOAN,
 THI HOA"), a given name after "w" (with), a lower-case "may" with its day ("says its may
 9"), a dotted date with a short year ("collected 4.7.25"); and the look-alikes that stay
-quiet (shorthand after a dash, the modal "may", versions, a ventilator's pressures)."""
+quiet (shorthand after a dash, the modal "may", versions, a ventilator's pressures, a
+relation after "pts")."""
 
 import pytest
 
@@ -42,6 +43,7 @@ def test_a_lower_case_may_or_a_dotted_date_is_a_date(text, date):
     "Pumps were updated to version 1.5.26 overnight.",
     "see section 4.2.11 of the policy",
     "pt in bed w Rails up x2",
+    "pts son called twice about the discharge time",
     "Gas 7.31/55/70. EPAP raised to 8/4 and IPAP set at 18/8 for the night.",
 ])
 def test_shorthand_versions_and_modal_may_stay_quiet(text):
