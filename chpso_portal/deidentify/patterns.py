@@ -2273,8 +2273,45 @@ def _detect_highways(text: str) -> Iterator[Span]:
             yield FindingKind.PLACE, word.start(), match.end()
 
 
+# "lives on Cypress", "her house on Magnolia Way": a street named alone after a home and "on".
+_HOME_ON = re.compile(
+    r"(?i:\b(?:lives|living|lived|resides|residing|house|apartment|trailer|duplex)" + SP
+    + r"+on" + SP + r"+)(?P<street>[" + UC + r"][" + LC + r"]+(?:" + SP + r"+[" + UC + r"]["
+    + LC + r"]+){0,2})(?![\w])"
+)
+_NOT_HOME_STREETS = frozenset(
+    """
+    Medicare Medicaid Social Security Disability Ensure Oxygen The A An His Her Their Our
+    Hospice Dialysis Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    """.split()
+)
+
+
+# "the exit 128 ramp off I-70", "at exit 42 on US 191": a highway's exit, said as one.
+_EXIT = re.compile(
+    r"(?i:\bexit)" + SP + r"+[0-9]{1,3}[A-Za-z]?(?![\w])(?=" + SP + r"*(?i:ramp|on-ramp"
+    r"|off-ramp|interchange)\b|[^\n]{0,25}?(?<![\w])" + _HIGHWAY + r"(?![\w]))"
+)
+
+
+def _detect_exits(text: str) -> Iterator[Span]:
+    for match in _EXIT.finditer(text):
+        yield FindingKind.PLACE, match.start(), match.end()
+
+
+def _detect_home_streets(text: str) -> Iterator[Span]:
+    for match in _HOME_ON.finditer(text):
+        words = match.group("street").split()
+        if any(word in _NOT_HOME_STREETS for word in words):
+            continue
+        yield FindingKind.PLACE, match.start("street"), match.end("street")
+
+
 ADDRESS_DETECTORS: list[Detector] = [
     _detect_streets,
+    _gated(_detect_exits, "exit"),
+    _gated(_detect_home_streets, "live", "resid", "house", "apartment", "trailer",
+           "duplex"),
     # "on e. herndon", "at 3310 w ashlan"
     _regex(
         FindingKind.PLACE,

@@ -46,6 +46,10 @@ PLACES = [
     ("pt is a lemoore resident, no pcp", "lemoore"),
     ("came down from up north (eureka area) by car", "eureka"),
     ("son lives out past firebaugh, 40 min away", "firebaugh"),
+    ("She lives on Sycamore, two blocks from the fire station.", "Sycamore"),
+    ("her house on Juniper Way had no ramp", "Juniper Way"),
+    ("Trooper found the car at the exit 204 ramp off I-40.", "exit 204"),
+    ("jackknifed semi near exit 61 on US 93, two patients", "exit 61"),
 ]
 
 NOT_PLACES = [
@@ -67,6 +71,10 @@ NOT_PLACES = [
     "the Mesa area of the chart was blank",
     "a mobile resident lift was used for the transfer",
     "the dressing is past due, changed at 1400",
+    "discharged home on Coumadin with INR check Monday",
+    "She lives on Social Security and has no car.",
+    "Exit 2 stairwell door was propped open during the drill.",
+    "use exit 3 for the helipad after 2200",
 ]
 
 
