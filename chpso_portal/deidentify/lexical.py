@@ -2055,6 +2055,9 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             # "a Fresno native", "the Tacoma area": a noun that only a place takes
             matched + 1 < count and tokens[matched + 1].key in _PLACE_NOUNS
             and tokens[matched + 1].gap in {" ", "-"} and not tokens[matched].possessive
+        ) and not (
+            # "the Las Vegas Strip", "the San Diego office": a town of two words or more
+            len(run) >= 2 and not everyday and not any(t.initial for t in run[1:])
         ):
             ok = False
         elif stop and cue is None:

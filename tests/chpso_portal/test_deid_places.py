@@ -50,6 +50,9 @@ PLACES = [
     ("her house on Juniper Way had no ramp", "Juniper Way"),
     ("Trooper found the car at the exit 204 ramp off I-40.", "exit 204"),
     ("jackknifed semi near exit 61 on US 93, two patients", "exit 61"),
+    ("He was hurt on the Atlantic City boardwalk, per his wife.", "Atlantic City"),
+    ("The Santa Fe office faxed the wrong record.", "Santa Fe"),
+    ("slipped on a trail in Yellowstone, flown out", "Yellowstone"),
 ]
 
 NOT_PLACES = [
@@ -75,6 +78,7 @@ NOT_PLACES = [
     "She lives on Social Security and has no car.",
     "Exit 2 stairwell door was propped open during the drill.",
     "use exit 3 for the helipad after 2200",
+    "The Grand Rounds schedule moved to Thursday.",
 ]
 
 
