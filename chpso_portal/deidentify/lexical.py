@@ -2602,11 +2602,18 @@ _AT_CARE_WORDS = frozenset(
     """
     ct mri xray x-ray scan scans imaging labs echo ekg mammogram ultrasound colonoscopy
     endoscopy dialysis infusion infusions surgery rehab admitted treated stayed staying
-    resident residing
+    resident residing lives living offered bed beds eval placement
     """.split()
 )
-# Words after such a place: "at prairie lakes last week".
-_AFTER_AT_PHRASE = frozenset("last this yesterday today on in for and but so".split())
+# Words before "to" and a place typed in lower case: "back to cedar ridge", "dc to heritage oaks".
+_TO_CARE_WORDS = frozenset(
+    "back dc dcd c discharge discharged returning xfer xferred transfer accepted".split()
+)
+# Words after such a place: "at prairie lakes last week", "back to cedar ridge tmrw".
+_AFTER_AT_PHRASE = frozenset(
+    "last this yesterday today tomorrow tmrw tmw tonight on in for and but so once when if "
+    "pending per".split()
+)
 _NOT_FROM_WORDS = frozenset(
     """
     work school church home house apartment car bus street outside another other his her their
@@ -2615,6 +2622,8 @@ _NOT_FROM_WORDS = frozenset(
     labor deck delivery custody police court lobby waiting intake holding pod hallway
     front desk counter triage window change huddle rounds shift bedside baseline night day
     same time first second third last next end start beginning noon midnight least most
+    prior previous normal usual regular full current former original different sleep work
+    school duty
     """.split()
 )
 
@@ -2623,16 +2632,22 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
     """ "admit from heritage oaks", "came from good shepherd in hermiston": two lower-case
     words after a transfer verb and "from", not clinical or everyday words."""
     text = reader.text
-    if "from " not in text and "at " not in text:
+    if "from " not in text and "at " not in text and "to " not in text:
         return
     tokens = reader.tokens
     lex = reader.lex
     for index in range(1, len(tokens) - 2):
         cue = tokens[index]
         if cue.word == "at":
-            # "had ct at prairie lakes last week", "labs done at pine ridge": a test or a
-            # stay at a place typed in lower case.
+            # "had ct at prairie lakes last week", "bed offered at meadow park": a test, a
+            # stay or a bed at a place typed in lower case.
             if tokens[index - 1].key not in _AT_CARE_WORDS:
+                continue
+        elif cue.word == "to":
+            # "going back to cedar ridge tmrw", "dc to heritage oaks once auth back".
+            if tokens[index - 1].key not in _TO_CARE_WORDS or (
+                tokens[index - 1].key == "c" and tokens[index - 1].gap != "/"
+            ):
                 continue
         elif cue.word != "from":
             continue
@@ -2651,7 +2666,7 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
         if following is not None:
             gap = following.gap
             if gap == " " and following.key not in _AFTER_FROM_PHRASE and not (
-                cue.word == "at" and following.key in _AFTER_AT_PHRASE
+                cue.word != "from" and following.key in _AFTER_AT_PHRASE
             ):
                 continue
             closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-", "("} or "\n" in gap
@@ -2673,6 +2688,7 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
                 or key in lex.clinical
                 or len(key) < 3
                 or (len(key) > 5 and key.endswith(_CLINICAL_ENDINGS) and word.eng)
+                or cue.word != "from" and word.eng and key.endswith(("ly", "ing", "ed", "tion"))
             ):
                 bad = True
                 break

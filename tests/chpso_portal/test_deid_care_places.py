@@ -81,7 +81,7 @@ FOUND = [
     ("hospice is Stillwater Crossing, they will bring the comfort kit", "Stillwater Crossing"),
     ('3/14,Hawthorn Bend SNF,fall,"found on floor by aide"', "Hawthorn Bend SNF"),
     ("SNF: Juniper Vale. Contact: DON", "Juniper Vale"),
-    ("sending facility - Brackenridge, report by phone", "Brackenridge"),
+    ("sending facility - Brackenfold, report by phone", "Brackenfold"),
     ("sent to lakemont hosptial for the cath", "lakemont hosptial"),
     ("ems brought pt from maple hollow nursing hom, no paperwork", "maple hollow nursing hom"),
     ("EMS (Metro North Ambulance) brought pt in at 0310", "Metro North Ambulance"),
@@ -99,6 +99,8 @@ FOUND = [
     ("pt had mri at copper hills last week, images not in our pacs", "copper hills"),
     ("pt from maple terrace (yuma) w/ foley, no paperwork", "maple terrace"),
     ("the pt we took from baylor scott n white last wk came back", "baylor scott n white"),
+    ("going back to alder springs tmrw per sw", "alder springs"),
+    ("dc to linden hollow once auth back", "linden hollow"),
 ]
 
 QUIET = [
@@ -149,6 +151,8 @@ QUIET = [
     "ct at night shift; surgery at same time; rehab at least 3 hrs; admitted at end of shift",
     "pt from nursing home, pt from group home, pt from out of town, pt from another state",
     "came from work (construction) with a lac; pt from triage room; pt from cath lab",
+    "back to prior function. back to eating normally. back to regular diet. dc to home health",
+    "back to baseline mental status; back to work tomorrow; back to sleep once meds given",
 ]
 
 
@@ -173,3 +177,17 @@ def test_a_kind_a_department_or_a_day_stays_quiet(text):
 )
 def test_a_service_of_two_everyday_words_is_not_a_person(text):
     assert [f.text for f in screen(text)] == []
+
+
+LISTED = [
+    ("Home oxygen came from Apria and the tank was empty on arrival.", "Apria"),
+    ("She was seen at Parkview last month for the same pain.", "Parkview"),
+    ("Transferred from Tucson Medical Center for a higher level of care.", "Tucson Medical Center"),
+    ("Filled at the Fred Meyer pharmacy on 3/2 with the wrong strength.", "Fred Meyer"),
+]
+
+
+@pytest.mark.parametrize(("text", "words"), LISTED, ids=[w for _, w in LISTED])
+def test_a_regional_system_or_chain_is_found_by_its_listed_name(text, words):
+    found = [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL]
+    assert any(words in name for name in found), found
