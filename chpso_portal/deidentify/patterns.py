@@ -426,6 +426,13 @@ DATE_DETECTORS: list[Detector] = [
         + _NO_NUMBER_AFTER,
         accept=_numeric_date_ok,
     ),
+    # "DOB-04/22/1931": a label joined to the date by a dash
+    _regex(
+        FindingKind.DATE,
+        r"(?<=[A-Za-z]-)[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})" + _NO_NUMBER_AFTER,
+        accept=_numeric_date_ok,
+        lead="[0-9]",
+    ),
     # 14.03.2026
     _regex(
         FindingKind.DATE,
@@ -1622,7 +1629,7 @@ _BARE_ID_CUES = frozenset(
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
     employee emp badge license licence lic dl auth authorization event tracking intervention
-    complaint grievance appeal inquiry
+    complaint grievance appeal inquiry identifier beneficiary script
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273", "a grievance, # GRV-0311-26": such a word before
@@ -1687,7 +1694,9 @@ def _clause_cue(text: str, start: int, value: str) -> bool:
         return False  # "2026", "120/80", "0200": years, values and times
     if sum(ch.isdigit() for ch in value) < 3:
         return False
-    window = text[max(0, start - 70) : start]
+    window = text[max(0, start - 70) : start].rstrip(" ")
+    if window.endswith("("):
+        window = window[:-1]  # "the MRN on the label was another pt's (0091-4471)"
     ends = list(_CLAUSE_END.finditer(window))
     if ends:
         window = window[ends[-1].end() :]
@@ -1780,6 +1789,9 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Iterator[Span]:
     if cued and (digits >= 2 or len(value) >= 5):
         yield FindingKind.LONG_NUMBER, start, end
         return
+    if _clause_cue(text, start, value):
+        yield FindingKind.LONG_NUMBER, start, end  # "the MRN ... another pt (0091-4471)"
+        return
     # A device's own code: "pump AUR-1187-44", "transmitters T1188"; a short one only as a
     # letter and four digits, so a model ("vent PB840") or a bed pair ("bed 12/13") stays quiet.
     if digits < 3 or len(value) < 5 or len(value) == 5 and (digits < 4 or value[0].isdigit()):
@@ -1811,17 +1823,19 @@ _detect_badges = _gated_case(
     "#",
 )
 
-# The end of a record number named by its cue: "MRN ending in 4471", "acct ending 0921".
+# The end of a record number named by its cue: "MRN ending in 4471", "acct ending 0921",
+# "the medical record number ended in 4471".
 _detect_number_endings = _gated(
     _regex(
         FindingKind.LONG_NUMBER,
         r"(?i:\b(?:mrn|mr|acct|account|card|member(?:" + SP + r"+id)?|policy|id|chart"
-        r"|medicare|medicaid|license|licence)" + SP + r"*(?:\#|no\.?|number)?" + SP
-        + r"+(?:ending|ends)(?:" + SP + r"+(?:in|with))?" + SP + r"*:?" + SP
+        r"|record" + SP + r"*(?:\#|no\.?|number)|medicare|medicaid|license|licence)" + SP
+        + r"*(?:\#|no\.?|number)?" + SP
+        + r"+(?:ending|ends|ended)(?:" + SP + r"+(?:in|with))?" + SP + r"*:?" + SP
         + r"*)(?P<number>[0-9]{3,6})(?![\w])",
         group="number",
     ),
-    "ending", "ends",
+    "ending", "ends", "ended",
 )
 # A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn". The name is
 # leading dots, then a letter, digit or underscore, then two or more: one way to split a run,

@@ -36,6 +36,10 @@ def test_a_pager_or_an_extension_is_a_phone(text, number):
     ("Complaint opened with the maker, ref MFR-2025-440912.", ["MFR-2025-440912"]),
     ("The county EMS run number 25-40917 is on the face sheet.", ["25-40917"]),
     ("Her plan ID is AET 5521 0938 12 per the card.", ["AET 5521 0938 12"]),
+    ("The MRN on the second tube was another patient's (0077-3318).", ["0077-3318"]),
+    ("The second band's medical record number ended in 3318.", ["3318"]),
+    ("Medicare Beneficiary Identifier 2KP7TW3HJ81 on the face sheet.", ["2KP7TW3HJ81"]),
+    ("Script # RX-5520-17 was filled twice.", ["RX-5520-17"]),
 ])
 def test_a_device_code_or_a_record_number_is_found(text, numbers):
     found = _found(text)
@@ -54,6 +58,8 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
     "NDC 0338-0049-04 and 0338-0049-03 sit side by side in the cabinet.",
     "The band ID was OK 2 times at the bedside scan.",
     "Heparin run at 1200 units per hour overnight.",
+    "The paper record ended in 2019 when the unit went live on the new system.",
+    "The pump serial (model 8015-44) matched the recall list.",
 ])
 def test_doses_models_and_times_stay_quiet(text):
     assert screen(text) == []

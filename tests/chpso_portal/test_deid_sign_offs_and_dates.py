@@ -28,6 +28,7 @@ def test_a_sign_off_a_label_or_a_companion_is_a_name(text, name):
     ("card in wallet says 1941, daughter says its may 9. verifying", "may 9"),
     ("son said the fall was on may 14th at home", "may 14th"),
     ("Cultures collected 4.7.25 were never resulted.", "4.7.25"),
+    ("Face sheet: DOB-09/17/1944, allergies none known.", "09/17/1944"),
 ])
 def test_a_lower_case_may_or_a_dotted_date_is_a_date(text, date):
     assert date in _found(text)
@@ -44,6 +45,7 @@ def test_a_lower_case_may_or_a_dotted_date_is_a_date(text, date):
     "see section 4.2.11 of the policy",
     "pt in bed w Rails up x2",
     "pts son called twice about the discharge time",
+    "Pressures BP-118/76/60 on the arterial line trace.",
     "Gas 7.31/55/70. EPAP raised to 8/4 and IPAP set at 18/8 for the night.",
 ])
 def test_shorthand_versions_and_modal_may_stay_quiet(text):
