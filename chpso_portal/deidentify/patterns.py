@@ -875,7 +875,7 @@ AGE_DETECTORS: list[Detector] = [
     # "94 yo", "95-yo", "96-y/o", "97 y.o.", "98 y. o."
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + SP + r"*-?(?i:y/o|y\.?" + SP + r"?o\.?|yoa)(?![A-Za-z])",
+        _OVER_89_LEAD + SP + r"*-?(?i:y/[o0]|y-o|y\.?" + SP + r"?o\.?|yoa)(?![A-Za-z0-9])",
     ),
     _regex(
         FindingKind.AGE_OVER_89,
@@ -884,10 +884,10 @@ AGE_DETECTORS: list[Detector] = [
     _gated_search(
         _regex(
             FindingKind.AGE_OVER_89,
-            _lead("[Aa]", r"\w") + r"(?i:ged|ge)" + SP + r"*[:=\-]?" + SP + r"*" + _OVER_89
-            + _AGGREGATE,
+            _lead("[Aa]", r"\w") + r"(?i:ged|ge)(?:" + SP + r"+(?i:of))?" + SP + r"*[:=\-]?" + SP
+            + r"*" + _OVER_89 + _AGGREGATE,
         ),
-        re.compile(r"ged?" + SP + r"*[:=\-]?" + SP + r"*(?:9|1[01])[0-9]"),
+        re.compile(r"ged?(?:" + SP + r"+of)?" + SP + r"*[:=\-]?" + SP + r"*(?:9|1[01])[0-9]"),
         lower=True,
     ),
     _gated(
@@ -2030,6 +2030,14 @@ AGE_WORD_DETECTORS: list[Detector] = [
                                + r"+of" + SP + r"+)", 18),
         ),
         " of 9", " of 1",
+    ),
+    # "F 93 with a fall", "(M, 96)", "M/94": the sex, then the age, where a case opens
+    _regex(
+        FindingKind.AGE_OVER_89,
+        r"(?<![\w/])[MF](?:," + SP + r"*|/|" + SP + r"+)" + _OVER_89 + r"(?![.,/:\-]?[0-9]|" + SP
+        + r"*[%+x])",
+        accept=_cue_before(r"(?:^|\n|\(|\b(?i:pt|patient|sex)" + SP + r"*:?" + SP + r"*)", 12),
+        lead="[MF]",
     ),
     # "son says pt is 95 & fell", "she is 93 and lives alone", "her aunt, who is 96,",
     # "turned 100 last week": a bare number after a person and "is" or "was", or after

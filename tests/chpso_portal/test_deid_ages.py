@@ -48,6 +48,11 @@ AGES_WITH_UNITS = [
     ("She is 92 yrs. old and on hospice.", "92 yrs. old"),
     ("Age-98, DNR on file", "Age-98"),
     ("a gentle woman of 95 who sings to the staff", "95"),
+    ("She was widowed at the age of 60 and is now at the age of 99.", "99"),
+    ("Pt (M, 97) found on the floor by the night aide", "97"),
+    ("F 94 with a fall at home, on apixaban", "94"),
+    ("M/101, hard of hearing", "101"),
+    ("91-y-o woman from home", "91-y-o"),
 ]
 
 NOT_AGES_WITH_UNITS = [
@@ -65,6 +70,9 @@ NOT_AGES_WITH_UNITS = [
     "ask pt 91 y/n questions only, aphasic",
     "the ratio of 94 to 100 was charted",
     "a dose of 100 mg was given",
+    "FiO2 95 on the vent, PEEP 8",
+    "Results are reported for the age of 90 or older as one group.",
+    "room F 95 was cleaned twice",
 ]
 
 NOT_AGES = [
