@@ -3796,13 +3796,16 @@ def _towns_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Span
         return
     for index in range(1, len(tokens)):
         token = tokens[index]
-        if token.gap != ", " or tokens[index - 1].end not in ends or not token.cap:
+        if token.gap != ", " or tokens[index - 1].end not in ends:
             continue
         last = _longest_phrase(
-            tokens, index, lex.place_heads, lex.places, allow="", lower=False
+            tokens, index, lex.place_heads, lex.places, allow="", lower=not token.cap
         )
         if last is None:
             continue
+        if not token.capd and any(t.eng or t.stop or t.first or t.key in lex.clinical
+                                  for t in tokens[index : last + 1]):
+            continue  # in lower case, only a town that is no word or given name: ", weslaco"
         key = _place_key(tokens[index : last + 1])
         if key in _STATE_NAMES or key in _WEEKDAYS_AND_MONTHS:
             continue

@@ -2264,6 +2264,11 @@ _CROSSING_AFTER = re.compile(
 )
 
 
+# "mile marker 88 on Navajo Route 15", "mile 12 of Hwy 264": the spot on the road
+_MARKER_BEFORE = re.compile(
+    r"(?i:\b(?:mile" + SP + r"+marker|mile|mm)" + SP + r"*[0-9]{1,3}(?:\.[0-9])?" + SP
+    + r"+(?:on|of|along|off)" + SP + r"+(?:the" + SP + r"+)?$)"
+)
 _HIGHWAY_CUE = re.compile(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+$)")
 
 
@@ -2289,10 +2294,14 @@ def _detect_highways(text: str) -> Iterator[Span]:
         ):
             continue
         crossing = _CROSSING_AFTER.match(text, match.end())
+        marker = _MARKER_BEFORE.search(text, max(0, word.start() - 30), word.start())
+        start = marker.start() if marker is not None else word.start()
         if crossing is not None:
-            yield FindingKind.PLACE, word.start(), crossing.end()
-        elif _HIGHWAY_CUE.search(text, max(0, word.start() - 10), word.start()):
-            yield FindingKind.PLACE, word.start(), match.end()
+            yield FindingKind.PLACE, start, crossing.end()
+        elif marker is not None or _HIGHWAY_CUE.search(
+            text, max(0, word.start() - 10), word.start()
+        ):
+            yield FindingKind.PLACE, start, match.end()
 
 
 # "lives on Cypress", "her house on Magnolia Way": a street named alone after a home and "on".
@@ -2415,12 +2424,13 @@ ADDRESS_DETECTORS: list[Detector] = [
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?=" + SP + r"+(?i:zip)(?![\w]))",
     ),
     _detect_numbered_cross_streets,
-    # P.O. Box 1234
+    # P.O. Box 1234; a rural box with its route: "HC 61 Box 118", "RR 2 Box 40"
     _gated(
         _regex(
             FindingKind.PLACE,
             r"(?i:\b(?:p\.?" + SP + r"?o\.?" + SP + r"*box|post" + SP + r"+office" + SP
-            + r"+box)" + SP + r"*#?[0-9]+)",
+            + r"+box|(?:hc|rr|r\.r\.|rural" + SP + r"+route|star" + SP + r"+route|hcr)" + SP
+            + r"*[0-9]{1,4},?" + SP + r"*box)" + SP + r"*#?[0-9]+)",
             on_lower_case=True,
         ),
         "box",

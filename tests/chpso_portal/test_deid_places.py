@@ -53,6 +53,9 @@ PLACES = [
     ("He was hurt on the Atlantic City boardwalk, per his wife.", "Atlantic City"),
     ("The Santa Fe office faxed the wrong record.", "Santa Fe"),
     ("slipped on a trail in Yellowstone, flown out", "Yellowstone"),
+    ("dc back to golden valley care center, harlingen, w/ hospice", "harlingen"),
+    ("Mailing address HC 72 Box 4410, no street address.", "HC 72 Box 4410"),
+    ("Rollover at mile marker 132 on State Route 89, one ejected.", "mile marker 132"),
 ]
 
 NOT_PLACES = [
@@ -79,6 +82,8 @@ NOT_PLACES = [
     "Exit 2 stairwell door was propped open during the drill.",
     "use exit 3 for the helipad after 2200",
     "The Grand Rounds schedule moved to Thursday.",
+    "RR 22, box of gloves restocked at the bedside",
+    "faxed to Kindred Hospital, then called the family",
 ]
 
 
