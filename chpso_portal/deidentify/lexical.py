@@ -224,6 +224,7 @@ _FACILITY_HEADS = [
     "rehabilitation", "rehab", "rehabilitation center", "rehabilitation hospital",
     "rehabilitation institute", "nursing home", "nursing center", "nursing facility",
     "nursing and rehabilitation", "nursing & rehabilitation", "nursing and rehab",
+    "nursing & rehab", "nursing and rehab center", "nursing & rehab center",
     "skilled nursing", "post-acute", "post acute", "transitional care", "surgery center",
     "surgical center", "surgical hospital", "ambulatory surgery center", "urgent care",
     "dialysis", "dialysis center", "kidney center", "cancer center", "cancer institute",
@@ -1493,6 +1494,12 @@ _INNER_SHORT_WORDS = frozenset({"sun", "mar"})
 _NAME_DIRECTIONS = frozenset("north south east west new old upper lower central".split())
 
 
+# Words naming a region of a state before the VA's site there: "Southern Arizona VA".
+_REGION_WORDS = frozenset(
+    "north south east west central northern southern eastern western upper".split()
+)
+
+
 def _inner_short_word(tokens: list[Token], index: int) -> bool:
     token = tokens[index]
     if token.key not in _INNER_SHORT_WORDS or not token.cap or token.upper or index == 0:
@@ -1618,7 +1625,9 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         first = index
         while first > 0 and index - first < 4:
             previous = tokens[first - 1]
-            if previous.cap or tokens[first].gap != " " or previous.key in _FACILITY_CUES:
+            if previous.cap or tokens[first].gap not in (" ", " & ") or (
+                previous.key in _FACILITY_CUES
+            ):  # "lakeview nursing & rehab"
                 break
             if previous.stop and (previous.key not in lex.clinical or previous.key in _NEVER
                                   or previous.key in _ROLE_WORDS) or previous.key in _ARTICLES:
@@ -1737,6 +1746,12 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             continue
         run = tokens[index : matched + 1]
         everyday = all(t.key in lex.english or t.key in _NEVER for t in run)
+        if everyday and not token.cap and _lower_chain_cued(reader, index, matched):
+            # "from atria sunnyvale", "filled at rite aid on w 25th": a listed name of
+            # everyday words typed in lower case after a cue, with its town or a boundary.
+            yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, matched)
+            index = matched + 1
+            continue
         if everyday and (not token.cap or token.initial or token.upper and len(run) == 1) and not (
             # "Care Flight out of Reno declined", "Patient First urgent care in Midlothian":
             # a listed name of capitalised words opening a sentence, read as a service or a
@@ -1769,8 +1784,13 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         ].initial and _adjacent(text, tokens[probe], tokens[probe + 1]):
             probe -= 1
         for start in range(probe + 1, index):
-            if _place_key(tokens[start:index]) in lex.places:
-                first = start
+            run = tokens[start:index]
+            if _place_key(run) in lex.places or len(run) > 1 and run[-1].key in _STATE_NAMES and (
+                run[0].key in _REGION_WORDS and all(
+                    t.key in _STATE_NAMES or t.key in _REGION_WORDS for t in run
+                )
+            ):
+                first = start  # "Palo Alto VA", "Southern Arizona VA", "North Texas VA"
                 break
         if index + 1 < len(tokens) and _adjacent(text, token, tokens[index + 1]):
             head = _head_at(reader, index + 1, any_case=True)
@@ -1848,8 +1868,44 @@ def _saints_name(reader: _Reader, token: Token) -> bool:
     return key.endswith("s") and key[:-1] in reader.lex.first_names and not token.eng
 
 
+def _lower_chain_cued(reader: _Reader, first: int, last: int) -> bool:
+    """Whether a listed name of everyday words typed in lower case (tokens `first` to `last`)
+    follows "at", "from" or "to" and goes on with a listed town in no dictionary ("atria
+    sunnyvale"), or, two words or more, ends at a boundary ("at rite aid on w 25th")."""
+    tokens = reader.tokens
+    if first == 0 or tokens[first - 1].key not in {"at", "from", "to"}:
+        return False
+    if tokens[first].gap != " " or any(t.cap or t.key in _COMMON_LOWER for t in tokens[
+        first : last + 1
+    ]):
+        return False
+    key = tokens[first].key
+    if key in _PATIENT_CUES or key in _ROLE_WORDS or key in GENERIC_FACILITY_WORDS:
+        return False  # "to patient first", "to home health"
+    following = tokens[last + 1] if last + 1 < len(tokens) else None
+    if following is not None and following.gap == " " and not following.cap and (
+        not following.eng and not following.stop and following.key in reader.lex.places
+    ):
+        return True
+    if last == first:
+        return False
+    return following is None or following.gap.strip()[:1] in {",", ".", ";", ")"} or (
+        following.gap == " " and following.key in {"on", "in", "pharmacy", "for", "and"}
+    )
+
+
+# A store's number after a chain's name: "CVS #8841", "Walgreens store 4417", "Kroger no. 412".
+_STORE_NUMBER = re.compile(r" ?(?:#|[Nn]o\. ?|[Ss]tore #? ?)[0-9]{2,6}(?![0-9])")
+
+
 def _extend_facility(reader: _Reader, index: int) -> int:
     """End of a facility name that may go on with a place or a head: "Kaiser Roseville"."""
+    end = _extend_facility_words(reader, index)
+    store = _STORE_NUMBER.match(reader.text, end)
+    return store.end() if store else end
+
+
+def _extend_facility_words(reader: _Reader, index: int) -> int:
     tokens = reader.tokens
     text = reader.text
     end = tokens[index].end
@@ -2851,6 +2907,13 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 ):
                     break
                 first -= 1
+            if first == index and index >= 2 and key in _CARE_ENDINGS and not token.cap and (
+                tokens[index - 2].key in {"at", "from", "to"} and tokens[index - 1].gap == " "
+                and tokens[index - 1].key.isalpha() and len(tokens[index - 1].key) >= 4
+                and not tokens[index - 1].cap and tokens[index - 1].key not in _NEVER
+                and tokens[index - 1].key not in generic
+            ):
+                first = index - 1  # "the med tech at sunrise villa": a chain's everyday word
             if first == index:
                 continue
             cue = tokens[first - 1].key if first > 0 else ""

@@ -101,6 +101,9 @@ FOUND = [
     ("the pt we took from baylor scott n white last wk came back", "baylor scott n white"),
     ("going back to alder springs tmrw per sw", "alder springs"),
     ("dc to linden hollow once auth back", "linden hollow"),
+    ("this is the med tech at dawn villa in Sun Lakes, about his paperwork", "dawn villa"),
+    ("he was walking fine at brookmere nursing & rehab last wk", "brookmere nursing & rehab"),
+    ("Referral to: Northern Nevada VA wound clinic for follow up", "Northern Nevada VA"),
 ]
 
 QUIET = [
@@ -153,6 +156,8 @@ QUIET = [
     "came from work (construction) with a lac; pt from triage room; pt from cath lab",
     "back to prior function. back to eating normally. back to regular diet. dc to home health",
     "back to baseline mental status; back to work tomorrow; back to sleep once meds given",
+    "He has Texas VA benefits; pt needs pt & rehab; cardiac & pulmonary rehab consulted",
+    "atria enlarged on echo per old report; left atria mildly dilated at rest",
 ]
 
 
@@ -184,6 +189,10 @@ LISTED = [
     ("She was seen at Parkview last month for the same pain.", "Parkview"),
     ("Transferred from Tucson Medical Center for a higher level of care.", "Tucson Medical Center"),
     ("Filled at the Fred Meyer pharmacy on 3/2 with the wrong strength.", "Fred Meyer"),
+    ("mrs ortiz, ninety one, came from atria fremont with no med list", "atria fremont"),
+    ("the dose was switched at rite aid on w 12th and she has been dizzy since", "rite aid"),
+    ("Filled at CVS #5127 in Tempe and labeled with the wrong strength.", "CVS #5127"),
+    ("filled at Walgreens store 2210 yesterday", "Walgreens store 2210"),
 ]
 
 
