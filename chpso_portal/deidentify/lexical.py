@@ -2090,6 +2090,9 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         run = tokens[index : matched + 1]
         previous = reader.previous_word(index)
+        place_noun = matched + 1 < count and tokens[matched + 1].key in _PLACE_NOUNS and (
+            tokens[matched + 1].gap in {" ", "-"} and not tokens[matched].possessive
+        )
         lower_state = lower and cue == "cue" and _lower_state_follows(reader, matched)
         state_after = lower_state or cue == "label" or _state_follows(reader, matched)
         everyday = all(t.eng or t.key in _NEVER or t.key in lex.clinical for t in run)
@@ -2109,8 +2112,7 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             curated and previous.key == "the"
         ) and not (
             # "a Fresno native", "the Tacoma area": a noun that only a place takes
-            matched + 1 < count and tokens[matched + 1].key in _PLACE_NOUNS
-            and tokens[matched + 1].gap in {" ", "-"} and not tokens[matched].possessive
+            place_noun
         ) and not (
             # "the Las Vegas Strip", "the San Diego office": a town of two words or more
             len(run) >= 2 and not everyday and not any(t.initial for t in run[1:])
@@ -2125,6 +2127,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         elif everyday:
             # "in Mesa", "in Temple", "our Springfield clinic"; not "Normal saline".
             ok = cue is not None and not token.initial and not _next_is_clinical(reader, matched)
+            # "the Many Farms chapter house", "the Twin Falls area"
+            ok = ok or len(run) >= 2 and place_noun and not token.initial
         elif person:
             ok = cue is not None or not token.initial
         else:
@@ -2321,7 +2325,9 @@ def _state_follows(reader: _Reader, index: int) -> bool:
 
 _OWNERS = frozenset("our their your its his her".split())
 # Nouns that after a town's name make it one: "a Fresno native", "the Tacoma area".
-_PLACE_NOUNS = frozenset("native natives resident residents area suburbs outskirts based".split())
+_PLACE_NOUNS = frozenset(
+    "native natives resident residents area suburbs outskirts based chapter".split()
+)
 # The last word of a named place that is not a town.
 _PLACE_HEAD_WORDS = frozenset(
     """
@@ -2393,6 +2399,8 @@ def detect(text: str) -> Iterator[Span]:
             yield from _towns_after_facilities(reader, spans)
     if "(" in text:
         yield from _towns_in_brackets(reader, spans)
+    if spans and (" on " in text or " and " in text or " & " in text):
+        yield from _streets_after_facilities(reader, spans)
     yield from _detect_sites(reader, spans)
     if "from " in text and any(needle in text for needle in _SENDER_NEEDLES):
         yield from _detect_senders(reader)
@@ -3934,6 +3942,73 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             cued = any(end <= opening and not text[end:opening].strip() for end in facility_ends)
         if cued:
             yield FindingKind.PLACE, token.start, tokens[last].end
+
+
+_SITE_AFTER_FACILITY = frozenset(
+    "unit store location branch pharmacy clinic office site lab center".split()
+)
+_CROSS_WORDS = frozenset({"and", "&"})
+_STREET_AT = frozenset({"at", "near", "on", "off"})
+
+
+def _street_run(reader: _Reader, index: int) -> int | None:
+    """Last token of one to three capitalised words from `index` that can name a street."""
+    tokens = reader.tokens
+    last = None
+    position = index
+    while position < len(tokens) and position - index < 3:
+        token = tokens[position]
+        if not token.cap or token.upper or token.stop or token.key in _WEEKDAYS_AND_MONTHS:
+            break
+        if position > index and token.gap != " ":
+            break
+        last = position
+        position += 1
+    return last
+
+
+def _streets_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
+    """ "the Walgreens on Ustick and Five Mile", "the Fresenius unit on Lindbergh": a street
+    after a facility and "on"; and "found at Kensington and Allegheny", a place at a
+    crossing, reaches over the street it crosses."""
+    tokens = reader.tokens
+    starts = {token.start: index for index, token in enumerate(tokens)}
+    ends = {token.end: index for index, token in enumerate(tokens)}
+    for kind, start, end in spans:
+        if kind is FindingKind.HOSPITAL:
+            index = ends.get(end)
+            if index is None or index + 2 >= len(tokens):
+                continue
+            index += 1
+            if tokens[index].key in _SITE_AFTER_FACILITY and tokens[index].gap == " ":
+                index += 1
+            if index + 1 >= len(tokens) or tokens[index].key not in {"on", "off"} or (
+                tokens[index].gap != " " or tokens[index + 1].gap != " "
+            ):
+                continue
+            first = index + 1
+        elif kind is FindingKind.PLACE:
+            first = starts.get(start)
+            if first is None or first == 0 or tokens[first - 1].key not in _STREET_AT:
+                continue
+        else:
+            continue
+        last = _street_run(reader, first)
+        if last is None:
+            continue
+        if kind is FindingKind.PLACE and tokens[last].end != end:
+            continue
+        if last + 2 < len(tokens) and tokens[last + 1].key in _CROSS_WORDS and (
+            tokens[last + 1].gap == " " and tokens[last + 2].gap == " "
+        ):
+            crossing = _street_run(reader, last + 2)
+            if crossing is not None:
+                last = crossing
+            elif kind is FindingKind.PLACE:
+                continue
+        elif kind is FindingKind.PLACE:
+            continue
+        yield FindingKind.PLACE, tokens[first].start, tokens[last].end
 
 
 # What follows a transport team's abbreviation ("transferred by CCT team"), not a facility's.

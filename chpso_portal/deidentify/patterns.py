@@ -2118,7 +2118,7 @@ _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 _HIGHWAY_WORD = (
     rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Rural|Farm{SP}+to{SP}+Market"
     rf"|Ranch{SP}+to{SP}+Market){SP}+)?(?:Highway|Hwy|Route|Rte|Road)|Interstate|SR|US|I|CR"
-    rf"|FM|RM|County{SP}+Rd|county{SP}+(?:road|rd)|hwy|highway)"
+    rf"|FM|RM|County{SP}+Rd|county{SP}+(?:road|rd)|hwy|highway|Loop|Spur|Beltway)"
 )
 _HIGHWAY = rf"(?:{_HIGHWAY_WORD}[\- ]?[0-9]{{1,4}}[A-Z]?)"
 
@@ -2232,6 +2232,7 @@ _NUMBERED_STREET_CUE = re.compile(
     r"(?i:\b(?:on|off|at|near|of|onto|along|to|from|and|[0-9]{1,6})" + SP + r"+(?:[nsew]\.?"
     + SP + r"+)?$|[&/]" + SP + r"*$)"
 )
+_DIRECTION_ONLY_BEFORE = re.compile(r"(?<![\w])[nsewNSEW]\.?" + SP + r"+$")
 _NEAR_NUMBERED_STREET = re.compile(r"(?i:\b(?:near|off)" + SP + r"+$)")
 # What follows an ordinal that counts: "near 63rd percentile", "off 2nd day".
 _COUNTED_AFTER = re.compile(
@@ -2245,7 +2246,7 @@ def _numbered_street_ok(match: re.Match[str], text: str) -> bool:
     """ "near 63rd st", "at 1420 w 3rd ave" after a cue, or "near 63rd" with no type word
     after "near" or "off" when no count follows ("near 63rd percentile")."""
     start = match.start()
-    if match.group("type"):
+    if match.group("type") or _DIRECTION_ONLY_BEFORE.search(text, max(0, start - 12), start):
         return _NUMBERED_STREET_CUE.search(text, max(0, start - 12), start) is not None
     return (
         start + 4 <= match.end()
@@ -2273,8 +2274,8 @@ _HIGHWAY_CUE = re.compile(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+$)
 
 
 # The last letters of the words before a highway's number ("Highway", "Rte", "US", "I",
-# "County Road", "CR"), checked before the pattern that looks for the word.
-_HIGHWAY_WORD_ENDINGS = frozenset("yeRSIdM")
+# "County Road", "CR", "FM", "Loop", "Spur"), checked before the pattern that looks for the word.
+_HIGHWAY_WORD_ENDINGS = frozenset("yeRSIdMpr")
 
 
 def _detect_highways(text: str) -> Iterator[Span]:
@@ -2392,11 +2393,12 @@ ADDRESS_DETECTORS: list[Detector] = [
         ),
         "corner", "intersection", "cross",
     ),
-    # "at 5th and Main"
+    # "at 5th and Main", "at 5th and main", "on 3rd & pine"
     _regex(
         FindingKind.PLACE,
         _lead("[0-9]", r"[\w]") + r"[0-9]{0,2}(?i:st|nd|rd|th)" + SP + r"*(?:and|&|/)" + SP
-        + rf"*[{UC}][{LC}]+(?![\w])",
+        + rf"*(?:[{UC}][{LC}]+|(?!(?:final|last|then|again|also|third|fourth|fifth|second|first"
+        rf"|later|each|every|the|a|an|one|two|three)(?![{LC}]))[a-z]{{3,}})(?![\w])",
         accept=_cue_before(r"(?i:\b(?:at|near|of|on|off)" + SP + "+)", 8),
     ),
     # "near 63rd st", "off w 14th ave", "near 63rd": a numbered street typed in lower case

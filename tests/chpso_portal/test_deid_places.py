@@ -56,6 +56,13 @@ PLACES = [
     ("dc back to golden valley care center, harlingen, w/ hospice", "harlingen"),
     ("Mailing address HC 72 Box 4410, no street address.", "HC 72 Box 4410"),
     ("Rollover at mile marker 132 on State Route 89, one ejected.", "mile marker 132"),
+    ("Pharmacist from the Walgreens on Overland and Cole called back.", "Overland and Cole"),
+    ("the DaVita unit on Gravois moved her chair time", "Gravois"),
+    ("Police found him at Frankford and Cottman with no ID.", "Frankford and Cottman"),
+    ("urgent care on Loop 410 sent her over", "Loop 410"),
+    ("script was filled at the cvs on e 55th last week", "55th"),
+    ("found wandering at 3rd and elm, no coat", "3rd and elm"),
+    ("Daughter works at the Twin Falls area office.", "Twin Falls"),
 ]
 
 NOT_PLACES = [
@@ -84,6 +91,9 @@ NOT_PLACES = [
     "The Grand Rounds schedule moved to Thursday.",
     "RR 22, box of gloves restocked at the bedside",
     "faxed to Kindred Hospital, then called the family",
+    "on 2nd and last attempt the line went in",
+    "seen at Kaiser on Monday for the rash",
+    "The Grand Rounds area was set up for the talk.",
 ]
 
 
