@@ -2853,6 +2853,11 @@ _NAME_OWNED_WORDS = frozenset(
 # Words of a bed or a stay at a place of care before "at" and its name: "bed available at
 # Fernwood", "accepted to Fernwood", "previously at Brightwater".
 _PLACEMENT_WORDS = frozenset("bed beds available accepted placement previously formerly".split())
+# Words of a call or a message before "from" and the place it came from: "calling from
+# Sunridge", "voicemail from Larchmere".
+_CALL_WORDS = frozenset(
+    "calling call message voicemail vm fax email rep representative liaison".split()
+)
 # Kinds of a place of care written as a label before its name: "SNF: Autumn Leaves".
 _LABEL_KINDS = frozenset(
     "facility snf alf ltac ltach hospice agency nh osh hospital pharmacy dialysis".split()
@@ -3275,10 +3280,12 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
         # "the DON at Rosewood", "records from Brookhaven": a capitalised word of no list of
         # names after a word of a facility's staff or papers and "at" or "from".
         if previous.key in {"at", "from", "to"} and index >= 2 and not token.initial and (
-            tokens[index - 2].key in _STAFF_AND_PAPERS | _PLACEMENT_WORDS and token.gap == " "
-            and previous.gap == " " and not token.upper and key.isalpha()
+            tokens[index - 2].key in _STAFF_AND_PAPERS | _PLACEMENT_WORDS | _CALL_WORDS
+            and token.gap == " " and previous.gap == " " and not token.upper and key.isalpha()
         ):
-            placement = tokens[index - 2].key in _PLACEMENT_WORDS
+            placement = tokens[index - 2].key in _PLACEMENT_WORDS | _CALL_WORDS
+            if tokens[index - 2].key in _CALL_WORDS and previous.key != "from":
+                continue  # "calling from Sunridge", "rep from Caring Hands"
             if previous.key == "to" and tokens[index - 2].key not in {"accepted", "placement"} or (
                 placement and token.eng and not (
                     index + 1 < count and tokens[index + 1].capd and tokens[index + 1].gap == " "
@@ -3381,8 +3388,8 @@ def _detect_care_places_by_town(reader: _Reader) -> Iterator[Span]:
         place = tokens[last + 2]
         if place.cap != token.cap and not place.cap:
             continue  # "Holy Name in Teaneck", "sunrise of lynnwood"; not "Mercy in town"
-        if joiner.word == "in" and not token.cap:
-            continue  # "pt in pain in fresno": a lower-case run before "in" names no place
+        if joiner.word == "in" and not token.cap and not (last == index and token.unknown):
+            continue  # "pt in pain in fresno"; a word in no list may be: "at presbyterain in"
         town = _longest_phrase(tokens, last + 2, lex.place_heads, lex.places, allow=".-",
                                lower=None if place.cap else True)
         if town is None or _place_key(tokens[last + 2 : town + 1]) in _STATE_NAMES:

@@ -104,6 +104,9 @@ FOUND = [
     ("this is the med tech at dawn villa in Sun Lakes, about his paperwork", "dawn villa"),
     ("he was walking fine at brookmere nursing & rehab last wk", "brookmere nursing & rehab"),
     ("Referral to: Northern Nevada VA wound clinic for follow up", "Northern Nevada VA"),
+    ("family says he was at presbytarian in tucson last wk, no records", "presbytarian"),
+    ("hi this is rosa calling from Larchmere about the insulin order", "Larchmere"),
+    ("rep from Kindly Hearts called about the referral", "Kindly Hearts"),
 ]
 
 QUIET = [
@@ -158,6 +161,8 @@ QUIET = [
     "back to baseline mental status; back to work tomorrow; back to sleep once meds given",
     "He has Texas VA benefits; pt needs pt & rehab; cardiac & pulmonary rehab consulted",
     "atria enlarged on echo per old report; left atria mildly dilated at rest",
+    "call from Work about her shift; message from Dr. Lee; email from Pharmacy at 0900",
+    "fax from Radiology received; message from Nursing Administration about staffing",
 ]
 
 
