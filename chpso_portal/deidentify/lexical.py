@@ -1370,21 +1370,31 @@ class _NearNames:
     forms, not with every name a long text holds."""
 
     _DEPTH = 2  # the largest limit asked of `near`
+    _FEW = 24  # up to this many names, `near` compares with each
 
     def __init__(self, keys: Iterable[str]) -> None:
-        self._by_form: dict[str, list[str]] = {}
-        for key in dict.fromkeys(keys):
-            for form in _deletions(key, self._DEPTH):
-                self._by_form.setdefault(form, []).append(key)
+        self._keys = list(dict.fromkeys(keys))
+        # Filed on the first `near` that needs it (see `_FEW`).
+        self._by_form: dict[str, list[str]] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._by_form)
+        return bool(self._keys)
 
     def near(self, word: str, limit: int) -> bool:
         """Whether a name is within `limit` edits of `word` (see `_within`)."""
+        if len(self._keys) <= self._FEW:
+            # A few names are compared directly: filing them costs more than comparing. The
+            # answer is the same, as two words within the limit always share a form.
+            return any(_within(word, key, limit) for key in self._keys)
+        by_form = self._by_form
+        if by_form is None:
+            by_form = self._by_form = {}
+            for key in self._keys:
+                for form in _deletions(key, self._DEPTH):
+                    by_form.setdefault(form, []).append(key)
         tried: set[str] = set()
         for form in _deletions(word, min(limit, self._DEPTH)):
-            for key in self._by_form.get(form, ()):
+            for key in by_form.get(form, ()):
                 if key not in tried:
                     tried.add(key)
                     if _within(word, key, limit):
