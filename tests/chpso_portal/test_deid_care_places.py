@@ -198,6 +198,9 @@ LISTED = [
     ("the dose was switched at rite aid on w 12th and she has been dizzy since", "rite aid"),
     ("Filled at CVS #5127 in Tempe and labeled with the wrong strength.", "CVS #5127"),
     ("filled at Walgreens store 2210 yesterday", "Walgreens store 2210"),
+    ("Transferred to Doernbecher for pediatric neurosurgery.", "Doernbecher"),
+    ("She spent two weeks at Sheppard Pratt last spring.", "Sheppard Pratt"),
+    ("Rehab at Spaulding after the injury went well.", "Spaulding"),
 ]
 
 
