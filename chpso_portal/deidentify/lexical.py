@@ -2115,7 +2115,7 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             # Lower-case typing: only after a cue, and only a name that is no ordinary word.
             ok = not any(t.eng or t.stop for t in run) or (len(run) >= 2 and not everyday) or (
                 len(run) >= 2 and not any(t.stop for t in run)
-                and not (_next_is_lower_noun(reader, matched) and len(tokens[matched + 1].key) > 2)
+                and not (_next_is_clinical(reader, matched) and len(tokens[matched + 1].key) > 2)
             )  # "in red bluff", not "in red blood cells"
             ok = ok and cue is not None
         elif previous is not None and previous.key in _ARTICLES and cue is None and not (

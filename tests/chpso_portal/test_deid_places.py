@@ -63,6 +63,7 @@ PLACES = [
     ("script was filled at the cvs on e 55th last week", "55th"),
     ("found wandering at 3rd and elm, no coat", "3rd and elm"),
     ("Daughter works at the Twin Falls area office.", "Twin Falls"),
+    ("police found him in sugar land barefoot and confused", "sugar land"),
 ]
 
 NOT_PLACES = [
@@ -94,6 +95,8 @@ NOT_PLACES = [
     "on 2nd and last attempt the line went in",
     "seen at Kaiser on Monday for the rash",
     "The Grand Rounds area was set up for the talk.",
+    "drop in red blood cells noted on the repeat CBC",
+    "pt in high spirits today, ate 75% of lunch",
 ]
 
 
