@@ -1964,12 +1964,20 @@ AGE_WORD_DETECTORS: list[Detector] = [
         accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is|pt"
                            r"|patient|resident|elderly)" + SP + r"*:?" + SP + r"*)", 16),
     ),
-    # "Pt, 97, was found", "pt (94) on the floor": the age set off after the patient
+    # "Pt, 97, was found", "pt (94) on the floor", "her mother (96)", "dad, 93,": the age
+    # set off after the patient or a relative
     _regex(
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"(?=" + SP + r"*[,)])",
-        accept=_cue_before(r"(?i:\b(?:pt|patient|resident)(?:," + SP + r"*|" + SP + r"*\("
-                           + SP + r"*))", 14),
+        accept=_cue_before(r"(?i:\b(?:pt|patient|resident|mom|mother|dad|father|wife|husband"
+                           r"|grandmother|grandma|grandfather|grandpa|aunt|uncle|sister|brother"
+                           r"|neighbou?r)(?:," + SP + r"*|" + SP + r"*\(" + SP + r"*))", 20),
+    ),
+    # "at 96, she still drives", "at 101, the patient"
+    _regex(
+        FindingKind.AGE_OVER_89,
+        _OVER_89_LEAD + r"(?=," + SP + r"+(?i:she|he|pt|the" + SP + r"+patient)\b)",
+        accept=_cue_before(r"(?i:\bat" + SP + r"+)", 6),
     ),
     _gated(_detect_age_words, "ninet", "hundred"),
     _gated(_detect_csv_ages, "age"),

@@ -53,6 +53,9 @@ AGES_WITH_UNITS = [
     ("F 94 with a fall at home, on apixaban", "94"),
     ("M/101, hard of hearing", "101"),
     ("91-y-o woman from home", "91-y-o"),
+    ("Her mother (96) lives with them and was at the bedside.", "96"),
+    ("dad, 93, drove her in himself", "93"),
+    ("At 97, she still manages her own pill box.", "97"),
 ]
 
 NOT_AGES_WITH_UNITS = [
@@ -73,6 +76,8 @@ NOT_AGES_WITH_UNITS = [
     "FiO2 95 on the vent, PEEP 8",
     "Results are reported for the age of 90 or older as one group.",
     "room F 95 was cleaned twice",
+    "sister (92%) on the pulse ox at home",
+    "sats at 95 he was comfortable on 2 L",
 ]
 
 NOT_AGES = [
