@@ -2868,12 +2868,24 @@ _PLACEMENT_WORDS = frozenset("bed beds available accepted placement previously f
 _CALL_WORDS = frozenset(
     "calling call message voicemail vm fax email rep representative liaison".split()
 )
+# Capitalised plurals after "the" that name no place: "due to the Holidays".
+_PLURAL_EVERYDAY = frozenset(
+    "holidays stairs results rails twins parents nurses doctors kids others records notes "
+    "orders meds basics philippines bahamas netherlands maldives americas carolinas dakotas "
+    "rockies states islands".split()
+)
 # Kinds of a place of care written as a label before its name: "SNF: Autumn Leaves".
 _LABEL_KINDS = frozenset(
     "facility snf alf ltac ltach hospice agency nh osh hospital pharmacy dialysis".split()
 )
 # Words of a patient living at a place of care: "a resident at Fairhaven".
 _RESIDENT_WORDS = frozenset("resident res resides residing lives living lived staying".split())
+# Words of a transfer or a stay before the cue and "the" of such a plural: "sent from the
+# Birches", "back to the Aspens", "pt from the Lindens", "been at the Fountains".
+_PLURAL_PLACE_VERBS = (
+    (_FROM_VERBS - frozenset("went go goes came comes arrived arrives arriving".split()))
+    | _TO_CARE_WORDS | _RESIDENT_WORDS | _PATIENT_CUES | frozenset({"been"})
+)
 # Acts of a place of care on its own papers: "Pinecrest sent their MAR".
 _ORGANISATION_ACTS = frozenset(
     "sent faxed emailed mailed changed updated revised corrected amended".split()
@@ -3153,6 +3165,23 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                     tokens[second].key not in generic and tokens[second].key not in _TIME_WORDS
                 ):
                     yield FindingKind.HOSPITAL, tokens[second].start, tokens[second].end
+                continue
+        # "pt from the Maples, baseline confused", "back to the Pines tomorrow": a capitalised
+        # plural after a cue and "the", set by itself.
+        if index >= 2 and previous.key == "the" and not previous.cap and token.gap == " " and (
+            previous.gap == " " and key.endswith("s") and len(key) >= 5 and not token.upper
+            and not token.initial and tokens[index - 2].key in {"from", "at", "to", "into"}
+        ):
+            following = tokens[index + 1] if index + 1 < count else None
+            if (following is None or following.gap.strip()[:1] in {",", ".", ";", ")"} or (
+                following.gap == " " and following.key in _AFTER_AT_PHRASE | _AFTER_FROM_PHRASE
+                | {"since", "until", "yesterday"}
+            )) and _plain_name_word(reader, token) and not (
+                (token.first or token.sur) and not token.eng
+            ) and key not in _PLURAL_EVERYDAY and index >= 3 and (
+                tokens[index - 3].key in _PLURAL_PLACE_VERBS
+            ):  # "sent from the Birches"; not "went to the Movies"
+                yield FindingKind.HOSPITAL, previous.start, token.end
                 continue
         # "Sunnybrook resident, baseline confused", "the Briarcliff charge nurse", "Ashgrove
         # paperwork": a word of no dictionary, no person's name, before those of a place.

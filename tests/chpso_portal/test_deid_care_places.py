@@ -19,7 +19,8 @@ dictionary before what only a place has ("Thistlebrook resident", "Quillfield pa
 sending a patient ("Orchardine sent pt"), in brackets after the kind ("the outside hospital
 (Kestrelton)") or where a bed is ("bed available at Fernhaven"); two lower-case words after a
 test or stay and "at" ("had mri at copper hills last week") or after "pt from" ("pt from
-maple terrace (yuma)"), and a listed system with "n" for "and", are found as well.
+maple terrace (yuma)"), a listed system with "n" for "and", and a capitalised plural after
+a transfer and "the" ("sent from the Birches"), are found as well.
 The same words as a department, a generic kind of place, a service of our own, a weekday or
 a room of our own stay quiet, and so do a part of a town ("outside of Lubbock") and the
 ST segment.
@@ -107,6 +108,8 @@ FOUND = [
     ("family says he was at presbytarian in tucson last wk, no records", "presbytarian"),
     ("hi this is rosa calling from Larchmere about the insulin order", "Larchmere"),
     ("rep from Kindly Hearts called about the referral", "Kindly Hearts"),
+    ("sent from the Birches with no MAR", "the Birches"),
+    ("pt back to the Aspens tomorrow if cleared", "the Aspens"),
 ]
 
 QUIET = [
@@ -163,6 +166,7 @@ QUIET = [
     "atria enlarged on echo per old report; left atria mildly dilated at rest",
     "call from Work about her shift; message from Dr. Lee; email from Pharmacy at 0900",
     "fax from Radiology received; message from Nursing Administration about staffing",
+    "due to the Holidays; went to the Movies; pt from the Philippines; back to the Basics",
 ]
 
 
