@@ -417,41 +417,31 @@ _HOLIDAY_INITIALS = "[" + "".join(sorted(
     {part.removeprefix("(?:")[:1] for part in _HOLIDAYS.split("|")} & set(string.ascii_letters)
 )) + "]"
 
+_DOTTED_DATE_CUE = re.compile(
+    r"(?i:\b(?:on|dated|date|since|until|till|thru|through|from|dob|dos|drawn|collected|seen"
+    r"|admitted|discharged|born|given|placed)\.?:?" + SP + r"+$)"
+)
+
 DATE_DETECTORS: list[Detector] = [
-    # 3/14/2026, 03-14-26
+    # 3/14/2026, 03-14-26, and "DOB-04/22/1931": a dash before the date only after a label
     _regex(
         FindingKind.DATE,
-        _lead("[0-9]", _NUMBER_BEFORE)
+        r"[0-9](?<![\w/.][0-9])(?<!(?<![A-Za-z])-[0-9])"
         + r"[0-9]?([/\-])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})"
         + _NO_NUMBER_AFTER,
         accept=_numeric_date_ok,
     ),
-    # "DOB-04/22/1931": a label joined to the date by a dash
+    # 14.03.2026, and "drawn 1.5.26": a dotted date with a short year only after a word that
+    # introduces a date, since a version or a section is written the same way ("v1.5.26",
+    # "section 4.2.11")
     _regex(
         FindingKind.DATE,
-        r"(?<=[A-Za-z]-)[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})" + _NO_NUMBER_AFTER,
-        accept=_numeric_date_ok,
-        lead="[0-9]",
-    ),
-    # 14.03.2026
-    _regex(
-        FindingKind.DATE,
-        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.[0-9]{4}(?![\w]|\.[0-9])",
-        accept=_numeric_date_ok,
-    ),
-    # "drawn 1.5.26": a dotted date with a short year only after a word that introduces a
-    # date, since a version or a section is written the same way ("v1.5.26", "section 4.2.11")
-    _regex(
-        FindingKind.DATE,
-        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.[0-9]{2}(?![\w]|\.[0-9])"
-        r"(?!" + SP + r"*(?i:mg|mcg|ml|units?|%|mm|cm)\b)",
-        accept=_all(
-            _numeric_date_ok,
-            _cue_before(
-                r"(?i:\b(?:on|dated|date|since|until|till|thru|through|from|dob|dos|drawn"
-                r"|collected|seen|admitted|discharged|born|given|placed)\.?:?" + SP + "+)",
-                16,
-            ),
+        _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2}(?!" + SP
+        + r"*(?i:mg|mcg|ml|units?|%|mm|cm)\b))(?![\w]|\.[0-9])",
+        accept=lambda match, text: _numeric_date_ok(match, text) and (
+            len(match.group()) - match.group().rindex(".") == 5
+            or _DOTTED_DATE_CUE.search(text, max(0, match.start() - 16), match.start())
+            is not None
         ),
     ),
     # 2026-03-14, also as the date part of 2026-03-14T02:00
@@ -554,6 +544,8 @@ _PHONE_CUE = re.compile(
     r"|contact|dial|dialed|line|number|hotline|voicemail)\b"
 )
 _EXTENSION = r"(?i:[ ]*,?[ ]*(?:ext\.?|extension|x)[ ]*[0-9]{1,6}(?![0-9]))"
+# A second extension or pager after the first: "extension 4471 or 4472", "pgr 3318/3320".
+_SECOND_NUMBER = r"(?:" + SP + r"*(?:,|/|&|or|and)" + SP + r"*x?[0-9]{3,6})?"
 
 PHONE_DETECTORS: list[Detector] = [
     # (916) 555-0142, 916.555.0142, +1 916-555-0142 ext. 42, 1-800-555-0100
@@ -584,7 +576,7 @@ PHONE_DETECTORS: list[Detector] = [
     _gated(
         _regex(
             FindingKind.PHONE,
-            _lead("[0-9]", r"\w") + r"[0-9]{3,5}(?![\w]|[.\-/][0-9])",
+            _lead("[0-9]", r"\w") + r"[0-9]{3,5}" + _SECOND_NUMBER + r"(?![\w]|[.\-/][0-9])",
             accept=_cue_before(
                 r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax)[ ]*"
                 r"(?:\#|no\.?|number)?[ ]*:?[ ]*)",
@@ -1481,7 +1473,7 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.PHONE,
         _lead("[xX]", r"[\w.]") + r"\.?" + SP
-        + r"?(?:[0-9]-[0-9]{4}|[0-9]{3,6})(?![\w\-]|[.,][0-9])",
+        + r"?(?:[0-9]-[0-9]{4}|[0-9]{4,6}" + _SECOND_NUMBER + r"|[0-9]{3})(?![\w\-]|[.,][0-9])",
         accept=lambda match, text: sum(ch.isdigit() for ch in match.group()) >= 4
         or _preceded_by(_PHONE_CUE, 40)(match, text),
     ),
@@ -1489,7 +1481,8 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
     _gated(
         _regex(
             FindingKind.PHONE,
-            r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}(?![\w])",
+            r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}"
+            + _SECOND_NUMBER + r"(?![\w])",
         ),
         "ext",
     ),
@@ -1509,15 +1502,6 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
             r"[ ]*(?:\#|no\.?|number|at|to|on)?[ ]*:?[ ]*)",
             30,
         ),
-    ),
-    # The second of two extensions or pagers: "extension 4471 or 4472", "pgr 3318/3320"
-    _regex(
-        FindingKind.PHONE,
-        r"(?<![\w])(?:(?i:extension|extn|ext|pager|pgr|vocera|beeper)\.?" + SP + r"*[:#]?" + SP
-        + r"*[0-9]{3,6}|[xX][0-9]{4,6})" + SP + r"*(?:,|/|&|or|and)" + SP
-        + r"*(?P<number>x?[0-9]{3,6})(?![\w]|[.,/][0-9])",
-        group="number",
-        lead="[EePpXxVvBb]",
     ),
     # A licence number after a credential: "RN 812204", "MD #44871"
     _regex(
@@ -1755,12 +1739,13 @@ def _detect_codes(text: str) -> Iterator[Span]:
             found = (start, end)
             yield FindingKind.LONG_NUMBER, start, end
             continue
-        for span in _cued_code(text, start, end, value):
+        span = _cued_code(text, start, end, value)
+        if span is not None:
             found = (start, end)
             yield span
 
 
-def _cued_code(text: str, start: int, end: int, value: str) -> Iterator[Span]:
+def _cued_code(text: str, start: int, end: int, value: str) -> Span | None:
     """The finding, if any, for the code `value` at `start` read from the words before it."""
     tail = _word_before(text, start)
     digits = sum(ch.isdigit() for ch in value)
@@ -1768,38 +1753,33 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Iterator[Span]:
         digits < len(value) - value.count("-")
         and _REPLACED_WITH.search(text, max(0, start - 30), start)
     ):
-        yield FindingKind.LONG_NUMBER, start, end  # "replaced with RT-0522"
-        return
+        return FindingKind.LONG_NUMBER, start, end  # "replaced with RT-0522"
     if tail == "ref" and digits >= 5 and _record_clause(text, start):
-        yield FindingKind.LONG_NUMBER, start, end  # "complaint filed, ref CMP-2026-118804"
-        return
+        return FindingKind.LONG_NUMBER, start, end  # "complaint filed, ref CMP-2026-118804"
     if tail not in _CUE_TAILS and tail not in _BARE_ID_CUES and not tail.endswith("#"):
         if _clause_cue(text, start, value):
-            yield FindingKind.LONG_NUMBER, start, end
-        return
+            return FindingKind.LONG_NUMBER, start, end
+        return None
     if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
-        yield FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
-        return
+        return FindingKind.LONG_NUMBER, start, end  # "Encounter E-4471-22"
     if tail in _NUMBER_LABELS and digits >= 5:
         label = _LABELLED_NUMBER_BEFORE.search(text, max(0, start - 40), start)
         if label is not None and label.group(1).lower() in _LABELLED_CUES:
-            yield FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
-            return
+            return FindingKind.LONG_NUMBER, start, end  # "Booking no. 26-018833"
     cued = _SERIAL_CUE.search(text, max(0, start - 40), start) is not None
     if cued and (digits >= 2 or len(value) >= 5):
-        yield FindingKind.LONG_NUMBER, start, end
-        return
+        return FindingKind.LONG_NUMBER, start, end
     if _clause_cue(text, start, value):
-        yield FindingKind.LONG_NUMBER, start, end  # "the MRN ... another pt (0091-4471)"
-        return
+        return FindingKind.LONG_NUMBER, start, end  # "the MRN ... another pt (0091-4471)"
     # A device's own code: "pump AUR-1187-44", "transmitters T1188"; a short one only as a
     # letter and four digits, so a model ("vent PB840") or a bed pair ("bed 12/13") stays quiet.
     if digits < 3 or len(value) < 5 or len(value) == 5 and (digits < 4 or value[0].isdigit()):
-        return
+        return None
     if digits == len(value) - value.count("-"):
-        return
+        return None
     if _DEVICE_NOUN.search(text, max(0, start - 30), start):
-        yield FindingKind.LONG_NUMBER, start, end
+        return FindingKind.LONG_NUMBER, start, end
+    return None
 
 
 def _record_clause(text: str, start: int) -> bool:
