@@ -26,6 +26,7 @@ from .lexicon import Lexicon, fold, lexicon
 
 Span = tuple[FindingKind, int, int]
 _START = attrgetter("start")
+_END = attrgetter("end")
 
 # Letters: Latin with accents, and the Latin Extended Additional block that Vietnamese needs
 # ("Nguyễn Thị Hương").
@@ -2640,6 +2641,21 @@ def _token_at(tokens: list[Token], start: int) -> int | None:
     return None
 
 
+def _positions(text: str, char: str) -> Iterator[int]:
+    """Where `char` stands in `text`, first to last."""
+    position = text.find(char)
+    while position >= 0:
+        yield position
+        position = text.find(char, position + 1)
+
+
+def _token_ending(tokens: list[Token], end: int) -> int | None:
+    index = bisect_left(tokens, end, key=_END)
+    if index < len(tokens) and tokens[index].end == end:
+        return index
+    return None
+
+
 def _detect_role_appositives(reader: _Reader) -> Iterator[Span]:
     text = reader.text
     if ", " not in text:
@@ -3948,9 +3964,13 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
     lex = reader.lex
     text = reader.text
     facility_ends = {end for kind, _start, end in spans if kind is FindingKind.HOSPITAL}
-    for index in range(1, len(tokens)):
+    # The words right after an opening bracket, found from the brackets, which are few.
+    opened = (_token_at(tokens, position + 1) for position in _positions(text, "("))
+    for index in opened:
+        if not index:
+            continue
         token = tokens[index]
-        if not token.gap.endswith("(") or "\n" in token.gap or token.stop:
+        if "\n" in token.gap or token.stop:
             continue
         last = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow="",
                                lower=not token.cap)
@@ -4018,11 +4038,9 @@ def _streets_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Sp
     after a facility and "on"; and "found at Kensington and Allegheny", a place at a
     crossing, reaches over the street it crosses."""
     tokens = reader.tokens
-    starts = {token.start: index for index, token in enumerate(tokens)}
-    ends = {token.end: index for index, token in enumerate(tokens)}
     for kind, start, end in spans:
         if kind is FindingKind.HOSPITAL:
-            index = ends.get(end)
+            index = _token_ending(tokens, end)
             if index is None or index + 2 >= len(tokens):
                 continue
             index += 1
@@ -4034,7 +4052,7 @@ def _streets_after_facilities(reader: _Reader, spans: list[Span]) -> Iterator[Sp
                 continue
             first = index + 1
         elif kind is FindingKind.PLACE:
-            first = starts.get(start)
+            first = _token_at(tokens, start)
             if first is None or first == 0 or tokens[first - 1].key not in _STREET_AT:
                 continue
         else:
