@@ -266,6 +266,12 @@ _FACILITY_HEADS = [
 ]  # fmt: skip
 
 
+# Characters of a gap that end what comes before them, for `frozenset.isdisjoint(gap)`.
+_EPONYM_BREAKS = frozenset(".;:!?,(")
+_CLAUSE_BREAKS = frozenset(".;:\n")
+_SENTENCE_BREAKS = frozenset(".;:!?\n")
+
+
 class Token:
     """One word of the text; the list look-ups are filled in by `_Reader`."""
 
@@ -373,7 +379,8 @@ def _adjacent(text: str, left: Token, right: Token, *, allow: str = "") -> bool:
     gap = right.gap
     if gap == " ":
         return True
-    return 0 < len(gap) <= 3 and all(ch == " " or ch in allow for ch in gap)
+    # Stripping the allowed characters leaves nothing when the gap holds no other.
+    return 0 < len(gap) <= 3 and not gap.strip(" " + allow)
 
 
 # Prefixes of English words that lists of surnames also hold: a lower-case word hyphenated
@@ -540,7 +547,7 @@ class _Reader:
                 return False
             following = tokens[position]
             gap = _gap(self.text, tokens[position - 1], following)
-            if "\n" in gap or len(gap) > 3 or any(ch in gap for ch in ".;:!?,("):
+            if "\n" in gap or len(gap) > 3 or not _EPONYM_BREAKS.isdisjoint(gap):
                 return False
             if following.key in EPONYM_HEADS:
                 return True
@@ -568,7 +575,7 @@ class _Reader:
         if previous.key not in PERSON_CUES:
             return None
         gap = self.tokens[index].gap
-        if gap != " " and (len(gap) > 3 or any(ch not in " .:,-" for ch in gap)):
+        if gap != " " and (len(gap) > 3 or gap.strip(" .:,-")):
             return None
         if "." in gap and previous.key not in _TITLES and not (
             previous.key == "pt" and (token_is_name := self.tokens[index]).cap
@@ -802,6 +809,8 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         token = tokens[index]
         if token.cap or token.stop or len(token.key) < 2:
             continue
+        if not index or tokens[index - 1].key not in _LOWER_CUES:
+            continue  # the common case, tested before the sentence is looked at
         previous = reader.previous_word(index)
         if previous is None or previous.key not in _LOWER_CUES or previous.possessive:
             continue
@@ -978,9 +987,11 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if index + 1 >= len(tokens):
             break
         token, following = tokens[index], tokens[index + 1]
-        if token.cap or following.cap or not _adjacent(text, token, following, allow="-"):
+        if token.cap or not token.first:
+            continue  # tested first: most candidates are no lower-case given name
+        if following.cap or not _adjacent(text, token, following, allow="-"):
             continue
-        if token.first and namish(token) and len(token.key) >= 3 and (
+        if namish(token) and len(token.key) >= 3 and (
             namish(following) and len(following.key) >= 3
         ):
             accept(index, index + 1)
@@ -1303,7 +1314,7 @@ def _appositive_after_role(reader: _Reader, index: int) -> bool:
         candidate = tokens[back]
         if candidate.key in PERSON_CUES and candidate.key not in {"do", "pt", "patient"}:
             return True
-        if back < index - 1 and any(ch in candidate.gap for ch in ".;:\n"):
+        if back < index - 1 and not _CLAUSE_BREAKS.isdisjoint(candidate.gap):
             break
     return False
 
@@ -1569,7 +1580,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         while first > 0 and index - first < 5:
             previous = tokens[first - 1]
             gap = _gap(text, previous, tokens[first])
-            if "\n" in gap or len(gap) > 3 or any(ch not in " .&-'" for ch in gap):
+            if "\n" in gap or len(gap) > 3 or gap.strip(" .&-'"):
                 break
             if tokens[first].initial:
                 break
@@ -1995,8 +2006,8 @@ def _longest_phrase(
     while position + 1 < len(tokens) and position - index + 1 < most:
         following = tokens[position + 1]
         gap = following.gap
-        if following.initial or not (gap == " " or 0 < len(gap) <= 3 and all(
-            ch == " " or ch in allow for ch in gap
+        if following.initial or not (gap == " " or 0 < len(gap) <= 3 and not gap.strip(
+            " " + allow
         )):
             break
         if lower is True and following.capd or lower is False and not following.capd:
@@ -3999,7 +4010,7 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         position = index - 1
         while not cued and position >= max(0, index - 6):
             cued = tokens[position].key in _BRACKET_TOWN_CUES
-            if any(ch in tokens[position].gap for ch in ".;:!?\n"):
+            if not _SENTENCE_BREAKS.isdisjoint(tokens[position].gap):
                 break
             position -= 1
         if cued and not county and any(t.eng for t in run) and position > index - 4:
@@ -4389,7 +4400,7 @@ def _role_before(reader: _Reader, index: int) -> bool:
         word = tokens[back]
         if word.key in _APPOSITIVE_ROLES and word.key not in _NOT_APPOSITIVE_HEADS:
             return not word.possessive
-        if any(ch in word.gap for ch in ".;:!?\n") and back < index - 1:
+        if not _SENTENCE_BREAKS.isdisjoint(word.gap) and back < index - 1:
             return False
     return False
 
