@@ -2163,6 +2163,11 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
                 end = tokens[matched + 1].end  # "hidalgo co", "Cameron County"
             elif lower_state:
                 end = tokens[matched + 1].end  # "bend oregon"
+            elif state_after and matched + 1 < count:
+                # "Fresno, California 93711": the town, its state and its ZIP are one place
+                zip_code = _ZIP.match(text, tokens[matched + 1].end)
+                if zip_code is not None:
+                    end = zip_code.end()
             end = _zip_after(reader, matched, end)
             start = token.start
             if index > 0 and token.gap == " " and tokens[index - 1].key in _DIRECTIONS:

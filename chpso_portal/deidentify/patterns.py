@@ -1046,7 +1046,17 @@ _STATE_CODES = (
     "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI"
 ).split()
 # A full ZIP code is geography below the state; it is recognised by what precedes it.
-_ZIP_CUE = r"(?:\b(?:" + "|".join(_STATE_CODES) + rf")|(?i:\bzip(?:{SP}*code)?)){SP}*[,:]?{SP}*"
+_STATE_FULL_NAMES = (
+    "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia "
+    "Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts "
+    "Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon "
+    "Pennsylvania Tennessee Texas Utah Vermont Virginia Washington Wisconsin Wyoming"
+).split()
+# "Fresno, California 93711", "Tulsa OK 74103", "zip 93704": what precedes a full ZIP code
+_ZIP_CUE = (
+    r"(?:\b(?:" + "|".join(_STATE_CODES) + r"|" + "|".join(_STATE_FULL_NAMES)
+    + rf")|(?i:\bzip(?:{SP}*code)?)){SP}*[,:]?{SP}*"
+)
 _STREET_TYPES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Way|Court|Ct|Parkway|Pkwy"
     "|Highway|Hwy|Place|Pl|Circle|Terrace|Trail"

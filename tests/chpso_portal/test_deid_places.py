@@ -64,6 +64,9 @@ PLACES = [
     ("found wandering at 3rd and elm, no coat", "3rd and elm"),
     ("Daughter works at the Twin Falls area office.", "Twin Falls"),
     ("police found him in sugar land barefoot and confused", "sugar land"),
+    ("Return address: Kern Valley Hospice, Lake Isabella, California 93240",
+     "Lake Isabella, California 93240"),
+    ("Moved here from Texas 78701 last spring.", "78701"),
 ]
 
 NOT_PLACES = [
@@ -97,6 +100,7 @@ NOT_PLACES = [
     "The Grand Rounds area was set up for the talk.",
     "drop in red blood cells noted on the repeat CBC",
     "pt in high spirits today, ate 75% of lunch",
+    "In California 2025 rules changed for restraint orders.",
 ]
 
 

@@ -153,7 +153,7 @@ CORPUS = [
     (
         "Mailed to Sacramento, CA 95814 by mistake.",
         KNOWN,
-        [(K.PLACE, "Sacramento"), (K.PLACE, "95814")],
+        [(K.PLACE, "Sacramento, CA 95814")],
     ),
     ("Her zip code: 95630-1234 was on the form.", None, [(K.PLACE, "95630-1234")]),
     ("She was flown in from Placer County overnight.", None, [(K.PLACE, "Placer County")]),
