@@ -1945,6 +1945,9 @@ def _extend_facility_words(reader: _Reader, index: int) -> int:
             end = token.end  # "safeway pharmacy" typed in lower case; not "MGH pharmacy"
             position += 1
             continue
+        if token.key == "pharmacy" and not token.capd and not tokens[index].upper:
+            end = token.end  # "the Hy-Vee pharmacy", "Fred Meyer pharmacy"
+            break
         if not (token.capd or token.key in {"of", "the"}):
             break
         if token.stop and token.key not in GENERIC_FACILITY_WORDS:

@@ -205,6 +205,7 @@ LISTED = [
     ("Transferred to Doernbecher for pediatric neurosurgery.", "Doernbecher"),
     ("She spent two weeks at Sheppard Pratt last spring.", "Sheppard Pratt"),
     ("Rehab at Spaulding after the injury went well.", "Spaulding"),
+    ("It was filled at the Meijer pharmacy in Kalamazoo as 5 mg tablets.", "Meijer pharmacy"),
 ]
 
 
