@@ -2391,6 +2391,23 @@ ADDRESS_DETECTORS: list[Detector] = [
         ),
         "corner", "intersection", "cross",
     ),
+    # the same typed in lower case: "at the corner of shaw and cedar", "cross streets are
+    # ashlan and first"; not "the corner of her mouth and lip"
+    _gated(
+        _regex(
+            FindingKind.PLACE,
+            r"(?i:\b(?:at" + SP + r"+(?:the" + SP + r"+)?corner" + SP + r"+of|cross" + SP
+            + r"*streets?" + SP + r"*(?:are|is|:|=)?|x-streets?" + SP + r"*(?:are|is|:|=)?)" + SP
+            + r"*(?!(?:the|her|his|their|a|an|my|our|its|this|that|each|bed|room)\b)"
+            r"((?:[a-z]{3,}|[0-9]{1,3}(?:st|nd|rd|th))"
+            r"(?:" + SP + r"+[a-z]{3,}){0,2}" + SP + r"*(?:and|&|/)" + SP + r"*(?:[a-z]{3,}|[0-9]"
+            r"{1,3}(?:st|nd|rd|th))(?:" + SP + r"+(?!and\b|the\b|was\b|with\b|in\b|at\b|on\b)"
+            r"[a-z]{3,})?)(?![\w]))",
+            group=1,
+            on_lower_case=True,
+        ),
+        "corner", "cross", "x-street",
+    ),
     # "at 5th and Main", "at 5th and main", "on 3rd & pine"
     _regex(
         FindingKind.PLACE,

@@ -67,6 +67,8 @@ PLACES = [
     ("Return address: Kern Valley Hospice, Lake Isabella, California 93240",
      "Lake Isabella, California 93240"),
     ("Moved here from Texas 78701 last spring.", "78701"),
+    ("ped struck at the corner of olive and maple per ems", "olive and maple"),
+    ("cross streets are dakota and first, caller said", "dakota and first"),
 ]
 
 NOT_PLACES = [
@@ -101,6 +103,9 @@ NOT_PLACES = [
     "drop in red blood cells noted on the repeat CBC",
     "pt in high spirits today, ate 75% of lunch",
     "In California 2025 rules changed for restraint orders.",
+    "small tear at the corner of her mouth and lip from the tape",
+    "pt found in corner of room and hallway, no injury",
+    "Lessons sit at the intersection of care and safety.",
 ]
 
 
