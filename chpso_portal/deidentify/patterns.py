@@ -1951,8 +1951,8 @@ AGE_WORD_DETECTORS: list[Detector] = [
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?|y(?!/))(?![\w]|[\- ]?(?i:ago|later|earlier|before"
         r"|after|prior|since|of" + SP + r"+(?!age)))",
-        accept=_cue_before(r"(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP + r"+is|pt"
-                           r"|patient|resident|elderly)" + SP + r"*:?" + SP + r"*)", 16),
+        accept=_cue_before(r"(?:^|\n|(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP
+                           + r"+is|pt|patient|resident|elderly)))" + SP + r"*:?" + SP + r"*", 16),
     ),
     # "Pt, 97, was found", "pt (94) on the floor", "her mother (96)", "dad, 93,": the age
     # set off after the patient or a relative
@@ -2047,7 +2047,7 @@ AGE_WORD_DETECTORS: list[Detector] = [
             _cue_before(
                 r"(?i:\b(?:(?:pt|patient|she|he|they|resident|res\.?|who)" + SP
                 + r"+(?:is|was|are|were)|" + _PERSON_IS + r"|turned|turns|turning)" + SP
-                + r"+(?:just" + SP + r"+)?)",
+                + r"+(?:(?:just|almost|nearly|over|about)" + SP + r"+)?)",
                 20,
             ),
             lambda match, text: _NOT_AN_AGE_AFTER.match(text, match.end()) is None
@@ -2057,13 +2057,14 @@ AGE_WORD_DETECTORS: list[Detector] = [
 ]
 
 # An age given beside its person: "Ruthanne Begay, 99, lives alone", "Mr. Okafor (94)",
-# "Mr Tesfaye is 102 and". Only right after a finding that reads as a person, so "HR 72, 95,
-# 110", "sats (92)" and "HR is 95" stay quiet.
+# "Mr Tesfaye is 102 and", "Juana Ochoa, 93 yrs,". Only right after a finding that reads as
+# a person, so "HR 72, 95, 110", "sats (92)" and "HR is 95" stay quiet.
 _AGE_BESIDE_NAME = re.compile(
     r"(?:," + SP + r"*(?P<listed>" + _OVER_89 + r")(?=" + SP + r"*[,;)]|\.(?![0-9])|" + SP
     + r"*$)|" + SP + r"*\(" + SP + r"*(?P<bracketed>" + _OVER_89 + r")" + SP + r"*\)|" + SP
     + r"+(?i:is|was|turned|turns)" + SP + r"+(?:(?i:now|just)" + SP + r"+)?(?P<stated>"
-    + _OVER_89 + r")(?![.,/:\-]?[0-9]|" + SP + r"*[%/+x]))"
+    + _OVER_89 + r")(?![.,/:\-]?[0-9]|" + SP + r"*[%/+x])|,?" + SP + r"*(?P<aged>" + _OVER_89
+    + SP + r"*-?(?i:years?|yrs?|y/?o)\.?)(?![\w]))"
 )
 _PERSON_KINDS = frozenset({FindingKind.NAME, FindingKind.PERSON, FindingKind.TITLE_NAME})
 

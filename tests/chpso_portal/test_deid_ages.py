@@ -56,6 +56,9 @@ AGES_WITH_UNITS = [
     ("Her mother (96) lives with them and was at the bedside.", "96"),
     ("dad, 93, drove her in himself", "93"),
     ("At 97, she still manages her own pill box.", "97"),
+    ("96 yrs, fell at home reaching for the phone", "96 yrs"),
+    ("Teodora Vance, 94 yrs, came in by ambulance", "94 yrs"),
+    ("her son says she's almost 100 and sharp as a tack", "100"),
 ]
 
 NOT_AGES_WITH_UNITS = [
@@ -78,6 +81,8 @@ NOT_AGES_WITH_UNITS = [
     "room F 95 was cleaned twice",
     "sister (92%) on the pulse ox at home",
     "sats at 95 he was comfortable on 2 L",
+    "pt is about 95 kg, bed scale",
+    "HR 95, 30 yrs of smoking history",
 ]
 
 NOT_AGES = [
