@@ -1529,7 +1529,7 @@ _SERIAL_CUE_WORDS = [
     rf"serial(?:{SP}*{_NO})?", r"s/n", r"s\.n\.", r"sn", rf"ser\.?(?:{SP}*no\.?)?",
     rf"lots?(?:{SP}*{_NO})?", rf"batch(?:{SP}*{_NO})?",
     rf"device{SP}*(?:id|identifier|serial|{_NO})", rf"asset(?:{SP}*(?:tag|id|{_NO}))?", r"udi",
-    rf"equipment{SP}*(?:id|tag|{_NO})", rf"biomed(?:{SP}*(?:tag|id|{_NO}))?",
+    rf"equipment{SP}*(?:id|tag|{_NO})", rf"biomed(?:{SP}*(?:tag|id|sticker|label|{_NO}))?",
     rf"tag(?:{SP}*{_NO})?",
     rf"control{SP}*{_NO}", r"imei", r"vin", rf"pump{SP}*(?:id|serial|{_NO})",
     rf"unit{SP}*(?:id|serial)", rf"model{SP}*(?:and|/|&){SP}*serial",
@@ -1613,7 +1613,7 @@ _CUE_TAILS = frozenset(
     oximeter telemetry tele box pack battery charger workstation dispenser cabinet infuser
     warmer heater cooler lift mattress wheelchair walker tablet phone handheld printer
     transmitter transmitters receiver sensor sensors cylinder cylinders tank tanks
-    concentrator
+    concentrator sticker equipment
     """.split()
 )
 _CUE_SEPARATORS = frozenset(" \t#:=-(")
@@ -1679,10 +1679,25 @@ _NUMBER_LABELS = frozenset({"no", "number", "num", "nbr", "#"})
 _LABELLED_CUES = _BARE_ID_CUES | _CLAUSE_ID_CUES | _LABELLED_ONLY_CUES
 
 
+# A verb that reads a number off a tag or a label: "the asset tag on the pump reads 441207".
+_READS_BEFORE = re.compile(
+    r"(?i:\b(?:reads|read|says|said|shows|showed)" + SP + r"*:?" + SP + r"*$)"
+)
+_AMOUNT_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:units?|mg|mcg|ml|cc|l|g|kg|dollars|usd|%|steps|calories|kcal)\b)"
+)
+
+
 def _clause_cue(text: str, start: int, value: str) -> bool:
     """An identifier's cue word earlier in the clause, for codes shaped like identifiers:
-    three digits or more and a letter or a dash ("G-78123", "EMP-7730", "RN448102")."""
-    if len(value) < 4 or value.isdigit() or "-" not in value and not any(
+    three digits or more and a letter or a dash ("G-78123", "EMP-7730", "RN448102"), or six
+    digits or more read off a tag that are no amount ("the asset tag on the pump reads
+    441207", not "the chart says 120000 units")."""
+    if value.isdigit() and len(value) >= 6 and _READS_BEFORE.search(
+        text, max(0, start - 12), start
+    ) and not _AMOUNT_AFTER.match(text, start + len(value)):
+        pass
+    elif len(value) < 4 or value.isdigit() or "-" not in value and not any(
         ch.isalpha() for ch in value
     ):
         return False  # "2026", "120/80", "0200": years, values and times

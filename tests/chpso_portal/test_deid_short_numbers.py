@@ -40,6 +40,9 @@ def test_a_pager_or_an_extension_is_a_phone(text, number):
     ("The second band's medical record number ended in 3318.", ["3318"]),
     ("Medicare Beneficiary Identifier 2KP7TW3HJ81 on the face sheet.", ["2KP7TW3HJ81"]),
     ("Script # RX-5520-17 was filled twice.", ["RX-5520-17"]),
+    ("The asset tag on the warmer reads 530918 and it was not on the PM list.", ["530918"]),
+    ("Bed taken out of service, biomed sticker 31-8802 on the rail.", ["31-8802"]),
+    ("Equipment #EQ7720 was quarantined.", ["EQ7720"]),
 ])
 def test_a_device_code_or_a_record_number_is_found(text, numbers):
     found = _found(text)
@@ -60,6 +63,7 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
     "Heparin run at 1200 units per hour overnight.",
     "The paper record ended in 2019 when the unit went live on the new system.",
     "The pump serial (model 8015-44) matched the recall list.",
+    "The chart says 120000 units were given over the day.",
 ])
 def test_doses_models_and_times_stay_quiet(text):
     assert screen(text) == []
