@@ -622,6 +622,7 @@ _INITIALS = re.compile(
     r"(?<![\w.])(?P<i>[A-Z]\.[ ]?[A-Z]\.(?:[ ]?[A-Z]\.)?)(?![\w])"
     r"|(?<![\w.])(?P<j>[A-Z]\.(?:[ ]?[A-Z]\.?)?)(?=[ ,;:)]|$)"
 )
+_INITIAL_LEAD = re.compile(r"[A-Z]\.")
 
 
 def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
@@ -1064,7 +1065,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             accept(index, index)
 
     # Initials: "pt J.B.", "Mrs. K.", "J. B." (not "A.M.", "U.S.", "R.N.").
-    for match in _INITIALS.finditer(text):
+    # Every initial is a capital and a period: the search starts at the first such pair.
+    lead = _INITIAL_LEAD.search(text)
+    for match in _INITIALS.finditer(text, lead.start()) if lead is not None else ():
         group = "i" if match.group("i") else "j"
         value = match.group(group)
         letters = "".join(ch for ch in value if ch.isalpha())
