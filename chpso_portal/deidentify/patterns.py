@@ -506,10 +506,11 @@ DATE_DETECTORS: list[Detector] = [
         rf"(?![A-Za-z])(?:,?{SP}+{YEAR4}(?![0-9]))?",
         accept=_leading_day_ok,
     ),
-    # March 2026, Mar. 2026, March of 2026
+    # March 2026, Mar. 2026, March of 2026, Feb '25
     _regex(
         FindingKind.DATE,
-        _MONTH_OR_WEEKDAY_GUARD + rf"(?<![A-Za-z]){MONTH},?{SP}+(?:of{SP}+)?{YEAR4}(?![0-9])",
+        _MONTH_OR_WEEKDAY_GUARD + rf"(?<![A-Za-z]){MONTH},?{SP}+(?:of{SP}+)?"
+        rf"(?:{YEAR4}|['\u2019][0-9]{{2}})(?![0-9])",
         lead=_MONTH_OR_WEEKDAY_INITIALS,
     ),
     # A month on its own still dates the event.
@@ -1623,7 +1624,7 @@ _BARE_ID_CUES = frozenset(
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
     employee emp badge license licence lic dl auth authorization event tracking intervention
-    complaint grievance appeal inquiry identifier beneficiary script
+    complaint grievance appeal inquiry identifier beneficiary script rma
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273", "a grievance, # GRV-0311-26": such a word before
@@ -1782,7 +1783,7 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Span | None:
     if tail == "ref" and digits >= 5 and _record_clause(text, start):
         return FindingKind.LONG_NUMBER, start, end  # "complaint filed, ref CMP-2026-118804"
     if tail not in _CUE_TAILS and tail not in _BARE_ID_CUES and not tail.endswith("#"):
-        if _clause_cue(text, start, value):
+        if _clause_cue(text, start, value) or "-" in value and _YEARED_RECORD.fullmatch(value):
             return FindingKind.LONG_NUMBER, start, end
         return None
     if tail in _BARE_ID_CUES and digits >= 4 and not (value.isdigit() and len(value) <= 4):
@@ -1796,6 +1797,8 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Span | None:
         return FindingKind.LONG_NUMBER, start, end
     if _clause_cue(text, start, value):
         return FindingKind.LONG_NUMBER, start, end  # "the MRN ... another pt (0091-4471)"
+    if "-" in value and _YEARED_RECORD.fullmatch(value):
+        return FindingKind.LONG_NUMBER, start, end  # "Event review RM-2025-118"
     # A device's own code: "pump AUR-1187-44", "transmitters T1188"; a short one only as a
     # letter and four digits, so a model ("vent PB840") or a bed pair ("bed 12/13") stays quiet.
     if digits < 3 or len(value) < 5 or len(value) == 5 and (digits < 4 or value[0].isdigit()):
@@ -1805,6 +1808,13 @@ def _cued_code(text: str, start: int, end: int, value: str) -> Span | None:
     if _DEVICE_NOUN.search(text, max(0, start - 30), start):
         return FindingKind.LONG_NUMBER, start, end
     return None
+
+
+# A record's number with its year inside: "RM-2025-118", "IR-2026-0412", "2025-INC-3391",
+# "2026-CV-1183" (a case, an incident, a complaint), whatever word comes before it.
+_YEARED_RECORD = re.compile(
+    r"[A-Za-z]{2,5}-(?:19|20)[0-9]{2}-[0-9]{3,7}|(?:19|20)[0-9]{2}-[A-Za-z]{2,5}-[0-9]{3,7}"
+)
 
 
 def _record_clause(text: str, start: int) -> bool:
@@ -1960,6 +1970,67 @@ def _detect_csv_ages(text: str) -> Iterator[Span]:
         offset += len(line) + 1
 
 
+# A column of record numbers in an export: "report_id", "incident_no", "Event ID", "MRN".
+_CSV_ID_COLUMN = re.compile(
+    r"(?:[a-z]+[ _\-]?){0,2}(?:id|no|num|nbr|number|\#)|mrn|fin|csn|acct|account|encounter"
+)
+_CSV_NOT_ID_COLUMN = re.compile(r"(?:room|rm|bed|unit|floor|bay|age|qty|quantity|dose|step)\b")
+_CSV_ID_HEADER_PRESENT = re.compile(
+    r"(?im)(?:^|[,|\t])" + SP + r"*\"?[a-z_ \-]{0,24}(?:[ _\-](?:id|no|num|nbr|number|\#)|mrn|fin"
+    r"|csn|acct)\"?" + SP + r"*(?:[,|\t]|$)"
+)
+_CSV_DATE_OR_TIME = re.compile(r"[0-9]{1,4}[/\-][0-9]{1,2}(?:[/\-][0-9]{1,4})?(?:[ T].*)?|[0-9:]+")
+
+
+def _export_fields(line: str) -> list[tuple[int, int]]:
+    """The fields of one line of an export, split at pipes or tabs when it has them, else at
+    commas outside quotes."""
+    for separator in "|\t":
+        if separator in line:
+            spans, start = [], 0
+            for position, char in enumerate(line):
+                if char == separator:
+                    spans.append((start, position))
+                    start = position + 1
+            spans.append((start, len(line)))
+            return spans
+    return _csv_fields(line)
+
+
+def _detect_csv_ids(text: str) -> Iterator[Span]:
+    """A record number in an export's column named for one: "report_id ... QS-25-011873",
+    "incident_no|... 2025-INC-3391"; three digits or more with a letter or a dash, or five
+    digits, and no date, time, room or bed."""
+    if _CSV_ID_HEADER_PRESENT.search(text) is None:
+        return
+    offset = 0
+    columns: list[int] = []
+    for line in text.split("\n"):
+        fields = _export_fields(line)
+        names = [line[a:b].strip().strip('"').strip().lower() for a, b in fields]
+        header = [
+            i for i, name in enumerate(names)
+            if _CSV_ID_COLUMN.fullmatch(name) and not _CSV_NOT_ID_COLUMN.match(name)
+        ]
+        if header and len(fields) >= 3:
+            columns = header
+        elif columns:
+            for column in columns:
+                if column >= len(fields):
+                    continue
+                a, b = fields[column]
+                value = line[a:b].strip().strip('"').strip()
+                digits = sum(ch.isdigit() for ch in value)
+                if not value or " " in value or _CSV_DATE_OR_TIME.fullmatch(value):
+                    continue
+                if digits >= 5 or digits >= 3 and (
+                    "-" in value or any(ch.isalpha() for ch in value)
+                ):
+                    start = offset + a + line[a:b].index(value)
+                    yield FindingKind.LONG_NUMBER, start, start + len(value)
+        offset += len(line) + 1
+
+
 AGE_WORD_DETECTORS: list[Detector] = [
     # "she is 94 years", "aged 96 yrs", "pt 91y" without "old"
     _regex(
@@ -1986,6 +2057,7 @@ AGE_WORD_DETECTORS: list[Detector] = [
     ),
     _gated(_detect_age_words, "ninet", "hundred"),
     _gated(_detect_csv_ages, "age"),
+    _gated(_detect_csv_ids, "id", "no", "num", "nbr", "#", "mrn", "fin", "csn", "acct"),
     # "ninety-two-year-old", "ninety two years old", "one hundred and one years of age"
     _gated(
         _regex(

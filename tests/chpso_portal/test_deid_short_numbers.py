@@ -43,6 +43,11 @@ def test_a_pager_or_an_extension_is_a_phone(text, number):
     ("The asset tag on the warmer reads 530918 and it was not on the PM list.", ["530918"]),
     ("Bed taken out of service, biomed sticker 31-8802 on the rail.", ["31-8802"]),
     ("Equipment #EQ7720 was quarantined.", ["EQ7720"]),
+    ("Peer review RV-2024-0713 closed the case.", ["RV-2024-0713"]),
+    ("Filed as 2024-PS-5521 in the safety system.", ["2024-PS-5521"]),
+    ("The scanner went back to the vendor under RMA RA-55102.", ["RA-55102"]),
+    ("event_id,when,unit,type\nEV-24-00917,2024-11-02 03:10,5N,fall", ["EV-24-00917"]),
+    ("case_no|opened|severity\n2024-RSK-0412|2024-10-30|minor", ["2024-RSK-0412"]),
 ])
 def test_a_device_code_or_a_record_number_is_found(text, numbers):
     found = _found(text)
@@ -64,6 +69,8 @@ def test_a_device_code_or_a_record_number_is_found(text, numbers):
     "The paper record ended in 2019 when the unit went live on the new system.",
     "The pump serial (model 8015-44) matched the recall list.",
     "The chart says 120000 units were given over the day.",
+    "room_no,bed,when,event\n5120,B,0300,fall",
+    "Budget FY-2025-26 covers one more sitter; ICD-10 codes were updated.",
 ])
 def test_doses_models_and_times_stay_quiet(text):
     assert screen(text) == []

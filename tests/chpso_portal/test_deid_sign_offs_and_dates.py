@@ -29,6 +29,7 @@ def test_a_sign_off_a_label_or_a_companion_is_a_name(text, name):
     ("son said the fall was on may 14th at home", "may 14th"),
     ("Cultures collected 4.7.25 were never resulted.", "4.7.25"),
     ("Face sheet: DOB-09/17/1944, allergies none known.", "09/17/1944"),
+    ("The badge had not been used since Oct '24.", "Oct '24"),
 ])
 def test_a_lower_case_may_or_a_dotted_date_is_a_date(text, date):
     assert date in _found(text)
