@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from chpso_portal import access, disclosure
@@ -99,9 +100,11 @@ def _chart_sections(request, team, viewer, charts) -> str:
         forms = [_PHASE_FORM.format(action=action, csrf=csrf, n=number,
                                     measure=escape(item.measure_public_id))
                  for number, item in enumerate(charts, 1)]
+    # A chart's HTML is drawn by a template, so marked safe: escaped here only if it were not.
     return mark_safe("".join(
-        f'<section class="mb-4" aria-labelledby="h-{escape(item.slug)}">\n  {item.html}\n'
-        f"{form}</section>\n" for item, form in zip(charts, forms, strict=True)))
+        f'<section class="mb-4" aria-labelledby="h-{escape(item.slug)}">\n'
+        f"  {conditional_escape(item.html)}\n{form}</section>\n"
+        for item, form in zip(charts, forms, strict=True)))
 
 
 @access.participant()
