@@ -2906,6 +2906,11 @@ _PLACEMENT_WORDS = frozenset("bed beds available accepted placement previously f
 _CALL_WORDS = frozenset(
     "calling call message voicemail vm fax email rep representative liaison".split()
 )
+# Offices named with "General" that are no hospital: "wrote to the Attorney General".
+_OFFICES_GENERAL = frozenset(
+    "attorney inspector surgeon consul adjutant secretary solicitor postmaster brigadier "
+    "major lieutenant director governor comptroller auditor".split()
+)
 # Capitalised plurals after "the" that name no place: "due to the Holidays".
 _PLURAL_EVERYDAY = frozenset(
     "holidays stairs results rails twins parents nurses doctors kids others records notes "
@@ -3135,6 +3140,16 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             ):
                 yield FindingKind.HOSPITAL, token.start, tokens[last].end
                 continue
+        # "referred to Mon General", "sent to Marlow General": a capitalised word and
+        # "General" after a cue, the word not an office ("Attorney General").
+        if key == "general" and index >= 2 and token.gap == " " and not token.upper and (
+            previous.cap and not previous.upper and previous.gap == " " and len(previous.key) >= 3
+            and tokens[index - 2].key in {"to", "from", "at", "into"}
+            and previous.key not in _OFFICES_GENERAL and previous.key not in _ROLE_WORDS
+            and previous.key not in generic and previous.key.isalpha()
+        ):
+            yield FindingKind.HOSPITAL, previous.start, token.end
+            continue
         # "the Regional", "County", "the U", "Presby" after a cue.
         if key in _SHORT_FORMS and token.gap == " " and not token.initial and index:
             probe = index - 1

@@ -110,6 +110,7 @@ FOUND = [
     ("rep from Kindly Hearts called about the referral", "Kindly Hearts"),
     ("sent from the Birches with no MAR", "the Birches"),
     ("pt back to the Aspens tomorrow if cleared", "the Aspens"),
+    ("seen at urgent care, referred to Sun General, then flown out", "Sun General"),
 ]
 
 QUIET = [
@@ -167,6 +168,7 @@ QUIET = [
     "call from Work about her shift; message from Dr. Lee; email from Pharmacy at 0900",
     "fax from Radiology received; message from Nursing Administration about staffing",
     "due to the Holidays; went to the Movies; pt from the Philippines; back to the Basics",
+    "The complaint went to the Inspector General; a letter to the Surgeon General followed.",
 ]
 
 
