@@ -1872,7 +1872,10 @@ _detect_handles = _gated(
 _detect_mac_addresses = _gated_case(
     _regex(
         FindingKind.IP_ADDRESS,
-        r"(?<![\w:\-])[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:\-])",
+        # Opened by its first character (see `_lead`): nearly every text holds a colon or a
+        # dash, and the engine then tries the pattern only at hexadecimal characters.
+        _lead("[0-9A-Fa-f]", r"[\w:\-]")
+        + r"[0-9A-Fa-f]([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:\-])",
     ),
     ":", "-",
 )
