@@ -341,6 +341,17 @@ def _gap(text: str, left: Token, right: Token) -> str:
     return text[left.end : right.start]
 
 
+def _lower_surname_first(surname: Token, given: Token) -> bool:
+    """ "hernandez, maria" typed in lower case: a surname of the lists that is no word, then a
+    given name that is no shorthand, role or verb ("nguyen, will call back" is no name)."""
+    return (
+        not surname.cap and not given.cap and surname.sur and given.first
+        and not surname.eng and not surname.stop and not given.stop
+        and given.key not in _VERB_NAMES and given.key not in _COMMON_LOWER
+        and len(surname.key) >= 3 and len(given.key) >= 3
+    )
+
+
 def _short_capital_given(surname: Token, given: Token) -> bool:
     """A given name in capitals after a surname in capitals, short as many are ("PHAM, THI",
     "NGUYEN, VAN AN"): a name and no word or shorthand ("LEE, TID" is no name)."""
@@ -772,6 +783,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if index + 1 >= len(tokens):
             break
         surname, given = tokens[index], tokens[index + 1]
+        if _lower_surname_first(surname, given) and _gap(text, surname, given) == ", ":
+            accept(index, index + 1)  # "rm 14 hernandez, maria pulled her picc"
+            continue
         if not (surname.capd and (given.capd or _short_capital_given(surname, given))):
             continue
         if _gap(text, surname, given).strip() != "," or "\n" in _gap(text, surname, given):
@@ -937,6 +951,17 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             if rest.strip(" .!") != "" and not rest.lstrip(" .!").startswith("\n"):
                 continue
         accept(index, last)
+
+    # A name alone that closes the text after its last sentence: "... if anyone needs it.
+    # Kieran". A word of no list or a given name that is no word.
+    if len(tokens) > 1:
+        last = tokens[-1]
+        if last.cap and not last.upper and not last.stop and len(last.key) >= 3 and (
+            last.unknown or last.first and not last.eng
+        ) and (last.gap.rstrip(" ")[-1:] in {".", "!", "?"} or "\n" in last.gap) and (
+            text[last.end :].strip(" .!\n") == ""
+        ):
+            accept(len(tokens) - 1, len(tokens) - 1)
 
     # A lower-case name that is no ordinary word, read as a name by what follows it ("jen
     # told the charge nurse", "dawn (night rn) says") or by what precedes it ("call patty");
