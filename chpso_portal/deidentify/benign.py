@@ -341,7 +341,7 @@ _POSITIONS = frozenset({"fowler", "sims", "trendelenburg"})
 _JOINED_EPONYM = re.compile(
     r"(?:['\u2019]s)?,?[ ]+(?:and|or|&)[ ]+([A-Za-z\-]+)(?:['\u2019]s)?[ ]+([A-Za-z]+)"
 )
-_TREATED_AFTER = re.compile(r"[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|meds)\b")
+_TREATED_AFTER = re.compile(r",?[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|meds)\b")
 
 
 # --- entry point ---------------------------------------------------------------------------

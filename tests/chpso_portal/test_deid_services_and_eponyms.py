@@ -1,7 +1,9 @@
 """A role before the ordinary words that name its service ("Nurse Advice Line", "Doctor
-Answering Service"), a recommendation to act hospital-wide, and eponyms before a murmur, a
-pupil or a nodule ("Austin Flint murmur", "Argyll Robertson pupils") are no people or
-hospitals; a person with the same words stays a person."""
+Answering Service"), a recommendation to act hospital-wide, eponyms before a murmur, a pupil
+or a nodule ("Austin Flint murmur", "Argyll Robertson pupils"), a disease by its possessive
+in a list before its treatment ("Addison's, on hydrocortisone") and a catheter's name
+("Quinton") are no people, places or hospitals; a person with the same words stays a
+person."""
 
 import pytest
 
@@ -16,6 +18,9 @@ from chpso_portal.deidentify import screen
     "Austin Flint murmur noted by cardiology.",
     "Exam showed Argyll Robertson pupils and a Marcus Gunn pupil on the right.",
     "Sister Mary Joseph nodule was palpated at the umbilicus.",
+    "History of Crohn's and Addison's, on budesonide and hydrocortisone.",
+    "Access: Quinton in the right femoral, Hickman in the left chest.",
+    "Rocky Mountain spotted fever was on the differential after the tick bite.",
 ])
 def test_services_and_eponyms_stay_quiet(text):
     assert screen(text) == []
@@ -25,6 +30,7 @@ def test_services_and_eponyms_stay_quiet(text):
     ("Nurse Rosalind Line called the family.", "Rosalind"),
     ("Pt Marcus Gunn said his eyes hurt.", "Marcus Gunn"),
     ("Austin Flint's pupils were unequal on the recheck.", "Austin Flint"),
+    ("Pt Quinton Abara was found on the floor.", "Quinton Abara"),
 ])
 def test_people_with_those_words_stay_people(text, name):
     assert any(name in finding.text for finding in screen(text))
