@@ -4057,7 +4057,13 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                                              or token.key in lex.clinical):
             continue
         opening = text.rfind("(", 0, token.start)
-        cued = any(end <= opening and not text[end:opening].strip() for end in facility_ends)
+        # A facility is right before the bracket when only spaces part them: the one place
+        # where that facility would end is looked up, not every facility of the text.
+        before = opening
+        while before > 0 and text[before - 1].isspace():
+            before -= 1
+        after_facility = before in facility_ends
+        cued = after_facility
         position = index - 1
         while not cued and position >= max(0, index - 6):
             cued = tokens[position].key in _BRACKET_TOWN_CUES
@@ -4067,7 +4073,7 @@ def _towns_in_brackets(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         if cued and not county and any(t.eng for t in run) and position > index - 4:
             # A town that is also a word needs a name of two words or more before it: "from
             # golden oaks (bend)", not "from home (normal)".
-            cued = any(end <= opening and not text[end:opening].strip() for end in facility_ends)
+            cued = after_facility
         if cued:
             yield FindingKind.PLACE, token.start, tokens[last].end
 

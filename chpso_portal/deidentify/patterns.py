@@ -544,7 +544,7 @@ _PHONE_CUE = re.compile(
     r"(?i)\b(?:phone|tel|telephone|fax|call|called|calling|cell|pager|page|paged|mobile"
     r"|contact|dial|dialed|line|number|hotline|voicemail)\b"
 )
-_EXTENSION = r"(?i:[ ]*,?[ ]*(?:ext\.?|extension|x)[ ]*[0-9]{1,6}(?![0-9]))"
+_EXTENSION = r"(?i:[ ]*(?:,[ ]*)?(?:ext\.?|extension|x)[ ]*[0-9]{1,6}(?![0-9]))"
 # A second extension or pager after the first: "extension 4471 or 4472", "pgr 3318/3320".
 _SECOND_NUMBER = r"(?:" + SP + r"*(?:,|/|&|or|and)" + SP + r"*x?[0-9]{3,6})?"
 
@@ -570,7 +570,7 @@ PHONE_DETECTORS: list[Detector] = [
     _gated(
         _regex(
             FindingKind.PHONE,
-            _lead("[Ee]", r"\w") + r"(?i:xt\.?|xtension)[ ]*#?[ ]*[0-9]{2,6}(?![\w])",
+            _lead("[Ee]", r"\w") + r"(?i:xt\.?|xtension)[ ]*(?:#[ ]*)?[0-9]{2,6}(?![\w])",
         ),
         "xt",
     ),
@@ -580,7 +580,7 @@ PHONE_DETECTORS: list[Detector] = [
             _lead("[0-9]", r"\w") + r"[0-9]{3,5}" + _SECOND_NUMBER + r"(?![\w]|[.\-/][0-9])",
             accept=_cue_before(
                 r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax)[ ]*"
-                r"(?:\#|no\.?|number)?[ ]*:?[ ]*)",
+                r"(?:(?:\#|no\.?|number)[ ]*)?(?::[ ]*)?)",
                 30,
             ),
         ),
@@ -710,11 +710,11 @@ _ID_CUE = (
     rf"(?i:\b(?:(?:MRN|MR{SP}*\#|MR{SP}*no\.?|medical{SP}+record|acct\.?|patient{SP}+id"
     rf"|pt\.?{SP}*id|FIN|CSN|member{SP}+id|license|lic\.?|S/N"
     rf"|cert(?:ificate|ification)?){_NUMBER_SUFFIX}?"
-    rf"|(?:account|policy|encounter|serial|visit|claim){_NUMBER_SUFFIX})){SP}*[:\#]?{SP}*"
+    rf"|(?:account|policy|encounter|serial|visit|claim){_NUMBER_SUFFIX})){SP}*(?:[:\#]{SP}*)?"
 )
 _SSN_CUE = (
     rf"(?i:\b(?:SSN|SS\#|SS{SP}*no\.?|social{SP}+security(?:{SP}+(?:number|no\.?|\#))?"
-    rf"|tax{SP}*id|ITIN|TIN){SP}*[:\#]?{SP}*)"
+    rf"|tax{SP}*id|ITIN|TIN){SP}*(?:[:\#]{SP}*)?)"
 )
 
 _ID_CUE_RE = re.compile("(?:" + _ID_CUE + ")$")
@@ -863,7 +863,8 @@ _AGGREGATE = (
 AGE_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.AGE_OVER_89,
-        _OVER_89_LEAD + rf"{SP}*-?{SP}*(?i:years?|yrs?\.?|y){SP}*-?{SP}*(?i:old|young)(?![A-Za-z])",
+        _OVER_89_LEAD + rf"{SP}*(?:-{SP}*)?(?i:years?|yrs?\.?|y){SP}*(?:-{SP}*)?"
+        r"(?i:old|young)(?![A-Za-z])",
     ),
     # "94 yo", "95-yo", "96-y/o", "97 y.o.", "98 y. o."
     _regex(
@@ -877,10 +878,10 @@ AGE_DETECTORS: list[Detector] = [
     _gated_search(
         _regex(
             FindingKind.AGE_OVER_89,
-            _lead("[Aa]", r"\w") + r"(?i:ged|ge)(?:" + SP + r"+(?i:of))?" + SP + r"*[:=\-]?" + SP
-            + r"*" + _OVER_89 + _AGGREGATE,
+            _lead("[Aa]", r"\w") + r"(?i:ged|ge)(?:" + SP + r"+(?i:of))?" + SP + r"*(?:[:=\-]" + SP
+            + r"*)?" + _OVER_89 + _AGGREGATE,
         ),
-        re.compile(r"ged?(?:" + SP + r"+of)?" + SP + r"*[:=\-]?" + SP + r"*(?:9|1[01])[0-9]"),
+        re.compile(r"ged?(?:" + SP + r"+of)?" + SP + r"*(?:[:=\-]" + SP + r"*)?(?:9|1[01])[0-9]"),
         lower=True,
     ),
     _gated(
@@ -1056,7 +1057,7 @@ _STATE_FULL_NAMES = (
 # "Fresno, California 93711", "Tulsa OK 74103", "zip 93704": what precedes a full ZIP code
 _ZIP_CUE = (
     r"(?:\b(?:" + "|".join(_STATE_CODES) + r"|" + "|".join(_STATE_FULL_NAMES)
-    + rf")|(?i:\bzip(?:{SP}*code)?)){SP}*[,:]?{SP}*"
+    + rf")|(?i:\bzip(?:{SP}*code)?)){SP}*(?:[,:]{SP}*)?"
 )
 _STREET_TYPES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Way|Court|Ct|Parkway|Pkwy"
@@ -1472,7 +1473,7 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
         _lead("[01]", r"[\w\-/]") + r"[0-9][0-3][0-9](?:(?:19|20)[0-9]{2}|[0-9]{2})(?![\w\-/])",
         accept=_all(
             lambda match, text: _month_day_plausible(match.group()[:2], match.group()[2:4]),
-            _cue_before(r"(?i:\b(?:dos|dob|doi|date|dated|born)" + SP + r"*[:#]?" + SP + r"*)",
+            _cue_before(r"(?i:\b(?:dos|dob|doi|date|dated|born)" + SP + r"*(?:[:#]" + SP + r"*)?)",
                         12),
         ),
     ),
@@ -1492,7 +1493,7 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
     _gated(
         _regex(
             FindingKind.PHONE,
-            r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*[:#]?" + SP + r"*[0-9]{2,6}"
+            r"(?<![\w])(?i:ext|extension|extn)\.?" + SP + r"*(?:[:#]" + SP + r"*)?[0-9]{2,6}"
             + _SECOND_NUMBER + r"(?![\w])",
         ),
         "ext",
@@ -1510,7 +1511,7 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
         accept=_cue_before(
             r"(?i:\b(?:pager|pgr|beeper|vocera|spectralink|phone|cell|tel|fax|ext|extension"
             r"|call(?:" + SP + r"+back)?|callback|page|paged|text|reach)\.?"
-            r"[ ]*(?:\#|no\.?|number|at|to|on)?[ ]*:?[ ]*)",
+            r"[ ]*(?:(?:\#|no\.?|number|at|to|on)[ ]*)?(?::[ ]*)?)",
             30,
         ),
     ),
@@ -1518,8 +1519,8 @@ EXTRA_PHONE_DETECTORS: list[Detector] = [
     _regex(
         FindingKind.LONG_NUMBER,
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{4,}(?![\w]|[.,][0-9])",
-        accept=_cue_before(r"\b(?:RN|LPN|LVN|NP|MD|DO|PA|CRNA|RPh|PharmD)" + SP + r"*\#?" + SP
-                           + r"*", 12),
+        accept=_cue_before(r"\b(?:RN|LPN|LVN|NP|MD|DO|PA|CRNA|RPh|PharmD)" + SP + r"*(?:\#" + SP
+                           + r"*)?", 12),
     ),
 ]
 
@@ -1631,8 +1632,8 @@ _BARE_ID_CUES = frozenset(
 # "no.", "#" or "number", or one that announces a record only so ("EMS run number 26-11842").
 _LABELLED_ONLY_CUES = frozenset("run trip dispatch pcr".split())
 _LABELLED_NUMBER_BEFORE = re.compile(
-    r"(?i:\b([a-z]+)\.?,?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*[:#]?" + SP
-    + r"*$)"
+    r"(?i:\b([a-z]+)\.?,?" + SP + r"*(?:no\.?|number|num|nbr|\#)" + SP + r"*(?:[:#]" + SP
+    + r"*)?$)"
 )
 
 
@@ -1672,7 +1673,7 @@ _CLAUSE_END = re.compile(r"[.!?;:]\s|[\n(\[]")
 # Words right before a code that make it a product, a version or a code set, not a person's.
 _NOT_PERSONAL_BEFORE = re.compile(
     r"(?i:\b(?:model|ref|catalog|catalogue|cat|part|version|ver|v|type|size|form|cpt|icd"
-    r"|ndc|hcpcs|loinc|code|codes|section|sec|policy)\.?" + SP + r"*[#:]?" + SP + r"*$)"
+    r"|ndc|hcpcs|loinc|code|codes|section|sec|policy)\.?" + SP + r"*(?:[#:]" + SP + r"*)?$)"
 )
 
 
@@ -1682,7 +1683,7 @@ _LABELLED_CUES = _BARE_ID_CUES | _CLAUSE_ID_CUES | _LABELLED_ONLY_CUES
 
 # A verb that reads a number off a tag or a label: "the asset tag on the pump reads 441207".
 _READS_BEFORE = re.compile(
-    r"(?i:\b(?:reads|read|says|said|shows|showed)" + SP + r"*:?" + SP + r"*$)"
+    r"(?i:\b(?:reads|read|says|said|shows|showed)" + SP + r"*(?::" + SP + r"*)?$)"
 )
 _AMOUNT_AFTER = re.compile(
     r"(?i:" + SP + r"*(?:units?|mg|mcg|ml|cc|l|g|kg|dollars|usd|%|steps|calories|kcal)\b)"
@@ -1846,8 +1847,8 @@ _detect_number_endings = _gated(
         r"(?i:\b(?:mrn|mr|acct|account|card|member(?:" + SP + r"+id)?|policy|id|chart"
         r"|record" + SP + r"*(?:\#|no\.?|number)|medicare|medicaid|license|licence)" + SP
         + r"*(?:\#|no\.?|number)?" + SP
-        + r"+(?:ending|ends|ended)(?:" + SP + r"+(?:in|with))?" + SP + r"*:?" + SP
-        + r"*)(?P<number>[0-9]{3,6})(?![\w])",
+        + r"+(?:ending|ends|ended)(?:" + SP + r"+(?:in|with))?" + SP + r"*(?::" + SP
+        + r"*)?)(?P<number>[0-9]{3,6})(?![\w])",
         group="number",
     ),
     "ending", "ends", "ended",
@@ -1859,8 +1860,8 @@ _detect_handles = _gated(
     _regex(
         FindingKind.LONG_NUMBER,
         r"(?i:\b(?:user" + SP + r"*name|user" + SP + r"*id|userid|login|screen" + SP
-        + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com)" + SP + r"*[:#]?"
-        + SP + r"*(?:(?:as|is)" + SP + r"+)?)"
+        + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com)" + SP + r"*(?:[:#]" + SP
+        + r"*)?(?:(?:as|is)" + SP + r"+)?)"
         r"(?P<number>@?\.*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])",
         group="number",
         accept=lambda match, text: "@" in match.group("number")
@@ -1885,9 +1886,17 @@ _AGE_WORDS = (
     r"(?:ninety|one" + SP + r"+hundred|a" + SP + r"+hundred|hundred)(?:(?:" + SP
     + r"+and)?[\-" + SP[1:-1] + r" ]+" + _UNITS_WORD + r")?"
 )
+# Who an age was heard from, after "per": "ninety one per daughter", "94 per her son"; any
+# other "per" reads a measure ("90 per pulse ox", "94 per the monitor", "92 per minute").
+_HISTORY_SOURCE = (
+    r"(?:(?:her|his|their|the|pt['\u2019]?s|patient['\u2019]?s)" + SP + r"+)?(?:daughters?|sons?"
+    r"|family|wife|husband|spouse|partner|pt|patient|report|reports|records?|chart|mother|mom"
+    r"|father|dad|sister|brother|niece|nephew|grand(?:daughter|son|child)|caregiver|guardian"
+    r"|poa|hcp|facility|ems|snf|dob|id|license|herself|himself|self|friend|neighbou?r)\b"
+)
 _NOT_AN_AGE_AFTER = re.compile(
-    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:percent|per(?=" + SP + r"*(?:cent|min|minute|hour"
-    r"|hr|h|day|d|week|wk|month|mo|year|yr|kg|dose|shift|unit|bed|[0-9])\b)|%|minutes?|mins?|seconds?|secs?|hours?"
+    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:percent|per(?!" + SP + r"+" + _HISTORY_SOURCE + r")"
+    r"|%|minutes?|mins?|seconds?|secs?|hours?"
     r"|hrs?|days?|weeks?|months?|mg|mcg|ml|cc|units?|degrees?|pounds?|lbs?|kg|grams?|beats?"
     r"|bpm|mmhg|feet|foot|ft|meters?|miles?|times|patients?|pts|beds?|staff|nurses?|dollars?"
     r"|cents?|calls?|falls?|cases?|events?|reports?|of)\b)"
@@ -1901,13 +1910,70 @@ _AGE_WORD_RE = re.compile(
     r"(?i:(?<![\w\-])(?:ninety|(?:one|a)" + SP + r"+hundred)(?:(?:" + SP + r"+and)?[\- ]+"
     r"(?P<unit>one|two|three|four|five|six|seven|eight|nine))?(?![\w\-]))"
 )
+# A vital sign or a lab value a few words before a number: "HR at 110", "Glucose checked. At
+# 95, she ate lunch", "sat 88 on 2L. At 91, she".
+_VITAL_SIGN_BEFORE = re.compile(
+    r"(?i:\b(?:hr|heart" + SP + r"+rate|bp|blood" + SP + r"+pressure|sbp|dbp|map|sats?|spo2|o2"
+    r"|pulse|glucose|bg|bgl|fsbs|fsbg|sugar|temp|temperature|rr|resp|k|na|hgb|inr|lactate|etco2"
+    r"|cvp|icp|weight|wt)\b[^\n]*$)"
+)
+# A vital sign or a reading right after "pt (101)" or "patient, 95,": "Pt (101) febrile
+# overnight", "patient (95) on RA", "pt (90), HR (110)"; "pt (93) slid out of the chair"
+# reads as an age.
+_VITAL_SIGN_AFTER = re.compile(
+    r"(?i:" + SP + r"*[,)]?" + SP + r"*(?:[,;]" + SP + r"*)?(?:(?:and|with|on|at|was|is|now|still"
+    r"|overnight|today)" + SP + r"+){0,2}(?:febrile|afebrile|fever|spiked|temp|t|tmax|hr|bp|sats?"
+    r"|satting|spo2|o2|ra|room" + SP + r"+air|nc|[0-9]+" + SP + r"*(?:l|lpm|%)|rr|map|pulse"
+    r"|glucose|bg|degrees?|tachy\w*|brady\w*|hypotensive|hypertensive|hypoxic|(?<=\()[0-9])"
+    r"(?![A-Za-z]))"
+)
+# The units after a number that make it a measure: "F 90 kg", "M 100 mg given", "a male of
+# 95 kg".
+_UNIT_AFTER = re.compile(
+    r"(?i:" + SP + r"*(?:-" + SP + r"*)?(?:%|kg|kgs|kilos?|lbs?|pounds?|oz|ounces?|g|grams?"
+    r"|mg|mcg|meq|mmol|ml|cc|l|liters?|litres?|lpm|units?|degrees?|deg|\u00b0|cm|mm|inches"
+    r"|in|ft|feet|bpm|mmhg|percent|sec|secs|min|mins|minutes?|hours?|hrs?)(?![A-Za-z]))"
+)
+
+
+def _no_unit_after(match: re.Match[str], text: str) -> bool:
+    return _UNIT_AFTER.match(text, match.end()) is None
+
+
+_TEMPERATURE_NEAR = re.compile(
+    r"(?i:\b(?:temps?|temperature|fever|febrile|afebrile|spiked?|tmax|overnight|tylenol"
+    r"|acetaminophen|apap|antipyretics?|chills|rigors|oral|rectal|axillary|tympanic"
+    r"|degrees?)\b)"
+)
+# What opens a case after an age and a sex: "96F with a fall", "98F, s/p fall", "97F who".
+_CASE_AFTER_AGE = re.compile(
+    r"(?i:,?" + SP + r"*(?:with|w/|who|presents?|presenting|presented|s/p|c/o|hx|h/o|pmh|from"
+    r"|admitted|brought|found|fell|lives|living|resident|res|pt|patient)\b)"
+)
+
+
+def _not_a_temperature(match: re.Match[str], text: str) -> bool:
+    """ "101F" reads as a temperature unless it is set as an age: "96F with a fall" is an age,
+    "Pt 101F overnight, tylenol given" and "101F at 0200" are not."""
+    start, end = match.span()
+    if _TEMPERATURE_NEAR.search(text, max(0, start - 40), min(len(text), end + 40)):
+        return False
+    shown = match.group()
+    if re.search(r"(?i:y|yr|/|male|man|woman|lady|gentleman)", shown[2:]) or (
+        shown.rstrip()[-1] not in "Ff"
+    ):
+        return True
+    number = int(re.match(r"[0-9]+", shown).group())
+    return not 96 <= number <= 110 or _CASE_AFTER_AGE.match(text, end) is not None
+
+
 # "he's", "shes", "dad's", "pt's": a person and "is" run together, as typed.
 _PERSON_IS = (
     r"(?:he|she|pt|mom|dad|mother|father|grandma|grandpa|husband|wife)['\u2019]?s"
 )
 _AGE_VERB_BEFORE = re.compile(
-    r"(?i:\b(?:is|was|turned|turns|age|aged|now|" + _PERSON_IS + r")" + SP + r"*:?" + SP
-    + r"*$)"
+    r"(?i:\b(?:is|was|turned|turns|age|aged|now|" + _PERSON_IS + r")" + SP + r"*(?::" + SP
+    + r"*)?$)"
 )
 
 
@@ -2041,22 +2107,31 @@ AGE_WORD_DETECTORS: list[Detector] = [
         _OVER_89_LEAD + r"[\- ]?(?i:years?|yrs?|y(?!/))(?![\w]|[\- ]?(?i:ago|later|earlier|before"
         r"|after|prior|since|of" + SP + r"+(?!age)))",
         accept=_cue_before(r"(?:^|\n|(?i:\b(?:is|was|aged?|turned|turns|now|who" + SP
-                           + r"+is|pt|patient|resident|elderly)))" + SP + r"*:?" + SP + r"*", 16),
+                           + r"+is|pt|patient|resident|elderly)))" + SP + r"*(?::" + SP
+                           + r"*)?", 16),
     ),
     # "Pt, 97, was found", "pt (94) on the floor", "her mother (96)", "dad, 93,": the age
     # set off after the patient or a relative
     _regex(
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"(?=" + SP + r"*[,)])",
-        accept=_cue_before(r"(?i:\b(?:pt|patient|resident|mom|mother|dad|father|wife|husband"
-                           r"|grandmother|grandma|grandfather|grandpa|aunt|uncle|sister|brother"
-                           r"|neighbou?r)(?:," + SP + r"*|" + SP + r"*\(" + SP + r"*))", 20),
+        accept=_all(
+            _cue_before(r"(?i:\b(?:pt|patient|resident|mom|mother|dad|father|wife|husband"
+                        r"|grandmother|grandma|grandfather|grandpa|aunt|uncle|sister|brother"
+                        r"|neighbou?r)(?:," + SP + r"*|" + SP + r"*\(" + SP + r"*))", 20),
+            lambda match, text: _VITAL_SIGN_AFTER.match(text, match.end()) is None,
+        ),
     ),
-    # "at 96, she still drives", "at 101, the patient"
+    # "At 96, she still drives", "He fell. at 101, the patient": "at" opening a sentence or
+    # a line; "HR at 110, he was given", "Sat dropped to 88 and at 91, she" stay quiet.
     _regex(
         FindingKind.AGE_OVER_89,
         _OVER_89_LEAD + r"(?=," + SP + r"+(?i:she|he|pt|the" + SP + r"+patient)\b)",
-        accept=_cue_before(r"(?i:\bat" + SP + r"+)", 6),
+        accept=_all(
+            _cue_before(r"(?:^|[.;:!?\n(\-\u2013\u2014*\u2022]" + SP + r"*)(?i:at)" + SP + r"+",
+                        12),
+            _not_preceded_by(_VITAL_SIGN_BEFORE, 30),
+        ),
     ),
     _gated(_detect_age_words, "ninet", "hundred"),
     _gated(_detect_csv_ages, "age"),
@@ -2075,7 +2150,7 @@ AGE_WORD_DETECTORS: list[Detector] = [
     _gated(
         _regex(
             FindingKind.AGE_OVER_89,
-            r"(?i:\b(?:aged?|turned|turning|turns)" + SP + r"*:?" + SP + r"*" + _AGE_WORDS
+            r"(?i:\b(?:aged?|turned|turning|turns)" + SP + r"*(?::" + SP + r"*)?" + _AGE_WORDS
             + r"(?![\w\-]))",
             on_lower_case=True,
         ),
@@ -2104,9 +2179,12 @@ AGE_WORD_DETECTORS: list[Detector] = [
         _OVER_89_LEAD + r"(?:/|" + SP + r"?(?:(?i:y|yr)" + SP + r"?)?)(?:[MF]|(?i:male|female"
         r"|man|woman|gentleman|lady))(?![A-Za-z])(?!" + SP + r"*(?i:fever|febrile|temp|oral"
         r"|rectal|axillary|tympanic)\b)",
-        accept=_cue_before(
-            r"(?:^|\n|\b(?i:pt|patient|a|an|res|resident|this|is" + SP + r"+a))" + SP + r"*",
-            20,
+        accept=_all(
+            _cue_before(
+                r"(?:^|\n|\b(?i:pt|patient|a|an|res|resident|this|is" + SP + r"+a))" + SP + r"*",
+                20,
+            ),
+            _not_a_temperature,
         ),
     ),
     # "a woman of 94", "a gentleman of 101"
@@ -2114,8 +2192,11 @@ AGE_WORD_DETECTORS: list[Detector] = [
         _regex(
             FindingKind.AGE_OVER_89,
             _OVER_89_LEAD + r"(?![0-9]|[.,/:\-][0-9]|" + SP + r"*[%/+x])",
-            accept=_cue_before(r"(?i:\b(?:man|woman|lady|gentleman|gent|female|male)" + SP
-                               + r"+of" + SP + r"+)", 18),
+            accept=_all(
+                _cue_before(r"(?i:\b(?:man|woman|lady|gentleman|gent|female|male)" + SP
+                            + r"+of" + SP + r"+)", 18),
+                _no_unit_after,
+            ),
         ),
         " of 9", " of 1",
     ),
@@ -2124,7 +2205,10 @@ AGE_WORD_DETECTORS: list[Detector] = [
         FindingKind.AGE_OVER_89,
         r"(?<![\w/])[MF](?:," + SP + r"*|/|" + SP + r"+)" + _OVER_89 + r"(?![.,/:\-]?[0-9]|" + SP
         + r"*[%+x])",
-        accept=_cue_before(r"(?:^|\n|\(|\b(?i:pt|patient|sex)" + SP + r"*:?" + SP + r"*)", 12),
+        accept=_all(
+            _cue_before(r"(?:^|\n|\(|\b(?i:pt|patient|sex)" + SP + r"*(?::" + SP + r"*)?)", 12),
+            _no_unit_after,
+        ),
         lead="[MF]",
     ),
     # "son says pt is 95 & fell", "she is 93 and lives alone", "her aunt, who is 96,",
@@ -2202,12 +2286,12 @@ _STREET = (
 _STREET_OR_NAME = rf"(?:{_STREET}|{_STREET_NAME_WORD}(?:{SP}+[{UC}][{LC}]+)?)"
 
 # The word before a road's number: "Highway 50", "I-5", "County Road 12", "CR 3410", Texas
-# farm and ranch roads ("FM 1960", "RM 620", "Ranch Road 12"), tribal routes ("Indian Route
-# 59", "BIA Route 7"), "Old Highway 99".
+# farm and ranch roads ("FM 1960", "Ranch Road 12"), tribal routes ("Indian Route 59", "BIA
+# Route 7"), "Old Highway 99". "RM" is left out: it is far more often a room ("RM 412").
 _HIGHWAY_WORD = (
     rf"(?:(?:(?:Old|Indian|Navajo|BIA|Tribal|Forest|State|County|Ranch|Rural|Farm{SP}+to{SP}+Market"
     rf"|Ranch{SP}+to{SP}+Market){SP}+)?(?:Highway|Hwy|Route|Rte|Road)|Interstate|SR|US|I|CR"
-    rf"|FM|RM|County{SP}+Rd|county{SP}+(?:road|rd)|hwy|highway|Loop|Spur|Beltway)"
+    rf"|FM|County{SP}+Rd|county{SP}+(?:road|rd)|hwy|highway|Loop|Spur|Beltway)"
 )
 _HIGHWAY = rf"(?:{_HIGHWAY_WORD}[\- ]?[0-9]{{1,4}}[A-Z]?)"
 
@@ -2347,7 +2431,19 @@ def _numbered_street_ok(match: re.Match[str], text: str) -> bool:
 _HIGHWAY_NUMBER = re.compile(_lead("[0-9]", r"[\w]") + r"[0-9]{0,3}[A-Z]?(?![\w])")
 _HIGHWAY_WORD_BEFORE = re.compile(rf"(?<![\w]){_HIGHWAY_WORD}[\- ]?$")
 # Only county and farm roads run to four digits ("FM 1960", "CR 3410"); "US 2024" is a year.
-_FOUR_DIGIT_ROADS = re.compile(r"(?:Road|Rd|CR|FM|RM)[\- ]?$")
+_FOUR_DIGIT_ROADS = re.compile(r"(?:Road|Rd|CR|FM)[\- ]?$")
+# Farm roads, loops and spurs have three or four digits and no letter ("FM 1960", "Loop
+# 410"): "FM 10L" is a flow and "Loop 3 diuretics" a drug. A county road's initials need a
+# road's cue or crossing ("on CR 12"), not "from CR 2.1".
+_SHORT_WORD_ROADS = re.compile(r"(?:FM|Loop|Spur)[\- ]?$")
+_CR_ROAD = re.compile(r"CR[\- ]?$")
+_ROAD_CUE = re.compile(r"(?i:\b(?:on|off|along|near)" + SP + r"+$)")
+# What after a number makes it a measure and not a road: "US 12 weeks gestation", "CR 2.1",
+# "FM 10 L", "Loop 3 mg".
+_MEASURE_AFTER_ROAD = re.compile(
+    r"(?i:[.,][0-9]|" + SP + r"*(?:l|lpm|liters?|weeks?|wks?|days?|hours?|hrs?|months?|mos?"
+    r"|years?|yrs?|cm|mm|mg|mcg|ml|cc|kg|g|units?|%|times|x|pts?|patients?|beds?)(?![A-Za-z]))"
+)
 _CROSSING_AFTER = re.compile(
     rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})"
     rf"|,?{SP}*(?:at|near|off)?{SP}*(?i:exit|mile{SP}+marker|mm){SP}*[0-9]{{1,3}}[A-Za-z]?(?![\w])"
@@ -2379,15 +2475,25 @@ def _detect_highways(text: str) -> Iterator[Span]:
         word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 28), start)
         if word is None:
             continue
-        if match.end() - start - (not text[match.end() - 1].isdigit()) > 3 and (
-            _FOUR_DIGIT_ROADS.search(word.group()) is None
+        digits = match.end() - start - (not text[match.end() - 1].isdigit())
+        if digits > 3 and _FOUR_DIGIT_ROADS.search(word.group()) is None:
+            continue
+        if _SHORT_WORD_ROADS.search(word.group()) and (
+            digits < 3 or not text[match.end() - 1].isdigit()
         ):
+            continue
+        if text[match.end() - 1] in "Ll" or _MEASURE_AFTER_ROAD.match(text, match.end()):
             continue
         crossing = _CROSSING_AFTER.match(text, match.end())
         marker = _MARKER_BEFORE.search(text, max(0, word.start() - 30), word.start())
         start = marker.start() if marker is not None else word.start()
         if crossing is not None:
             yield FindingKind.PLACE, start, crossing.end()
+        elif _CR_ROAD.search(word.group()):
+            if marker is not None or _ROAD_CUE.search(
+                text, max(0, word.start() - 10), word.start()
+            ):
+                yield FindingKind.PLACE, start, match.end()
         elif marker is not None or _HIGHWAY_CUE.search(
             text, max(0, word.start() - 10), word.start()
         ):
@@ -2488,7 +2594,8 @@ ADDRESS_DETECTORS: list[Detector] = [
         _regex(
             FindingKind.PLACE,
             r"(?i:\b(?:at" + SP + r"+(?:the" + SP + r"+)?corner" + SP + r"+of|cross" + SP
-            + r"*streets?" + SP + r"*(?:are|is|:|=)?|x-streets?" + SP + r"*(?:are|is|:|=)?)" + SP
+            + r"*streets?(?:" + SP + r"*(?:are|is|:|=))?|x-streets?(?:" + SP
+            + r"*(?:are|is|:|=))?)" + SP
             + r"*(?!(?:the|her|his|their|a|an|my|our|its|this|that|each|bed|room)\b)"
             r"((?:[a-z]{3,}|[0-9]{1,3}(?:st|nd|rd|th))"
             r"(?:" + SP + r"+[a-z]{3,}){0,2}" + SP + r"*(?:and|&|/)" + SP + r"*(?:[a-z]{3,}|[0-9]"
@@ -2550,7 +2657,7 @@ ADDRESS_DETECTORS: list[Detector] = [
             _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?:-[0-9]{4})?(?![\w\-]|[.,][0-9])",
             accept=_cue_before(
                 r"(?i:\b(?:zip|zipcode|zip" + SP + r"*code|postal" + SP + r"*code)" + SP
-                + r"*[:#]?" + SP + r"*)",
+                + r"*(?:[:#]" + SP + r"*)?)",
                 40,
             ),
         ),
