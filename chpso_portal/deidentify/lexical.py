@@ -381,6 +381,13 @@ def _signed_initials(text: str, token: Token, before: str) -> bool:
         word.upper() in _UNIT_INITIALS or token.key in _NOT_SIGNATURES
     ):
         return False
+    if token.stop and len(word) > 1 and before.endswith("\n"):
+        # Clinical shorthand closing a list, after an item or a heading: "Plan:\n- npo\n-
+        # ivf\n- abx"; "-jt" after a sentence signs a message.
+        line_start = text.rfind("\n", 0, token.start)
+        previous_line = text[text.rfind("\n", 0, max(0, line_start)) + 1 : line_start]
+        if previous_line.lstrip()[:1] in {"-", "*", "\u2022"} or previous_line.rstrip()[-1:] == ":":
+            return False
     rest = text[token.end : token.end + 3]
     return rest.strip(" .!") == "" or rest.lstrip(" .!").startswith("\n")
 
@@ -1242,6 +1249,23 @@ _DEPARTMENTS = frozenset(
     housekeeping evs security registration admitting ed er icu or pacu nicu picu micu sicu
     ccu endo gi bed-board bedboard case-management sw socialwork chaplaincy ethics risk quality
     infection ip biomed it nursing anesthesia materials supply central sterile spd
+    scheduling finance education purchasing marketing informatics credentialing staffing
+    billing coding payroll compliance legal administration facilities engineering maintenance
+    nutrition accounting procurement communications volunteers utilization telecom
+    telecommunications logistics laundry linen parking
+    """.split()
+)
+# Vendors and products a hospital deals with, which act and own as a place of care would:
+# "Sunquest updated their interface", "Sodexo updated their menu", "Pharmacy: Pyxis Override".
+_VENDOR_WORDS = frozenset(
+    """
+    sunquest sodexo aramark crothall healthtrust vizient premier cerner oracle meditech
+    allscripts athenahealth nextgen eclinicalworks omnicell pyxis alaris baxter carefusion
+    hospira medfusion hillrom stryker medline mckesson philips siemens carestream hologic
+    vocera spok ascom tigertext imprivata kronos workday lawson peoplesoft qgenda amion
+    smartsheet healthstream relias lexicomp uptodate micromedex zoll masimo draeger medtronic
+    abbott roche beckman sysmex biofire cepheid radiometer epic sigma teletracking pharmerica
+    omnicare amerisourcebergen cencora rldatix midas
     """.split()
 )
 
@@ -2942,6 +2966,26 @@ _PLURAL_EVERYDAY = frozenset(
     "orders meds basics philippines bahamas netherlands maldives americas carolinas dakotas "
     "rockies states islands".split()
 )
+# Trees, gardens and the lie of the land, after which residences are named: "sent from the
+# Birches", "back to the Aspens", "SNF: Juniper Vale". A capitalised plural that is an
+# everyday word ("the Wards", "the Grounds", "the Suites") names no place.
+_RESIDENCE_NAME_WORDS = frozenset(
+    """
+    birches pines willows oaks meadows terraces gardens aspens maples lindens elms cedars
+    cypresses magnolias laurels hollies firs spruces sycamores poplars palms palisades
+    hawthorns junipers heights hills ridges springs fountains orchards brooks woods woodlands
+    glades groves arbors arbours knolls bluffs commons estates villas gables pointes shores
+    harbors harbours highlands evergreens redwoods sequoias larches alders beeches chestnuts
+    dogwoods hemlocks hickories mulberries olives pecans rowans cottonwoods briars heathers
+    ferns lilacs summits vistas crossings greens landings pavilions residences cottages
+    manors lakes acres glens crests vales hollows bridges lodges courtyards
+    birch pine willow oak meadow terrace garden aspen maple linden elm cedar cypress
+    magnolia laurel holly juniper spruce sycamore poplar palm hawthorn heights hill ridge
+    spring fountain orchard brook wood glade grove arbor arbour knoll bluff harbor harbour
+    highland evergreen redwood glen crest vale hollow lake haven autumn leaves sunrise sunset
+    golden meadowbrook woodland creek cove summit vista landing
+    """.split()
+)
 # Kinds of a place of care written as a label before its name: "SNF: Autumn Leaves".
 _LABEL_KINDS = frozenset(
     "facility snf alf ltac ltach hospice agency nh osh hospital pharmacy dialysis".split()
@@ -3256,7 +3300,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 | {"since", "until", "yesterday"}
             )) and _plain_name_word(reader, token) and not (
                 (token.first or token.sur) and not token.eng
-            ) and key not in _PLURAL_EVERYDAY and index >= 3 and (
+            ) and (not token.eng or key in _RESIDENCE_NAME_WORDS) and (
+                key not in _PLURAL_EVERYDAY
+            ) and index >= 3 and (
                 tokens[index - 3].key in _PLURAL_PLACE_VERBS
             ):  # "sent from the Birches"; not "went to the Movies"
                 yield FindingKind.HOSPITAL, previous.start, token.end
@@ -3297,10 +3343,14 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 (_plain_name_word(reader, t, chain=True) or t is not token and (
                     t.key in _FACILITY_NAME_AFTER
                 )) and not t.key.endswith(("ed", "ing"))
+                and t.key not in lex.clinical and t.key not in _VENDOR_WORDS
                 for t in run
+            ) and any(
+                not t.eng or t.key in _FACILITY_NAME_AFTER or t.key in _CARE_ENDINGS
+                or t.key in _RESIDENCE_NAME_WORDS for t in run
             ) and not (len(run) == 1 and (token.eng or token.first)) and not (
                 run[0].first and run[-1].sur and not run[-1].eng
-            ):
+            ):  # not "Pharmacy: Heparin Shortage", "Hospice: Comfort Kit"
                 yield FindingKind.HOSPITAL, token.start, tokens[last].end
                 continue
         # "hospice is Crossroads, they bring the kit", "her snf was the Willows": a name set
@@ -3321,7 +3371,10 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 run[0].first and (len(run) > 1 or not run[0].eng)
             ) and not (
                 len(run) == 1 and token.eng and previous.key != "the"
-            ):  # not "the pharmacy is Closed"
+            ) and not (
+                len(run) == 1 and token.eng and not key.endswith("s")
+                and key not in _RESIDENCE_NAME_WORDS
+            ):  # not "the pharmacy is Closed", "her SNF was the Problem"
                 yield FindingKind.HOSPITAL, token.start, tokens[last].end
                 continue
         # "back to Elmstead tomorrow", "a resident at Fairhaven": a name of one or two words
@@ -3365,8 +3418,14 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 t.gap == " " for t in tokens[last + 1 : probe + 1]
             ) and all(_plain_name_word(reader, t) for t in run) and not any(
                 (t.first or t.sur) and not t.eng for t in run
-            ) and not (run[-1].eng and run[-1].key.endswith("s") and len(run) == 1):
-                yield FindingKind.HOSPITAL, token.start, tokens[last].end  # not "Parents"
+            ) and not (len(run) == 1 and (
+                key in _VENDOR_WORDS or key.endswith(_CLINICAL_ENDINGS) or token.eng and (
+                    key.endswith("s") or key not in lex.facility_heads
+                    and key not in _RESIDENCE_NAME_WORDS
+                )
+            )):  # not "Parents", "Finance", "Sodexo" or "Informatics"; "Pinnacle" opens a
+                # listed name
+                yield FindingKind.HOSPITAL, token.start, tokens[last].end
                 continue
         # "Sunrise called at 0915", "Rosewood faxed the MAR": a word that is not a person
         # nor a department before an act of a facility, the word in no list of names.

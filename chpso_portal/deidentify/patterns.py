@@ -417,10 +417,25 @@ _HOLIDAY_INITIALS = "[" + "".join(sorted(
     {part.removeprefix("(?:")[:1] for part in _HOLIDAYS.split("|")} & set(string.ascii_letters)
 )) + "]"
 
+# "since", "until" and "from" are left out: "since 2.1.25 of the firmware", "from 1.2.24"
+# read a version as often as a date.
 _DOTTED_DATE_CUE = re.compile(
-    r"(?i:\b(?:on|dated|date|since|until|till|thru|through|from|dob|dos|drawn|collected|seen"
-    r"|admitted|discharged|born|given|placed)\.?:?" + SP + r"+$)"
+    r"(?i:\b(?:on|dated|date|dob|dos|drawn|collected|seen|admitted|discharged|born|given"
+    r"|placed)\.?:?" + SP + r"+$)"
 )
+# A version after its number, a few words on: "2.3.15 version of the pump library", "since
+# 3.1.24 update", "1.2.24 release".
+_VERSION_AFTER = re.compile(
+    r"(?i:(?:" + SP + r"+(?:of|the|new|latest|pump|drug|smart|software|firmware|epic|cerner"
+    r"|system|[a-z]+['\u2019]s)){0,3}" + SP + r"+(?:versions?|release[ds]?|updates?|updated"
+    r"|upgrades?|firmware|library|libraries|build|builds|software|patch|patches|rollout"
+    r"|drug" + SP + r"+library)\b)"
+)
+
+
+def _not_a_version(match: re.Match[str], text: str) -> bool:
+    return _VERSION_AFTER.match(text, match.end()) is None
+
 
 DATE_DETECTORS: list[Detector] = [
     # 3/14/2026, 03-14-26, and "DOB-04/22/1931": a dash before the date only after a label
@@ -441,7 +456,7 @@ DATE_DETECTORS: list[Detector] = [
         accept=lambda match, text: _numeric_date_ok(match, text) and (
             len(match.group()) - match.group().rindex(".") == 5
             or _DOTTED_DATE_CUE.search(text, max(0, match.start() - 16), match.start())
-            is not None
+            is not None and _not_a_version(match, text)
         ),
     ),
     # 2026-03-14, also as the date part of 2026-03-14T02:00
@@ -477,6 +492,7 @@ DATE_DETECTORS: list[Detector] = [
         accept=_all(
             lambda match, text: _month_day_plausible(*match.group().split(".")),
             _cue_before(r"(?i:\b(?:on|dated|since|until|till|thru|through)" + SP + "+)", 16),
+            _not_a_version,
         ),
     ),
     # (Tuesday,) March 14(th)(, 2026)

@@ -141,3 +141,87 @@ def test_a_room_a_flow_or_a_lab_is_not_a_road(text):
 )
 def test_roads_are_still_found(text, road):
     assert any(road in found for found in _found(text)), _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "since 2.1.25 of the firmware update",
+        "Pt back to baseline since 1.2.24 release.",
+        "placed on 2.3.15 version of the pump library",
+        "since 3.1.24 update",
+    ],
+)
+def test_a_version_is_not_a_dotted_date(text):
+    assert FindingKind.DATE not in _kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("drawn 1.5.26", "1.5.26"),
+        ("seen on 3.4.25 in clinic", "3.4.25"),
+        ("since 14.03.2026", "14.03.2026"),
+    ],
+)
+def test_dotted_dates_are_still_found(text, date):
+    assert date in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scheduling updated their template.",
+        "Finance updated their budget.",
+        "Education updated their module.",
+        "Purchasing changed their vendor.",
+        "Marketing updated their flyer.",
+        "Informatics updated their build.",
+        "Credentialing updated their files.",
+        "Staffing updated their grid.",
+        "Sunquest updated their interface.",
+        "Sodexo updated their menu.",
+        "Pharmacy: Heparin Shortage.",
+        "Hospice: Comfort Kit.",
+        "Hospital: Epic Downtime.",
+        "Pharmacy: Alaris Library.",
+        "Pharmacy: Pyxis Override.",
+        "Her SNF was the Problem.",
+        "pt back to the Wards tomorrow",
+        "Pt sent to the Grounds, then home.",
+        "Pt to the Suites, then home.",
+        "Pt going back to the Floors tomorrow.",
+        "Pt at the Bedsides, then home.",
+    ],
+)
+def test_a_department_a_product_or_an_everyday_word_is_no_place_of_care(text):
+    assert FindingKind.HOSPITAL not in _kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("Quailcrest has updated their fall policy since the event.", "Quailcrest"),
+        ("Rolling Hills sent its own MAR.", "Rolling Hills"),
+        ("Pinnacle has updated their screening form.", "Pinnacle"),
+        ("SNF: Juniper Vale. Contact: DON", "Juniper Vale"),
+        ("SNF: Autumn Leaves.", "Autumn Leaves"),
+        ("sending facility - Brackenfold, report by phone", "Brackenfold"),
+        ("her snf was the Willows", "Willows"),
+        ("Her SNF was the Brackenfold.", "Brackenfold"),
+        ("sent from the Birches with no MAR", "the Birches"),
+        ("pt back to the Aspens tomorrow if cleared", "the Aspens"),
+        ("Pt sent to the Pines, then home.", "the Pines"),
+    ],
+)
+def test_places_of_care_are_still_found(text, place):
+    assert place in _found(text)
+
+
+def test_clinical_shorthand_closing_a_plan_is_no_signature():
+    assert FindingKind.PERSON not in _kinds("Plan:\n- npo\n- ivf\n- cxr\n- abx")
+
+
+def test_initials_signing_a_message_are_still_found():
+    assert "jt" in _found("can u add him. -jt")
+    assert "R" in _found("pull the audit. - R.")
