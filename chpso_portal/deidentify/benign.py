@@ -208,7 +208,7 @@ _MEASURE_CONTEXT = re.compile(r"(?i:sepsis|bundle|measure|core|met\b|compliance|
 # "protocol 7-1", "form 10-14". Short, so an insurance policy number is never one.
 _DOCUMENT_CUE = re.compile(
     r"(?i:\b(?:policy|policies|protocol|procedure|section|step|steps|version|rev|revision"
-    r"|form|guideline|chapter|standard|order[ ]set|item)\b[ ]*(?:#|no\.?|number)?[ ]*"
+    r"|form|guideline|chapter|standard|order[ ]set|item)\b[ ]*(?:(?:#|no\.?|number)[ ]*)?"
     r"(?:[A-Z]{2,5}[ -]?)?$)"
 )
 
@@ -272,7 +272,7 @@ def _eponym_phrase_covers(text: str, start: int, end: int) -> bool:
 # What follows a scale named after a person: a number, a class or grade ("Ramsay 4",
 # "Killip class II", "Child-Pugh B", "Gleason 3+4").
 _SCALE_VALUE = re.compile(
-    r"(?:['\u2019]s?)?[ ]*(?::|=|of)?[ ]*(?:[0-9]{1,3}(?![0-9/:]|[ ]?(?i:am|pm|a\b|p\b))"
+    r"(?:['\u2019]s?)?[ ]*(?:(?::|=|of)[ ]*)?(?:[0-9]{1,3}(?![0-9/:]|[ ]?(?i:am|pm|a\b|p\b))"
     r"|(?:class|grade|stage|type)\b|(?:I{1,3}|IV|V|A|B|C)\b)"
 )
 # A model after a maker: "Hamilton C6", "Puritan Bennett 980", "Stryker S3".

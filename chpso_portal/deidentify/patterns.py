@@ -1937,10 +1937,10 @@ _VITAL_SIGN_BEFORE = re.compile(
 # overnight", "patient (95) on RA", "pt (90), HR (110)"; "pt (93) slid out of the chair"
 # reads as an age.
 _VITAL_SIGN_AFTER = re.compile(
-    r"(?i:" + SP + r"*[,)]?" + SP + r"*(?:[,;]" + SP + r"*)?(?:(?:and|with|on|at|was|is|now|still"
-    r"|overnight|today)" + SP + r"+){0,2}(?:febrile|afebrile|fever|spiked|temp|t|tmax|hr|bp|sats?"
-    r"|satting|spo2|o2|ra|room" + SP + r"+air|nc|[0-9]+" + SP + r"*(?:l|lpm|%)|rr|map|pulse"
-    r"|glucose|bg|degrees?|tachy\w*|brady\w*|hypotensive|hypertensive|hypoxic|(?<=\()[0-9])"
+    r"(?i:" + SP + r"*(?:[,)]" + SP + r"*)?(?:[,;]" + SP + r"*)?(?:(?:and|with|on|at|was|is|now"
+    r"|still|overnight|today)" + SP + r"+){0,2}(?:febrile|afebrile|fever|spiked|temp|t|tmax|hr"
+    r"|bp|sats?|satting|spo2|o2|ra|room" + SP + r"+air|nc|[0-9]+" + SP + r"*(?:l|lpm|%)|rr|map"
+    r"|pulse|glucose|bg|degrees?|tachy\w*|brady\w*|hypotensive|hypertensive|hypoxic|(?<=\()[0-9])"
     r"(?![A-Za-z]))"
 )
 # The units after a number that make it a measure: "F 90 kg", "M 100 mg given", "a male of
@@ -2462,7 +2462,7 @@ _MEASURE_AFTER_ROAD = re.compile(
 )
 _CROSSING_AFTER = re.compile(
     rf"{SP}*(?:and|&|/|at|near){SP}*(?:{_HIGHWAY}|{_STREET_OR_NAME})"
-    rf"|,?{SP}*(?:at|near|off)?{SP}*(?i:exit|mile{SP}+marker|mm){SP}*[0-9]{{1,3}}[A-Za-z]?(?![\w])"
+    rf"|,?{SP}*(?:(?:at|near|off){SP}*)?(?i:exit|mile{SP}+marker|mm){SP}*[0-9]{{1,3}}[A-Za-z]?(?![\w])"
 )
 
 

@@ -33,6 +33,10 @@ def _repeat(unit: str, size: int) -> str:
         "aged" + " " * 300 + "x. ",
         "pager" + " " * 300 + "x. ",
         "cross streets" + " " * 300 + "x. ",
+        "pt (95" + " " * 300 + ")" + " " * 300 + "x. ",
+        "on Hwy 50," + " " * 300 + "at" + " " * 300 + "x. ",
+        "policy" + " " * 300 + "#" + " " * 300 + "x. ",
+        "Ramsay" + " " * 300 + "x. ",
     ],
 )
 def test_long_runs_of_spaces_around_an_optional_dash_are_screened_in_bounded_time(unit):
