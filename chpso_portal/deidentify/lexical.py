@@ -1265,7 +1265,8 @@ _VENDOR_WORDS = frozenset(
     vocera spok ascom tigertext imprivata kronos workday lawson peoplesoft qgenda amion
     smartsheet healthstream relias lexicomp uptodate micromedex zoll masimo draeger medtronic
     abbott roche beckman sysmex biofire cepheid radiometer epic sigma teletracking pharmerica
-    omnicare amerisourcebergen cencora rldatix midas
+    omnicare amerisourcebergen cencora rldatix midas accudose apria lincare
+    adapthealth rotech invacare braun
     """.split()
 )
 
@@ -2964,7 +2965,7 @@ _OFFICES_GENERAL = frozenset(
 _PLURAL_EVERYDAY = frozenset(
     "holidays stairs results rails twins parents nurses doctors kids others records notes "
     "orders meds basics philippines bahamas netherlands maldives americas carolinas dakotas "
-    "rockies states islands".split()
+    "rockies states islands stepdowns pods bays wards floors units".split()
 )
 # Trees, gardens and the lie of the land, after which residences are named: "sent from the
 # Birches", "back to the Aspens", "SNF: Juniper Vale". A capitalised plural that is an

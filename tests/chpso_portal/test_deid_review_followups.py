@@ -196,6 +196,8 @@ def test_dotted_dates_are_still_found(text, date):
         "Pt to the Suites, then home.",
         "Pt going back to the Floors tomorrow.",
         "Pt at the Bedsides, then home.",
+        "pt sent from the Stepdowns, baseline",
+        "Pharmacy: Omnicell Down.",
     ],
 )
 def test_a_department_a_product_or_an_everyday_word_is_no_place_of_care(text):
