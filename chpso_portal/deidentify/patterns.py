@@ -2027,14 +2027,22 @@ def _csv_fields(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-_CSV_AGE_HEADER_PRESENT = re.compile(
-    r"(?im)(?:^|,)" + SP + r"*\"?(?:pt" + SP + r"*|patient" + SP + r"*)?age(?:" + SP
+_CSV_AGE_HEADER = (
+    SP + r"*\"?(?:pt" + SP + r"*|patient" + SP + r"*)?age(?:" + SP
     + r"*\(?(?:yrs?|years)\)?)?\"?" + SP + r"*(?:,|$)"
 )
+# A header opening the text, or after a newline or a comma. A pattern opening with "^" in
+# multi-line mode is tried at every position; one opening with a class only at that class.
+_CSV_AGE_HEADER_FIRST = re.compile(r"(?im)" + _CSV_AGE_HEADER)
+_CSV_AGE_HEADER_LATER = re.compile(r"(?im)[\n,]" + _CSV_AGE_HEADER)
+
+
+def _has_header(text: str, first: re.Pattern[str], later: re.Pattern[str]) -> bool:
+    return first.match(text) is not None or later.search(text) is not None
 
 
 def _detect_csv_ages(text: str) -> Iterator[Span]:
-    if "," not in text or _CSV_AGE_HEADER_PRESENT.search(text) is None:
+    if "," not in text or not _has_header(text, _CSV_AGE_HEADER_FIRST, _CSV_AGE_HEADER_LATER):
         return
     offset = 0
     columns: list[int] = []
@@ -2060,10 +2068,12 @@ _CSV_ID_COLUMN = re.compile(
     r"(?:[a-z]+[ _\-]?){0,2}(?:id|no|num|nbr|number|\#)|mrn|fin|csn|acct|account|encounter"
 )
 _CSV_NOT_ID_COLUMN = re.compile(r"(?:room|rm|bed|unit|floor|bay|age|qty|quantity|dose|step)\b")
-_CSV_ID_HEADER_PRESENT = re.compile(
-    r"(?im)(?:^|[,|\t])" + SP + r"*\"?[a-z_ \-]{0,24}(?:[ _\-](?:id|no|num|nbr|number|\#)|mrn|fin"
+_CSV_ID_HEADER = (
+    SP + r"*\"?[a-z_ \-]{0,24}(?:[ _\-](?:id|no|num|nbr|number|\#)|mrn|fin"
     r"|csn|acct)\"?" + SP + r"*(?:[,|\t]|$)"
 )
+_CSV_ID_HEADER_FIRST = re.compile(r"(?im)" + _CSV_ID_HEADER)
+_CSV_ID_HEADER_LATER = re.compile(r"(?im)[\n,|\t]" + _CSV_ID_HEADER)
 _CSV_DATE_OR_TIME = re.compile(r"[0-9]{1,4}[/\-][0-9]{1,2}(?:[/\-][0-9]{1,4})?(?:[ T].*)?|[0-9:]+")
 
 
@@ -2086,7 +2096,7 @@ def _detect_csv_ids(text: str) -> Iterator[Span]:
     """A record number in an export's column named for one: "report_id ... QS-25-011873",
     "incident_no|... 2025-INC-3391"; three digits or more with a letter or a dash, or five
     digits, and no date, time, room or bed."""
-    if _CSV_ID_HEADER_PRESENT.search(text) is None:
+    if not _has_header(text, _CSV_ID_HEADER_FIRST, _CSV_ID_HEADER_LATER):
         return
     offset = 0
     columns: list[int] = []
