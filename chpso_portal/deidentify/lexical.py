@@ -300,22 +300,38 @@ _GAP_AND_WORD = re.compile(rf"([^{_LETTER}]*+)(" + _WORD.pattern + ")")
 _OPENERS = " \t\"'(\u201c\u2018["
 
 
+# What a word's letters alone say, remembered across texts (most words recur): its key,
+# whether it is possessive, opens with a capital, and is all capitals.
+_WORD_FACTS: dict[str, tuple[str, bool, bool, bool]] = {}
+_WORD_FACTS_LIMIT = 50_000
+
+
+def _word_facts(word: str) -> tuple[str, bool, bool, bool]:
+    if word[-1] in "sS" and len(word) > 2 and word[-2] in "'\u2019":
+        possessive = True
+        base = word[:-2]
+    else:
+        possessive = False
+        base = word
+    key = base.lower() if base.isascii() else fold(base)
+    facts = (key, possessive, word[0].isupper(), len(base) > 1 and base.isupper())
+    if len(_WORD_FACTS) < _WORD_FACTS_LIMIT:
+        _WORD_FACTS[word] = facts
+    return facts
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
+    facts_of = _WORD_FACTS.get
     previous_key = ""
     position = 0
     for gap, word in _GAP_AND_WORD.findall(text):
         start = position + len(gap)
         end = start + len(word)
         position = end
-        if word[-1] in "sS" and len(word) > 2 and word[-2] in "'\u2019":
-            possessive = True
-            base = word[:-2]
-        else:
-            possessive = False
-            base = word
-        key = base.lower() if base.isascii() else fold(base)
+        facts = facts_of(word) or _word_facts(word)
+        key = facts[0]
         if gap == " ":
             initial = not tokens
         elif not tokens or "\n" in gap:
@@ -329,8 +345,7 @@ def tokenize(text: str) -> list[Token]:
                     initial = not (
                         last == "." and (previous_key in _ABBREVIATIONS or len(previous_key) == 1)
                     )
-        append(Token(start, end, word, key, word[0].isupper(),
-                     len(base) > 1 and base.isupper(), initial, possessive, gap))
+        append(Token(start, end, word, key, facts[2], facts[3], initial, facts[1], gap))
         previous_key = key
     return tokens
 

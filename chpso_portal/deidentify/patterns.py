@@ -1719,7 +1719,7 @@ def _clause_cue(text: str, start: int, value: str) -> bool:
         ch.isalpha() for ch in value
     ):
         return False  # "2026", "120/80", "0200": years, values and times
-    if sum(ch.isdigit() for ch in value) < 3:
+    if sum(map(str.isdigit, value)) < 3:
         return False
     window = text[max(0, start - 70) : start].rstrip(" ")
     if window.endswith("("):
@@ -1762,7 +1762,7 @@ def _listed_after(text: str, start: int, previous: tuple[int, int], value: str) 
         return False
     found = text[previous_start:previous_end]
     return (
-        sum(ch.isdigit() for ch in value) >= 3
+        sum(map(str.isdigit, value)) >= 3
         and len(value) >= 4
         and abs(len(value) - len(found)) <= 2
         and value.isdigit() == found.isdigit()
@@ -1791,7 +1791,7 @@ def _detect_codes(text: str) -> Iterator[Span]:
 def _cued_code(text: str, start: int, end: int, value: str) -> Span | None:
     """The finding, if any, for the code `value` at `start` read from the words before it."""
     tail = _word_before(text, start)
-    digits = sum(ch.isdigit() for ch in value)
+    digits = sum(map(str.isdigit, value))
     if tail in ("with", "for") and digits >= 3 and len(value) >= 5 and (
         digits < len(value) - value.count("-")
         and _REPLACED_WITH.search(text, max(0, start - 30), start)
@@ -2485,19 +2485,26 @@ _HIGHWAY_CUE = re.compile(r"(?i:\b(?:on|off|along|near|from|at|by)" + SP + r"+$)
 
 
 # The last letters of the words before a highway's number ("Highway", "Rte", "US", "I",
-# "County Road", "CR", "FM", "Loop", "Spur"), checked before the pattern that looks for the word.
-_HIGHWAY_WORD_ENDINGS = frozenset("yeRSIdMpr")
+# "County Road", "CR", "FM", "Loop", "Spur"), then a dash or a space (a number right after a
+# letter is none), then the number's first digit: checked before the pattern that looks for
+# the word, and searched for instead of every number of the text.
+_HIGHWAY_NUMBER_AFTER_WORD = re.compile(r"[yeRSIdMpr][\- ][0-9]")
+
+
+def _highway_numbers(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_HIGHWAY_NUMBER` after a highway word's last letter and a gap."""
+    position = 0
+    while (found := _HIGHWAY_NUMBER_AFTER_WORD.search(text, position)) is not None:
+        position = found.start() + 1
+        match = _HIGHWAY_NUMBER.match(text, found.end() - 1)
+        if match is not None:
+            yield match
 
 
 def _detect_highways(text: str) -> Iterator[Span]:
     """A highway at a crossing, or after "on", "off", "along"... ("off Highway 50")."""
-    for match in _HIGHWAY_NUMBER.finditer(text):
+    for match in _highway_numbers(text):
         start = match.start()
-        before = text[max(0, start - 2) : start]
-        if before[-1:] in ("-", " "):
-            before = before[:-1]
-        if before[-1:] not in _HIGHWAY_WORD_ENDINGS:
-            continue
         word = _HIGHWAY_WORD_BEFORE.search(text, max(0, start - 28), start)
         if word is None:
             continue
