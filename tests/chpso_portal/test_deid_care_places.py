@@ -208,6 +208,26 @@ LISTED = [
     ("She spent two weeks at Sheppard Pratt last spring.", "Sheppard Pratt"),
     ("Rehab at Spaulding after the injury went well.", "Spaulding"),
     ("It was filled at the Meijer pharmacy in Kalamazoo as 5 mg tablets.", "Meijer pharmacy"),
+    ("Transferred to Riverside General for the cath lab.", "Riverside General"),
+    ("Records were faxed from Mercy Joplin on Tuesday.", "Mercy Joplin"),
+    ("Daughter drove him to Baptist East after the fall.", "Baptist East"),
+    ("Outside films came from Medical City Plano on a disc.", "Medical City Plano"),
+    ("Sent to Wellstar Kennestone for a stroke workup.", "Wellstar Kennestone"),
+    ("Accepted at Shands for a liver transplant evaluation.", "Shands"),
+    ("Her oncologist is at Smilow and the notes were not sent.", "Smilow"),
+    ("He follows with Bay Pines for primary care.", "Bay Pines"),
+    ("refill picked up at harris teeter on friday, wrong strength", "harris teeter"),
+    ("Imaging was read at TJUH before the transfer.", "TJUH"),
+]
+
+LISTED_LOOKALIKES = [
+    "pt on biologics for crohn's, no infusions missed",
+    "the swedish interpreter joined by phone",
+    "the mobile general x-ray unit was down for an hour",
+    "Family at bedside, aware of plan, complete recovery expected.",
+    "covenant care conference held with the team",
+    "Upper GI series ordered; drug screen negative.",
+    "RIH repair last year; LCCA patent on CTCA.",
 ]
 
 
@@ -215,3 +235,8 @@ LISTED = [
 def test_a_regional_system_or_chain_is_found_by_its_listed_name(text, words):
     found = [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL]
     assert any(words in name for name in found), found
+
+
+@pytest.mark.parametrize("text", LISTED_LOOKALIKES)
+def test_clinical_words_near_listed_names_stay_quiet(text):
+    assert [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL] == []
