@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from .findings import FindingKind
 
 Span = tuple[FindingKind, int, int]
-Detector = Callable[[str], Iterator[Span]]
+Detector = Callable[[str], Iterable[Span]]
 
 # Upper- and lower-case letters, including the accented Latin-1 ones common in names.
 UC = "A-Z\u00c0-\u00d6\u00d8-\u00de"
@@ -223,12 +223,17 @@ def forget() -> None:
 
 def _gated(detector: Detector, *needles: str) -> Detector:
     """Run `detector` only when the text holds one of `needles` (lower case): a substring
-    search costs far less than a pattern tried at every position."""
+    search costs far less than a pattern tried at every position.
 
-    def detect(text: str) -> Iterator[Span]:
+    The gates hand on the detector's own spans, or none, rather than yielding them one by
+    one, and test the needles in a plain loop: they run for every text, most find nothing."""
+
+    def detect(text: str) -> Iterable[Span]:
         low = lowered(text)
-        if any(needle in low for needle in needles):
-            yield from detector(text)
+        for needle in needles:
+            if needle in low:
+                return detector(text)
+        return ()
 
     detect.__name__ = getattr(detector, "__name__", "detect")
     return detect
@@ -237,9 +242,11 @@ def _gated(detector: Detector, *needles: str) -> Detector:
 def _gated_case(detector: Detector, *needles: str) -> Detector:
     """Like `_gated`, with needles in their own letter case (names of holidays)."""
 
-    def detect(text: str) -> Iterator[Span]:
-        if any(needle in text for needle in needles):
-            yield from detector(text)
+    def detect(text: str) -> Iterable[Span]:
+        for needle in needles:
+            if needle in text:
+                return detector(text)
+        return ()
 
     detect.__name__ = getattr(detector, "__name__", "detect")
     return detect
@@ -252,14 +259,13 @@ def _gated_search(detector: Detector, probe: re.Pattern[str], *, lower: bool = F
     so the detectors that share a probe search once."""
     key = probe.pattern + ("/low" if lower else "")
 
-    def detect(text: str) -> Iterator[Span]:
+    def detect(text: str) -> Iterable[Span]:
         probed = _probed()
         answer = probed.get(key)
         if answer is None or answer[0] is not text:
             answer = (text, probe.search(lowered(text) if lower else text) is not None)
             probed[key] = answer
-        if answer[1]:
-            yield from detector(text)
+        return detector(text) if answer[1] else ()
 
     detect.__name__ = getattr(detector, "__name__", "detect")
     return detect
@@ -271,10 +277,11 @@ _SEVEN_DIGITS = re.compile(r"[0-9]{7}")
 def _gated_both(detector: Detector, first: tuple[str, ...], second: tuple[str, ...]) -> Detector:
     """Run `detector` only when the text holds a needle of each group."""
 
-    def detect(text: str) -> Iterator[Span]:
+    def detect(text: str) -> Iterable[Span]:
         low = lowered(text)
         if any(n in low for n in first) and any(n in low for n in second):
-            yield from detector(text)
+            return detector(text)
+        return ()
 
     detect.__name__ = getattr(detector, "__name__", "detect")
     return detect
