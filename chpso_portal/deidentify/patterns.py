@@ -473,22 +473,22 @@ DATE_DETECTORS: list[Detector] = [
         r"(?:(?=T[0-9])|" + _NO_NUMBER_AFTER + ")",
         accept=_iso_date_ok,
     ),
-    # 03/2026
-    _regex(
+    # 03/2026 (most texts hold no slash: a substring test spares them the scan for digits)
+    _gated_case(_regex(
         FindingKind.DATE,
         _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?/[0-9]{4}" + _NO_NUMBER_AFTER,
         accept=_month_year_ok,
-    ),
+    ), "/"),
     # "on 3/14": without a year a slash pair is usually a score or a ratio ("pain 7/10"), so
     # only a preposition that introduces a date makes it one.
-    _regex(
+    _gated_case(_regex(
         FindingKind.DATE,
         _lead("[0-9]", _NUMBER_BEFORE) + r"[0-9]?/[0-9]{1,2}" + _NO_NUMBER_AFTER,
         accept=_all(
             _short_date_ok,
             _cue_before(r"(?i:\b(?:on|dated|since|until|till|thru|through)" + SP + "+)", 16),
         ),
-    ),
+    ), "/"),
     # "on 12.27": a dotted month and day after a word that introduces a date, closed by
     # punctuation or a word that goes on the sentence (not "on 1.25 mg", "on 2.5 L").
     _regex(
@@ -1468,12 +1468,12 @@ COMPACT_DATE_DETECTORS: list[Detector] = [
     _detect_short_dates,
     _detect_ordinal_days,
     # "1/12-1/15", "12/28 - 1/2": a range of days is one date
-    _regex(
+    _gated_case(_regex(
         FindingKind.DATE,
         _lead("[0-9]", r"[\w/.\-:]") + r"[0-9]?/[0-9]{1,2}" + SP + r"?[\-\u2013]" + SP
         + r"?[0-9]{1,2}/[0-9]{1,2}(?![\w/\-]|[.:][0-9])",
         accept=lambda match, text: _date_range_ok(match, text),
-    ),
+    ), "/"),
     # Holidays typed in lower case: "xmas eve", "new years day", "memorial day weekend"
     _gated(
         _regex(
