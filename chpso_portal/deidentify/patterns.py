@@ -1101,8 +1101,10 @@ _PLACE_WORD = (
     rf"(?:St\.|[{UC}][{LC}]*(?:[{UC}][{LC}]+)?(?:['\u2019]s)?)"
 )
 _PLACE_NAME = rf"{_PLACE_WORD}(?:{SP}+{_PLACE_WORD}){{0,2}}"
+# A county by its initials too: "PG County", "PW County".
 _COUNTY = (
     rf"(?<![\w.'\u2019]){_PLACE_NAME}{SP}+(?:County|Parish|Borough)(?![\w])"
+    rf"|(?<![\w.'\u2019])[{UC}]{{2}}{SP}+County(?![\w\-])"
     rf"|(?<![\w])(?:County|Parish|Borough){SP}+of{SP}+{_PLACE_NAME}(?![\w])"
 )
 

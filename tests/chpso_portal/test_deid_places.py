@@ -69,6 +69,8 @@ PLACES = [
     ("Moved here from Texas 78701 last spring.", "78701"),
     ("ped struck at the corner of olive and maple per ems", "olive and maple"),
     ("cross streets are dakota and first, caller said", "dakota and first"),
+    ("Moved to PW County last year to be near her son.", "PW County"),
+    ("The AA County medic unit gave report at 0300.", "AA County"),
 ]
 
 NOT_PLACES = [
@@ -106,6 +108,8 @@ NOT_PLACES = [
     "small tear at the corner of her mouth and lip from the tape",
     "pt found in corner of room and hallway, no injury",
     "Lessons sit at the intersection of care and safety.",
+    "Started the IV County-wide protocol after the audit.",
+    "The ED County protocol was followed for the transfer.",
 ]
 
 
