@@ -218,6 +218,8 @@ LISTED = [
     ("He follows with Bay Pines for primary care.", "Bay Pines"),
     ("refill picked up at harris teeter on friday, wrong strength", "harris teeter"),
     ("Imaging was read at TJUH before the transfer.", "TJUH"),
+    ("her surgeon is at john hopkins, records requested twice", "john hopkins"),
+    ("Oxygen was delivered by Norco Medical the day before.", "Norco Medical"),
 ]
 
 LISTED_LOOKALIKES = [
@@ -228,6 +230,7 @@ LISTED_LOOKALIKES = [
     "covenant care conference held with the team",
     "Upper GI series ordered; drug screen negative.",
     "RIH repair last year; LCCA patent on CTCA.",
+    "Her concentrator is an Inogen and the battery was dead.",
 ]
 
 
