@@ -220,6 +220,9 @@ LISTED = [
     ("Imaging was read at TJUH before the transfer.", "TJUH"),
     ("her surgeon is at john hopkins, records requested twice", "john hopkins"),
     ("Oxygen was delivered by Norco Medical the day before.", "Norco Medical"),
+    ("Her mother moved to Brightview Rockville in the spring.", "Brightview Rockville"),
+    ("Gave report to the nurse at Morning Pointe of Chattanooga.", "Morning Pointe"),
+    ("She was flown to WVU for the cath.", "WVU"),
 ]
 
 LISTED_LOOKALIKES = [
