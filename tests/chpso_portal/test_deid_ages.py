@@ -7,8 +7,9 @@ value, not an age: "HR 72, 95, 110", "sats (92%)", "she's 95% sure".
 
 import pytest
 
-from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.findings import FindingKind
+
+from .deid_checks import explain, finds, found
 
 AGES = [
     ("Ruthanne Begay, 99, lives off the county road and came in by private car.", "99"),
@@ -101,21 +102,19 @@ NOT_AGES = [
 
 @pytest.mark.parametrize(("text", "age"), AGES, ids=[a for _, a in AGES])
 def test_an_age_beside_its_person_is_found(text, age):
-    ages = [f.text for f in screen(text) if f.kind is FindingKind.AGE_OVER_89]
-    assert any(age in found for found in ages), (text, screen(text))
+    assert finds(text, age, FindingKind.AGE_OVER_89), explain(text)
 
 
 @pytest.mark.parametrize("text", NOT_AGES)
 def test_a_number_beside_no_person_is_no_age(text):
-    assert [f for f in screen(text) if f.kind is FindingKind.AGE_OVER_89] == []
+    assert found(text, FindingKind.AGE_OVER_89) == []
 
 
 @pytest.mark.parametrize(("text", "age"), AGES_WITH_UNITS, ids=[a for _, a in AGES_WITH_UNITS])
 def test_an_age_with_its_unit_or_sex_is_found(text, age):
-    ages = [f.text for f in screen(text) if f.kind is FindingKind.AGE_OVER_89]
-    assert any(age in found for found in ages), (text, screen(text))
+    assert finds(text, age, FindingKind.AGE_OVER_89), explain(text)
 
 
 @pytest.mark.parametrize("text", NOT_AGES_WITH_UNITS)
 def test_a_temperature_or_a_value_is_no_age(text):
-    assert [f for f in screen(text) if f.kind is FindingKind.AGE_OVER_89] == []
+    assert found(text, FindingKind.AGE_OVER_89) == []

@@ -28,8 +28,9 @@ ST segment.
 
 import pytest
 
-from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.findings import FindingKind
+
+from .deid_checks import covers, explain, finds, found
 
 FOUND = [
     ("Resident came back from Linden Manor with no MAR in the packet.", "Linden Manor"),
@@ -174,17 +175,12 @@ QUIET = [
 
 @pytest.mark.parametrize(("text", "words"), FOUND, ids=[w for _, w in FOUND])
 def test_the_place_of_care_is_found(text, words):
-    start = text.index(words)
-    end = start + len(words)
-    covered = sum(
-        max(0, min(end, finding.end) - max(start, finding.start)) for finding in screen(text)
-    )
-    assert covered * 2 >= end - start, [(f.kind, f.text) for f in screen(text)]
+    assert covers(text, words), explain(text)
 
 
 @pytest.mark.parametrize("text", QUIET)
 def test_a_kind_a_department_or_a_day_stays_quiet(text):
-    assert [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL] == []
+    assert found(text, FindingKind.HOSPITAL) == []
 
 
 @pytest.mark.parametrize(
@@ -192,7 +188,7 @@ def test_a_kind_a_department_or_a_day_stays_quiet(text):
     ["Blood Bank called at 0400 about the crossmatch.", "Rapid Response accepted the handoff."],
 )
 def test_a_service_of_two_everyday_words_is_not_a_person(text):
-    assert [f.text for f in screen(text)] == []
+    assert found(text) == []
 
 
 LISTED = [
@@ -239,10 +235,9 @@ LISTED_LOOKALIKES = [
 
 @pytest.mark.parametrize(("text", "words"), LISTED, ids=[w for _, w in LISTED])
 def test_a_regional_system_or_chain_is_found_by_its_listed_name(text, words):
-    found = [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL]
-    assert any(words in name for name in found), found
+    assert finds(text, words, FindingKind.HOSPITAL), explain(text)
 
 
 @pytest.mark.parametrize("text", LISTED_LOOKALIKES)
 def test_clinical_words_near_listed_names_stay_quiet(text):
-    assert [f.text for f in screen(text) if f.kind is FindingKind.HOSPITAL] == []
+    assert found(text, FindingKind.HOSPITAL) == []

@@ -5,6 +5,8 @@ import pytest
 
 from chpso_portal.deidentify import screen
 
+from .deid_checks import found
+
 WORK_WORDS = ["Handover", "Handovers", "Handoffs", "Signout", "Sign-out", "Readback",
               "Read-back", "Teachback", "Teach-back", "Walkthrough", "Telesitter",
               "Telesitters"]
@@ -22,4 +24,4 @@ def test_a_closed_up_word_of_safety_work_is_no_person(word):
     ("Pt Rainwater fell in the bathroom.", "Rainwater"),
 ])
 def test_names_made_of_words_stay_names(text, name):
-    assert name in [finding.text for finding in screen(text)]
+    assert name in found(text)

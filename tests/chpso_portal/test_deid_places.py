@@ -6,8 +6,9 @@ for a state before another state's code. Clinical words in brackets and lists of
 
 import pytest
 
-from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.findings import FindingKind
+
+from .deid_checks import explain, finds, found
 
 PLACES = [
     ("readmit from willow creek manor (bend) with a stage 2 on the heel", "bend"),
@@ -115,10 +116,9 @@ NOT_PLACES = [
 
 @pytest.mark.parametrize(("text", "place"), PLACES, ids=[p for _, p in PLACES])
 def test_a_place_below_the_state_is_found(text, place):
-    places = [f.text for f in screen(text) if f.kind is FindingKind.PLACE]
-    assert any(place in found for found in places), (text, screen(text))
+    assert finds(text, place, FindingKind.PLACE), explain(text)
 
 
 @pytest.mark.parametrize("text", NOT_PLACES)
 def test_clinical_words_and_states_are_no_place(text):
-    assert [f for f in screen(text) if f.kind is FindingKind.PLACE] == []
+    assert found(text, FindingKind.PLACE) == []

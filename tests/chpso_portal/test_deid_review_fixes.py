@@ -9,6 +9,8 @@ import pytest
 from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.build_lists import DATA_DIR
 
+from .deid_checks import found
+
 
 def _many_names_and_gibberish(size: int = 50_000) -> str:
     """ "daughter Melody called. Melqxz Melzkj Meljbw. ..." over `size` characters: many
@@ -45,7 +47,7 @@ def test_many_distinct_names_are_checked_for_misspellings_in_bounded_time():
 
 def test_a_misspelled_name_is_still_found_among_many():
     text = _many_names_and_gibberish(5_000) + " daughter Kwabena called. Kwabina refused."
-    assert "Kwabina" in [finding.text for finding in screen(text)]
+    assert "Kwabina" in found(text)
 
 
 _CONCURRENT_TEXTS = [
@@ -100,7 +102,7 @@ def test_what_the_detectors_share_about_a_text_is_kept_per_thread():
     ("The patient, Marcus Okafor II, fell again.", "Marcus Okafor"),
 ])
 def test_a_full_name_before_its_generation_is_found(text, name):
-    assert name in [finding.text for finding in screen(text)]
+    assert name in found(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -119,7 +121,7 @@ def test_a_grade_after_an_eponym_stays_quiet(text):
     ("Pt seen by Conover at 0300.", "Conover"),
 ])
 def test_a_surname_of_an_english_word_and_a_particle_is_found(text, name):
-    assert name in [finding.text for finding in screen(text)]
+    assert name in found(text)
 
 
 @pytest.mark.parametrize("word", ["Timeout", "Debrief", "Callbacks", "Lockdown"])
@@ -133,7 +135,7 @@ def test_a_listed_word_of_safety_work_is_no_person(word):
     ("spoke with smith-jones", "smith-jones"),
 ])
 def test_a_lower_case_double_surname_with_an_english_part_is_found(text, name):
-    assert name in [finding.text for finding in screen(text)]
+    assert name in found(text)
 
 
 @pytest.mark.parametrize("text", [

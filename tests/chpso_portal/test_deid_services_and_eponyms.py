@@ -9,6 +9,8 @@ import pytest
 
 from chpso_portal.deidentify import screen
 
+from .deid_checks import finds
+
 
 @pytest.mark.parametrize("text", [
     "The mother called the Nurse Advice Line before coming in.",
@@ -33,4 +35,4 @@ def test_services_and_eponyms_stay_quiet(text):
     ("Pt Quinton Abara was found on the floor.", "Quinton Abara"),
 ])
 def test_people_with_those_words_stay_people(text, name):
-    assert any(name in finding.text for finding in screen(text))
+    assert finds(text, name)

@@ -10,9 +10,7 @@ import pytest
 
 from chpso_portal.deidentify import screen
 
-
-def _found(text):
-    return [finding.text for finding in screen(text)]
+from .deid_checks import found
 
 
 @pytest.mark.parametrize(("text", "name"), [
@@ -24,7 +22,7 @@ def _found(text):
     ("0340 bed 9 gutierrez, rosa pulled her ng tube", "gutierrez, rosa"),
 ])
 def test_a_sign_off_a_label_or_a_companion_is_a_name(text, name):
-    assert name in _found(text)
+    assert name in found(text)
 
 
 @pytest.mark.parametrize(("text", "date"), [
@@ -35,7 +33,7 @@ def test_a_sign_off_a_label_or_a_companion_is_a_name(text, name):
     ("The badge had not been used since Oct '24.", "Oct '24"),
 ])
 def test_a_lower_case_may_or_a_dotted_date_is_a_date(text, date):
-    assert date in _found(text)
+    assert date in found(text)
 
 
 @pytest.mark.parametrize("text", [

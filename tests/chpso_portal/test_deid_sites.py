@@ -10,8 +10,9 @@ eponym or a score stay quiet.
 
 import pytest
 
-from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.findings import FindingKind
+
+from .deid_checks import covers, explain, found
 
 FOUND = [
     ("readmitted thru the Good Shepherd ED overnight, sats 84% RA", "Good Shepherd"),
@@ -87,15 +88,10 @@ QUIET = [
 
 @pytest.mark.parametrize(("text", "words"), FOUND, ids=[w for _, w in FOUND])
 def test_the_form_is_found(text, words):
-    start = text.index(words)
-    end = start + len(words)
-    covered = sum(
-        max(0, min(end, finding.end) - max(start, finding.start)) for finding in screen(text)
-    )
-    assert covered * 2 >= end - start, [(f.kind, f.text) for f in screen(text)]
+    assert covers(text, words), explain(text)
 
 
 @pytest.mark.parametrize("text", QUIET)
 def test_a_unit_a_score_or_a_word_stays_quiet(text):
-    kinds = {FindingKind.HOSPITAL, FindingKind.PLACE, FindingKind.DATE, FindingKind.LONG_NUMBER}
-    assert [f.text for f in screen(text) if f.kind in kinds] == []
+    assert found(text, FindingKind.HOSPITAL, FindingKind.PLACE, FindingKind.DATE,
+                 FindingKind.LONG_NUMBER) == []
