@@ -2,7 +2,7 @@
 waited, the start of its narrative and who filed it, sortable columns, and saved views."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -99,11 +99,17 @@ def test_the_snippet_is_cut_in_the_database(world, client_for):
 
 
 def test_age_reads_as_people_say_it():
-    now = timezone.now()
+    """Counted in local calendar days, whatever the hour or a change of the clocks between
+    (40 days of 24 hours back from just before midnight can land on the 39th day)."""
     today = timezone.localdate()
-    assert age_label(now, today) == "today"
-    assert age_label(now - timedelta(days=1), today) == "1 day"
-    assert age_label(now - timedelta(days=40), today) == "40 days"
+
+    def local(day, hour, minute=0):
+        return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+    assert age_label(local(today, 12), today) == "today"
+    assert age_label(local(today - timedelta(days=1), 23, 59), today) == "1 day"
+    assert age_label(local(today - timedelta(days=40), 0, 30), today) == "40 days"
+    assert age_label(local(today - timedelta(days=40), 23, 30), today) == "40 days"
     assert age_label(None, today) == ""
 
 
