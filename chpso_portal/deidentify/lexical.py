@@ -2152,12 +2152,28 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
     while index < count:
         token = tokens[index]
         if token.key not in place_heads and token.key not in _CITY_SHORT_FORMS:
+            if token.key in _DIRECTION_INITIALS and index + 1 < count and (
+                token.upper or token.word.isupper() or tokens[index + 1].gap == ". "
+            ) and _place_cue(reader, index) == "cue":
+                # "from n. las vegas", "in N Las Vegas": a direction's initial before a town
+                key = _DIRECTION_INITIALS[token.key]
+                matched = _longest_phrase(tokens, index + 1, place_heads, lex.places,
+                                          allow=".-", lower=None)
+                if matched is not None and key + " " + _place_key(
+                    tokens[index + 1 : matched + 1]
+                ) in lex.places:
+                    yield FindingKind.PLACE, token.start, tokens[matched].end
+                    index = matched
             index += 1
             continue
         lower = not (token.capd or token.key in {"st", "mt", "ft"})
         if lower and (token.stop or token.eng and lex.place_heads.get(token.key) == 1) and not (
             token.key in lex.places and (_lower_state_follows(reader, index) and _place_cue(
                 reader, index) == "cue" or _place_cue(reader, index) == "label")
+        ) and not (
+            # "in east la", "from south bronx": a curated neighbourhood in lower case
+            token.key in _DIRECTIONS and _place_cue(reader, index) == "cue"
+            and _curated_lower(reader, index)
         ):
             index += 1
             continue
@@ -2193,6 +2209,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         person = len(run) == 1 and (token.first or token.sur)
         curated = _place_key(run) in lex.neighbourhoods
         if state_after:
+            ok = True
+        elif lower and curated and len(run) >= 2 and cue == "cue":
             ok = True
         elif lower:
             # Lower-case typing: only after a cue, and only a name that is no ordinary word.
@@ -2246,6 +2264,21 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, start, end
         index = matched + 1
 
+    # "a Visalia-based crew", "Fresno-area clinics": a town joined to the noun after it.
+    joined = "-based" in text or "-area" in text
+    for index, token in enumerate(tokens if joined else ()):
+        if not token.capd or not token.key.endswith(("-based", "-area")):
+            continue
+        base = token.key.rsplit("-", 1)[0]
+        first = index
+        if index and tokens[index].gap == " " and tokens[index - 1].capd and _place_key(
+            [tokens[index - 1]]
+        ) + " " + base in lex.places:
+            first = index - 1  # "a Las Vegas-based firm"
+        elif base not in lex.places or base in lex.english or base in lex.clinical:
+            continue
+        yield FindingKind.PLACE, tokens[first].start, token.start + len(base)
+
     keys = _keys(reader)
     # A county typed in lower case whose name is no listed town, after a cue: "from rural
     # stanislaus county", "lives in tangipahoa parish"; not "in each county".
@@ -2256,8 +2289,13 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             continue
         if name.stop or name.eng or name.key in lex.clinical or len(name.key) < 3:
             continue
-        if _place_cue(reader, index - 1) == "cue":
-            yield FindingKind.PLACE, name.start, token.end
+        start = name.start
+        saint = index >= 2 and tokens[index - 2].key in _SAINT and name.gap in {" ", ". "}
+        if saint:
+            start = tokens[index - 2].start  # "st bernard parish", "st. landry parish"
+        # Only Louisiana has parishes: "orleans parish" is one with no cue before it.
+        if saint or token.key == "parish" or _place_cue(reader, index - 1) == "cue":
+            yield FindingKind.PLACE, start, token.end
 
     # Named places that are not towns: "Discovery Park", "Lincoln Elementary", "Folsom State
     # Prison", "Travis AFB", "Pine Ridge Reservation", "Modesto PD".
@@ -2356,6 +2394,19 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, tokens[first].start, token.end
 
 
+_DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
+
+
+def _curated_lower(reader: _Reader, index: int) -> bool:
+    """A curated neighbourhood of two words or more typed in lower case at token `index`."""
+    tokens = reader.tokens
+    lex = reader.lex
+    matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-", lower=True)
+    return matched is not None and matched > index and _place_key(
+        tokens[index : matched + 1]
+    ) in lex.neighbourhoods
+
+
 def _lower_state_follows(reader: _Reader, index: int) -> bool:
     """A state typed in lower case right after token `index`: "bend oregon", "mobile al."
     (a state's code only where the phrase ends, so not "reading pa note")."""
@@ -2424,7 +2475,7 @@ def _state_follows(reader: _Reader, index: int) -> bool:
 _OWNERS = frozenset("our their your its his her".split())
 # Nouns that after a town's name make it one: "a Fresno native", "the Tacoma area".
 _PLACE_NOUNS = frozenset(
-    "native natives resident residents area suburbs outskirts based chapter".split()
+    "native natives resident residents area suburbs outskirts based chapter side".split()
 )
 # The last word of a named place that is not a town.
 _PLACE_HEAD_WORDS = frozenset(
@@ -4861,6 +4912,63 @@ _RESIDENCE_VERBS = frozenset(
     "lives live living resides reside residing moved stays staying home".split()
 )
 _RESIDENCE_PREPOSITIONS = frozenset("in to from near outside off".split())
+# Relatives and pronouns before "in" and the town they live in: "sent to her in flagstaff".
+_KIN_BEFORE_IN = frozenset(
+    """
+    her him them family daughter son sister brother mom mother dad father wife husband niece
+    nephew aunt tia uncle grandma grandmother grandpa grandfather cousin kids parents
+    """.split()
+)
+# Listed towns that are also words said of how or where someone lives: "lives in comfort",
+# "lives in mobile home", "her in section 8".
+_NOT_LOWER_TOWNS = frozenset(
+    """
+    home homes section mobile hope comfort harmony union ward normal central minor many north
+    west east south center college university mission reserve trial isle grace faith luck
+    justice peace freedom poverty fear denial bed care custody town city country housing
+    independence liberty paradise progress unity welcome industry health pace
+    """.split()
+)
+_NEIGHBOURHOOD_NOUNS = frozenset(
+    "village heights hills ridge park acres estates gardens terrace manor side".split()
+)
+_AFTER_LOWER_TOWN = frozenset("w with and since now but area til until".split())
+
+
+def _lower_town(reader: _Reader, index: int) -> int | None:
+    """The last token of a listed town typed in lower case at token `index` after a place
+    a person lives in ("lives alone in brewer, ...", "lives in bay ridge"), or None."""
+    tokens = reader.tokens
+    lex = reader.lex
+    token = tokens[index]
+    last = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-", lower=True)
+    if last is None:
+        # "lives in little village", "from cedar heights": words before a neighbourhood's noun
+        for last in range(index + 1, min(index + 3, len(tokens))):
+            if tokens[last].gap != " " or tokens[last - 1].stop or tokens[last].cap:
+                return None
+            if tokens[last].key in _NEIGHBOURHOOD_NOUNS:
+                run = tokens[index:last]
+                if any(t.key in lex.clinical or t.key in _GENERIC_PLACE_WORDS for t in run):
+                    return None
+                return last
+        return None
+    run = tokens[index : last + 1]
+    if any(t.key in lex.clinical or t.key in _NOT_LOWER_TOWNS for t in run):
+        return None
+    if last > index:
+        return last if not all(t.eng or t.stop for t in run) or not any(
+            t.stop for t in run) else None
+    if not token.eng or len(token.key) < 4:
+        return None
+    if last + 1 >= len(tokens):
+        return last
+    following = tokens[last + 1]
+    if following.gap.strip(" ") or following.key in _AFTER_LOWER_TOWN:
+        return last
+    return None
+
+
 # Streets typed in lower case after "on", "off", "at"...: "on mckinney st", "off stockton
 # hill rd". "dr", "drive", "lane" and "ln" need a word in no dictionary ("on call dr").
 _STREET_WORDS_LOWER = frozenset(
@@ -4960,13 +5068,17 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 found.append((FindingKind.PLACE, tokens[town].start, tokens[index - 1].end))
 
     # "lives in frogtown", "moved to Cedar-Riverside": the place a person lives in.
-    if not _RESIDENCE_VERBS.isdisjoint(keys):
-        for index in [i for i, t in enumerate(tokens[:-2]) if t.key in _RESIDENCE_VERBS]:
-            if tokens[index].key not in _RESIDENCE_VERBS:
-                continue
-            position = index + 1
-            if tokens[position].key == "out" and tokens[position + 1].key == "in":
-                position += 1  # "we live out in Socorro"
+    residences = [] if _RESIDENCE_VERBS.isdisjoint(keys) else [
+        (i + 1, False) for i, t in enumerate(tokens[:-2]) if t.key in _RESIDENCE_VERBS
+    ]
+    if "in" in keys and not _KIN_BEFORE_IN.isdisjoint(keys):
+        # "info sent to her in flagstaff", "daughter in brewer": a relative's town.
+        residences += [(i, True) for i in range(1, count - 1) if tokens[i].key == "in"
+                       and tokens[i - 1].key in _KIN_BEFORE_IN and tokens[i].gap == " "]
+    if residences:
+        for position, kin in residences:
+            if tokens[position].key in {"out", "alone"} and tokens[position + 1].key == "in":
+                position += 1  # "we live out in Socorro", "lives alone in brewer"
             if tokens[position].key not in _RESIDENCE_PREPOSITIONS or position + 1 >= count:
                 continue
             start = position + 1
@@ -4974,6 +5086,15 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             if token.gap != " " or token.stop or token.key in _ARTICLES or len(token.key) < 3:
                 continue
             last = start
+            if token.cap and kin:
+                continue  # the cue "in" finds a capitalised town
+            if not token.cap:
+                phrase = _lower_town(reader, start)
+                if phrase is not None:
+                    found.append((FindingKind.PLACE, token.start, tokens[phrase].end))
+                    continue
+                if kin:
+                    continue
             if token.cap:
                 while last + 1 < count and last - start < 2 and tokens[last + 1].gap == " " and (
                     tokens[last + 1].capd and not tokens[last + 1].stop
