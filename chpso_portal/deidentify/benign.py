@@ -284,6 +284,11 @@ _OWNED_AFTER = re.compile(
     r"|md|dr|caregiver|pt|patient)\b"
 )
 
+# A disease named after a person or a town, then ruled out or tested for.
+_RULED_OUT_AFTER = re.compile(
+    r"[ ]+(?:(?:was|is|were|been|being)[ ]+)?(?:(?:ruled|r/?o)[ ]+out|excluded)\b"
+)
+
 
 def _is_eponym(text: str, start: int, end: int) -> bool:
     """A word of the eponym list used as one: a medical word after it or a clinical word
@@ -321,8 +326,8 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
         joined.group(2).lower() in lists.heads
     ):
         return True  # "Kelly and Pean forceps", "Jackson-Pratt and Penrose drains"
-    if previous in _CLINICAL_BEFORE:
-        return True
+    if previous in _CLINICAL_BEFORE or _RULED_OUT_AFTER.match(text, end):
+        return True  # "hx Parkinson's", "Norwalk was ruled out by stool PCR"
     if possessive and key in _POSITIONS and previous in {"in", "into", "to", "high", "low"}:
         return True  # "positioned in Fowler's for the meal"
     # "Hashimoto's, Addison's on hydrocortisone": a disease named by its possessive alone,
@@ -348,8 +353,29 @@ _TREATED_AFTER = re.compile(r",?[ ]+(?i:on|s/p|w/|with|since|dx|diagnosed|flare|
 
 
 
+# A holiday naming the staffing or the schedule of every year, not an event's day: "Memorial
+# Day weekend coverage was short"; not "fell on Labor Day", "over Thanksgiving weekend".
+_CALENDAR_AFTER = re.compile(
+    r"[ ]+(?:weekend[ ]+|holiday[ ]+)?(?i:coverage|staffing|schedules?|rotas?|pay|census)\b"
+)
+_WHEN_BEFORE = frozenset(
+    "on over during since before after until till by of from through around near last".split()
+)
+
+
+def _is_holiday_schedule(text: str, start: int, end: int) -> bool:
+    if not text[start].isupper() or _CALENDAR_AFTER.match(text, end) is None:
+        return False
+    if text[start:end].rstrip().endswith(tuple("0123456789")):
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+    return before is None or before.group(1).lower() not in _WHEN_BEFORE
+
+
 def _date_is_benign(text: str, start: int, end: int) -> bool:
     if _is_score(text, start, end) or _is_range_or_count(text, start, end):
+        return True
+    if _is_holiday_schedule(text, start, end):
         return True
     if _is_shift_or_hours(text, start, end) or _is_measure_or_bed(text, start, end):
         return True
@@ -371,7 +397,7 @@ def _person_is_benign(text: str, start: int, end: int) -> bool:
 def _place_is_benign(text: str, start: int, end: int) -> bool:
     return (
         _is_phrase_with_street_word(text, start, end)
-        or _names_a_rule_or_scale(text, start, end)
+        or _names_a_rule_or_scale(text, start, end, building=" " not in text[start:end])
         or _is_name_like_benign(text, start, end)
     )
 
@@ -479,7 +505,11 @@ _NAMED_AFTER_PLACE = re.compile(
     r"[A-Za-z\-]+){0,3}[ ](?i:(?:scale|scales|score|scores|rule|rules|criteria|classification"
     r"|questionnaire|model|brace|collar|encephalitis|virus|fever|disease|syndrome|protocol"
     r"|formula|formulas|equation"
-    r"|tool|index|staging|grade)\b|type[ ](?:[A-D]|I{1,3}|IV)\b)"
+    r"|tool|index|staging|grade|alert|alerts)\b|type[ ](?:[A-D]|I{1,3}|IV)\b)"
+)
+# A door or a part of the building named after a place: "Brookside entrance was closed".
+_BUILDING_PART_AFTER = re.compile(
+    r"[ ](?i:entrance|entrances|lobby|garage|elevators?|stairwell|doors|skybridge)\b"
 )
 
 
@@ -495,8 +525,10 @@ def _is_place_name(text: str, start: int, end: int) -> bool:
     return bool(_SAINT_BEFORE.search(text, max(0, start - 6), start)) and f"st {key}" in places
 
 
-def _names_a_rule_or_scale(text: str, start: int, end: int) -> bool:
-    if _NAMED_AFTER_PLACE.match(text, end) is None:
+def _names_a_rule_or_scale(text: str, start: int, end: int, *, building: bool = False) -> bool:
+    if _NAMED_AFTER_PLACE.match(text, end) is None and not (
+        building and _BUILDING_PART_AFTER.match(text, end)
+    ):
         return False
     before = _WORD_BEFORE.search(text, max(0, start - 24), start)
     previous = before.group(1).lower() if before else ""

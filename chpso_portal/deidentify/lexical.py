@@ -52,7 +52,7 @@ _CLINICAL_ENDINGS = (
     "dipine", "parin", "xaban", "tidine", "prazole", "setron", "azepam", "phine", "gesic",
     "ness", "ity", "ment", "ments", "ism", "less", "ation", "ations", "ition", "itions", "ee",
     "ees", "amine", "aine", "idine", "oxacin", "dronate", "ide", "ides", "one", "ones", "ol",
-    "ology", "ologist", "ologists",
+    "ology", "ologist", "ologists", "virus", "viruses", "coccus", "cocci", "bacter",
 )
 # Words after which a name is expected: relations, roles and titles.
 RELATION_CUES = frozenset(
@@ -665,8 +665,12 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not token.capd or token.stop or len(token.word) == 1 and token.gap[-1:].isdigit():
-            index += 1  # "2L. Faith community nurse": a unit after a number, no initial
+        if not token.capd or token.stop or len(token.word) == 1 and (
+            token.gap[-1:].isdigit() or token.gap[-1:] in "&/"
+        ):
+            # "2L. Faith community nurse": a unit after a number, no initial; "reviewed by
+            # P&T. Ask": the last letter of an abbreviation
+            index += 1
             continue
         last = index
         while last + 1 < len(tokens) and last - index < 3:
@@ -932,6 +936,10 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             continue
         previous = reader.previous_word(index)
         if previous is None:
+            if token.key in _MESSAGE_WORDS and not (
+                index + 3 < len(tokens) and tokens[index + 3].key in PERSON_VERBS
+            ):
+                continue  # "Page from pharmacy at 1412:" is the page; "Page from IT called"
             if token.key not in _MONTH_NAMES:  # "May in ICU" opens with the month as often
                 accept(index, index)
         elif previous.key in _OBJECT_CUES or previous.key in _GIVEN_NAME_CUES and not (
