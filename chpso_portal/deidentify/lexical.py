@@ -4983,7 +4983,9 @@ _STREET_WORDS_LOWER = frozenset(
     "st street ave avenue rd road blvd boulevard pkwy parkway hwy highway ln lane dr drive".split()
 )
 _STREET_WORDS_STRICT = frozenset("dr drive ln lane".split())
-_STREET_CUES = frozenset("on off at near along onto down up of from to by across".split())
+_STREET_CUES = frozenset(
+    "on off at near along onto down up of from to by across past beyond".split()
+)
 # An emergency department or urgent care named by its hospital: "the Good Shepherd ED",
 # "to Del Sol ER", "at Children's Mercy urgent care". Words of units and departments
 # ("the Peds ED", "the Main ED", "Fast Track") name no hospital.
@@ -5174,11 +5176,17 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 first -= 1
             if first == index or first == 0 or tokens[first].gap != " ":
                 continue
-            if tokens[first - 1].key not in _STREET_CUES:
+            if tokens[first - 1].key not in _STREET_CUES and not (
+                # "out past the casa piedra rd turnoff"
+                tokens[first - 1].key == "the" and first >= 2
+                and tokens[first - 1].gap == " " and tokens[first - 2].key in _STREET_CUES
+            ):
                 continue
             names = tokens[first:index]
-            if street.key in _STREET_WORDS_STRICT and all(t.eng for t in names):
-                continue
+            if (street.key in _STREET_WORDS_STRICT or tokens[first - 1].key == "the") and all(
+                t.eng for t in names
+            ):
+                continue  # "on call dr", "off the main rd"
             found.append((FindingKind.PLACE, names[0].start, street.end))
 
     # "the Good Shepherd ED", "Del Sol ER", "Children's Mercy urgent care".

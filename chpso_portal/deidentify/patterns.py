@@ -2372,14 +2372,19 @@ def _detect_streets(text: str) -> Iterator[Span]:
         type_start, end = match.span("type")
         street_type = match.group("type")
         previous_word = text[max(0, type_start - 8) : type_start].split()
-        if not previous_word or previous_word[-1].rstrip(".") in _NOT_STREET_NAMES:
+        name_end = type_start
+        if previous_word and len(previous_word[-1]) == 1 and previous_word[-1].isupper() and (
+            text[type_start - 2 : type_start - 1].isupper() and text[type_start - 3] == " "
+        ) and text[type_start - 4 : type_start - 3].islower():
+            name_end = type_start - 2  # "Lateral A Rd", "Canal B Road": a lettered road
+        elif not previous_word or previous_word[-1].rstrip(".") in _NOT_STREET_NAMES:
             continue  # "Dr. Dr", "the St"
         window_start = max(0, type_start - 60)
-        name = _NAME_BEFORE_TYPE.search(text, window_start, type_start)
+        name = _NAME_BEFORE_TYPE.search(text, window_start, name_end)
         if name is None:
             continue
         start = name.start()
-        words = text[start:type_start].split()
+        words = text[start:name_end].split()
         while words and words[0] in _NOT_STREET_NAMES:
             start = text.index(words[1], start) if len(words) > 1 else type_start
             words = words[1:]
@@ -2425,6 +2430,26 @@ _NAMED_STREET_BEFORE = re.compile(
 _NOT_A_STREET_NAME = re.compile(r"(?i:" + _WEEKDAY_ANY + "|" + _MONTH_WORD + r")$")
 
 
+# The same typed in lower case: "at kedzie and 26th", "near 59th ave and camelback". The
+# number has two digits and counts nothing ("at rest and 2nd", "at home and 12th dose").
+_LOWER_STREET_BEFORE = re.compile(
+    r"\b(?:at|near|on|off|of)" + SP + r"+(?P<street>[a-z]{4,})" + SP + r"*(?:and|&|/)" + SP
+    + r"*$"
+)
+_LOWER_STREET_AFTER = re.compile(
+    SP + r"+(?:st|street|ave|avenue|rd|road|blvd|dr|pl)\.?" + SP + r"*(?:and|&|/)" + SP
+    + r"*(?P<street>[a-z]{4,})\b"
+)
+_LOWER_STREET_CUE = re.compile(r"\b(?:at|near|on|off|of|by)" + SP + r"+$")
+_NOT_LOWER_STREETS = frozenset(
+    """
+    home rest baseline night noon bedtime least most first times admission discharge triage
+    lunch dinner breakfast work school then also again their before after between during
+    with this that next each every birth delivery intake visit onset presentation around
+    """.split()
+)
+
+
 def _detect_numbered_cross_streets(text: str) -> Iterator[Span]:
     """ "on Pine and 3rd", "at Oak/12th": a named street, then a numbered one, after a cue."""
     for match in _NUMBERED_STREET.finditer(text):
@@ -2434,6 +2459,20 @@ def _detect_numbered_cross_streets(text: str) -> Iterator[Span]:
             _NOT_A_STREET_NAME.match(before.group("street"))
         ):
             yield FindingKind.PLACE, before.start("street"), match.end()
+            continue
+        if match.end() - start < 4 or _COUNTED_AFTER.match(text, match.end()):
+            continue
+        before = _LOWER_STREET_BEFORE.search(text, max(0, start - 30), start)
+        if before is not None and before.group("street") not in _NOT_LOWER_STREETS and not (
+            _NOT_A_STREET_NAME.match(before.group("street"))
+        ):
+            yield FindingKind.PLACE, before.start("street"), match.end()
+            continue
+        after = _LOWER_STREET_AFTER.match(text, match.end())
+        if after is not None and after.group("street") not in _NOT_LOWER_STREETS and (
+            _LOWER_STREET_CUE.search(text, max(0, start - 10), start) is not None
+        ):
+            yield FindingKind.PLACE, start, after.end()
 
 
 _NUMBERED_STREET_CUE = re.compile(
@@ -2568,6 +2607,66 @@ def _detect_exits(text: str) -> Iterator[Span]:
         yield FindingKind.PLACE, match.start(), match.end()
 
 
+# "patient ZIPs still present: 38109, 38106 and 38126", "ZIP code (73505)": a list of ZIP
+# codes a few words after the word, each five digits and nothing more.
+_ZIP_WORD = re.compile(r"(?i:\b(?:zip|zips|zipcode|zipcodes|postal" + SP + r"+codes?)\b)")
+_ZIP_IN_LIST = re.compile(
+    r"(?:" + SP + r"|[,;:(]|\band\b|\bor\b|&)*(?<![\w\-.])([0-9]{5})(?:-[0-9]{4})?"
+    r"(?![\w\-]|[.,][0-9])"
+)
+_ZIP_FASTENER = re.compile(r"(?i:[\- ]?(?:lock|lok|loc|tie|ties|top|bag|bags)\b)")
+_ZIP_LEAD = re.compile(r"[^0-9\n.;,]{0,30}?(?=[0-9])")
+_ZIP_NONE = re.compile(r"(?i:\b(?:not?|unknown|none|missing|n/a|blank)\b)")
+
+
+def _detect_zip_lists(text: str) -> Iterator[Span]:
+    for word in _ZIP_WORD.finditer(text):
+        if _ZIP_FASTENER.match(text, word.end()):
+            continue  # "zip lock bag", "zip ties"
+        lead = _ZIP_LEAD.match(text, word.end())
+        if lead is None or _ZIP_NONE.search(lead.group()):
+            continue  # "zip code not on file, wbc 12000"
+        position = lead.end()
+        while (code := _ZIP_IN_LIST.match(text, position)) is not None and (
+            code.start(1) - position <= 8
+        ):
+            if _MEASURE_AFTER_ROAD.match(text, code.end()):
+                break  # "10000 units"
+            yield FindingKind.PLACE, code.start(1), code.end()
+            position = code.end()
+
+
+# "on Rt 340", "off fm 1187", "down rt 9": routes and farm roads typed as staff type them,
+# only after a road's cue ("Rt arm", "rt 2nd toe", "fm 1200 to 1400" stay quiet).
+_ROUTE_SHORT = re.compile(
+    r"(?i:(?<![\w])(?:rt|rte|fm)[\- ]?([0-9]{1,4})(?![\w\-]|[.,:/][0-9]))"
+)
+_ROUTE_CUE = re.compile(
+    r"(?i:\b(?:on|off|along|near|onto|down|up|via|past|of)" + SP + r"+(?:old" + SP + r"+)?$)"
+)
+# "out on N59 dirt road", "off BIA-12 gravel road": a road's code before the word road.
+_CODED_ROAD = re.compile(
+    r"(?<![\w\-])[A-Z]{1,3}-?[0-9]{1,4}(?=" + SP + r"+(?i:(?:dirt|gravel|paved|county|tribal"
+    r"|forest|ranch|farm)" + SP + r"+)?(?i:road|rd)\b)"
+)
+
+
+def _detect_short_routes(text: str) -> Iterator[Span]:
+    for match in _ROUTE_SHORT.finditer(text):
+        start = match.start()
+        if _ROUTE_CUE.search(text, max(0, start - 12), start) is None:
+            continue
+        if match.group(0)[:2].lower() == "fm" and len(match.group(1)) < 3:
+            continue  # farm roads have three or four digits ("FM 10" is a flow)
+        if _MEASURE_AFTER_ROAD.match(text, match.end()):
+            continue
+        yield FindingKind.PLACE, start, match.end()
+    for match in _CODED_ROAD.finditer(text) if "oad" in text or "rd" in text else ():
+        start = match.start()
+        if _ROUTE_CUE.search(text, max(0, start - 12), start) is not None:
+            yield FindingKind.PLACE, start, match.end()
+
+
 def _detect_home_streets(text: str) -> Iterator[Span]:
     for match in _HOME_ON.finditer(text):
         words = match.group("street").split()
@@ -2681,6 +2780,8 @@ ADDRESS_DETECTORS: list[Detector] = [
         _lead("[0-9]", r"[\w\-]") + r"[0-9]{4}(?=" + SP + r"+(?i:zip)(?![\w]))",
     ),
     _detect_numbered_cross_streets,
+    _gated(_detect_zip_lists, "zip", "postal"),
+    _gated(_detect_short_routes, "rt", "fm", "road", "rd"),
     # P.O. Box 1234; a rural box with its route: "HC 61 Box 118", "RR 2 Box 40"
     _gated(
         _regex(

@@ -26,6 +26,17 @@ PLACES = [
     ("transferred from N Little Rock by ground", "N Little Rock"),
     ("a Tacoma-based agency staffs the night shift", "Tacoma"),
     ("the Santa Fe-based crew handed off at 0340", "Santa Fe"),
+    ("the rollover was on Rt 17 just north of the county line", "Rt 17"),
+    ("she lives off rte 9 behind the church", "rte 9"),
+    ("family has a place off fm 2471, no cell service", "fm 2471"),
+    ("hogan is out on N12 gravel road, 30 mi from the clinic", "N12"),
+    ("pt was found up past the agua fria rd cattle guard", "agua fria rd"),
+    ("works at a dairy on Canal B Road, came by tractor", "Canal B Road"),
+    ("pedestrian struck at halsted and 47th, GCS 14", "halsted and 47th"),
+    ("stays at a shelter near 35th ave and indian school", "35th ave and indian"),
+    ("residents in ZIP codes 60623, 60608 or 60632 were the most affected", "60608"),
+    ("matched on date of birth and zip (85021) before the merge", "85021"),
+    ("the agency's ZIPs: 70117 & 70126", "70126"),
 ]
 
 NOT_PLACES = [
@@ -43,6 +54,14 @@ NOT_PLACES = [
     "pressure injury on the distal side of the heel",
     "evidence-based bundle and community-based follow up, Hospital-based team",
     "pain in s. 1 distribution, no saddle anesthesia",
+    "tender over the Rt arm and rt 2nd toe, placed on rt 2 L nasal cannula",
+    "O2 on FM 10L, then on fm 15 after the gas",
+    "seen fm 1200 to 1400 by the wound team",
+    "moved to RM 412, fit tested for an N95 on arrival",
+    "side rails up, pt ran off the main rd last week per EMS",
+    "vitals at rest and 2nd set at 14th minute, on lasix and 10th day of abx",
+    "belongings in a zip lock bag with 10000 units of the drug card, zip ties cut",
+    "zip code not on file, wbc 12000, plt 15000",
 ]
 
 
