@@ -2258,6 +2258,11 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
                 tokens[matched + 1].gap == " " and not tokens[matched].possessive
             ):
                 end = tokens[matched + 1].end  # "hidalgo co", "Cameron County"
+            elif matched + 1 < count and tokens[matched + 1].key in _NEIGHBOURHOOD_TAILS and (
+                tokens[matched + 1].gap == " " and tokens[matched + 1].capd != lower
+                and not tokens[matched].possessive
+            ):
+                end = tokens[matched + 1].end  # "in Bay Ridge", "from mesa heights"
             elif lower_state:
                 end = tokens[matched + 1].end  # "bend oregon"
             elif state_after and matched + 1 < count:
@@ -2402,6 +2407,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, tokens[first].start, token.end
 
 
+# The second word of a neighbourhood named after a town: "Bay Ridge", "Crown Heights".
+_NEIGHBOURHOOD_TAILS = frozenset("ridge heights hills village acres estates terrace".split())
 _DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
 
 
@@ -4920,6 +4927,13 @@ _RESIDENCE_VERBS = frozenset(
     "lives live living resides reside residing moved stays staying home".split()
 )
 _RESIDENCE_PREPOSITIONS = frozenset("in to from near outside off".split())
+# Who is from somewhere: "pt from Montbello", "ppl in car said from Montbello".
+_FROM_SUBJECTS = frozenset(
+    """
+    said says is was are were pt patient pts originally family ppl people both he she they
+    """.split()
+)
+_COLONIA_WORDS = frozenset({"colonia", "barrio"})
 # Relatives and pronouns before "in" and the town they live in: "sent to her in flagstaff".
 _KIN_BEFORE_IN = frozenset(
     """
@@ -4967,11 +4981,13 @@ def _lower_town(reader: _Reader, index: int) -> int | None:
     if last > index:
         return last if not all(t.eng or t.stop for t in run) or not any(
             t.stop for t in run) else None
+    if last + 1 >= len(tokens):
+        return last if token.eng and len(token.key) >= 4 else None
+    following = tokens[last + 1]
+    if following.key in _NEIGHBOURHOOD_TAILS and following.gap == " " and not following.cap:
+        return last + 1  # "lives in mesa heights"
     if not token.eng or len(token.key) < 4:
         return None
-    if last + 1 >= len(tokens):
-        return last
-    following = tokens[last + 1]
     if following.gap.strip(" ") or following.key in _AFTER_LOWER_TOWN:
         return last
     return None
@@ -5085,6 +5101,20 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
         # "info sent to her in flagstaff", "daughter in brewer": a relative's town.
         residences += [(i, True) for i in range(1, count - 1) if tokens[i].key == "in"
                        and tokens[i - 1].key in _KIN_BEFORE_IN and tokens[i].gap == " "]
+    if "from" in keys and not _FROM_SUBJECTS.isdisjoint(keys):
+        # "ppl in car said from Montbello": a word in no list after who is from where.
+        for i in range(1, count - 2):
+            if tokens[i].key != "from" or tokens[i - 1].key not in _FROM_SUBJECTS:
+                continue
+            town = tokens[i + 1]
+            if not town.cap or town.upper or not town.unknown or len(town.key) < 5 or (
+                town.gap != " " or town.key in lex.clinical
+            ):
+                continue
+            following = tokens[i + 2] if i + 2 < count else None
+            if following is not None and following.gap == " " and following.capd:
+                continue  # "pt from Banner Desert": a facility's name goes on
+            found.append((FindingKind.PLACE, town.start, town.end))
     if residences:
         for position, kin in residences:
             if tokens[position].key in {"out", "alone"} and tokens[position + 1].key == "in":
@@ -5139,6 +5169,18 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
                 if not all(t.key in GENERIC_FACILITY_WORDS or t.key in _GENERIC_PLACE_WORDS
                            for t in run) and _place_key(run) not in _STATE_NAMES:
                     found.append((FindingKind.PLACE, run[0].start, run[-1].end))
+
+    # "lives in colonia Las Milpas", "from barrio Logan": the community named after its kind.
+    for index in range(count - 1) if not _COLONIA_WORDS.isdisjoint(keys) else ():
+        if tokens[index].key not in _COLONIA_WORDS or tokens[index].cap:
+            continue
+        last = index
+        while last + 1 < count and last - index < 3 and tokens[last + 1].gap == " " and (
+            tokens[last + 1].capd and tokens[last + 1].key not in _ARTICLES
+        ):
+            last += 1
+        if last > index and not tokens[last].stop:
+            found.append((FindingKind.PLACE, tokens[index].start, tokens[last].end))
 
     # "pt is from the bronx", "lives in the Bronx": a listed place in no dictionary after a
     # cue and "the".

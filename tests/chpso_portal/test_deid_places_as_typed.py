@@ -37,6 +37,10 @@ PLACES = [
     ("residents in ZIP codes 60623, 60608 or 60632 were the most affected", "60608"),
     ("matched on date of birth and zip (85021) before the merge", "85021"),
     ("the agency's ZIPs: 70117 & 70126", "70126"),
+    ("family lives in colonia El Cenizo past the canal", "colonia El Cenizo"),
+    ("bystanders said from Sunnyslope. PD on scene", "Sunnyslope"),
+    ("Her sister is in Crown Heights and will take the kids.", "Crown Heights"),
+    ("he lives in pecan heights off the highway", "pecan heights"),
 ]
 
 NOT_PLACES = [
@@ -62,6 +66,8 @@ NOT_PLACES = [
     "vitals at rest and 2nd set at 14th minute, on lasix and 10th day of abx",
     "belongings in a zip lock bag with 10000 units of the drug card, zip ties cut",
     "zip code not on file, wbc 12000, plt 15000",
+    "pt from Epic downtime queue, chart reconciled",
+    "pt is from Guatemala, speaks Spanish and some English",
 ]
 
 
