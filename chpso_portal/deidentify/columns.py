@@ -47,6 +47,11 @@ _PHONE_WORDS = frozenset("phone tel telephone fax pager cell mobile callback".sp
 _SERIAL_WORDS = frozenset("serial sn asset lot udi".split())
 _PLACE_WORDS = frozenset("city town address addr street zip zipcode county residence".split())
 _FACILITY_WORDS = frozenset("facility hospital snf clinic agency".split())
+# Labels of where a patient came from or went to ("xfer_from", "source", "receiving"): a
+# facility when the cell is written as a name ("Oak Hollow", not "ED" or "home").
+_TRANSFER_WORDS = frozenset(
+    "from to source sending receiving referring origin destination xfer transfer".split()
+)
 _PERSON_WORDS = frozenset(
     """
     name patient pt reporter employee staff witness nurse rn physician provider md doctor
@@ -93,6 +98,8 @@ def _column_kind(label: str) -> FindingKind | None:
     for group, kind in _ORDER:
         if wordset & group:
             return kind
+    if wordset & _TRANSFER_WORDS and not wordset & _PERSON_WORDS:
+        return FindingKind.HOSPITAL
     if wordset & _PERSON_WORDS:
         if wordset & {"no", "num", "number", "nbr"}:
             return FindingKind.LONG_NUMBER  # "employee no"
@@ -157,6 +164,17 @@ def _person_cell(value: str, lex: Lexicon, strict: bool) -> bool:
     return named
 
 
+def _named_cell(value: str, lex: Lexicon) -> bool:
+    """A cell written as a place's name: capitalised words, not a unit's initials ("ED") nor
+    only clinical words ("Home health")."""
+    words = value.replace("-", " ").split()
+    if not words or len(words) > 5 or not all(word[:1].isupper() for word in words):
+        return False
+    if len(words) == 1 and (value.isupper() and len(value) <= 4 or not value[1:].islower()):
+        return False
+    return not all(fold(word) in lex.clinical or fold(word) in _EMPTY_VALUES for word in words)
+
+
 def _cell_is(kind: FindingKind, value: str, lex: Lexicon, label_is_name: bool) -> bool:
     if kind == FindingKind.PERSON:
         return _person_cell(value, lex, strict=label_is_name)
@@ -194,6 +212,11 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
         separator, kinds = found
         labels = [cell.strip().strip('"').lower() for cell in match.group().split(separator)]
         name_labels = [label == "name" for label in labels]
+        weak = [
+            kind == FindingKind.HOSPITAL and _column_kind(label) == kind and not any(
+                word in _FACILITY_WORDS for word in re.split(r"[^a-z]+", label)
+            ) for label, kind in zip(labels, kinds, strict=False)
+        ]
         position = match.end() + 1
         while position < len(text):
             end = text.find("\n", position)
@@ -203,12 +226,14 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
             cells = _split(line, separator)
             if cells is None or len(cells) != len(kinds):
                 break
-            for (start, stop), kind, name_label in zip(cells, kinds, name_labels, strict=True):
+            for column, ((start, stop), kind) in enumerate(zip(cells, kinds, strict=True)):
                 if kind is None:
                     continue
                 raw = line[start:stop]
                 value = raw.strip().strip('"').strip()
-                if not value or not _cell_is(kind, value, lex, name_label):
+                if not value or not _cell_is(kind, value, lex, name_labels[column]):
+                    continue
+                if weak[column] and not _named_cell(value, lex):
                     continue
                 offset = position + start + raw.index(value)
                 yield kind, offset, offset + len(value)

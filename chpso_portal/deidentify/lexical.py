@@ -583,7 +583,9 @@ class _Reader:
             if "\n" in gap or len(gap) > 3 or not _EPONYM_BREAKS.isdisjoint(gap):
                 return False
             if following.key in EPONYM_HEADS:
-                return True
+                # "daughter Kimberlee cell in chart": a relative's cell phone, not "Hurthle cell"
+                return not (following.key == "cell" and index and self.cue_before(index) is not None
+                            and tokens[index - 1].key in RELATION_CUES)
             if offset == 1 and not (following.cap or following.key in self.lex.clinical):
                 return False
         return False
@@ -1791,8 +1793,19 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             # golden living"), or a word in no list at all ("returned from silverado").
             matched = _longest_phrase(tokens, index, lex.facility_heads, lex.facilities,
                                       allow="-'", lower=True)
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
             if matched is not None:
                 last = matched
+            elif token.key in lex.facility_heads and following is not None and (
+                following.gap == " " and f"{token.key} {following.key}" in _facility_openings(lex)
+            ):
+                last = index + 1  # "sent out to atrium wake": a listed name cut short
+            elif token.key in lex.facility_heads and token.key in lex.places and (
+                len(token.key) >= 5 and token.key not in generic and token.key not in lex.clinical
+                and cue.key == "from" and (following is None or following.gap.strip()[:1] in {
+                    ",", ".", ";", "("} or following.gap == " " and following.key in _TIME_WORDS)
+            ):
+                pass  # "discharged from highland yesterday": a listed hospital's own word
             elif not (token.unknown and len(token.key) >= 5 and token.key not in lex.clinical) or (
                 index + 1 < len(tokens) and tokens[index + 1].gap == " " and (
                     tokens[index + 1].key in lex.clinical or tokens[index + 1].key in _DEPARTMENTS
@@ -1828,7 +1841,7 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             not token.eng
             and len(token.key) >= 4
             and token.word.upper() in abbreviations
-        ):
+        ) or "-" in token.word and _system_and_campus(lex, token.word):
             yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, index)
             index += 1
             continue
@@ -1954,6 +1967,33 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         ):
             continue  # "St. Louis", "St. Mary's County": places
         yield FindingKind.HOSPITAL, start, _extend_facility(reader, index + 1)
+
+
+_OPENINGS: list[frozenset[str]] = []
+
+
+def _facility_openings(lex) -> frozenset[str]:
+    """The first two words of each listed name of three words or more ("atrium wake")."""
+    if not _OPENINGS:
+        _OPENINGS.append(frozenset(
+            " ".join(words[:2]) for words in (name.split() for name in lex.facilities)
+            if len(words) >= 3 and words[1] not in {"of", "the", "and", "&", "at"}
+        ))
+    return _OPENINGS[0]
+
+
+def _system_and_campus(lex, word: str) -> bool:
+    """ "NYP-Allen", "Kaiser-Roseville": a listed system's initials or its one-word name, a
+    hyphen and a capitalised campus."""
+    system, _, campus = word.partition("-")
+    if len(campus) < 3 or not campus[0].isupper() or not campus[1:].islower():
+        return False
+    if system in lex.facility_abbreviations:
+        return True
+    key = system.lower()
+    return system[:1].isupper() and key not in lex.english and key in lex.facilities and (
+        key in lex.facility_heads
+    )
 
 
 def _saints_name(reader: _Reader, token: Token) -> bool:
@@ -3038,6 +3078,7 @@ _CALL_WORDS = frozenset(
     "calling call message voicemail vm fax email rep representative liaison".split()
 )
 # Offices named with "General" that are no hospital: "wrote to the Attorney General".
+_SHORT_FORM_ENDINGS = frozenset("general regional memorial community".split())
 _OFFICES_GENERAL = frozenset(
     "attorney inspector surgeon consul adjutant secretary solicitor postmaster brigadier "
     "major lieutenant director governor comptroller auditor".split()
@@ -3291,9 +3332,15 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
             ):
                 yield FindingKind.HOSPITAL, token.start, tokens[last].end
                 continue
-        # "referred to Mon General", "sent to Marlow General": a capitalised word and
-        # "General" after a cue, the word not an office ("Attorney General").
-        if key == "general" and index >= 2 and token.gap == " " and not token.upper and (
+        # "referred to Mon General", "sent to Marlow General", "seen at Tolland Regional": a
+        # capitalised word and "General" after a cue, the word not an office ("Attorney
+        # General"), and not a service after it ("at Lake Regional anesthesia").
+        if key in _SHORT_FORM_ENDINGS and index >= 2 and token.gap == " " and not token.upper and (
+            key == "general" or index + 1 >= count or tokens[index + 1].gap != " " or (
+                tokens[index + 1].key not in lex.clinical
+                and tokens[index + 1].key not in _HEADS_BY_WORD
+            )
+        ) and (
             previous.cap and not previous.upper and previous.gap == " " and len(previous.key) >= 3
             and tokens[index - 2].key in {"to", "from", "at", "into"}
             and previous.key not in _OFFICES_GENERAL and previous.key not in _ROLE_WORDS

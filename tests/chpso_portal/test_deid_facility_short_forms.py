@@ -1,0 +1,61 @@
+"""Facilities written as staff write them: a system's initials or name joined by a hyphen to
+its campus ("UCSF-Fresno", "Kaiser-Roseville"), a capitalised name before "Regional",
+"Memorial", "General" or "Community" after a cue ("seen at Tolland Regional"), a listed name
+cut short after a transfer ("sent out to atrium wake"), a listed hospital's own word typed in
+lower case after "discharged from" ("discharged from highland yesterday"), and a cell under
+a transfer label of a CSV ("xfer_from", "source") written as a name. A relative's cell phone
+after a given name is no eponym ("daughter Kimberlee cell in chart").
+
+The same words as a service, a kind of infection, a place in the hospital or a unit stay quiet.
+"""
+
+import pytest
+
+from chpso_portal.deidentify.findings import FindingKind
+
+from .deid_checks import explain, finds, found
+
+K = FindingKind
+
+FOUND = [
+    ("pt was seen at UCSF-Fresno last month for the same pain", "UCSF-Fresno", K.HOSPITAL),
+    ("Records requested from Kaiser-Roseville, not yet received.", "Kaiser-Roseville",
+     K.HOSPITAL),
+    ("seen at Tolland Regional then flown here", "Tolland Regional", K.HOSPITAL),
+    ("She was at Harlan Memorial overnight for fluids.", "Harlan Memorial", K.HOSPITAL),
+    ("transferred from Pine Community after a fall", "Pine Community", K.HOSPITAL),
+    ("pt sent out to atrium wake for cath", "atrium wake", K.HOSPITAL),
+    ("says he was discharged from highland yesterday w/ no meds", "highland", None),
+    ("date,source,note\n5/2,Willow Bend,\"no MAR\"\n5/3,ED,\"late\"", "Willow Bend", K.HOSPITAL),
+    ("xfer_from,xfer_to,mode\nBrightwater Regional,St. Vincent,ground", "Brightwater Regional",
+     K.HOSPITAL),
+    ("kept him overnight. son Dashiell cell in chart", "Dashiell", K.PERSON),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "kind"), FOUND)
+def test_facility_forms_found(text, words, kind):
+    kinds = (kind,) if kind is not None else ()
+    assert finds(text, words, *kinds), explain(text)
+
+
+QUIET = [
+    "Discharged from PT today, walking with a cane.",
+    "Seen at bedside by the intensivist.",
+    "Came from the ED on a heparin drip.",
+    "Regional anesthesia was used for the knee.",
+    "General surgery consulted for the hernia.",
+    "Community-acquired pneumonia, on ceftriaxone.",
+    "Discharged from the unit at 1400.",
+    "Seen at triage, vitals stable.",
+    "Transferred to 4 West for telemetry.",
+    "Hurthle cell neoplasm on the thyroid FNA.",
+    "date,source,note\n5/2,ED,\"no MAR\"\n5/3,Home health,\"late\"",
+    "from,to,staff\n0700,1500,4\n1500,2300,3",
+    "UCSF-style rounding was piloted on 5 East.",
+]
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_look_alikes_stay_quiet(text):
+    assert found(text, K.HOSPITAL, K.PERSON, K.PLACE) == [], explain(text)
