@@ -2333,6 +2333,15 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
         yield FindingKind.PLACE, tokens[first].start, token.start + len(base)
 
     keys = _keys(reader)
+    # "pt from albuqurque", "lives in Sacremento": a big city misspelt by one letter, after a
+    # cue. The words in no dictionary are few; each is looked up with each letter left out.
+    typos = [key for key in keys.difference(lex.english) if 6 <= len(key) <= 20 and key.isalpha()
+             and key not in lex.places and key not in lex.clinical
+             and _misspelt_city(key, lex.big_city_deletes)]
+    for index, token in enumerate(tokens if typos else ()):
+        if token.key in typos and token.unknown and _place_cue(reader, index) == "cue":
+            yield FindingKind.PLACE, token.start, token.end
+
     # A county typed in lower case whose name is no listed town, after a cue: "from rural
     # stanislaus county", "lives in tangipahoa parish"; not "in each county".
     for index in () if _SUBDIVISIONS.isdisjoint(keys) else range(1, count):
@@ -2449,6 +2458,18 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
 
 # The second word of a neighbourhood named after a town: "Bay Ridge", "Crown Heights".
 _NEIGHBOURHOOD_TAILS = frozenset("ridge heights hills village acres estates terrace".split())
+def _misspelt_city(key: str, deletes: dict[str, str]) -> str | None:
+    """The big city one letter away from `key` (left out, added, changed or swapped)."""
+    city = deletes.get(key)
+    if city is not None:
+        return city
+    for i in range(len(key)):
+        city = deletes.get(key[:i] + key[i + 1 :])
+        if city is not None:
+            return city
+    return None
+
+
 _DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
 
 

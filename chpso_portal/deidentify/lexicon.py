@@ -43,6 +43,8 @@ class Lexicon:
     facility_heads: dict[str, int]
     facility_abbreviations: frozenset[str]  # exactly as written ("UCSF", "UChicago")
     name_trigrams: dict[str, float]  # letter triple -> how much more often it is in names
+    # a big city of one word, and each spelling of it with one letter left out -> the city
+    big_city_deletes: dict[str, str]
 
     def name_shape(self, key: str) -> float:
         """How much a folded word is spelled like a name rather than an English word: the
@@ -134,7 +136,23 @@ def _load() -> Lexicon:
         facility_heads=_heads(facilities),
         facility_abbreviations=frozenset(_curated_words("facility_abbreviations.txt")),
         name_trigrams=_weights("name_trigrams.txt"),
+        big_city_deletes=_deletes(
+            city for city in _curated_lines("big_cities.txt") if " " not in city
+        ),
     )
+
+
+def _deletes(words) -> dict[str, str]:
+    """Each word of six letters or more, and the word with any one letter left out, mapped to
+    the word: a spelling one edit from it shares one of these keys with it."""
+    found: dict[str, str] = {}
+    for word in words:
+        if len(word) < 6:
+            continue
+        found[word] = word
+        for i in range(len(word)):
+            found.setdefault(word[:i] + word[i + 1 :], word)
+    return found
 
 
 def lexicon() -> Lexicon:

@@ -41,6 +41,8 @@ PLACES = [
     ("bystanders said from Sunnyslope. PD on scene", "Sunnyslope"),
     ("Her sister is in Crown Heights and will take the kids.", "Crown Heights"),
     ("he lives in pecan heights off the highway", "pecan heights"),
+    ("drove up from jacksonvile overnight, no records", "jacksonvile"),
+    ("son lives in Milwakee and calls daily", "Milwakee"),
 ]
 
 NOT_PLACES = [
@@ -68,6 +70,7 @@ NOT_PLACES = [
     "zip code not on file, wbc 12000, plt 15000",
     "pt from Epic downtime queue, chart reconciled",
     "pt is from Guatemala, speaks Spanish and some English",
+    "caries in dentin, seen in the tacrolimus clinic in follow up",
 ]
 
 
