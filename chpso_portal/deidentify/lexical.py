@@ -1806,6 +1806,11 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
                     ",", ".", ";", "("} or following.gap == " " and following.key in _TIME_WORDS)
             ):
                 pass  # "discharged from highland yesterday": a listed hospital's own word
+            elif token.upper and 2 <= len(token.word) <= 5 and token.word.isalpha() and (
+                token.word not in _UNIT_INITIALS and token.key not in lex.clinical
+                and _town_follows(reader, index)
+            ):
+                pass  # "came from DHR in Edinburg": a hospital's initials and its town
             elif not (token.unknown and len(token.key) >= 5 and token.key not in lex.clinical) or (
                 index + 1 < len(tokens) and tokens[index + 1].gap == " " and (
                     tokens[index + 1].key in lex.clinical or tokens[index + 1].key in _DEPARTMENTS
@@ -1967,6 +1972,18 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
         ):
             continue  # "St. Louis", "St. Mary's County": places
         yield FindingKind.HOSPITAL, start, _extend_facility(reader, index + 1)
+
+
+def _town_follows(reader: _Reader, index: int) -> bool:
+    """ "in" and a listed town, capitalised, right after token `index`."""
+    tokens = reader.tokens
+    if index + 2 >= len(tokens) or tokens[index + 1].word != "in" or (
+        tokens[index + 1].gap != " " or tokens[index + 2].gap != " " or not tokens[index + 2].cap
+    ):
+        return False
+    town = _longest_phrase(tokens, index + 2, reader.lex.place_heads, reader.lex.places,
+                           allow=".-", lower=False)
+    return town is not None and _place_key(tokens[index + 2 : town + 1]) not in _STATE_NAMES
 
 
 _OPENINGS: list[frozenset[str]] = []
@@ -2848,6 +2865,9 @@ _APPOSITIVE = re.compile(
 )
 
 
+_INITIALS_APPOSITIVE = re.compile(r"(?<=[a-z]), ([A-Z]{2,3}), [a-z]")
+
+
 def _token_at(tokens: list[Token], start: int) -> int | None:
     index = bisect_left(tokens, start, key=_START)
     if index < len(tokens) and tokens[index].start == start:
@@ -2892,6 +2912,22 @@ def _detect_role_appositives(reader: _Reader) -> Iterator[Span]:
         if all(t.eng for t in pair):
             continue
         yield FindingKind.PERSON, match.start(1), match.end(2)
+    # "the tech, LJ, asked for the date of birth": a person's initials set after a role and
+    # before what a person does.
+    for match in _INITIALS_APPOSITIVE.finditer(text):
+        letters = match.group(1)
+        index = _token_at(tokens, match.start(1))
+        if index is None or index == 0 or index + 1 >= len(tokens):
+            continue
+        role, following = tokens[index - 1], tokens[index + 1]
+        if role.key not in _APPOSITIVE_ROLES or role.possessive or role.upper:
+            continue
+        if letters in _UNIT_INITIALS or letters in _CREDENTIAL_INITIALS or (
+            letters.lower() in reader.lex.clinical or letters.lower() in _CREDENTIAL_WORDS
+        ):
+            continue
+        if following.key in PERSON_VERBS and following.gap == ", ":
+            yield FindingKind.PERSON, match.start(1), match.end(1)
 
 
 _FROM_VERBS = _TRANSFER_VERBS | frozenset(
@@ -2909,6 +2945,8 @@ _AT_CARE_WORDS = frozenset(
     resident residing lives living offered bed beds eval placement
     """.split()
 )
+# Who is at a place of care: "her doctor is at copper queen", "pcp was at desert springs".
+_CARE_OWNERS = frozenset("doctor pcp provider physician md cardiologist oncologist".split())
 # Words before "to" and a place typed in lower case: "back to cedar ridge", "dc to heritage oaks".
 _TO_CARE_WORDS = frozenset(
     "back dc dcd c discharge discharged returning xfer xferred transfer accepted".split()
@@ -2945,7 +2983,10 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
         if cue.word == "at":
             # "had ct at prairie lakes last week", "bed offered at meadow park": a test, a
             # stay or a bed at a place typed in lower case.
-            if tokens[index - 1].key not in _AT_CARE_WORDS:
+            if tokens[index - 1].key not in _AT_CARE_WORDS and not (
+                tokens[index - 1].key in {"is", "was"} and index >= 2
+                and tokens[index - 2].key in _CARE_OWNERS
+            ):  # and "her doctor is at copper queen"
                 continue
         elif cue.word == "to":
             # "going back to cedar ridge tmrw", "dc to heritage oaks once auth back".
@@ -2973,7 +3014,9 @@ def _detect_from_facilities(reader: _Reader) -> Iterator[Span]:
                 cue.word != "from" and following.key in _AFTER_AT_PHRASE
             ):
                 continue
-            closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-", "("} or "\n" in gap
+            closing = gap.strip()[:1] in {",", ".", ";", ")", "/", "-", "(", '"', "\u201d"} or (
+                "\n" in gap
+            )
             if gap != " " and not closing:
                 continue
         elif text[second.end :].strip()[:1] not in {"", ".", ",", ";", ")"}:
@@ -3077,6 +3120,8 @@ _SERVICE_WORDS = frozenset(
     """.split()
 )
 _PLACEMENT_CUES = frozenset("chose choose chosen prefers preferred prefer from at".split())
+# Who declines a place of care offered: "family declined Ridgecrest".
+_DECLINING = frozenset({"family", "pt", "patient"}) | RELATION_CUES
 _SERVICE_ENDING = re.compile(r"(?:ology|ologist|ics|ist|ine|ery|ry|o|ia|ics|onc)$")
 _STAFF_AND_PAPERS = frozenset(
     """
@@ -3300,6 +3345,11 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
         ):
             yield FindingKind.HOSPITAL, token.start, token.end  # "called st joes and presby"
             continue
+        if not token.cap and index >= 3 and key[-1:] == "s" and key in _RESIDENCE_NAME_WORDS and (
+            tokens[index - 1].key == "the" and token.gap == " " and _kind_is_before(tokens, index)
+        ) and (index + 1 >= count or tokens[index + 1].gap.strip()[:1] in {",", ".", ";", ")"}):
+            yield FindingKind.HOSPITAL, tokens[index - 1].start, token.end  # "snf is the willows,"
+            continue
         if not token.cap:
             continue
         previous = tokens[index - 1] if index else token
@@ -3410,7 +3460,9 @@ def _detect_care_places(reader: _Reader) -> Iterator[Span]:
                 continue
         # "Bed offers from Larkview and Stonebridge", "family chose Fernhill": places of care
         # weighed in discharge planning.
-        if previous.key in _PLACEMENT_CUES and index and token.gap == " " and not token.upper and (
+        if (previous.key in _PLACEMENT_CUES or previous.key == "declined" and index >= 2 and (
+            tokens[index - 2].key in _DECLINING
+        )) and index and token.gap == " " and not token.upper and (
             not token.initial
         ) and (previous.key not in {"from", "at"} or index >= 2 and tokens[index - 2].key in {
             "offer", "offers", "bed", "beds", "referral", "referrals", "acceptance"

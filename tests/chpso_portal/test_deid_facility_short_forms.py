@@ -2,8 +2,11 @@
 its campus ("UCSF-Fresno", "Kaiser-Roseville"), a capitalised name before "Regional",
 "Memorial", "General" or "Community" after a cue ("seen at Tolland Regional"), a listed name
 cut short after a transfer ("sent out to atrium wake"), a listed hospital's own word typed in
-lower case after "discharged from" ("discharged from highland yesterday"), and a cell under
-a transfer label of a CSV ("xfer_from", "source") written as a name. A relative's cell phone
+lower case after "discharged from" ("discharged from highland yesterday"), a cell under a
+transfer label of a CSV ("xfer_from", "source") written as a name, a hospital's initials and
+its town after a transfer ("came from VRMC in Harlingen"), a lower-case plural after "snf
+is the", a place a family declined, two lower-case words after "her doctor is at", and a
+person's initials between commas after a role ("the tech, RW, signed"). A relative's cell phone
 after a given name is no eponym ("daughter Kimberlee cell in chart").
 
 The same words as a service, a kind of infection, a place in the hospital or a unit stay quiet.
@@ -30,6 +33,11 @@ FOUND = [
     ("xfer_from,xfer_to,mode\nBrightwater Regional,St. Vincent,ground", "Brightwater Regional",
      K.HOSPITAL),
     ("kept him overnight. son Dashiell cell in chart", "Dashiell", K.PERSON),
+    ("Came from VRMC in Harlingen after delivery.", "VRMC", K.HOSPITAL),
+    ("her alf was the aspens, they will take her back", "the aspens", K.HOSPITAL),
+    ("offered a bed at Brookhaven; family declined Quillmere.", "Quillmere", K.HOSPITAL),
+    ('her pcp is "at desert bloom" per son', "desert bloom", K.HOSPITAL),
+    ("The count was off because the tech, RW, signed too early.", "RW", K.PERSON),
 ]
 
 
@@ -53,9 +61,19 @@ QUIET = [
     "date,source,note\n5/2,ED,\"no MAR\"\n5/3,Home health,\"late\"",
     "from,to,staff\n0700,1500,4\n1500,2300,3",
     "UCSF-style rounding was piloted on 5 East.",
+    "sent to ICU in the main tower",
+    "her doctor is at lunch, will call back",
+    "family declined Tylenol and Hospice at this time.",
+    "the nurse, RN, gave the dose",
+    "her alf was the problem, not the meds.",
 ]
 
 
 @pytest.mark.parametrize("text", QUIET)
 def test_look_alikes_stay_quiet(text):
     assert found(text, K.HOSPITAL, K.PERSON, K.PLACE) == [], explain(text)
+
+
+def test_unit_initials_before_a_town_are_no_hospital():
+    text = "transferred from OSH in Fresno, then sent to ICU in Fresno"
+    assert not finds(text, "OSH") and not finds(text, "ICU"), explain(text)
