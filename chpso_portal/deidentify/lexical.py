@@ -273,7 +273,7 @@ _SENTENCE_BREAKS = frozenset(".;:!?\n")
 
 
 class Token:
-    """One word of the text; the list look-ups are filled in by `_Reader`."""
+    """One word of the text; the list look-ups (`stop` to `capd`) are filled in by `_Reader`."""
 
     __slots__ = (
         "start", "end", "word", "key", "cap", "upper", "initial", "possessive", "gap",
@@ -290,7 +290,6 @@ class Token:
         self.initial = initial  # sentence-initial (or first in a line or list item)
         self.possessive = possessive
         self.gap = gap  # the text between the previous token and this one
-        self.stop = self.eng = self.first = self.sur = self.unknown = self.capd = False
 
     def __repr__(self) -> str:
         return f"Token({self.word!r}@{self.start})"
@@ -466,9 +465,9 @@ class _Reader:
         # Lower-case text in long stretches ("pt john baker fell") gets the rules for
         # lower-case typing; properly cased text does not, which keeps it quiet.
         self.mostly_upper = False
-        letters = [t for t in self.tokens if len(t.word) > 3]
-        if letters:
-            self.mostly_upper = sum(t.upper for t in letters) > 0.6 * len(letters)
+        upper_by_word = [t.upper for t in self.tokens if len(t.word) > 3]
+        if upper_by_word:
+            self.mostly_upper = sum(upper_by_word) > 0.6 * len(upper_by_word)
         english, first_names, surnames = lex.english, lex.first_names, lex.surnames
         clinical, proper, places = lex.clinical, lex.proper, lex.places
         cache = _FLAGS
@@ -478,6 +477,7 @@ class _Reader:
             if token.cap and len(word) > 2 and word[1].isupper() and not token.upper:
                 token.stop = True  # "ADLs", "RNs", "PRBCs": plural abbreviations
                 token.capd = True
+                token.eng = token.first = token.sur = token.unknown = False
                 continue
             flags = cache.get(key)
             if flags is not None:
@@ -664,8 +664,9 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
     """Runs of capitalised tokens that could be one name: (first index, last index)."""
     tokens = reader.tokens
     text = reader.text
+    count = len(tokens)
     index = 0
-    while index < len(tokens):
+    while index < count:
         token = tokens[index]
         if not token.capd or token.stop or len(token.word) == 1 and (
             token.gap[-1:].isdigit() or token.gap[-1:] in "&/"
@@ -675,7 +676,7 @@ def _name_runs(reader: _Reader) -> Iterator[tuple[int, int]]:
             index += 1
             continue
         last = index
-        while last + 1 < len(tokens) and last - index < 3:
+        while last + 1 < count and last - index < 3:
             following = tokens[last + 1]
             if following.initial or not _adjacent(text, tokens[last], following, allow="."):
                 break
@@ -1026,7 +1027,7 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             accept(index, last)
 
     # A lower-case name before a credential: "jane doe rn", "kim, np".
-    for index in range(1, len(tokens)):
+    for index in range(1, len(tokens)) if not _CREDENTIAL_WORDS.isdisjoint(_keys(reader)) else ():
         token = tokens[index]
         if token.key not in _CREDENTIAL_WORDS or token.gap not in (" ", ", "):
             continue

@@ -2021,8 +2021,21 @@ def _detect_age_words(text: str) -> Iterator[Span]:
 _CSV_AGE_COLUMN = re.compile(r"(?:pt|patient)?" + SP + r"*age(?:" + SP + r"*\(?(?:yrs?|years)\)?)?")
 
 
+def _pieces(line: str, separator: str) -> list[tuple[int, int]]:
+    """Spans of the pieces of one line between its separators."""
+    spans = []
+    start = 0
+    for piece in line.split(separator):
+        end = start + len(piece)
+        spans.append((start, end))
+        start = end + 1
+    return spans
+
+
 def _csv_fields(line: str) -> list[tuple[int, int]]:
     """Spans of the comma-separated fields of one line, quotes respected."""
+    if '"' not in line:
+        return _pieces(line, ",")  # most lines: no quote to read, so split in one call
     spans = []
     start = 0
     quoted = False
@@ -2047,6 +2060,10 @@ _CSV_AGE_HEADER_LATER = re.compile(r"(?im)[\n,]" + _CSV_AGE_HEADER)
 
 
 def _has_header(text: str, first: re.Pattern[str], later: re.Pattern[str]) -> bool:
+    low = lowered(text)
+    if len(low) == len(text) and "\u017f" not in low and "\u0131" not in low:
+        # The lower-cased text read without ignoring case, as `_regex` does: same answer.
+        first, later, text = _HEADERS_ON_LOWER_CASE[first], _HEADERS_ON_LOWER_CASE[later], low
     return first.match(text) is not None or later.search(text) is not None
 
 
@@ -2083,6 +2100,16 @@ _CSV_ID_HEADER = (
 )
 _CSV_ID_HEADER_FIRST = re.compile(r"(?im)" + _CSV_ID_HEADER)
 _CSV_ID_HEADER_LATER = re.compile(r"(?im)[\n,|\t]" + _CSV_ID_HEADER)
+# The header patterns above, all in lower case, as they read the lower-cased text.
+_HEADERS_ON_LOWER_CASE = {
+    header: re.compile(header.pattern.replace("(?im)", "(?m)", 1))
+    for header in (
+        _CSV_AGE_HEADER_FIRST, _CSV_AGE_HEADER_LATER, _CSV_ID_HEADER_FIRST, _CSV_ID_HEADER_LATER
+    )
+}
+assert not any(
+    re.search(r"(?<!\\)[A-Z]", header.pattern) for header in _HEADERS_ON_LOWER_CASE.values()
+)
 _CSV_DATE_OR_TIME = re.compile(r"[0-9]{1,4}[/\-][0-9]{1,2}(?:[/\-][0-9]{1,4})?(?:[ T].*)?|[0-9:]+")
 
 
@@ -2091,13 +2118,7 @@ def _export_fields(line: str) -> list[tuple[int, int]]:
     commas outside quotes."""
     for separator in "|\t":
         if separator in line:
-            spans, start = [], 0
-            for position, char in enumerate(line):
-                if char == separator:
-                    spans.append((start, position))
-                    start = position + 1
-            spans.append((start, len(line)))
-            return spans
+            return _pieces(line, separator)
     return _csv_fields(line)
 
 
