@@ -2660,7 +2660,13 @@ def _detect_zip_lists(text: str) -> Iterator[Span]:
 # "on Rt 340", "off fm 1187", "down rt 9": routes and farm roads typed as staff type them,
 # only after a road's cue ("Rt arm", "rt 2nd toe", "fm 1200 to 1400" stay quiet).
 _ROUTE_SHORT = re.compile(
-    r"(?i:(?<![\w])(?:rt|rte|fm)[\- ]?([0-9]{1,4})(?![\w\-]|[.,:/][0-9]))"
+    r"(?i:(?<![\w])(?:rt|rte|fm|route|i-|co\.?" + SP + r"?rd\.?|cty" + SP + r"?rd\.?)[\- ]?"
+    r"([0-9]{1,4})(?![\w\-]|[.,:/][0-9]))"
+)
+# "off exit 23", "past exit 112": a highway's exit after a road's cue; "the 405 freeway".
+_EXIT_AFTER_CUE = re.compile(
+    r"(?i:\b(?:off|near|by|past)" + SP + r"+(exit" + SP + r"*[0-9]{1,3}[a-z]?)(?![\w])"
+    r"|\bthe" + SP + r"+([0-9]{1,3}" + SP + r"*(?:freeway|fwy|expressway|tollway)))\b"
 )
 _ROUTE_CUE = re.compile(
     r"(?i:\b(?:on|off|along|near|onto|down|up|via|past|of)" + SP + r"+(?:old" + SP + r"+)?$)"
@@ -2682,7 +2688,13 @@ def _detect_short_routes(text: str) -> Iterator[Span]:
         if _MEASURE_AFTER_ROAD.match(text, match.end()):
             continue
         yield FindingKind.PLACE, start, match.end()
-    for match in _CODED_ROAD.finditer(text) if "oad" in text or "rd" in text else ():
+    low = lowered(text)
+    for match in _EXIT_AFTER_CUE.finditer(text) if "exit" in low or "wy" in low or (
+        "freeway" in low or "expressway" in low or "tollway" in low
+    ) else ():
+        group = 1 if match.group(1) else 2
+        yield FindingKind.PLACE, match.start(group), match.end(group)
+    for match in _CODED_ROAD.finditer(text) if " road" in low or " rd" in low else ():
         start = match.start()
         if _ROUTE_CUE.search(text, max(0, start - 12), start) is not None:
             yield FindingKind.PLACE, start, match.end()
@@ -2802,7 +2814,8 @@ ADDRESS_DETECTORS: list[Detector] = [
     ),
     _detect_numbered_cross_streets,
     _gated(_detect_zip_lists, "zip", "postal"),
-    _gated(_detect_short_routes, "rt", "fm", "road", "rd"),
+    _gated(_detect_short_routes, " rt", " rte", " fm", "route", " i-", " co rd", " co. rd",
+           "cty rd", "exit", "fwy", "freeway", "expressway", "tollway", " road", " rd"),
     # P.O. Box 1234; a rural box with its route: "HC 61 Box 118", "RR 2 Box 40"
     _gated(
         _regex(

@@ -43,6 +43,11 @@ PLACES = [
     ("he lives in pecan heights off the highway", "pecan heights"),
     ("drove up from jacksonvile overnight, no records", "jacksonvile"),
     ("son lives in Milwakee and calls daily", "Milwakee"),
+    ("semi jackknifed near exit 112, two pts", "exit 112"),
+    ("MVC on i-40 westbound, restrained driver", "i-40"),
+    ("lives off co rd 7 in a trailer", "co rd 7"),
+    ("ranch is out on route 66 past the gas station", "route 66"),
+    ("crash on the 110 freeway at rush hour", "110 freeway"),
 ]
 
 NOT_PLACES = [
@@ -71,6 +76,9 @@ NOT_PLACES = [
     "pt from Epic downtime queue, chart reconciled",
     "pt is from Guatemala, speaks Spanish and some English",
     "caries in dentin, seen in the tacrolimus clinic in follow up",
+    "given by oral route 2 times daily, on route to the ED now",
+    "exit wound near the exit site, exit interview 2 done",
+    "airway patent, heart rate 88, anti-Xa level drawn",
 ]
 
 
