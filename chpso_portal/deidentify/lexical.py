@@ -2355,7 +2355,8 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
     # cue. The words in no dictionary are few; each is looked up with each letter left out.
     typos = [key for key in keys.difference(lex.english) if 6 <= len(key) <= 20 and key.isalpha()
              and key not in lex.places and key not in lex.clinical
-             and _misspelt_city(key, lex.big_city_deletes)]
+             and key not in lex.surnames and key not in lex.first_names
+             and key not in lex.proper and _misspelt_city(key, lex.big_city_deletes)]
     for index, token in enumerate(tokens if typos else ()):
         if token.key in typos and token.unknown and _place_cue(reader, index) == "cue":
             yield FindingKind.PLACE, token.start, token.end
