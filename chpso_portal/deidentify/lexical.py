@@ -1883,7 +1883,10 @@ def _detect_facilities(reader: _Reader) -> Iterator[Span]:
             index += 1
             continue
         if not token.cap and not token.upper:
-            if everyday or len(token.key) < 4 and len(run) == 1:
+            if everyday or len(token.key) < 4 and len(run) == 1 and not (
+                index and token.gap == " " and tokens[index - 1].key in _SHORT_CHAIN_CUES
+                and token.key not in lex.clinical
+            ):  # but "got her flu shot at cvs", "called cvs"
                 index += 1
                 continue
         yield FindingKind.HOSPITAL, token.start, _extend_facility(reader, matched)
@@ -1987,6 +1990,8 @@ def _town_follows(reader: _Reader, index: int) -> bool:
     return town is not None and _place_key(tokens[index + 2 : town + 1]) not in _STATE_NAMES
 
 
+# Words before a listed chain's initials typed in lower case: "at cvs", "called heb".
+_SHORT_CHAIN_CUES = frozenset("at called from via".split())
 _OPENINGS: list[frozenset[str]] = []
 
 

@@ -312,7 +312,8 @@ NAME_STOPWORDS = frozenset(
     leader manager md midwife navigator np nurse nurses nursing pa pharmacist pharmacists
     pharmacy physician physicians practitioner practitioners provider providers resident
     residents rn rns specialist staff student supervisor surgeon surgeons team tech
-    technician technologist therapist travel agency
+    technician technologist therapist travel agency managers leaders educators directors
+    supervisors coordinators aides techs technicians therapists specialists students
     administration admitting anesthesiology cardiology emergency ethics lab laboratory
     management medicine neurology obstetrics oncology pathology pediatrics psychiatry quality
     radiology registration risk safety security surgery transport urology

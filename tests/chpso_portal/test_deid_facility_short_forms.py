@@ -6,7 +6,8 @@ lower case after "discharged from" ("discharged from highland yesterday"), a cel
 transfer label of a CSV ("xfer_from", "source") written as a name, a hospital's initials and
 its town after a transfer ("came from VRMC in Harlingen"), a lower-case plural after "snf
 is the", a place a family declined, two lower-case words after "her doctor is at", and a
-person's initials between commas after a role ("the tech, RW, signed"). A relative's cell phone
+person's initials between commas after a role ("the tech, RW, signed"), and a listed
+chain's initials typed in lower case after "at" or "called" ("called cvs"). A relative's cell phone
 after a given name is no eponym ("daughter Kimberlee cell in chart").
 
 The same words as a service, a kind of infection, a place in the hospital or a unit stay quiet.
@@ -38,6 +39,7 @@ FOUND = [
     ("offered a bed at Brookhaven; family declined Quillmere.", "Quillmere", K.HOSPITAL),
     ('her pcp is "at desert bloom" per son', "desert bloom", K.HOSPITAL),
     ("The count was off because the tech, RW, signed too early.", "RW", K.PERSON),
+    ("she got the flu shot at cvs last week, called cvs to confirm", "cvs", K.HOSPITAL),
 ]
 
 
@@ -66,6 +68,7 @@ QUIET = [
     "family declined Tylenol and Hospice at this time.",
     "the nurse, RN, gave the dose",
     "her alf was the problem, not the meds.",
+    "cvs exam unremarkable, resp clear",
 ]
 
 

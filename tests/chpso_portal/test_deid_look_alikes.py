@@ -4,8 +4,9 @@ A message word opening a note before a department ("Page from pharmacy at 1412")
 message, the last letter of an abbreviation joined by "&" is no initial ("reviewed by P&T.
 Ask"), a device or a disease named after a person or a town ("Montgomery straps", "Norwalk
 was ruled out", "Hantavirus"), a tool or a door named after a place ("Evergreen alerts",
-"Brookside entrance") and a holiday naming a yearly schedule ("Memorial Day weekend coverage")
-stay quiet. The same words as a person, a town or the day of an event are still found.
+"Brookside entrance"), a holiday naming a yearly schedule ("Memorial Day weekend coverage") and
+a title before a plural role ("All Nurse Managers") stay quiet. The same words as a person,
+a town or the day of an event are still found.
 """
 
 import pytest
@@ -29,6 +30,7 @@ QUIET = [
     "Lakeview entrance was closed, so transport used the main lobby.",
     "Thanksgiving weekend staffing was short on 4 North.",
     "Labor Day coverage for the cath lab was posted late.",
+    "To: All Nurse Managers\nSubject: pump library update",
 ]
 
 
@@ -48,6 +50,7 @@ FOUND = [
     ("Son drove her from Lakeview to our ED.", "Lakeview", None),
     ("Pt fell at home over Memorial Day weekend.", "Memorial Day", K.DATE),
     ("The pharmacy was closed on Labor Day.", "Labor Day", K.DATE),
+    ("Nurse Managers Okafor and Li agreed to the change.", "Okafor", None),
 ]
 
 
