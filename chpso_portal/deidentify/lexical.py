@@ -2245,6 +2245,10 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             # "in east la", "from south bronx": a curated neighbourhood in lower case
             token.key in _DIRECTIONS and _place_cue(reader, index) == "cue"
             and _curated_lower(reader, index)
+        ) and not (
+            # "from la puente", "in el cenizo": a Spanish article opens a listed town
+            token.key in _SPANISH_ARTICLES and _place_cue(reader, index) == "cue"
+            and _curated_lower(reader, index, listed=True)
         ):
             index += 1
             continue
@@ -2497,14 +2501,18 @@ def _misspelt_city(key: str, deletes: dict[str, str]) -> str | None:
 _DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
 
 
-def _curated_lower(reader: _Reader, index: int) -> bool:
-    """A curated neighbourhood of two words or more typed in lower case at token `index`."""
+_SPANISH_ARTICLES = frozenset("la el las los del".split())
+
+
+def _curated_lower(reader: _Reader, index: int, *, listed: bool = False) -> bool:
+    """A curated neighbourhood (with `listed`, any listed place) of two words or more typed
+    in lower case at token `index`."""
     tokens = reader.tokens
     lex = reader.lex
     matched = _longest_phrase(tokens, index, lex.place_heads, lex.places, allow=".-", lower=True)
-    return matched is not None and matched > index and _place_key(
+    return matched is not None and matched > index and (listed or _place_key(
         tokens[index : matched + 1]
-    ) in lex.neighbourhoods
+    ) in lex.neighbourhoods)
 
 
 def _lower_state_follows(reader: _Reader, index: int) -> bool:
@@ -5075,7 +5083,9 @@ _NOT_LOWER_TOWNS = frozenset(
     home homes section mobile hope comfort harmony union ward normal central minor many north
     west east south center college university mission reserve trial isle grace faith luck
     justice peace freedom poverty fear denial bed care custody town city country housing
-    independence liberty paradise progress unity welcome industry health pace
+    independence liberty paradise progress unity welcome industry health pace bay beach
+    airport lakes springs harbor marina landing junction valley forest hills canyon plains
+    ridge summit island park pier arena stadium speedway prison
     """.split()
 )
 _NEIGHBOURHOOD_NOUNS = frozenset(
@@ -5103,7 +5113,9 @@ def _lower_town(reader: _Reader, index: int) -> int | None:
                 return last
         return None
     run = tokens[index : last + 1]
-    if any(t.key in lex.clinical or t.key in _NOT_LOWER_TOWNS for t in run):
+    if any(t.key in lex.clinical for t in run) or last == index and (
+        token.key in _NOT_LOWER_TOWNS
+    ):
         return None
     if last > index:
         return last if not all(t.eng or t.stop for t in run) or not any(
@@ -5234,6 +5246,9 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             if tokens[i].key != "from" or tokens[i - 1].key not in _FROM_SUBJECTS:
                 continue
             town = tokens[i + 1]
+            if not town.cap and town.gap == " " and (last := _lower_town(reader, i + 1)):
+                found.append((FindingKind.PLACE, town.start, tokens[last].end))
+                continue  # "pt from flagstaff, came by ambulance"
             if not town.cap or town.upper or not town.unknown or len(town.key) < 5 or (
                 town.gap != " " or town.key in lex.clinical
             ):

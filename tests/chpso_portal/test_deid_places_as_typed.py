@@ -48,6 +48,10 @@ PLACES = [
     ("lives off co rd 7 in a trailer", "co rd 7"),
     ("ranch is out on route 66 past the gas station", "route 66"),
     ("crash on the 110 freeway at rush hour", "110 freeway"),
+    ("pt is from hermitage, visiting her son", "hermitage"),
+    ("they came down from los banos this morning", "los banos"),
+    ("his daughter lives in long beach, will fly in", "long beach"),
+    ("pt from la mirada, private car", "la mirada"),
 ]
 
 NOT_PLACES = [
@@ -79,6 +83,7 @@ NOT_PLACES = [
     "given by oral route 2 times daily, on route to the ED now",
     "exit wound near the exit site, exit interview 2 done",
     "airway patent, heart rate 88, anti-Xa level drawn",
+    "pt from home, ambulatory; pt from beach, sunburned; pt was from triage, stable",
 ]
 
 
