@@ -96,7 +96,8 @@ def _regex(
     folded = None
     if on_lower_case:
         folded = re.compile(pattern.replace("(?i:", "(?:"), flags)
-        assert folded.pattern != pattern and not re.search(r"(?<!\\)[A-Z]", folded.pattern)
+        # No capital left to match, but for escapes ("\\S") and named groups ("(?P<number>").
+        assert folded.pattern != pattern and not re.search(r"(?<!\\)(?<!\(\?)[A-Z]", folded.pattern)
 
     def detect(text: str) -> Iterator[Span]:
         if folded is not None:
@@ -1876,6 +1877,7 @@ _detect_number_endings = _gated(
         + r"+(?:ending|ends|ended)(?:" + SP + r"+(?:in|with))?" + SP + r"*(?::" + SP
         + r"*)?)(?P<number>[0-9]{3,6})(?![\w])",
         group="number",
+        on_lower_case=True,
     ),
     "ending", "ends", "ended",
 )
