@@ -57,9 +57,11 @@ _PERSON_WORDS = frozenset(
     name patient pt reporter employee staff witness nurse rn physician provider md doctor
     visitor family caller prescriber attending surgeon first last surname given firstname
     lastname fname lname submitter author contact nok guardian relative spouse pharmacist
-    resident emp person
+    resident emp person user username login logon
     """.split()
 )
+# Columns of the user who entered a row, read as a person's: "entered_by", "user", "login".
+_USER_WORDS = frozenset("user username login logon".split())
 # Labels that name a thing, not a person, even with "name" in them ("unit name", "drug name").
 _THING_WORDS = frozenset(
     """
@@ -104,6 +106,8 @@ def _column_kind(label: str) -> FindingKind | None:
         if wordset & {"no", "num", "number", "nbr"}:
             return FindingKind.LONG_NUMBER  # "employee no"
         return FindingKind.PERSON
+    if len(words) == 2 and words[1] == "by" and words[0].endswith("ed"):
+        return FindingKind.PERSON  # "entered_by", "reported by", "CreatedBy"
     if len(words) == 1 and words[0].endswith("id") and len(words[0]) <= 8:
         return FindingKind.LONG_NUMBER  # "patientid", "empid"
     return None
@@ -175,6 +179,23 @@ def _named_cell(value: str, lex: Lexicon) -> bool:
     return not all(fold(word) in lex.clinical or fold(word) in _EMPTY_VALUES for word in words)
 
 
+_LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9._\-]{1,39}")
+
+
+def _login_cell(value: str, user_column: bool, lex: Lexicon) -> bool:
+    """A user name in a person's column: "tnguyen4", "jo.reyes", and under a user's label a
+    lower-case word in no list ("kpatel")."""
+    if _LOGIN.fullmatch(value) is None or value.lower() in _EMPTY_VALUES:
+        return False
+    inner = value.rstrip("._-")
+    if any(ch.isdigit() for ch in inner) or "." in inner or "_" in inner:
+        return True
+    key = fold(value)
+    return user_column and value.islower() and len(value) >= 4 and not (
+        key in lex.english or key in lex.clinical
+    )
+
+
 def _cell_is(kind: FindingKind, value: str, lex: Lexicon, label_is_name: bool) -> bool:
     if kind == FindingKind.PERSON:
         return _person_cell(value, lex, strict=label_is_name)
@@ -217,6 +238,12 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
                 word in _FACILITY_WORDS for word in re.split(r"[^a-z]+", label)
             ) for label, kind in zip(labels, kinds, strict=False)
         ]
+        user_labels = [
+            kind == FindingKind.PERSON and (
+                label.endswith("by") or not _USER_WORDS.isdisjoint(re.findall("[a-z]+", label))
+            )
+            for label, kind in zip(labels, kinds, strict=False)
+        ]
         position = match.end() + 1
         while position < len(text):
             end = text.find("\n", position)
@@ -231,9 +258,15 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
                     continue
                 raw = line[start:stop]
                 value = raw.strip().strip('"').strip()
-                if not value or not _cell_is(kind, value, lex, name_labels[column]):
+                if not value:
                     continue
-                if weak[column] and not _named_cell(value, lex):
+                if not _cell_is(kind, value, lex, name_labels[column]):
+                    if kind != FindingKind.PERSON or not _login_cell(
+                        value, user_labels[column], lex
+                    ):
+                        continue
+                    kind = FindingKind.LONG_NUMBER  # a user name: "tnguyen4"
+                elif weak[column] and not _named_cell(value, lex):
                     continue
                 offset = position + start + raw.index(value)
                 yield kind, offset, offset + len(value)

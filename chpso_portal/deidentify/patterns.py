@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from .findings import FindingKind
+from .lexicon import lexicon
 
 Span = tuple[FindingKind, int, int]
 Detector = Callable[[str], Iterable[Span]]
@@ -315,6 +316,8 @@ NAME_STOPWORDS = frozenset(
     residents rn rns specialist staff student supervisor surgeon surgeons team tech
     technician technologist therapist travel agency managers leaders educators directors
     supervisors coordinators aides techs technicians therapists specialists students
+    assistants champions consultants hospitalists intensivists midwives navigators
+    technologists
     administration admitting anesthesiology cardiology emergency ethics lab laboratory
     management medicine neurology obstetrics oncology pathology pediatrics psychiatry quality
     radiology registration risk safety security surgery transport urology
@@ -757,7 +760,8 @@ def _grouped_id_ok(value: str) -> bool:
 _GROUPED_CUE = re.compile(
     r"(?:member ?id|id|mrn|acct|account|asset(?: tag)?|policy|claim|medicare|medicaid|mbi"
     r"|serial|s/n|sn|badge|license|licence|lic)\.?(?: ?(?:#|no\.?|number))? ?[:#]? ?"
-    r"(?:(?:is|was) )?"
+    r"(?:(?:is|was) |(?:(?:we|they|you|i|he|she) [a-z]+|(?:on|in|from) (?:the|her|his|their"
+    r"|our) [a-z]+|listed|given|printed|used|entered)[,:] )?"
 )
 _GROUPED_VALUE = re.compile(
     r"[A-Z0-9]{2,5}(?: [A-Z0-9]{2,5}){0,2} [A-Z0-9]{0,4}[0-9][A-Z0-9]{0,4}(?![\w\-])"
@@ -1652,7 +1656,7 @@ _BARE_ID_CUES = frozenset(
     encounter account acct claim policy visit case member subscriber ticket accession specimen
     requisition invoice incident report confirmation reference booking order enc file
     employee emp badge license licence lic dl auth authorization event tracking intervention
-    complaint grievance appeal inquiry identifier beneficiary script rma
+    complaint grievance appeal inquiry identifier beneficiary script rma resident
     """.split()
 )
 # "Booking no. 26-018833", "Ref # 88410273", "a grievance, # GRV-0311-26": such a word before
@@ -1881,22 +1885,80 @@ _detect_number_endings = _gated(
     ),
     "ending", "ends", "ended",
 )
-# A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn". The name is
-# leading dots, then a letter, digit or underscore, then two or more: one way to split a run,
-# so a long run after a cue is read once, not tried at every split.
-_detect_handles = _gated(
-    _regex(
-        FindingKind.LONG_NUMBER,
-        r"(?i:\b(?:user" + SP + r"*name|user" + SP + r"*id|userid|login|screen" + SP
-        + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com)" + SP + r"*(?:[:#]" + SP
-        + r"*)?(?:(?:as|is)" + SP + r"+)?)"
-        r"(?P<number>@?\.*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])",
-        group="number",
-        accept=lambda match, text: "@" in match.group("number")
-        or any(ch.isdigit() for ch in match.group("number")),
-    ),
-    "user", "login", "handle", "twitter", "instagram", "facebook", "tiktok", "snapchat", "x.com",
+# A user name or a handle: "portal username jdoe1961", "twitter @jdoe_rn", "user: a.smith",
+# "logged in as mreyes". The name is leading dots, then a letter, digit or underscore, then two
+# or more: one way to split a run, so a long run after a cue is read once, not tried at every
+# split.
+_HANDLE_RE = re.compile(
+    r"(?i:\b(?P<cue>user" + SP + r"*name|user" + SP + r"*id|userid|user|login|screen" + SP
+    + r"*name|handle|twitter|instagram|facebook|tiktok|snapchat|x\.com|(?:logged|signed)"
+    + SP + r"+(?:in|on)" + SP + r"+as)" + SP + r"*(?:[:#]" + SP
+    + r"*)?(?:(?:as|is)" + SP + r"+)?)"
+    r"(?P<number>@?\.*[A-Za-z0-9_][A-Za-z0-9_.]{2,})(?![\w@])"
 )
+
+
+def _login_like(value: str) -> bool:
+    """A user name by its shape: a digit, an "@", or a dot or an underscore inside
+    ("jdoe2", "@jdoe_rn", "a.smith", "jo.reyes"), not a number alone."""
+    inner = value.strip("._")
+    return (
+        "@" in value
+        or any(ch.isdigit() for ch in value)
+        or any(ch.isalpha() for ch in inner) and ("." in inner or "_" in inner)
+    )
+
+
+def _unlisted_login(value: str) -> bool:
+    """One lower-case word in no list of words: "mreyes", "smokoena" ("admin", "update" and
+    "charge" are words)."""
+    if not value.isalpha() or not value.islower() or len(value) < 4:
+        return False
+    lex = lexicon()
+    return not (value in lex.english or value in lex.clinical or value in NAME_STOPWORDS)
+
+
+def _detect_handles(text: str) -> Iterator[Span]:
+    low = lowered(text)
+    if not any(cue in low for cue in _HANDLE_GATES):
+        return
+    for match in _HANDLE_RE.finditer(text):
+        value = match.group("number").rstrip(".")
+        cue = match.group("cue").lower()
+        if _login_like(value) and (
+            cue != "user" or "." in value or value[-1].isdigit() and not value.isdigit()
+        ) or (
+            cue != "user" and cue not in ("handle", "login") and _unlisted_login(value)
+        ):
+            yield FindingKind.LONG_NUMBER, match.start("number"), match.start("number") + len(
+                value
+            )
+
+
+_HANDLE_GATES = (
+    "user", "login", "handle", "twitter", "instagram", "facebook", "tiktok", "snapchat", "x.com",
+    "logged", "signed",
+)
+# A chat line's sender after its time: "14:02 smokoena: can someone check", "[09:15]
+# r.bautista: bed 4"; a word in no list, or a user name by its shape.
+_CHAT_SENDER = re.compile(
+    r"^[^\S\n]*+\[?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?+(?:[^\S\n]?[AaPp][Mm])?+\]?[^\S\n]++"
+    r"(?P<handle>[a-z][a-z0-9._\-]{1,30}+):[^\S\n]",
+    re.MULTILINE,
+)
+
+
+def _detect_chat_senders(text: str) -> Iterator[Span]:
+    if ":" not in text:
+        return
+    for match in _CHAT_SENDER.finditer(text):
+        handle = match.group("handle").rstrip(".")
+        if _login_like(handle) or _unlisted_login(handle):
+            yield FindingKind.LONG_NUMBER, match.start("handle"), match.start("handle") + len(
+                handle
+            )
+
+
 # A network card's address: "00:1B:44:11:3A:B7".
 _detect_mac_addresses = _gated_case(
     _regex(
@@ -2303,6 +2365,42 @@ _PERSON_KINDS = frozenset({FindingKind.NAME, FindingKind.PERSON, FindingKind.TIT
 
 
 _BIRTH_BEFORE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|born|birth(?:date|day)?)\b)")
+
+
+# Letters and digits read as their class, so that two codes of one shape read alike:
+# "E-202512-774103" and "E-202512-774130" both read "A-999999-999999".
+_SHAPES = str.maketrans(
+    string.digits + string.ascii_uppercase + string.ascii_lowercase,
+    "9" * 10 + "A" * 26 + "a" * 26,
+)
+_ECHO_CHARS = frozenset(string.ascii_letters + string.digits + "- ")
+
+
+def echoed_codes(text: str, spans: Iterable[Span]) -> Iterator[Span]:
+    """Codes with the shape of a record number found in the text: "encounter number
+    E-202512-774103 instead of E-202512-774130", "member ID JX 4471 9920; the correct one is
+    JX 4417 9920". A found code of six characters or more with digits and a letter or a dash;
+    the other is read where its shape stands alone."""
+    shaped = None
+    for kind, start, end in spans:
+        if kind is not FindingKind.LONG_NUMBER or not 6 <= end - start <= 30:
+            continue
+        value = text[start:end]
+        if not _ECHO_CHARS.issuperset(value) or value.isdigit() or sum(
+            map(str.isdigit, value)
+        ) < 4 or not any(ch.isalpha() or ch == "-" for ch in value):
+            continue
+        if shaped is None:
+            shaped = text.translate(_SHAPES)
+        shape = shaped[start:end]
+        position = shaped.find(shape)
+        while position >= 0:
+            after = position + len(shape)
+            if position != start and (position == 0 or not (
+                text[position - 1].isalnum() or text[position - 1] in "-/."
+            )) and (after == len(text) or not (text[after].isalnum() or text[after] in "-/")):
+                yield FindingKind.LONG_NUMBER, position, after
+            position = shaped.find(shape, position + 1)
 
 
 def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:
@@ -2861,6 +2959,7 @@ DETECTORS: tuple[Detector, ...] = (
     _detect_badges,
     _detect_number_endings,
     _detect_handles,
+    _detect_chat_senders,
     _detect_mac_addresses,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,

@@ -17,7 +17,7 @@ from .known import build_matcher
 from .lexical import detect as detect_by_word_lists
 from .lexical import forget as forget_reader
 from .lexical import repeated_names
-from .patterns import DETECTORS, Span, ages_beside_names
+from .patterns import DETECTORS, Span, ages_beside_names, echoed_codes
 from .patterns import forget as forget_lower_case
 
 _NO_KNOWN = KnownIdentifiers()
@@ -39,6 +39,8 @@ def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozens
     spans.extend(drop_benign(text, repeated_names(text, spans)))
     # An age beside a person's name: "Ruthanne Begay, 99," or "Mr. Okafor (94)".
     spans.extend(list(ages_beside_names(text, spans)))
+    # A code of the shape of a record number found: "E-2025-7741 instead of E-2025-7714".
+    spans.extend(list(echoed_codes(text, spans)))
     return spans, known_spans
 
 

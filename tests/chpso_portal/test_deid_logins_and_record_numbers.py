@@ -1,0 +1,99 @@
+"""User names and record numbers in the shapes strangers type them: a login after "logged in
+as" or "user:", a chat line's sender after its time, a login in an export's "entered_by" or
+"reporter" column, a resident's number after "resident #", a grouped member ID after "we
+sent,", a second record number of the same shape as a first ("instead of"), and a given name
+typed in lower case; with the look-alikes that stay quiet (times, "Note:", role words in a
+chat, doses, code sets, plural roles after "All")."""
+
+import pytest
+
+from chpso_portal.deidentify import screen
+
+from .deid_checks import covers, explain, found
+
+
+@pytest.mark.parametrize(("text", "login"), [
+    ("The order was placed while the cart was logged in as bwhitlock.", "bwhitlock"),
+    ("pyxis override done, signed in as rdelgado3 on the ICU tower", "rdelgado3"),
+    ("user: m.oyelaran left the workstation unlocked overnight", "m.oyelaran"),
+    ("Portal username hfarrow22 was locked after three tries.", "hfarrow22"),
+    ("login: t_achebe shared with the float nurse", "t_achebe"),
+])
+def test_a_login_after_its_cue_is_found(text, login):
+    assert covers(text, login), explain(text)
+
+
+@pytest.mark.parametrize("text", [
+    "08:41 lwachira: bed 9 is asking for pain meds\n08:43 charge: on it",
+    "[22:10] p.santangelo: family at the desk again",
+    "3:15 pm okoro7: can pharmacy reprint the label",
+])
+def test_a_chat_sender_after_the_time_is_found(text):
+    sender = text.split(": ", 1)[0].split()[-1]
+    assert covers(text, sender), explain(text)
+
+
+@pytest.mark.parametrize("text", [
+    "14:02 update: pt resting, pain 3/10",
+    "14:05 charge: need a hand in 7",
+    "10:30 pharmacy: label reprinted and sent up",
+    "Note: pt ok, resting comfortably",
+    "0600 note: NS 1000 ml hung, q4h neuro checks",
+    "user error, not a device fault; biomed cleared the pump",
+    "logged in as admin on the dispensing cabinet to pull the override",
+    "The resident # 2 on the team saw her at 14:20.",
+    "2 x 500 mg given at 14:02; ICD J18.9 coded, CPT 99223.",
+    "To: All Nurse Managers\nSubject: staffing for the holiday",
+    "Attn: all Charge Nurses and Nurse Educators, please read.",
+])
+def test_look_alikes_stay_quiet(text):
+    assert screen(text) == [], explain(text)
+
+
+def test_logins_in_an_export_user_column_are_found():
+    text = (
+        "date,unit,mrn,category,entered_by\n"
+        "2026-03-02,4W,M0031944,Fall,hbaptiste2\n"
+        "2026-03-02,ICU,,Medication,wkowal\n"
+        "2026-03-03,ED,,Skin,de.mora\n"
+    )
+    words = found(text)
+    for login in ("hbaptiste2", "wkowal", "de.mora"):
+        assert login in words, explain(text)
+
+
+def test_a_login_in_a_reporter_column_is_found_and_a_role_is_not():
+    text = "event,reporter,severity\nfall,jmbeki9,minor\nmed error,Charge RN,none\n"
+    words = found(text)
+    assert "jmbeki9" in words, explain(text)
+    assert "Charge RN" not in words, explain(text)
+
+
+def test_ordinary_words_in_a_user_column_stay_quiet():
+    text = "date,category,user\n2026,Fall,admin\n2026,Medication,n/a\n"
+    assert screen(text) == [], explain(text)
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("came from the home with a stage 2, resident # H-20583 on their sheet", "H-20583"),
+    ("The member ID we sent, QR 5520 1187, was for her husband.", "QR 5520 1187"),
+    ("policy number on the card: WHP 3318 0042 matched the portal", "WHP 3318 0042"),
+])
+def test_a_record_number_after_its_cue_is_found(text, number):
+    assert covers(text, number), explain(text)
+
+
+def test_a_code_of_the_shape_of_a_found_record_number_is_found():
+    text = "Labels printed with account A-2026-55190 instead of A-2026-55109 for the twin."
+    words = found(text)
+    assert "A-2026-55190" in words and "A-2026-55109" in words, explain(text)
+
+
+def test_codes_of_one_shape_stay_quiet_without_a_record_number():
+    text = "Models AX-2200 and AX-2210 both take the new tubing; set 125 mL/hr."
+    assert screen(text) == [], explain(text)
+
+
+def test_a_saints_given_name_in_lower_case_is_a_name():
+    text = "pt aloysius brennan 84 y/o, confused overnight, bed alarm on"
+    assert covers(text, "aloysius brennan"), explain(text)
