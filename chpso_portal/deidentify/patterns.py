@@ -1918,10 +1918,7 @@ def _unlisted_login(value: str) -> bool:
     return not (value in lex.english or value in lex.clinical or value in NAME_STOPWORDS)
 
 
-def _detect_handles(text: str) -> Iterator[Span]:
-    low = lowered(text)
-    if not any(cue in low for cue in _HANDLE_GATES):
-        return
+def _find_handles(text: str) -> Iterator[Span]:
     for match in _HANDLE_RE.finditer(text):
         value = match.group("number").rstrip(".")
         cue = match.group("cue").lower()
@@ -1935,28 +1932,72 @@ def _detect_handles(text: str) -> Iterator[Span]:
             )
 
 
-_HANDLE_GATES = (
+_detect_handles = _gated(
+    _find_handles,
     "user", "login", "handle", "twitter", "instagram", "facebook", "tiktok", "snapchat", "x.com",
     "logged", "signed",
 )
+# Who entered a record, as a user name: "entered by kpatel2", "Reported by: s.varga". The
+# occurrences of " by" are found first, the verb before and the name after read from there.
+_BY_VERBS = frozenset(
+    "entered reported submitted sent charted documented modified updated created".split()
+)
+_VERB_BEFORE_BY = re.compile(r"([a-z]+)$")
+_LOGIN_AFTER_BY = re.compile(r" by[^\S\n]*+:?[^\S\n]*+(?P<login>[A-Za-z0-9_][A-Za-z0-9_.@]{2,40}+)")
+
+
+def _find_logins_by(text: str) -> Iterator[Span]:
+    low = lowered(text)
+    position = low.find(" by")
+    while position >= 0:
+        verb = _VERB_BEFORE_BY.search(low, max(0, position - 12), position)
+        if verb is not None and verb.group(1) in _BY_VERBS:
+            match = _LOGIN_AFTER_BY.match(text, position)
+            if match is not None:
+                login = match.group("login").rstrip(".")
+                if _login_like(login) and not login.isdigit() and "@" not in login:
+                    yield FindingKind.LONG_NUMBER, match.start("login"), match.start(
+                        "login"
+                    ) + len(login)
+        position = low.find(" by", position + 3)
+
+
+_detect_logins_by = _gated(_find_logins_by, " by")
+# A user mentioned in a message: "@mreyes can you cosign", "cc @t.nguyen4"; not an address's
+# "@" (a word character before it) nor "@ 0200" or "@home".
+# The pattern opens with the "@" itself and looks behind it from there, which the engine scans
+# for fast.
+_MENTION = re.compile(r"@(?<![\w.@]@)(?P<handle>[a-z][a-z0-9_.]{2,30}+)(?![\w@])", re.IGNORECASE)
+
+
+def _find_mentions(text: str) -> Iterator[Span]:
+    for match in _MENTION.finditer(text):
+        handle = match.group("handle").rstrip(".")
+        if _login_like(handle) or _unlisted_login(handle):
+            yield FindingKind.LONG_NUMBER, match.start(), match.start("handle") + len(handle)
+
+
+_detect_mentions = _gated_case(_find_mentions, "@")
 # A chat line's sender after its time: "14:02 smokoena: can someone check", "[09:15]
 # r.bautista: bed 4"; a word in no list, or a user name by its shape.
 _CHAT_SENDER = re.compile(
     r"^[^\S\n]*+\[?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?+(?:[^\S\n]?[AaPp][Mm])?+\]?[^\S\n]++"
+    r"(?:[\-\u2013][^\S\n]++)?"
     r"(?P<handle>[a-z][a-z0-9._\-]{1,30}+):[^\S\n]",
     re.MULTILINE,
 )
 
 
-def _detect_chat_senders(text: str) -> Iterator[Span]:
-    if ":" not in text:
-        return
+def _find_chat_senders(text: str) -> Iterator[Span]:
     for match in _CHAT_SENDER.finditer(text):
         handle = match.group("handle").rstrip(".")
         if _login_like(handle) or _unlisted_login(handle):
             yield FindingKind.LONG_NUMBER, match.start("handle"), match.start("handle") + len(
                 handle
             )
+
+
+_detect_chat_senders = _gated_case(_find_chat_senders, ":")
 
 
 # A network card's address: "00:1B:44:11:3A:B7".
@@ -2960,6 +3001,8 @@ DETECTORS: tuple[Detector, ...] = (
     _detect_number_endings,
     _detect_handles,
     _detect_chat_senders,
+    _detect_mentions,
+    _detect_logins_by,
     _detect_mac_addresses,
     *AGE_WORD_DETECTORS,
     *ADDRESS_DETECTORS,

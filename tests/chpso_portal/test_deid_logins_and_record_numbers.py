@@ -18,6 +18,10 @@ from .deid_checks import covers, explain, found
     ("user: m.oyelaran left the workstation unlocked overnight", "m.oyelaran"),
     ("Portal username hfarrow22 was locked after three tries.", "hfarrow22"),
     ("login: t_achebe shared with the float nurse", "t_achebe"),
+    ("the override was entered by okwu3 at 0240", "okwu3"),
+    ("Reported by: s.varga", "s.varga"),
+    ("@fmensah can you cosign the waste before 1900", "fmensah"),
+    ("cc @lt_ramirez2 on the follow-up", "lt_ramirez2"),
 ])
 def test_a_login_after_its_cue_is_found(text, login):
     assert covers(text, login), explain(text)
@@ -27,6 +31,7 @@ def test_a_login_after_its_cue_is_found(text, login):
     "08:41 lwachira: bed 9 is asking for pain meds\n08:43 charge: on it",
     "[22:10] p.santangelo: family at the desk again",
     "3:15 pm okoro7: can pharmacy reprint the label",
+    "11:48 AM - gquispe: sitter needed in 14",
 ])
 def test_a_chat_sender_after_the_time_is_found(text):
     sender = text.split(": ", 1)[0].split()[-1]
@@ -41,6 +46,9 @@ def test_a_chat_sender_after_the_time_is_found(text):
     "0600 note: NS 1000 ml hung, q4h neuro checks",
     "user error, not a device fault; biomed cleared the pump",
     "logged in as admin on the dispensing cabinet to pull the override",
+    "reported by the night nurse; entered by pharmacy at 0200",
+    "meds @ 0900 held, pt @home by 1400, ok @bedside",
+    "09:00 rn: pt awake\n09:05 md: aware",
     "The resident # 2 on the team saw her at 14:20.",
     "2 x 500 mg given at 14:02; ICD J18.9 coded, CPT 99223.",
     "To: All Nurse Managers\nSubject: staffing for the holiday",
