@@ -300,12 +300,24 @@ _OPENERS = " \t\"'(\u201c\u2018["
 
 
 # What a word's letters alone say, remembered across texts (most words recur): its key,
-# whether it is possessive, opens with a capital, and is all capitals.
+# whether it is possessive, opens with a capital, and is all capitals. Only plain words are
+# remembered (`_plain_word`): a name, a place or a word in no list stays with its text.
 _WORD_FACTS: dict[str, tuple[str, bool, bool, bool]] = {}
 _WORD_FACTS_LIMIT = 50_000
 
 
-def _word_facts(word: str) -> tuple[str, bool, bool, bool]:
+def _plain_word(key: str, lex: Lexicon) -> bool:
+    """An ordinary word or a clinical term that is no name and no place: what a screened text
+    may leave in the caches below without leaving anything of who or where it is about."""
+    return (
+        (key in lex.english or key in lex.clinical)
+        and key not in lex.first_names
+        and key not in lex.surnames
+        and key not in lex.places
+    )
+
+
+def _word_facts(word: str, lex: Lexicon) -> tuple[str, bool, bool, bool]:
     if word[-1] in "sS" and len(word) > 2 and word[-2] in "'\u2019":
         possessive = True
         base = word[:-2]
@@ -314,12 +326,12 @@ def _word_facts(word: str) -> tuple[str, bool, bool, bool]:
         base = word
     key = base.lower() if base.isascii() else fold(base)
     facts = (key, possessive, word[0].isupper(), len(base) > 1 and base.isupper())
-    if len(_WORD_FACTS) < _WORD_FACTS_LIMIT:
+    if len(_WORD_FACTS) < _WORD_FACTS_LIMIT and _plain_word(key, lex):
         _WORD_FACTS[word] = facts
     return facts
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, lex: Lexicon) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     facts_of = _WORD_FACTS.get
@@ -329,7 +341,7 @@ def tokenize(text: str) -> list[Token]:
         start = position + len(gap)
         end = start + len(word)
         position = end
-        facts = facts_of(word) or _word_facts(word)
+        facts = facts_of(word) or _word_facts(word, lex)
         key = facts[0]
         if gap == " ":
             initial = not tokens
@@ -450,7 +462,8 @@ def _english_compound(word: str, key: str, english: frozenset[str]) -> bool:
     )
 
 
-# What the lists say about a word, remembered across texts: most words recur.
+# What the lists say about a word, remembered across texts (most words recur); plain words
+# only, as for `_WORD_FACTS`.
 _FLAGS: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 _FLAGS_LIMIT = 50_000
 
@@ -461,7 +474,7 @@ class _Reader:
     def __init__(self, text: str, lex: Lexicon) -> None:
         self.text = text
         self.lex = lex
-        self.tokens = tokenize(text)
+        self.tokens = tokenize(text, lex)
         # Lower-case text in long stretches ("pt john baker fell") gets the rules for
         # lower-case typing; properly cased text does not, which keeps it quiet.
         self.mostly_upper = False
@@ -517,7 +530,11 @@ class _Reader:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
                 token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
-            if len(cache) < _FLAGS_LIMIT and "-" not in key:
+            if (
+                len(cache) < _FLAGS_LIMIT and "-" not in key
+                and (token.eng or token.stop) and not (token.first or sur)
+                and key not in places
+            ):
                 cache[key] = (token.stop, token.eng, token.first, token.sur, token.unknown)
 
     # --- classification -------------------------------------------------------------

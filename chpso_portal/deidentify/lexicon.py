@@ -16,8 +16,6 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _lock = threading.Lock()
-# Scores of `Lexicon.name_shape` already computed: most words recur.
-_SHAPES: dict[str, float] = {}
 _loaded: Lexicon | None = None
 
 
@@ -50,19 +48,15 @@ class Lexicon:
         """How much a folded word is spelled like a name rather than an English word: the
         mean weight of its letter triples ("tesfaye" 0.5, "faleolo" 0.6, "subcutaneously"
         -1.4); hyphens and apostrophes are left out."""
-        cached = _SHAPES.get(key)
-        if cached is not None:
-            return cached
         letters = key if key.isalpha() else "".join(ch for ch in key if ch.isalpha())
         if len(letters) < 2:
             return 0.0
         weights = self.name_trigrams
         word = "^" + letters + "$"
         count = len(word) - 2
-        shape = sum(weights.get(word[i : i + 3], 0.0) for i in range(count)) / count
-        if len(_SHAPES) < 20_000:
-            _SHAPES[key] = shape
-        return shape
+        # Not remembered across texts: the words scored here are those in no list, the
+        # likeliest to be a name, and nothing of a screened text stays in the process.
+        return sum(weights.get(word[i : i + 3], 0.0) for i in range(count)) / count
 
 
 def _lines(name: str) -> list[str]:

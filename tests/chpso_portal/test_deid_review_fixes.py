@@ -9,7 +9,7 @@ import pytest
 from chpso_portal.deidentify import screen
 from chpso_portal.deidentify.build_lists import DATA_DIR
 
-from .deid_checks import found
+from .deid_checks import finds, found
 
 
 def _many_names_and_gibberish(size: int = 50_000) -> str:
@@ -80,6 +80,22 @@ def test_texts_screened_at_once_on_several_threads_get_their_own_findings():
     # Nothing of the last text stays in the process once screened.
     assert getattr(lexical._memo, "reader", None) is None
     assert getattr(patterns._memo, "text", None) is None
+
+
+def test_the_word_caches_keep_no_name_place_or_unknown_word_of_a_screened_text():
+    from chpso_portal.deidentify import lexical
+
+    text = (
+        "Pt Oluwaseun Kowalczyk-Bright fell in Tuscaloosa; son Zephyrinus called the charge "
+        "nurse, who gave the dose late. xqzvtrell was written on the whiteboard."
+    )
+    assert finds(text, "Oluwaseun Kowalczyk-Bright")
+    remembered = set(lexical._WORD_FACTS) | set(lexical._FLAGS)
+    remembered_keys = {word.lower() for word in remembered}
+    for word in ("oluwaseun", "kowalczyk-bright", "tuscaloosa", "zephyrinus", "xqzvtrell"):
+        assert word not in remembered_keys
+    # Ordinary words are what the caches are for.
+    assert "charge" in lexical._FLAGS and "called" in lexical._FLAGS
 
 
 def test_what_the_detectors_share_about_a_text_is_kept_per_thread():

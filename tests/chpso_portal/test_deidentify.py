@@ -500,13 +500,25 @@ def test_large_text_is_fast():
         "and RN on duty gave 10 mg IV q6h, BP 120/80, HR 110, MRN 4839201, pain 7/10. "
         "The pressure rose after 2 units of PRBCs; Maria Lopez emailed ml@example.org. "
     )
-    text = (paragraph * (200_000 // len(paragraph) + 1))[:200_000]
-    # CPU time of this process: on a shared machine the wall clock mostly measures the others.
-    started = time.process_time()
-    findings = screen(text, KNOWN)
-    elapsed = time.process_time() - started
-    assert len(findings) > 1000
-    assert elapsed < 1.0, elapsed
+    large = (paragraph * (200_000 // len(paragraph) + 1))[:200_000]
+    small = large[:20_000]
+
+    def cost(text: str) -> float:
+        # CPU time of this process, the best of two: on a shared machine the wall clock
+        # mostly measures the others, and one run can still be slowed by them.
+        best = float("inf")
+        for _ in range(2):
+            started = time.process_time()
+            findings = screen(text, KNOWN)
+            best = min(best, time.process_time() - started)
+        assert len(findings) > len(text) // 200
+        return best
+
+    small_cost, large_cost = cost(small), cost(large)
+    # Ten times the text costs about ten times as much (linear, whatever the machine's
+    # speed), and stays within a few seconds on a slow one (goal: 2 ms per 1,000 characters).
+    assert large_cost < 15 * small_cost, (small_cost, large_cost)
+    assert large_cost < 3.0, large_cost
 
 
 @pytest.mark.parametrize(
