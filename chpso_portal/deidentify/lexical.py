@@ -295,7 +295,6 @@ class Token:
         return f"Token({self.word!r}@{self.start})"
 
 
-_GAP_AND_WORD = re.compile(rf"([^{_LETTER}]*+)(" + _WORD.pattern + ")")
 _OPENERS = " \t\"'(\u201c\u2018["
 
 
@@ -337,9 +336,12 @@ def tokenize(text: str, lex: Lexicon) -> list[Token]:
     facts_of = _WORD_FACTS.get
     previous_key = ""
     position = 0
-    for gap, word in _GAP_AND_WORD.findall(text):
-        start = position + len(gap)
-        end = start + len(word)
+    # Each word, and the text between it and the previous one. (A pattern that takes the gap
+    # too would rescan a long tail without letters from each of its positions: quadratic.)
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        gap = text[position:start]
         position = end
         facts = facts_of(word) or _word_facts(word, lex)
         key = facts[0]

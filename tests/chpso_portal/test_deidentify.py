@@ -533,8 +533,16 @@ def test_large_text_is_fast():
         " " * 200_000,
         "x@" * 100_000,
         "Login " + "x" * 50_000 + "@",
+        # A long tail without letters after a word: the tokenizer once rescanned it from each
+        # of its positions (7 s at 50 KB).
+        "Note " + "12, " * 12_500,
+        "Note " + "- " * 25_000,
+        "zip codes: " + "38109, " * 7_142,
     ],
-    ids=["letters", "digits", "hyphens", "dots", "titles", "capitals", "spaces", "ats", "handle"],
+    ids=[
+        "letters", "digits", "hyphens", "dots", "titles", "capitals", "spaces", "ats", "handle",
+        "tail-numbers", "tail-dashes", "zip-list",
+    ],
 )
 def test_hostile_text_is_linear(text):
     # Catastrophic backtracking would take minutes here; the margin is for slow machines.
