@@ -2415,33 +2415,56 @@ _SHAPES = str.maketrans(
     "9" * 10 + "A" * 26 + "a" * 26,
 )
 _ECHO_CHARS = frozenset(string.ascii_letters + string.digits + "- ")
+# At most this many distinct shapes are echoed: each costs one pass over the text.
+_ECHO_SHAPES = 8
+
+
+def _echoable(value: str) -> bool:
+    """A code whose shape is rare enough in clinical text to echo: letters and at least four
+    digits, and a dash or space between its parts or ten characters or more. "1234-5678",
+    "0700-1900", "24-1234" and "AB123456" have shapes that times, lots, sizes and order sets
+    share, so they are never echoed."""
+    if not 6 <= len(value) <= 30 or not _ECHO_CHARS.issuperset(value):
+        return False
+    digits = sum(map(str.isdigit, value))
+    if digits < 4 or not any(map(str.isalpha, value)):
+        return False
+    return "-" in value or " " in value or len(value) >= 10
 
 
 def echoed_codes(text: str, spans: Iterable[Span]) -> Iterator[Span]:
     """Codes with the shape of a record number found in the text: "encounter number
     E-202512-774103 instead of E-202512-774130", "member ID JX 4471 9920; the correct one is
-    JX 4417 9920". A found code of six characters or more with digits and a letter or a dash;
-    the other is read where its shape stands alone."""
+    JX 4417 9920". A found code with letters and digits and a separator, or of ten characters
+    or more (`_echoable`); the other is read where its shape stands alone. One pass over the
+    text per distinct shape, at most `_ECHO_SHAPES` of them, so repeated codes cost linear
+    time; a place already found is not yielded again."""
     shaped = None
+    shapes: list[str] = []
+    found: set[int] = set()
     for kind, start, end in spans:
-        if kind is not FindingKind.LONG_NUMBER or not 6 <= end - start <= 30:
+        if kind is not FindingKind.LONG_NUMBER:
             continue
-        value = text[start:end]
-        if not _ECHO_CHARS.issuperset(value) or value.isdigit() or sum(
-            map(str.isdigit, value)
-        ) < 4 or not any(ch.isalpha() or ch == "-" for ch in value):
+        found.add(start)
+        if len(shapes) >= _ECHO_SHAPES or not _echoable(text[start:end]):
             continue
         if shaped is None:
             shaped = text.translate(_SHAPES)
         shape = shaped[start:end]
+        if shape not in shapes:
+            shapes.append(shape)
+    for shape in shapes:
         position = shaped.find(shape)
         while position >= 0:
             after = position + len(shape)
-            if position != start and (position == 0 or not (
+            if position not in found and (position == 0 or not (
                 text[position - 1].isalnum() or text[position - 1] in "-/."
             )) and (after == len(text) or not (text[after].isalnum() or text[after] in "-/")):
+                found.add(position)
                 yield FindingKind.LONG_NUMBER, position, after
-            position = shaped.find(shape, position + 1)
+                position = shaped.find(shape, after)
+            else:
+                position = shaped.find(shape, position + 1)
 
 
 def ages_beside_names(text: str, spans: Iterable[Span]) -> Iterator[Span]:

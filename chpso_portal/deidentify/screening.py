@@ -40,7 +40,7 @@ def _candidates(text: str, known: KnownIdentifiers) -> tuple[list[Span], frozens
     # An age beside a person's name: "Ruthanne Begay, 99," or "Mr. Okafor (94)".
     spans.extend(list(ages_beside_names(text, spans)))
     # A code of the shape of a record number found: "E-2025-7741 instead of E-2025-7714".
-    spans.extend(list(echoed_codes(text, spans)))
+    spans.extend(drop_benign(text, list(echoed_codes(text, spans))))
     return spans, known_spans
 
 
