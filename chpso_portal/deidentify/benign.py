@@ -285,8 +285,10 @@ _OWNED_AFTER = re.compile(
 )
 
 # A disease named after a person or a town, then ruled out or tested for.
+# "Norwalk was ruled out": only "ruled out" says a disease is meant; "excluded" is said of
+# people too ("Addison was excluded from the unit").
 _RULED_OUT_AFTER = re.compile(
-    r"[ ]+(?:(?:was|is|were|been|being)[ ]+)?(?:(?:ruled|r/?o)[ ]+out|excluded)\b"
+    r"[ ]+(?:(?:was|is|were|been|being)[ ]+)?(?:ruled|r/?o)[ ]+out\b"
 )
 
 
@@ -326,7 +328,9 @@ def _is_eponym(text: str, start: int, end: int) -> bool:
         joined.group(2).lower() in lists.heads
     ):
         return True  # "Kelly and Pean forceps", "Jackson-Pratt and Penrose drains"
-    if previous in _CLINICAL_BEFORE or _RULED_OUT_AFTER.match(text, end):
+    if previous in _CLINICAL_BEFORE or _RULED_OUT_AFTER.match(text, end) and not (
+        len(parts) == 1 and key in lexicon().first_names
+    ):
         return True  # "hx Parkinson's", "Norwalk was ruled out by stool PCR"
     if possessive and key in _POSITIONS and previous in {"in", "into", "to", "high", "low"}:
         return True  # "positioned in Fowler's for the meal"

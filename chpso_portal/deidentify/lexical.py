@@ -2232,6 +2232,14 @@ def _place_cue(reader: _Reader, index: int) -> str | None:
     return None
 
 
+# The second word of a neighbourhood named after a town: "Bay Ridge", "Crown Heights".
+_NEIGHBOURHOOD_TAILS = frozenset("ridge heights hills village acres estates terrace".split())
+# A direction's initial before a town: "from n. las vegas".
+_DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
+# A Spanish article that opens a town: "from la puente", "in el cenizo".
+_SPANISH_ARTICLES = frozenset("la el las los del".split())
+
+
 def _detect_places(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     text = reader.text
@@ -2503,24 +2511,33 @@ def _detect_places(reader: _Reader) -> Iterator[Span]:
             yield FindingKind.PLACE, tokens[first].start, token.end
 
 
-# The second word of a neighbourhood named after a town: "Bay Ridge", "Crown Heights".
-_NEIGHBOURHOOD_TAILS = frozenset("ridge heights hills village acres estates terrace".split())
-def _misspelt_city(key: str, deletes: dict[str, str]) -> str | None:
+def _misspelt_city(key: str, deletes: dict[str, tuple[str, ...]]) -> str | None:
     """The big city one letter away from `key` (left out, added, changed or swapped)."""
-    city = deletes.get(key)
-    if city is not None:
-        return city
-    for i in range(len(key)):
-        city = deletes.get(key[:i] + key[i + 1 :])
-        if city is not None:
-            return city
+    for probe in (key, *(key[:i] + key[i + 1 :] for i in range(len(key)))):
+        for city in deletes.get(probe, ()):
+            if _one_edit(key, city):
+                return city
     return None
 
 
-_DIRECTION_INITIALS = {"n": "north", "s": "south", "e": "east", "w": "west"}
+def _one_edit(typed: str, word: str) -> bool:
+    """`typed` is `word` with one letter left out, added or changed, or two next to each
+    other swapped (or is `word` itself)."""
+    if typed == word:
+        return True
+    if len(typed) == len(word):
+        differ = [i for i in range(len(word)) if typed[i] != word[i]]
+        return len(differ) == 1 or len(differ) == 2 and differ[1] == differ[0] + 1 and (
+            typed[differ[0]] == word[differ[1]] and typed[differ[1]] == word[differ[0]]
+        )
+    shorter, longer = (typed, word) if len(typed) < len(word) else (word, typed)
+    if len(longer) - len(shorter) != 1:
+        return False
+    i = 0
+    while i < len(shorter) and shorter[i] == longer[i]:
+        i += 1
+    return shorter[i:] == longer[i + 1 :]
 
-
-_SPANISH_ARTICLES = frozenset("la el las los del".split())
 
 
 def _curated_lower(reader: _Reader, index: int, *, listed: bool = False) -> bool:
@@ -3177,8 +3194,9 @@ _PLACEMENT_WORDS = frozenset("bed beds available accepted placement previously f
 _CALL_WORDS = frozenset(
     "calling call message voicemail vm fax email rep representative liaison".split()
 )
-# Offices named with "General" that are no hospital: "wrote to the Attorney General".
+# The last word of a hospital's short form: "Marlow General", "Tolland Regional".
 _SHORT_FORM_ENDINGS = frozenset("general regional memorial community".split())
+# Offices named with "General" that are no hospital: "wrote to the Attorney General".
 _OFFICES_GENERAL = frozenset(
     "attorney inspector surgeon consul adjutant secretary solicitor postmaster brigadier "
     "major lieutenant director governor comptroller auditor".split()
@@ -5087,6 +5105,10 @@ _FROM_SUBJECTS = frozenset(
     said says is was are were pt patient pts originally family ppl people both he she they
     """.split()
 )
+# The words of "is from" and the like, which need a person before them ("she is from
+# Montbello"), not "they were from Stericycle for pickup".
+_FROM_LINKS = frozenset("is was are were originally".split())
+_FROM_PEOPLE = frozenset("pt patient pts family ppl people he she".split())
 _COLONIA_WORDS = frozenset({"colonia", "barrio"})
 # Relatives and pronouns before "in" and the town they live in: "sent to her in flagstaff".
 _KIN_BEFORE_IN = frozenset(
@@ -5104,18 +5126,24 @@ _NOT_LOWER_TOWNS = frozenset(
     justice peace freedom poverty fear denial bed care custody town city country housing
     independence liberty paradise progress unity welcome industry health pace bay beach
     airport lakes springs harbor marina landing junction valley forest hills canyon plains
-    ridge summit island park pier arena stadium speedway prison
+    ridge summit island park pier arena stadium speedway prison downtown midtown uptown
     """.split()
 )
-_NEIGHBOURHOOD_NOUNS = frozenset(
-    "village heights hills ridge park acres estates gardens terrace manor side".split()
-)
+# The last word of a neighbourhood after words in no list: "little village", "cedar park".
+# Listed towns of six letters or more said of when or how, after a relative and "in" or
+# after "from": "sent to her in advance", "daughter from english class".
+_NOT_TOWNS_AFTER_KIN = frozenset("advance august english spring summer winter".split())
+_NEIGHBOURHOOD_NOUNS = _NEIGHBOURHOOD_TAILS | frozenset("park gardens manor side".split())
 _AFTER_LOWER_TOWN = frozenset("w with and since now but area til until".split())
 
 
-def _lower_town(reader: _Reader, index: int) -> int | None:
+def _lower_town(reader: _Reader, index: int, *, strong: bool = True) -> int | None:
     """The last token of a listed town typed in lower case at token `index` after a place
-    a person lives in ("lives alone in brewer, ...", "lives in bay ridge"), or None."""
+    a person lives in ("lives alone in brewer, ...", "lives in bay ridge"), or None.
+
+    A one-word town that is also a short English word counts only after the `strong` cue of
+    a residence ("lives in pearl"), not after a relative and "in" or after "from" ("daughter
+    in early", "pt from start"); a longer one counts after those too ("son in auburn")."""
     tokens = reader.tokens
     lex = reader.lex
     token = tokens[index]
@@ -5139,6 +5167,8 @@ def _lower_town(reader: _Reader, index: int) -> int | None:
     if last > index:
         return last if not all(t.eng or t.stop for t in run) or not any(
             t.stop for t in run) else None
+    if not strong and token.eng and (len(token.key) < 6 or token.key in _NOT_TOWNS_AFTER_KIN):
+        return None
     if last + 1 >= len(tokens):
         return last if token.eng and len(token.key) >= 4 else None
     following = tokens[last + 1]
@@ -5265,7 +5295,9 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             if tokens[i].key != "from" or tokens[i - 1].key not in _FROM_SUBJECTS:
                 continue
             town = tokens[i + 1]
-            if not town.cap and town.gap == " " and (last := _lower_town(reader, i + 1)):
+            if not town.cap and town.gap == " " and (
+                last := _lower_town(reader, i + 1, strong=False)
+            ):
                 found.append((FindingKind.PLACE, town.start, tokens[last].end))
                 continue  # "pt from flagstaff, came by ambulance"
             if not town.cap or town.upper or not town.unknown or len(town.key) < 5 or (
@@ -5275,6 +5307,11 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             following = tokens[i + 2] if i + 2 < count else None
             if following is not None and following.gap == " " and following.capd:
                 continue  # "pt from Banner Desert": a facility's name goes on
+            if tokens[i - 1].key in _FROM_LINKS and not i >= 2 or (
+                tokens[i - 1].key in _FROM_LINKS
+                and tokens[i - 2].key not in _FROM_PEOPLE | _KIN_BEFORE_IN
+            ):
+                continue  # "they were from Stericycle": no person is from it
             found.append((FindingKind.PLACE, town.start, town.end))
     if residences:
         for position, kin in residences:
@@ -5290,7 +5327,7 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             if token.cap and kin:
                 continue  # the cue "in" finds a capitalised town
             if not token.cap:
-                phrase = _lower_town(reader, start)
+                phrase = _lower_town(reader, start, strong=not kin)
                 if phrase is not None:
                     found.append((FindingKind.PLACE, token.start, tokens[phrase].end))
                     continue

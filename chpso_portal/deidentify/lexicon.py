@@ -41,8 +41,8 @@ class Lexicon:
     facility_heads: dict[str, int]
     facility_abbreviations: frozenset[str]  # exactly as written ("UCSF", "UChicago")
     name_trigrams: dict[str, float]  # letter triple -> how much more often it is in names
-    # a big city of one word, and each spelling of it with one letter left out -> the city
-    big_city_deletes: dict[str, str]
+    # a big city of one word, and each spelling of it with one letter left out -> the cities
+    big_city_deletes: dict[str, tuple[str, ...]]
 
     def name_shape(self, key: str) -> float:
         """How much a folded word is spelled like a name rather than an English word: the
@@ -136,16 +136,17 @@ def _load() -> Lexicon:
     )
 
 
-def _deletes(words) -> dict[str, str]:
+def _deletes(words) -> dict[str, tuple[str, ...]]:
     """Each word of six letters or more, and the word with any one letter left out, mapped to
-    the word: a spelling one edit from it shares one of these keys with it."""
-    found: dict[str, str] = {}
+    every word it comes from: a spelling one edit from a word shares one of these keys with
+    it (so do some spellings two edits away, which the lookup checks and drops)."""
+    found: dict[str, tuple[str, ...]] = {}
     for word in words:
         if len(word) < 6:
             continue
-        found[word] = word
-        for i in range(len(word)):
-            found.setdefault(word[:i] + word[i + 1 :], word)
+        for key in {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}:
+            if word not in found.get(key, ()):
+                found[key] = found.get(key, ()) + (word,)
     return found
 
 

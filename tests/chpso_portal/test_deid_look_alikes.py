@@ -58,3 +58,19 @@ FOUND = [
 def test_identifier_forms_still_found(text, words, kind):
     kinds = (kind,) if kind is not None else ()
     assert finds(text, words, *kinds), explain(text)
+
+
+# "ruled out" after an eponym says a disease is meant; "excluded" and a given name do not.
+def test_a_given_name_excluded_from_a_unit_is_found():
+    text = "Per policy, Mallory was excluded from the unit after the altercation."
+    assert found(text), explain(text)
+
+
+@pytest.mark.parametrize("text", ["Norwalk was ruled out by stool PCR.", "Lyme was ruled out."])
+def test_a_disease_ruled_out_stays_quiet(text):
+    assert found(text) == [], explain(text)
+
+
+def test_a_given_name_ruled_out_is_found():
+    text = "Kendall was ruled out as the second witness."
+    assert found(text), explain(text)

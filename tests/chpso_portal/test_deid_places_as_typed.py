@@ -95,3 +95,55 @@ def test_a_place_as_typed_is_found(text, place):
 @pytest.mark.parametrize("text", NOT_PLACES)
 def test_clinical_look_alikes_stay_quiet(text):
     assert found(text) == [], explain(text)
+
+
+# A town that is also a short everyday word counts only where a person lives ("lives in
+# pearl"), not after a relative and "in" or after "from"; "downtown" names no town; a
+# capitalised word after "were from" needs a person who is from it.
+EVERYDAY_AFTER_KIN_OR_FROM = [
+    "Wife in early, brings his cpap at noon.",
+    "Pt from start, declined vitals twice.",
+    "Pt from downtown, brought in by EMS.",
+    "Family from midtown will call back.",
+    "They were from Medtrashco for the bin swap.",
+    "sent to her in advance of the visit",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_AFTER_KIN_OR_FROM)
+def test_everyday_words_after_kin_or_from_stay_quiet(text):
+    assert found(text, FindingKind.PLACE) == [], explain(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("val. niece asked that the letter go to her in flagstaff", "flagstaff"),
+        ("widowed, lives alone in brewer, walks daily", "brewer"),
+        ("she is from Montclova, family at bedside", "Montclova"),
+    ],
+)
+def test_towns_after_strong_cues_are_still_found(text, place):
+    assert finds(text, place, FindingKind.PLACE), explain(text)
+
+
+# A big city misspelt by one letter; a word two edits away shares a key of the lookup and
+# is no misspelling of it.
+def test_a_misspelt_city_is_one_edit_away():
+    from chpso_portal.deidentify.lexical import _misspelt_city
+    from chpso_portal.deidentify.lexicon import lexicon
+
+    deletes = lexicon().big_city_deletes
+    assert _misspelt_city("houstn", deletes) == "houston"
+    assert _misspelt_city("huoston", deletes) == "houston"
+    assert _misspelt_city("houstonn", deletes) == "houston"
+    assert _misspelt_city("xhousto", deletes) is None
+    assert finds("Pt was near houstn with son.", "houstn", FindingKind.PLACE)
+    assert found("Crates were sent via xhousto today.") == []
+
+
+def test_two_cities_sharing_a_lookup_key_are_both_kept():
+    from chpso_portal.deidentify.lexicon import _deletes
+
+    deletes = _deletes(["abcdefg", "abcdefh"])
+    assert set(deletes["abcdef"]) == {"abcdefg", "abcdefh"}
