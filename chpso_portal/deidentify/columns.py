@@ -48,9 +48,37 @@ _SERIAL_WORDS = frozenset("serial sn asset lot udi".split())
 _PLACE_WORDS = frozenset("city town address addr street zip zipcode county residence".split())
 _FACILITY_WORDS = frozenset("facility hospital snf clinic agency".split())
 # Labels of where a patient came from or went to ("xfer_from", "source", "receiving"): a
-# facility when the cell is written as a name ("Oak Hollow", not "ED" or "home").
+# facility when the cell names one (`_facility_cell`: "Oak Hollow", not "ED", "home",
+# "Phone Call" or "Central Pharmacy"). A bare "transfer" says whether, not where.
 _TRANSFER_WORDS = frozenset(
-    "from to source sending receiving referring origin destination xfer transfer".split()
+    "from to source sending receiving referring origin destination".split()
+)
+# Words that make a cell a place of care's name whatever the rest: "Cook Hospital",
+# "St. Luke's Duluth", "Kessler Rehab".
+_FACILITY_NAME_WORDS = frozenset(
+    """
+    hospital hospitals hospice medical memorial regional infirmary sanatorium sanitarium manor
+    nursing rehab rehabilitation convalescent st saint
+    """.split()
+)
+# Trees and the lie of the land after which residences are named: "Oak Hollow", "Juniper
+# Vale". Hospitals name their own units so too ("Maple Wing", "Cedar Pod"), hence
+# `_UNIT_WORDS`.
+_RESIDENCE_WORDS = frozenset(
+    """
+    birch birches pine pines willow willows oak oaks meadow meadows garden gardens aspen
+    aspens maple maples linden elm elms cedar cedars magnolia laurel holly juniper spruce
+    sycamore hawthorn heights hill hills ridge springs orchard brook woods glade grove groves
+    arbor knoll bluff bluffs harbor highland highlands evergreen redwood glen crest vale
+    hollow haven acres estates villa villas gables shores summit vista meadowbrook creek cove
+    """.split()
+)
+# Parts of a hospital a med or a patient moves between: "Omnicell Tower", "Cath Lab".
+_UNIT_WORDS = frozenset(
+    """
+    unit units pod pods wing tower floor ward bay suite room hall annex building bldg lobby
+    desk station lab department dept clinic pharmacy portal hotline call line office
+    """.split()
 )
 _PERSON_WORDS = frozenset(
     """
@@ -91,7 +119,7 @@ _ID_VALUE = re.compile(r"[A-Za-z0-9#][A-Za-z0-9\-./# ]{1,30}")
 
 
 def _column_kind(label: str) -> FindingKind | None:
-    words = re.sub(r"[_\-./#']+|(?<=[a-z])(?=[A-Z])", " ", label).lower().split()
+    words = _label_words(label)
     if not words:
         return None
     wordset = set(words)
@@ -168,15 +196,40 @@ def _person_cell(value: str, lex: Lexicon, strict: bool) -> bool:
     return named
 
 
-def _named_cell(value: str, lex: Lexicon) -> bool:
-    """A cell written as a place's name: capitalised words, not a unit's initials ("ED") nor
-    only clinical words ("Home health")."""
+def _facility_cell(value: str, lex: Lexicon) -> bool:
+    """A cell that names a place of care, under a label of where a patient came from or went
+    to: capitalised words (not a unit's initials, "ED") with a facility signal: a listed
+    facility ("Fairview Range", "Essentia St. Mary's"), a word of a facility's name
+    ("Cook Hospital"), a word in no list ("Ely-Bloomenson", "Quailcrest"), or a residence's
+    name of trees and land ("Oak Hollow"). Units, services and channels stay quiet: "Main OR", "Cardiac
+    Step Down", "Central Pharmacy", "Phone Call", "Self Referral", "Yes"."""
     words = value.replace("-", " ").split()
     if not words or len(words) > 5 or not all(word[:1].isupper() for word in words):
         return False
     if len(words) == 1 and (value.isupper() and len(value) <= 4 or not value[1:].islower()):
         return False
-    return not all(fold(word) in lex.clinical or fold(word) in _EMPTY_VALUES for word in words)
+    keys = [fold(word).rstrip(".,") for word in words]
+    keys = [key[:-2] if key.endswith(("'s", "\u2019s")) else key for key in keys]
+    if any(key in _EMPTY_VALUES for key in keys):
+        return False
+    if any(" ".join(keys[:count]) in lex.facilities for count in range(len(keys), 0, -1)):
+        return True
+    if not _FACILITY_NAME_WORDS.isdisjoint(keys):
+        return True
+    if not _UNIT_WORDS.isdisjoint(keys) or any(key in lex.clinical for key in keys):
+        return False
+    if any(
+        len(key) >= 4 and key.isalpha() and key not in lex.english and key not in lex.proper
+        for key in keys
+    ):
+        return True
+    return not _RESIDENCE_WORDS.isdisjoint(keys)
+
+
+def _label_words(label: str) -> list[str]:
+    """A header label's words: "entered_by", "Entered By" and "CreatedBy" end in "by";
+    "standby" and "lobby" do not."""
+    return re.sub(r"[_\-./#']+|(?<=[a-z])(?=[A-Z])", " ", label).lower().split()
 
 
 _LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9._\-]{1,39}")
@@ -231,18 +284,18 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
         if found is None:
             continue
         separator, kinds = found
-        labels = [cell.strip().strip('"').lower() for cell in match.group().split(separator)]
-        name_labels = [label == "name" for label in labels]
+        labels = [cell.strip().strip('"') for cell in match.group().split(separator)]
+        label_words = [_label_words(label) for label in labels]
+        name_labels = [label.lower() == "name" for label in labels]
         weak = [
-            kind == FindingKind.HOSPITAL and _column_kind(label) == kind and not any(
-                word in _FACILITY_WORDS for word in re.split(r"[^a-z]+", label)
-            ) for label, kind in zip(labels, kinds, strict=False)
+            kind == FindingKind.HOSPITAL and _FACILITY_WORDS.isdisjoint(words)
+            for words, kind in zip(label_words, kinds, strict=False)
         ]
         user_labels = [
-            kind == FindingKind.PERSON and (
-                label.endswith("by") or not _USER_WORDS.isdisjoint(re.findall("[a-z]+", label))
+            kind == FindingKind.PERSON and bool(words) and (
+                words[-1] == "by" or not _USER_WORDS.isdisjoint(words)
             )
-            for label, kind in zip(labels, kinds, strict=False)
+            for words, kind in zip(label_words, kinds, strict=False)
         ]
         position = match.end() + 1
         while position < len(text):
@@ -266,7 +319,7 @@ def detect(text: str, lex: Lexicon) -> Iterator[Span]:
                     ):
                         continue
                     kind = FindingKind.LONG_NUMBER  # a user name: "tnguyen4"
-                elif weak[column] and not _named_cell(value, lex):
+                elif weak[column] and not _facility_cell(value, lex):
                     continue
                 offset = position + start + raw.index(value)
                 yield kind, offset, offset + len(value)

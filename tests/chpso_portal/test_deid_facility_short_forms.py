@@ -80,3 +80,39 @@ def test_look_alikes_stay_quiet(text):
 def test_unit_initials_before_a_town_are_no_hospital():
     text = "transferred from OSH in Fresno, then sent to ICU in Fresno"
     assert not finds(text, "OSH") and not finds(text, "ICU"), explain(text)
+
+
+# Under a label of where a patient or a med came from or went to, a cell is a facility only
+# with a facility's signal: a listed name, a word of a facility's name, a word in no list, or
+# a residence's name of trees and land.
+@pytest.mark.parametrize(("text", "words"), [
+    ("id,from,to\n1,Kessler Rehab,ED\n2,ED,Hartsgrove\n", "Kessler Rehab"),
+    ("id,from,to\n1,Kessler Rehab,ED\n2,ED,Hartsgrove\n", "Hartsgrove"),
+    ("date,origin,note\n4/2,Cedar Knoll,\"no MAR\"\n", "Cedar Knoll"),
+    ("date,sending,note\n4/2,Fairview Range,\"late\"\n", "Fairview Range"),
+    ("date,destination,note\n4/2,St. Agnes Duluth,\"bed ready\"\n", "St. Agnes Duluth"),
+])
+def test_a_named_facility_under_a_transfer_label_is_found(text, words):
+    assert finds(text, words, K.HOSPITAL), explain(text)
+
+
+@pytest.mark.parametrize("text", [
+    "event_id,source,severity\n7,Phone Call,Low\n8,Safety Hotline,High\n",
+    "id,transfer,status\n1,Yes,Completed\n2,No,Pending\n",
+    "id,from,to,reason\n1,Emergency Department,Cardiac Step Down,Tele\n"
+    "2,Main OR,Surgical Trauma ICU,Post Op\n",
+    "med,origin,destination\nHeparin,Central Pharmacy,Omnicell Tower\n",
+    "id,referring,notes\n1,Self Referral,none\n2,Walk In,none\n",
+    "id,from,to\n1,Maple Wing,Cedar Pod\n",
+])
+def test_channels_units_and_answers_under_a_transfer_label_stay_quiet(text):
+    assert found(text, K.HOSPITAL) == [], explain(text)
+
+
+def test_a_label_ending_in_the_letters_by_is_no_user_column():
+    # Only a label whose last word is "by" holds logins: lobbies named after parks under
+    # "visitor lobby" are no user names.
+    text = "id,visitor lobby,note\n1,tahoe,x\n2,yosemite,x\n"
+    assert found(text) == [], explain(text)
+    for label in ("entered_by", "Entered By", "EnteredBy"):
+        assert found(f"id,{label},note\n1,tahoe,x\n") == ["tahoe"], label
