@@ -201,8 +201,8 @@ def _facility_cell(value: str, lex: Lexicon) -> bool:
     to: capitalised words (not a unit's initials, "ED") with a facility signal: a listed
     facility ("Fairview Range", "Essentia St. Mary's"), a word of a facility's name
     ("Cook Hospital"), a word in no list ("Ely-Bloomenson", "Quailcrest"), or a residence's
-    name of trees and land ("Oak Hollow"). Units, services and channels stay quiet: "Main OR", "Cardiac
-    Step Down", "Central Pharmacy", "Phone Call", "Self Referral", "Yes"."""
+    name of trees and land ("Oak Hollow"). Units, services and channels stay quiet: "Main
+    OR", "Cardiac Step Down", "Central Pharmacy", "Phone Call", "Self Referral", "Yes"."""
     words = value.replace("-", " ").split()
     if not words or len(words) > 5 or not all(word[:1].isupper() for word in words):
         return False
