@@ -2828,9 +2828,12 @@ _ROUTE_SHORT = re.compile(
     r"(?i:(?<![\w])(?:rt|rte|fm|route|i-|co\.?" + SP + r"?rd\.?|cty" + SP + r"?rd\.?)[\- ]?"
     r"([0-9]{1,4})(?![\w\-]|[.,:/][0-9]))"
 )
-# "off exit 23", "past exit 112": a highway's exit after a road's cue; "the 405 freeway".
+# "off exit 23", "take exit 12": a highway's exit after a driver's cue, and after "near" or
+# "by" only before a comma ("near exit 112, two pts"; "near exit 4 stairwell" is a door of
+# the building); "the 405 freeway".
 _EXIT_AFTER_CUE = re.compile(
-    r"(?i:\b(?:off|near|by|past)" + SP + r"+(exit" + SP + r"*[0-9]{1,3}[a-z]?)(?![\w])"
+    r"(?i:\b(?:off|take|past)" + SP + r"+(exit" + SP + r"*[0-9]{1,3}[a-z]?)(?![\w])"
+    r"|\b(?:near|by)" + SP + r"+(exit" + SP + r"*[0-9]{1,3}[a-z]?)(?=,)"
     r"|\bthe" + SP + r"+([0-9]{1,3}" + SP + r"*(?:freeway|fwy|expressway|tollway)))\b"
 )
 _ROUTE_CUE = re.compile(
@@ -2843,11 +2846,40 @@ _CODED_ROAD = re.compile(
 )
 
 
+# Words a few words after "rt 2", "route 2" or "exit 2" that say a body site, a door of the
+# building, a medicine's route or a treatment is meant: "rt 2 fingers", "exit 2 of the
+# parking garage", "via route 2 per pharmacy", "I-131 ablation".
+_NOT_ROAD_AFTER = frozenset(
+    """
+    finger fingers toe toes digit digits hand hands foot feet arm arms leg legs knee knees
+    rib ribs ear ears eye eyes side sides stairwell stairwells stairs stairway staircase
+    garage door doors lobby elevator elevators hallway hall corridor wing floor entrance
+    building tower ward room pharmacy dose doses med meds medication medications po iv
+    ablation scan therapy uptake treatment tx
+    """.split()
+)
+_WORD_AFTER = re.compile(r"[a-z]+")
+
+
+def _not_a_road_after(text: str, end: int) -> bool:
+    return any(
+        word in _NOT_ROAD_AFTER
+        for word in _WORD_AFTER.findall(text[end : end + 32].lower())[:4]
+    )
+
+
 def _detect_short_routes(text: str) -> Iterator[Span]:
     for match in _ROUTE_SHORT.finditer(text):
         start = match.start()
-        if _ROUTE_CUE.search(text, max(0, start - 12), start) is None:
+        cue = _ROUTE_CUE.search(text, max(0, start - 12), start)
+        if cue is None:
             continue
+        if _not_a_road_after(text, match.end()):
+            continue  # "on rt 2 fingers", "via route 2 per pharmacy"
+        if match.group(0)[:2].lower() == "i-" and (
+            len(match.group(1)) > 3 or cue.group().lower().startswith("of")
+        ):
+            continue  # "hx of I-131": an isotope, not an interstate
         if match.group(0)[:2].lower() == "fm" and len(match.group(1)) < 3:
             continue  # farm roads have three or four digits ("FM 10" is a flow)
         if _MEASURE_AFTER_ROAD.match(text, match.end()):
@@ -2857,7 +2889,9 @@ def _detect_short_routes(text: str) -> Iterator[Span]:
     for match in _EXIT_AFTER_CUE.finditer(text) if "exit" in low or "wy" in low or (
         "freeway" in low or "expressway" in low or "tollway" in low
     ) else ():
-        group = 1 if match.group(1) else 2
+        group = 1 if match.group(1) else 2 if match.group(2) else 3
+        if group == 1 and _not_a_road_after(text, match.end(group)):
+            continue  # "past exit 3 doors"
         yield FindingKind.PLACE, match.start(group), match.end(group)
     for match in _CODED_ROAD.finditer(text) if " road" in low or " rd" in low else ():
         start = match.start()

@@ -147,3 +147,35 @@ def test_two_cities_sharing_a_lookup_key_are_both_kept():
 
     deletes = _deletes(["abcdefg", "abcdefh"])
     assert set(deletes["abcdef"]) == {"abcdefg", "abcdefh"}
+
+
+# A road's cue before "rt 2", "route 2" or "exit 2" and a body site, a door of the
+# building, a medicine's route or a treatment after it: no road.
+ROUTE_LOOK_ALIKES = [
+    "Resident found pacing near exit 6 stairwell at 0300",
+    "visitor waited by exit 3 of the north garage",
+    "Abrasion on rt 4 fingers, cleaned",
+    "Ecchymosis noted on rt 2 toes after the fall",
+    "s/p course of I-125 therapy, no new lesions",
+    "Insulin given via route 3 per pharmacy protocol",
+]
+
+
+@pytest.mark.parametrize("text", ROUTE_LOOK_ALIKES)
+def test_body_sites_doors_and_treatments_are_no_roads(text):
+    assert found(text, FindingKind.PLACE) == [], explain(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("rollover off exit 41, extricated by fire", "exit 41"),
+        ("told to take exit 9 and meet the ambulance", "exit 9"),
+        ("buggy struck on Rt 522 east of the mill", "Rt 522"),
+        ("jackknifed semi on i-25 northbound", "i-25"),
+        ("house is off co rd 14, gravel drive", "co rd 14"),
+        ("drove down route 30 overnight", "route 30"),
+    ],
+)
+def test_roads_after_a_cue_are_still_found(text, place):
+    assert finds(text, place, FindingKind.PLACE), explain(text)
