@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
 from .findings import FindingKind
@@ -1898,24 +1899,86 @@ _HANDLE_RE = re.compile(
 )
 
 
+# A role, a unit or a place in the hospital with a number: "RN2", "bed12", "pod3"; an
+# ordinal ("4th"), a version ("v2.1", "2.0"), or letters between dots ("i.e", "e.g").
+_NUMBERED_THING = re.compile(
+    r"(?P<thing>[A-Za-z]{1,8})[0-9]{1,3}|[0-9]+(?:st|nd|rd|th|ST|ND|RD|TH)"
+    r"|[vV]?[0-9]+(?:\.[0-9]+)*|(?:[A-Za-z]\.)+[A-Za-z]?"
+)
+_NUMBERED_ROLES = frozenset(
+    """
+    rn rns lpn lvn cna np pa md mds do pgy res resident tech pct rt pt ot st cn ms charge
+    nurse bed beds rm room pod bay tower unit wing ward floor fl station stn step level lvl
+    icu pacu ed or er cath lab hall zone team shift day night week wk hr hrs v ver version
+    """.split()
+)
+# Shorthand of the ward for staff, jobs and services: "locums", "phleb", "woundcare".
+_STAFF_SHORTHAND = frozenset(
+    """
+    locum locums phleb phlebs resp neuro psych ortho cardio onc nephro gastro derm rehab
+    periop preop postop tele hospitalist hospitalists intensivist nocs noc nocturnist
+    """.split()
+)
+_english_sorted: list[str] = []
+_english_lock = threading.Lock()
+
+
 def _login_like(value: str) -> bool:
     """A user name by its shape: a digit, an "@", or a dot or an underscore inside
-    ("jdoe2", "@jdoe_rn", "a.smith", "jo.reyes"), not a number alone."""
+    ("jdoe2", "@jdoe_rn", "a.smith", "jo.reyes"), not a number alone, nor a role or a unit
+    with its number, an ordinal, a version or an abbreviation ("RN2", "4th", "v2.1", "i.e")."""
     inner = value.strip("._")
-    return (
+    if not (
         "@" in value
         or any(ch.isdigit() for ch in value)
         or any(ch.isalpha() for ch in inner) and ("." in inner or "_" in inner)
+    ):
+        return False
+    numbered = _NUMBERED_THING.fullmatch(inner)
+    if numbered is None:
+        return True
+    thing = numbered.group("thing")
+    return thing is not None and not (
+        thing.lower() in _NUMBERED_ROLES or thing.lower() in lexicon().clinical
+    )
+
+
+def _english_prefix(value: str) -> bool:
+    """Whether a listed English word starts with `value`: ward shorthand cut from a word
+    ("phleb" of "phlebitis")."""
+    words = _english_sorted
+    if not words:
+        with _english_lock:
+            if not _english_sorted:
+                _english_sorted.extend(sorted(lexicon().english))
+        words = _english_sorted
+    position = bisect_left(words, value)
+    return position < len(words) and words[position].startswith(value)
+
+
+def _two_english_words(value: str) -> bool:
+    """Two English words of three letters or more joined: "nightshift", "woundcare",
+    "livestream", "allstaff"."""
+    english = lexicon().english
+    return any(
+        value[:cut] in english and value[cut:] in english for cut in range(3, len(value) - 2)
     )
 
 
 def _unlisted_login(value: str) -> bool:
     """One lower-case word in no list of words: "mreyes", "smokoena" ("admin", "update" and
-    "charge" are words)."""
+    "charge" are words), nor ward shorthand ("locums", "phleb") nor two words joined
+    ("nightshift", "woundcare")."""
     if not value.isalpha() or not value.islower() or len(value) < 4:
         return False
     lex = lexicon()
-    return not (value in lex.english or value in lex.clinical or value in NAME_STOPWORDS)
+    if value in lex.english or value in lex.clinical or value in NAME_STOPWORDS:
+        return False
+    if value in _STAFF_SHORTHAND or value.endswith("s") and value[:-1] in lex.english:
+        return False
+    if len(value) >= 5 and _english_prefix(value):
+        return False
+    return not _two_english_words(value)
 
 
 def _find_handles(text: str) -> Iterator[Span]:
@@ -1925,7 +1988,8 @@ def _find_handles(text: str) -> Iterator[Span]:
         if _login_like(value) and (
             cue != "user" or "." in value or value[-1].isdigit() and not value.isdigit()
         ) or (
-            cue != "user" and cue not in ("handle", "login") and _unlisted_login(value)
+            cue != "user" and (cue not in ("handle", "login") or ":" in match.group(0))
+            and _unlisted_login(value)
         ):
             yield FindingKind.LONG_NUMBER, match.start("number"), match.start("number") + len(
                 value
@@ -1940,10 +2004,15 @@ _detect_handles = _gated(
 # Who entered a record, as a user name: "entered by kpatel2", "Reported by: s.varga". The
 # occurrences of " by" are found first, the verb before and the name after read from there.
 _BY_VERBS = frozenset(
-    "entered reported submitted sent charted documented modified updated created".split()
+    """
+    entered reported submitted sent charted documented modified updated created reviewed
+    signed cosigned verified edited approved
+    """.split()
 )
 _VERB_BEFORE_BY = re.compile(r"([a-z]+)$")
-_LOGIN_AFTER_BY = re.compile(r" by[^\S\n]*+:?[^\S\n]*+(?P<login>[A-Za-z0-9_][A-Za-z0-9_.@]{2,40}+)")
+_LOGIN_AFTER_BY = re.compile(
+    r" (?i:by)[^\S\n]*+:?[^\S\n]*+(?P<login>[A-Za-z0-9_][A-Za-z0-9_.@]{2,40}+)"
+)
 
 
 def _find_logins_by(text: str) -> Iterator[Span]:

@@ -60,6 +60,39 @@ def test_look_alikes_stay_quiet(text):
     assert screen(text) == [], explain(text)
 
 
+@pytest.mark.parametrize("text", [
+    "@swingshift please recheck the drip rates",
+    "@dayteam: family meeting moved to 1500",
+    "@everyone huddle at 1400 in the break room.",
+    "21:40 nightteam: pt resting, no prn needed",
+    "06:10 phleb: AM labs drawn from the left arm",
+    "11:15 woundcare: dressing changed, site clean",
+    "Logged in as locums to document the late entries.",
+    "Pt's daughter posted on tiktok livestream from the room.",
+    "The user i.e. the covering nurse did not scan the band.",
+    "Per the user e.g. the charge RN, the cabinet was open.",
+    "Documented by RN2 per the assignment board.",
+    "entered by RN1 and co-signed later",
+    "Sent by 4th floor pharmacy tube at noon.",
+    "Dose table created by v2.1 of the interface feed.",
+])
+def test_ward_shorthand_after_a_login_cue_stays_quiet(text):
+    assert screen(text) == [], explain(text)
+
+
+@pytest.mark.parametrize(("text", "login"), [
+    ("Entered By okwu3 at 0900.", "okwu3"),
+    ("Entered BY okwu3 after the code.", "okwu3"),
+    ("Reviewed by tbanda4 the next morning.", "tbanda4"),
+    ("Signed by lfenwick2 before the waste.", "lfenwick2"),
+    ("Verified by hyoon7 at the cabinet.", "hyoon7"),
+    ("Last edited by qamari5 on 3/4.", "qamari5"),
+    ("Login: wkowal left open at the nurse station.", "wkowal"),
+])
+def test_a_login_after_any_case_of_by_or_after_login_is_found(text, login):
+    assert login in found(text), explain(text)
+
+
 def test_logins_in_an_export_user_column_are_found():
     text = (
         "date,unit,mrn,category,entered_by\n"
