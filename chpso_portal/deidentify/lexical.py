@@ -5377,6 +5377,13 @@ def _detect_sites(reader: _Reader, spans: list[Span]) -> Iterator[Span]:
             tokens[last + 1].capd and tokens[last + 1].key not in _ARTICLES
         ):
             last += 1
+        if last == index and index + 2 < count and tokens[index + 1].key in _SPANISH_ARTICLES:
+            # "colonia las milpas": a Spanish article and a word in no dictionary, in lower case
+            name = tokens[index + 2]
+            if tokens[index + 1].gap == " " and name.gap == " " and not (
+                name.eng or name.stop or name.key in reader.lex.clinical or len(name.key) < 3
+            ):
+                last = index + 2
         if last > index and not tokens[last].stop:
             found.append((FindingKind.PLACE, tokens[index].start, tokens[last].end))
 

@@ -2866,7 +2866,7 @@ def _detect_exits(text: str) -> Iterator[Span]:
 # codes a few words after the word, each five digits and nothing more.
 _ZIP_WORD = re.compile(r"(?i:\b(?:zip|zips|zipcode|zipcodes|postal" + SP + r"+codes?)\b)")
 _ZIP_IN_LIST = re.compile(
-    r"(?:" + SP + r"|[,;:(]|\band\b|\bor\b|&)*(?<![\w\-.])([0-9]{5})(?:-[0-9]{4})?"
+    r"(?:" + SP + r"|[,;:(/]|\band\b|\bor\b|&)*(?<![\w\-.])([0-9]{5})(?:-[0-9]{4})?"
     r"(?![\w\-]|[.,][0-9])"
 )
 _ZIP_FASTENER = re.compile(r"(?i:[\- ]?(?:lock|lok|loc|tie|ties|top|bag|bags)\b)")

@@ -179,3 +179,15 @@ def test_body_sites_doors_and_treatments_are_no_roads(text):
 )
 def test_roads_after_a_cue_are_still_found(text, place):
     assert finds(text, place, FindingKind.PLACE), explain(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Affected zips: 60623/60608/60632 this quarter", ["60623", "60608", "60632"]),
+        ("family lives in colonia los ebanos past the canal", ["colonia los ebanos"]),
+    ],
+)
+def test_zip_lists_with_slashes_and_colonias_in_lower_case(text, places):
+    for place in places:
+        assert finds(text, place, FindingKind.PLACE), explain(text)
