@@ -1976,6 +1976,8 @@ def _unlisted_login(value: str) -> bool:
         return False
     if value in _STAFF_SHORTHAND or value.endswith("s") and value[:-1] in lex.english:
         return False
+    if value[0] == "q" and value[1:] in lex.english:
+        return False  # "every" and a word: "qshift", "qnight"
     if len(value) >= 5 and _english_prefix(value):
         return False
     return not _two_english_words(value)

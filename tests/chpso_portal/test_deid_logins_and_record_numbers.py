@@ -64,6 +64,7 @@ def test_look_alikes_stay_quiet(text):
     "@swingshift please recheck the drip rates",
     "@dayteam: family meeting moved to 1500",
     "@everyone huddle at 1400 in the break room.",
+    "@qshift neuro checks ordered, please sign.",
     "21:40 nightteam: pt resting, no prn needed",
     "06:10 phleb: AM labs drawn from the left arm",
     "11:15 woundcare: dressing changed, site clean",
