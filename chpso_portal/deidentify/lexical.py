@@ -2700,6 +2700,8 @@ def detect(text: str) -> Iterator[Span]:
     if _CARRIER_HINT.search(text):
         yield from _detect_carrier_abbreviations(reader)
     yield from _detect_names_before_care_kinds(reader)
+    if "placement" in text or "Placement" in text:
+        yield from _detect_placement_choices(reader)
     if " and I " in text or " and me" in text:
         yield from _detect_with_me(reader)
     if "MA " in text or "PCA " in text or "HUC " in text:
@@ -2996,6 +2998,36 @@ _AT_CARE_WORDS = frozenset(
     resident residing lives living offered bed beds eval placement
     """.split()
 )
+# A choice of a place of care before "for placement": "family declined ridgecrest for
+# placement", "pt prefers Brookdale Gardens for placement".
+_CHOICE_VERBS = frozenset(
+    "declined declines refused refuses prefers preferred chose chosen accepted wants "
+    "wanted requested requests".split()
+)
+
+
+def _detect_placement_choices(reader: _Reader) -> Iterator[Span]:
+    tokens = reader.tokens
+    lex = reader.lex
+    count = len(tokens)
+    for index in range(count - 3):
+        if tokens[index].key not in _CHOICE_VERBS:
+            continue
+        for last in range(index + 1, min(index + 4, count - 2)):
+            if tokens[last + 1].key == "for" and tokens[last + 2].key == "placement" and (
+                tokens[last + 1].gap == " " and tokens[last + 2].gap == " "
+            ):
+                break
+        else:
+            continue
+        run = tokens[index + 1 : last + 1]
+        if any(t.gap != " " or t.stop or t.key in lex.clinical or t.key in _ARTICLES
+               for t in run):
+            continue
+        if any(not t.eng and not t.upper and len(t.key) >= 4 for t in run):
+            yield FindingKind.HOSPITAL, run[0].start, run[-1].end
+
+
 # Who is at a place of care: "her doctor is at copper queen", "pcp was at desert springs".
 _CARE_OWNERS = frozenset("doctor pcp provider physician md cardiologist oncologist".split())
 # Words before "to" and a place typed in lower case: "back to cedar ridge", "dc to heritage oaks".

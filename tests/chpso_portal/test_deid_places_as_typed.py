@@ -191,3 +191,21 @@ def test_roads_after_a_cue_are_still_found(text, place):
 def test_zip_lists_with_slashes_and_colonias_in_lower_case(text, places):
     for place in places:
         assert finds(text, place, FindingKind.PLACE), explain(text)
+
+
+def test_a_place_of_care_chosen_for_placement_is_found():
+    text = "Son declined glenbrook for placement, wants her closer to home."
+    assert finds(text, "glenbrook", FindingKind.HOSPITAL), explain(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Family declined Hospice for placement",
+        "pt refused rehab for placement",
+        "daughter wants Memory Care for placement",
+        "pt declined LTACH for placement",
+    ],
+)
+def test_kinds_of_care_chosen_for_placement_stay_quiet(text):
+    assert found(text) == [], explain(text)
