@@ -52,18 +52,19 @@ def test_every_demo_account_exists(demo):
     assert set(User.objects.values_list("email", flat=True)) == set(DEMO_EMAILS)
 
 
-@pytest.mark.parametrize("email", DEMO_EMAILS)
-def test_every_demo_account_signs_in_with_the_demo_password(demo, email):
-    assert User.objects.get(email=email).check_password(PASSWORD)
+# One demo load for every account (a load takes seconds); each assertion names the account.
+def test_every_demo_account_signs_in_with_the_demo_password(demo):
+    for email in DEMO_EMAILS:
+        assert User.objects.get(email=email).check_password(PASSWORD), email
 
 
-@pytest.mark.parametrize("email", DEMO_EMAILS)
-def test_every_demo_account_has_a_verified_primary_email(demo, email):
-    address = EmailAddress.objects.get(email=email)
+def test_every_demo_account_has_a_verified_primary_email(demo):
+    for email in DEMO_EMAILS:
+        address = EmailAddress.objects.get(email=email)
 
-    assert address.verified
-    assert address.primary
-    assert address.user.email == email
+        assert address.verified, email
+        assert address.primary, email
+        assert address.user.email == email
 
 
 def test_a_demo_user_can_sign_in_through_the_login_page(demo, client):
@@ -133,14 +134,14 @@ def test_demo_contracts_carry_a_pdf_document(demo):
             assert document.read(5) == b"%PDF-"
 
 
-@pytest.mark.parametrize("short, name", MEMBER_HOSPITALS.items())
-def test_each_member_hospital_has_a_lead_and_a_nurse(demo, short, name):
-    hospital = Hospital.objects.get(name=name)
+def test_each_member_hospital_has_a_lead_and_a_nurse(demo):
+    for short, name in MEMBER_HOSPITALS.items():
+        hospital = Hospital.objects.get(name=name)
 
-    roles = dict(hospital.memberships.filter(is_active=True)
-                 .values_list("user__email", "role"))
-    assert roles == {f"lead@{short}.example": HospitalRole.SAFETY_LEAD,
-                     f"nurse@{short}.example": HospitalRole.STAFF}
+        roles = dict(hospital.memberships.filter(is_active=True)
+                     .values_list("user__email", "role"))
+        assert roles == {f"lead@{short}.example": HospitalRole.SAFETY_LEAD,
+                         f"nurse@{short}.example": HospitalRole.STAFF}, name
 
 
 def test_running_the_command_twice_creates_nothing_new(demo):
