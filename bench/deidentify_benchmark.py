@@ -52,10 +52,10 @@ def status(field):
     return 0.0
 
 import chpso_portal.deidentify.screening  # the engine itself, without the lists
-from chpso_portal.deidentify import lexicon as module
+from chpso_portal.deidentify.lexical import prepare
 before = status("VmRSS")
 started = time.perf_counter()
-module.lexicon()
+prepare()  # the lists, and the word caches seeded from them
 seconds = time.perf_counter() - started
 after = status("VmRSS")
 print(json.dumps({"seconds": seconds, "rss_added_mb": after - before, "rss_mb": after}))
@@ -84,9 +84,9 @@ def corpus_pieces() -> list[str]:
 
 def measure_speed(pieces: list[str], rounds: int) -> dict[str, float]:
     from chpso_portal.deidentify import KnownIdentifiers, screen
-    from chpso_portal.deidentify.lexicon import lexicon
+    from chpso_portal.deidentify.lexical import prepare
 
-    lexicon()
+    prepare()
     known = KnownIdentifiers()
     for piece in pieces[:20]:
         screen(piece, known)
@@ -126,9 +126,9 @@ def measure_fork_sharing(pieces: list[str]) -> dict[str, float] | None:
     if not hasattr(os, "fork") or not Path("/proc/self/smaps_rollup").exists():
         return None
     from chpso_portal.deidentify import screen
-    from chpso_portal.deidentify.lexicon import lexicon
+    from chpso_portal.deidentify.lexical import prepare
 
-    lexicon()
+    prepare()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the worker

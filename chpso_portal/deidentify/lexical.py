@@ -470,6 +470,66 @@ _FLAGS: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
 _FLAGS_LIMIT = 50_000
 
 
+def _flags(word: str, key: str, lex: Lexicon) -> tuple[bool, bool, bool, bool, bool]:
+    """What the lists say about a word: (stop, English, given name, surname, in no list).
+    Without a hyphen in `key` this depends on `key` alone, which `_FLAGS` relies on."""
+    english, first_names, surnames = lex.english, lex.first_names, lex.surnames
+    stop = key in _NEVER or key in lex.clinical or key in _ROLE_WORDS
+    eng = key in english
+    first = key in first_names
+    sur = key in surnames
+    if not sur and "-" in key:  # "Garcia-Lopez"; not "Park-style"
+        parts = key.split("-")
+        sur = all(p in surnames or p in first_names for p in parts) and not all(
+            p in english for p in parts
+        ) and not (word[0].islower() and parts[0] in _ENGLISH_PREFIXES)
+        # "rivera-king" and "smith-jones" are names; "mis-stocks" is no "garcia-lopez"
+    if not (first or sur) and ("'" in key or "\u2019" in key):
+        bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN
+        first = bare in first_names
+        sur = bare in surnames
+    if not (eng or first or sur) and _english_compound(word, key, english):
+        eng = True  # "Handover", "Sign-out", "Telesitter"
+    unknown = not (
+        eng or first or sur or stop or key in lex.proper or key in lex.places
+    ) and not (
+        len(key) > 5 and key.endswith(_CLINICAL_ENDINGS) and not _double_barrelled(word, english)
+    ) and not (
+        _contraction(english, key)
+    )
+    return stop, eng, first, sur, unknown
+
+
+_prepare_lock = threading.Lock()
+_prepared: Lexicon | None = None
+
+
+def prepare() -> Lexicon:
+    """The lists (`lexicon()`), and the word caches seeded from them, once per process.
+
+    The caches learn plain words from the texts they read, and only those (`_plain_word`),
+    so that nothing of a screened text stays in the process. That leaves out the English
+    words that a list of names or places also holds, among them the commonest of all ("on",
+    "in", "to", "from", "patient", "will", "home"): read afresh in every text, they cost as
+    much as the rest of the words together. They are put in here from the lists alone, in
+    lower case, capitalised and in capitals, so what the caches hold still depends on no text.
+    `chpso_portal/wsgi.py` calls this at start-up, so forked workers share the result."""
+    global _prepared
+    if _prepared is None:
+        with _prepare_lock:
+            if _prepared is None:
+                lex = lexicon()
+                names_or_places = lex.first_names | lex.surnames | lex.places
+                for key in lex.english & names_or_places:
+                    if "-" in key or not key.isascii():
+                        continue
+                    _FLAGS[key] = _flags(key, key, lex)
+                    for word in {key, key.capitalize(), key.upper()}:
+                        _WORD_FACTS[word] = _word_facts(word, lex)
+                _prepared = lex
+    return _prepared
+
+
 class _Reader:
     """The tokens of one text with the list look-ups each rule needs."""
 
@@ -483,8 +543,7 @@ class _Reader:
         upper_by_word = [t.upper for t in self.tokens if len(t.word) > 3]
         if upper_by_word:
             self.mostly_upper = sum(upper_by_word) > 0.6 * len(upper_by_word)
-        english, first_names, surnames = lex.english, lex.first_names, lex.surnames
-        clinical, proper, places = lex.clinical, lex.proper, lex.places
+        places = lex.places
         cache = _FLAGS
         for token in self.tokens:
             key = token.key
@@ -495,49 +554,19 @@ class _Reader:
                 token.eng = token.first = token.sur = token.unknown = False
                 continue
             flags = cache.get(key)
-            if flags is not None:
-                token.stop, token.eng, token.first, token.sur, token.unknown = flags
-                if token.upper:
-                    token.capd = self.mostly_upper or len(token.word) > 3
-                else:
-                    token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
-                continue
-            token.stop = key in _NEVER or key in clinical or key in _ROLE_WORDS
-            token.eng = key in english
-            token.first = key in first_names
-            sur = key in surnames
-            if not sur and "-" in key:  # "Garcia-Lopez"; not "Park-style"
-                parts = key.split("-")
-                sur = all(p in surnames or p in first_names for p in parts) and not all(
-                    p in english for p in parts
-                ) and not (word[0].islower() and parts[0] in _ENGLISH_PREFIXES)
-                # "rivera-king" and "smith-jones" are names; "mis-stocks" is no "garcia-lopez"
-            token.sur = sur
-            if not (token.first or sur) and ("'" in key or "\u2019" in key):
-                bare = key.replace("'", "").replace("\u2019", "")  # "O'Brien" is OBRIEN
-                token.first = bare in first_names
-                sur = bare in surnames
-                token.sur = sur
-            if not (token.eng or token.first or sur) and _english_compound(word, key, english):
-                token.eng = True  # "Handover", "Sign-out", "Telesitter"
-            token.unknown = not (
-                token.eng or token.first or sur or token.stop or key in proper or key in places
-            ) and not (
-                len(key) > 5 and key.endswith(_CLINICAL_ENDINGS)
-                and not _double_barrelled(word, english)
-            ) and not (
-                _contraction(english, key)
-            )
+            if flags is None:
+                flags = _flags(word, key, lex)
+                if (
+                    len(cache) < _FLAGS_LIMIT and "-" not in key
+                    and (flags[0] or flags[1]) and not (flags[2] or flags[3])
+                    and key not in places
+                ):
+                    cache[key] = flags
+            token.stop, token.eng, token.first, token.sur, token.unknown = flags
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
                 token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
-            if (
-                len(cache) < _FLAGS_LIMIT and "-" not in key
-                and (token.eng or token.stop) and not (token.first or sur)
-                and key not in places
-            ):
-                cache[key] = (token.stop, token.eng, token.first, token.sur, token.unknown)
 
     # --- classification -------------------------------------------------------------
 
@@ -2678,7 +2707,7 @@ def detect(text: str) -> Iterator[Span]:
     """Every list-based finding in `text`."""
     if not text or not any(ch.isalpha() for ch in text):
         return
-    reader = _memo.reader = _Reader(text, lexicon())
+    reader = _memo.reader = _Reader(text, prepare())
     spans = [*_detect_people(reader), *_detect_facilities(reader), *_detect_places(reader)]
     yield from spans
     yield from _detect_role_appositives(reader)
@@ -2828,7 +2857,7 @@ def repeated_names(text: str, spans: list[Span]) -> list[Span]:
         return []
     reader = getattr(_memo, "reader", None)
     if reader is None or reader.text is not text:
-        reader = _Reader(text, lexicon())
+        reader = _Reader(text, prepare())
     tokens = reader.tokens
     covered = []
     words: dict[str, bool] = {}  # folded word -> whether it is also an ordinary word

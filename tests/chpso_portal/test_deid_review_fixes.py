@@ -98,6 +98,33 @@ def test_the_word_caches_keep_no_name_place_or_unknown_word_of_a_screened_text()
     assert "charge" in lexical._FLAGS and "called" in lexical._FLAGS
 
 
+def test_the_words_a_name_list_shares_with_the_dictionary_are_cached_from_the_lists_alone():
+    from chpso_portal.deidentify import lexical
+
+    lex = lexical.prepare()
+    names_or_places = lex.first_names | lex.surnames | lex.places
+    # The commonest words are also surnames or places ("on", "to", "patient", "will"): they
+    # are seeded in every case before any text is read ...
+    for word in ("on", "To", "PATIENT", "Will", "rose", "Home"):
+        assert word in lexical._WORD_FACTS, word
+        assert word.lower() in lexical._FLAGS, word
+    screen("Rose Thibodeaux-Nakamura called from Lake Charles; Will Okonkwo-Baptiste paged.")
+    # ... so that, whatever was screened, every cached word a list of names or places holds is
+    # a dictionary word the lists put there, never a name or place first seen in a text.
+    for word in [*lexical._WORD_FACTS, *lexical._FLAGS]:
+        key = lexical._word_facts(word, lex)[0]
+        if key in names_or_places:
+            assert key in lex.english and "-" not in key, word
+    # Seeded entries read as a word read afresh would.
+    for word in ("Will", "ROSE", "patient's"):
+        cached = lexical._WORD_FACTS.get(word)
+        if cached is not None:
+            lexical._WORD_FACTS.pop(word)
+            assert lexical._word_facts(word, lex) == cached
+            lexical._WORD_FACTS[word] = cached
+    assert lexical._FLAGS["will"] == lexical._flags("will", "will", lex)
+
+
 def test_what_the_detectors_share_about_a_text_is_kept_per_thread():
     import threading
 
