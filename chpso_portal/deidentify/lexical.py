@@ -545,14 +545,24 @@ class _Reader:
             self.mostly_upper = sum(upper_by_word) > 0.6 * len(upper_by_word)
         places = lex.places
         cache = _FLAGS
-        for token in self.tokens:
+        # The positions of the given names, the given names or surnames, the capitalised
+        # words and the words read as capitalised (`capd`): rules that look at these only
+        # walk these lists rather than every word of the text.
+        self.given_at: list[int] = []
+        self.named_at: list[int] = []
+        self.cap_at: list[int] = []
+        self.capd_at: list[int] = []
+        for index, token in enumerate(self.tokens):
             key = token.key
             word = token.word
-            if token.cap and len(word) > 2 and word[1].isupper() and not token.upper:
-                token.stop = True  # "ADLs", "RNs", "PRBCs": plural abbreviations
-                token.capd = True
-                token.eng = token.first = token.sur = token.unknown = False
-                continue
+            if token.cap:
+                self.cap_at.append(index)
+                if len(word) > 2 and word[1].isupper() and not token.upper:
+                    token.stop = True  # "ADLs", "RNs", "PRBCs": plural abbreviations
+                    token.capd = True
+                    token.eng = token.first = token.sur = token.unknown = False
+                    self.capd_at.append(index)
+                    continue
             flags = cache.get(key)
             if flags is None:
                 flags = _flags(word, key, lex)
@@ -563,10 +573,17 @@ class _Reader:
                 ):
                     cache[key] = flags
             token.stop, token.eng, token.first, token.sur, token.unknown = flags
+            if flags[2]:
+                self.given_at.append(index)
+                self.named_at.append(index)
+            elif flags[3]:
+                self.named_at.append(index)
             if token.upper:
                 token.capd = self.mostly_upper or len(token.word) > 3
             else:
                 token.capd = token.cap or "-" in word and _PARTICLE_NAME.match(word) is not None
+            if token.capd:
+                self.capd_at.append(index)
 
     # --- classification -------------------------------------------------------------
 
@@ -946,9 +963,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # meant: a verb of speech or action, a credential or punctuation follows ("nurse rose
     # said"), or a title stands before it that no article turns into a noun ("called dr may
     # re: the k+", not "the dr may need").
-    for index in range(1, len(tokens)):
+    for index in reader.given_at:
         token = tokens[index]
-        if not token.first or len(token.key) < 3 or token.upper:
+        if not index or len(token.key) < 3 or token.upper:
             continue
         if not (token.eng or token.stop) or token.key in _NOT_GIVEN_NAMES:
             continue  # names that are no ordinary word have their own rules
@@ -978,8 +995,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
     # A given name that is also a word, placed by a department after it and opening the
     # sentence or after a word that asks for a person: "Will from biomed came", "call patty in
     # pharm". Not "BP rose in PACU".
-    for index, token in enumerate(tokens):
-        if not (token.first and token.eng) or len(token.key) < 3 or token.upper:
+    for index in reader.given_at:
+        token = tokens[index]
+        if not token.eng or len(token.key) < 3 or token.upper:
             continue
         if token.stop and token.key not in _VERB_NAMES or token.key in _NOT_GIVEN_NAMES:
             continue
@@ -1132,9 +1150,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
 
     # A given name a report was handed to: "gave report to pat", "handoff to Rose".
     # A name opening a sentence before a verb of speech: "Baker said", "Rose told me".
-    for index in range(2, len(tokens)):
+    for index in reader.named_at:
         token = tokens[index]
-        if not (token.first or token.sur) or len(token.key) < 3 or token.upper:
+        if index < 2 or len(token.key) < 3 or token.upper:
             continue
         if token.key in _MONTH_NAMES or token.key in _NOT_GIVEN_NAMES:
             continue
@@ -1142,8 +1160,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
             token.first and token.gap == " " and tokens[index - 1].gap == " "
         ) and (not token.stop or _person_meant_after(reader, index)):
             accept(index, index)
-    for index, token in enumerate(tokens[:-1]):
-        if not token.initial or not token.cap or token.stop or len(token.key) < 3:
+    for index in reader.cap_at:
+        token = tokens[index]
+        if index == len(tokens) - 1 or not token.initial or token.stop or len(token.key) < 3:
             continue
         if not (token.first or token.sur) or token.key in lex_proper:
             continue
@@ -1193,9 +1212,9 @@ def _detect_people(reader: _Reader) -> Iterator[Span]:
         if group == "i" or has_cue:
             spans.append((start, match.end(group)))
     # A family named by its surname in the plural: "the Hendersons", "the Nguyens".
-    for index in range(1, len(tokens)):
+    for index in reader.capd_at:
         token = tokens[index]
-        if not token.capd or token.stop or len(token.key) < 4 or not token.key.endswith("s"):
+        if not index or token.stop or len(token.key) < 4 or not token.key.endswith("s"):
             continue
         if tokens[index - 1].key != "the" or token.gap != " ":
             continue
@@ -4720,8 +4739,9 @@ def _detect_weak_cue_names(reader: _Reader) -> Iterator[Span]:
     tokens = reader.tokens
     text = reader.text
     count = len(tokens)
-    for index, token in enumerate(tokens):
-        if not token.cap or token.upper:
+    for index in reader.cap_at:
+        token = tokens[index]
+        if token.upper:
             continue
         following = tokens[index + 1] if index + 1 < count else None
         found = False
